@@ -1,0 +1,89 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# axvm top-level Makefile. `make help` lists the targets.
+#
+# KDIR: kernel build tree for `make module` (default: the running kernel's,
+# else the newest installed Debian linux-headers-*-amd64 of KSERIES).
+# KVER: the Debian kernel the test machine boots (default: newest KSERIES).
+
+KSERIES ?= 6.1
+KVER ?= $(shell scripts/kver.sh $(KSERIES) 2>/dev/null)
+RUNNING_KDIR := /lib/modules/$(shell uname -r)/build
+ifeq ($(origin KDIR),undefined)
+ifneq ($(wildcard $(RUNNING_KDIR)/Makefile),)
+KDIR := $(RUNNING_KDIR)
+else
+KDIR := /usr/src/linux-headers-$(KVER)
+endif
+endif
+
+BUILD := $(CURDIR)/build
+KMOD := $(BUILD)/kmod/$(KVER)
+MODSRC := Kbuild $(shell find module uapi -name '*.[chS]')
+W ?=
+
+.PHONY: all help setup module machine-module userland axctl selftests guests \
+	demo check check-all kunit machine-check host-check bench clean
+
+all: module userland
+
+help:
+	@echo "make setup          install build/test dependencies (apt-get, idempotent)"
+	@echo "make / make all     axvm.ko (against KDIR) + axctl + selftests"
+	@echo "make module         axvm.ko for KDIR=$(KDIR), with BTF when vmlinux is found"
+	@echo "make demo           the main job: boot the test machine, insmod, axctl create/start the demo guest"
+	@echo "make check          all tests: host checks, KUnit, test machine (Debian $(KSERIES))"
+	@echo "make check-all      make check, plus the machine stage on Debian 6.12"
+	@echo "make kunit          KUnit suites through kunit.py (UML)"
+	@echo "make machine CMD='…' run a shell command in the test machine (CPUS=2 for two CPUs)"
+	@echo "make bench          exit-cost benchmark against kvm_intel"
+
+setup:
+	@scripts/setup.sh
+
+# In-place build, as DKMS would do it (use on a real VT-x host).
+module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=$(W) modules
+	@scripts/module-btf.sh $(KDIR) axvm.ko
+
+# Staged build for the test machine's kernel: build/kmod/KVER/axvm.ko.
+machine-module:
+	@test -n "$(KVER)" || { echo "no Debian kernel of series $(KSERIES) installed (make setup)"; exit 1; }
+	@mkdir -p $(KMOD)
+	@cp -a --parents $(MODSRC) $(KMOD)/
+	$(MAKE) -C /usr/src/linux-headers-$(KVER) M=$(KMOD) W=$(W) modules
+	@scripts/module-btf.sh /usr/src/linux-headers-$(KVER) $(KMOD)/axvm.ko $(KMOD)/axvm-btf.ko
+
+userland: axctl selftests
+
+axctl:
+	$(MAKE) -C userland/axctl
+
+selftests:
+	$(MAKE) -C tests/selftests
+
+machine: machine-module userland
+	tests/machine/machine.sh --kver $(KVER) --cpus $(or $(CPUS),1) --name adhoc --cmd '$(CMD)'
+
+demo: setup
+	@$(MAKE) --no-print-directory machine-module userland
+	tests/machine/machine.sh --kver $(KVER) --name demo --job tests/machine/demo.sh
+
+check: setup
+	@scripts/check.sh
+
+check-all: setup
+	@AXVM_KSERIES_ALL="6.1 6.12" scripts/check.sh
+
+kunit: setup
+	@tests/kunit/run.sh
+
+bench: setup
+	@$(MAKE) --no-print-directory machine-module userland
+	@tests/bench/run.sh
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
+	-$(MAKE) -C userland/axctl clean
+	-$(MAKE) -C tests/selftests clean
+	rm -rf $(BUILD)

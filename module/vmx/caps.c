@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Probe VMX: check the CPU and firmware allow it and choose every control
+ * value from the capability MSRs (SDM Vol. 3C, 24.6-24.8 and Appendix A).
+ */
+#include <linux/errno.h>
+#include <linux/printk.h>
+#include <asm/cpufeature.h>
+#include <asm/msr.h>
+#include <asm/vmx.h>
+#include "vmx/caps.h"
+#include "vmx/ctls.h"
+
+struct axvm_vmx_caps axvm_vmx __ro_after_init;
+
+static int probe_ctl(const char *what, u32 msr, u32 true_msr, u32 required,
+		     u32 optional, u32 *out)
+{
+	u64 cap;
+	int ret;
+
+	if (axvm_vmx.basic & AXVM_VMX_BASIC_TRUE_CTLS)
+		msr = true_msr;
+	if (rdmsrl_safe(msr, &cap)) {
+		pr_err("axvm: cannot read VMX capability MSR %#x\n", msr);
+		return -EIO;
+	}
+	ret = axvm_vmx_adjust_ctls(cap, required, optional, out);
+	if (ret)
+		pr_err("axvm: %s controls: CPU lacks required bits %#x (allowed-1 %#x)\n",
+		       what, required & ~(u32)(cap >> 32), (u32)(cap >> 32));
+	return ret;
+}
+
+static int probe_basic(void)
+{
+	u64 feat;
+
+	if (!boot_cpu_has(X86_FEATURE_VMX)) {
+		pr_err("axvm: CPU has no VMX (or firmware disabled it)\n");
+		return -ENODEV;
+	}
+	if (rdmsrl_safe(MSR_IA32_FEAT_CTL, &feat) ||
+	    !(feat & FEAT_CTL_LOCKED) ||
+	    !(feat & FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX)) {
+		pr_err("axvm: IA32_FEATURE_CONTROL does not allow VMX outside SMX\n");
+		return -ENODEV;
+	}
+	if (rdmsrl_safe(MSR_IA32_VMX_BASIC, &axvm_vmx.basic))
+		return -EIO;
+	axvm_vmx.revision = AXVM_VMX_BASIC_REVISION(axvm_vmx.basic);
+	axvm_vmx.vmcs_size = AXVM_VMX_BASIC_VMCS_SIZE(axvm_vmx.basic);
+	if (!axvm_vmx.vmcs_size || axvm_vmx.vmcs_size > PAGE_SIZE ||
+	    (axvm_vmx.basic & AXVM_VMX_BASIC_32BIT_ADDR) ||
+	    AXVM_VMX_BASIC_MEMTYPE(axvm_vmx.basic) != AXVM_MEMTYPE_WB) {
+		pr_err("axvm: unsupported IA32_VMX_BASIC %#llx\n", axvm_vmx.basic);
+		return -EOPNOTSUPP;
+	}
+	if (rdmsrl_safe(MSR_IA32_VMX_MISC, &axvm_vmx.misc) ||
+	    rdmsrl_safe(MSR_IA32_VMX_CR0_FIXED0, &axvm_vmx.cr0_fixed0) ||
+	    rdmsrl_safe(MSR_IA32_VMX_CR0_FIXED1, &axvm_vmx.cr0_fixed1) ||
+	    rdmsrl_safe(MSR_IA32_VMX_CR4_FIXED0, &axvm_vmx.cr4_fixed0) ||
+	    rdmsrl_safe(MSR_IA32_VMX_CR4_FIXED1, &axvm_vmx.cr4_fixed1))
+		return -EIO;
+	return 0;
+}
+
+static int probe_ept_vpid(void)
+{
+	u64 ept;
+	const u64 need = AXVM_EPT_CAP_WALK4 | AXVM_EPT_CAP_WB | AXVM_EPT_CAP_INVEPT;
+
+	if (rdmsrl_safe(MSR_IA32_VMX_EPT_VPID_CAP, &ept))
+		return -EIO;
+	axvm_vmx.ept_vpid = ept;
+	if ((ept & need) != need ||
+	    !(ept & (AXVM_EPT_CAP_INVEPT_SINGLE | AXVM_EPT_CAP_INVEPT_ALL))) {
+		pr_err("axvm: EPT lacks 4-level walk, WB or INVEPT (cap %#llx)\n", ept);
+		return -EOPNOTSUPP;
+	}
+	axvm_vmx.has_ept_2m = ept & AXVM_EPT_CAP_2M;
+	axvm_vmx.has_ept_ad = ept & AXVM_EPT_CAP_AD;
+	axvm_vmx.has_vpid = (axvm_vmx.proc2 & SECONDARY_EXEC_ENABLE_VPID) &&
+			    (ept & AXVM_VPID_CAP_INVVPID) &&
+			    (ept & (AXVM_VPID_CAP_SINGLE | AXVM_VPID_CAP_ALL));
+	if (!axvm_vmx.has_vpid)
+		axvm_vmx.proc2 &= ~SECONDARY_EXEC_ENABLE_VPID;
+	return 0;
+}
+
+/**
+ * axvm_vmx_probe() - check VMX and choose the controls axvm runs with
+ *
+ * Required controls are those without which a guest could reach host
+ * resources or run unbounded: external-interrupt and NMI exiting, HLT,
+ * I/O and MSR bitmaps, EPT, unrestricted guest, EFER/PAT switching.
+ *
+ * Return: 0, or a negative errno after printing what is missing.
+ */
+int axvm_vmx_probe(void)
+{
+	int ret;
+
+	ret = probe_basic();
+	if (ret)
+		return ret;
+
+	ret = probe_ctl("pin-based", MSR_IA32_VMX_PINBASED_CTLS,
+			MSR_IA32_VMX_TRUE_PINBASED_CTLS,
+			PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING |
+			PIN_BASED_VIRTUAL_NMIS,
+			PIN_BASED_VMX_PREEMPTION_TIMER, &axvm_vmx.pin);
+	if (ret)
+		return ret;
+	ret = probe_ctl("processor-based", MSR_IA32_VMX_PROCBASED_CTLS,
+			MSR_IA32_VMX_TRUE_PROCBASED_CTLS,
+			CPU_BASED_HLT_EXITING | CPU_BASED_USE_IO_BITMAPS |
+			CPU_BASED_USE_MSR_BITMAPS | CPU_BASED_MOV_DR_EXITING |
+			CPU_BASED_RDPMC_EXITING | CPU_BASED_MWAIT_EXITING |
+			CPU_BASED_MONITOR_EXITING | CPU_BASED_CR8_LOAD_EXITING |
+			CPU_BASED_CR8_STORE_EXITING |
+			CPU_BASED_ACTIVATE_SECONDARY_CONTROLS, 0, &axvm_vmx.proc);
+	if (ret)
+		return ret;
+	ret = probe_ctl("secondary", MSR_IA32_VMX_PROCBASED_CTLS2,
+			MSR_IA32_VMX_PROCBASED_CTLS2,
+			SECONDARY_EXEC_ENABLE_EPT |
+			SECONDARY_EXEC_UNRESTRICTED_GUEST,
+			SECONDARY_EXEC_ENABLE_VPID | SECONDARY_EXEC_ENABLE_RDTSCP |
+			SECONDARY_EXEC_ENABLE_INVPCID | SECONDARY_EXEC_XSAVES,
+			&axvm_vmx.proc2);
+	if (ret)
+		return ret;
+	ret = probe_ctl("VM-exit", MSR_IA32_VMX_EXIT_CTLS,
+			MSR_IA32_VMX_TRUE_EXIT_CTLS,
+			VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_SAVE_IA32_PAT |
+			VM_EXIT_LOAD_IA32_PAT | VM_EXIT_SAVE_IA32_EFER |
+			VM_EXIT_LOAD_IA32_EFER, 0, &axvm_vmx.exit);
+	if (ret)
+		return ret;
+	ret = probe_ctl("VM-entry", MSR_IA32_VMX_ENTRY_CTLS,
+			MSR_IA32_VMX_TRUE_ENTRY_CTLS,
+			VM_ENTRY_LOAD_IA32_PAT | VM_ENTRY_LOAD_IA32_EFER, 0,
+			&axvm_vmx.entry);
+	if (ret)
+		return ret;
+	/* Entry to 64-bit mode is chosen per guest, never by default. */
+	axvm_vmx.entry &= ~VM_ENTRY_IA32E_MODE;
+
+	ret = probe_ept_vpid();
+	if (ret)
+		return ret;
+
+	axvm_vmx.has_preempt_timer = axvm_vmx.pin & PIN_BASED_VMX_PREEMPTION_TIMER;
+	axvm_vmx.preempt_timer_shift = axvm_vmx.misc & 0x1f;
+	return 0;
+}
+
+/**
+ * axvm_vmx_report() - log what was detected, once, at module load
+ */
+void axvm_vmx_report(void)
+{
+	pr_info("axvm: VMX revision %#x, VMCS %u bytes, true-ctls %s\n",
+		axvm_vmx.revision, axvm_vmx.vmcs_size,
+		axvm_vmx.basic & AXVM_VMX_BASIC_TRUE_CTLS ? "yes" : "no");
+	pr_info("axvm: controls pin %#x proc %#x proc2 %#x exit %#x entry %#x\n",
+		axvm_vmx.pin, axvm_vmx.proc, axvm_vmx.proc2, axvm_vmx.exit,
+		axvm_vmx.entry);
+	pr_info("axvm: EPT 2M %s, A/D %s; VPID %s; preemption timer %s (rate 2^%u)\n",
+		axvm_vmx.has_ept_2m ? "yes" : "no",
+		axvm_vmx.has_ept_ad ? "yes" : "no",
+		axvm_vmx.has_vpid ? "yes" : "no",
+		axvm_vmx.has_preempt_timer ? "yes" : "no",
+		axvm_vmx.preempt_timer_shift);
+}

@@ -1,0 +1,183 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot Debian's distro kernel in Bochs (VMX, EPT, VPID, unrestricted guest),
+# with a busybox initramfs that carries axvm.ko, axctl, the selftests,
+# bpftool and kvm_intel, run one job inside, and report.
+#
+#   machine.sh [--kver V] [--cpus N] [--megs M] [--timeout S] [--name N]
+#              [--quiet] (--job FILE | --cmd 'shell command')
+#
+# Exit status: the job's status, or 1 when the boot, the job or the kernel
+# log went wrong (never reached init, no result line, splat, timeout).
+# Logs: build/machine/<name>/{serial.log,bochs.log}.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+kver=${AXVM_KVER:-}
+cpus=1
+megs=512
+tmo=${AXVM_MACHINE_TIMEOUT:-1500}
+name=""
+job=""
+cmd=""
+quiet=0
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--kver) kver=$2; shift 2 ;;
+	--cpus) cpus=$2; shift 2 ;;
+	--megs) megs=$2; shift 2 ;;
+	--timeout) tmo=$2; shift 2 ;;
+	--name) name=$2; shift 2 ;;
+	--job) job=$2; shift 2 ;;
+	--cmd) cmd=$2; shift 2 ;;
+	--quiet) quiet=1; shift ;;
+	*) echo "machine: unknown argument $1" >&2; exit 2 ;;
+	esac
+done
+[ -n "$kver" ] || kver=$("$top/scripts/kver.sh" "${AXVM_KSERIES:-6.1}") || exit 1
+[ -n "$name" ] || name="run-$kver-$cpus"
+out="$top/build/machine/$name"
+rm -rf "$out"
+mkdir -p "$out"
+root="$out/root"
+mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,lib64,usr/lib,usr/sbin,usr/bin,opt/axvm/kvm,opt/axvm/tests}
+
+die() { echo "machine: $*" >&2; exit 1; }
+
+# --- initramfs ---------------------------------------------------------
+cp /bin/busybox "$root/bin/busybox" || die "busybox-static missing (run scripts/setup.sh)"
+install -m 755 "$here/init.sh" "$root/init"
+install -m 755 "$here/load-kvm.sh" "$root/opt/axvm/load-kvm"
+
+ko="$top/build/kmod/$kver/axvm-btf.ko"
+[ -f "$ko" ] || die "$ko missing: run 'make module KVER=$kver'"
+cp "$ko" "$root/opt/axvm/axvm.ko"
+
+mods=/lib/modules/$kver/kernel
+for m in virt/lib/irqbypass arch/x86/kvm/kvm arch/x86/kvm/kvm-intel; do
+	b=$(basename $m)
+	if [ -f "$mods/$m.ko" ]; then cp "$mods/$m.ko" "$root/opt/axvm/kvm/$b.ko"
+	elif [ -f "$mods/$m.ko.xz" ]; then xz -dc "$mods/$m.ko.xz" > "$root/opt/axvm/kvm/$b.ko"
+	elif [ -f "$mods/$m.ko.zst" ]; then zstd -qdc "$mods/$m.ko.zst" > "$root/opt/axvm/kvm/$b.ko"
+	else die "no $m.ko for $kver"
+	fi
+done
+if /sbin/modinfo -p "$root/opt/axvm/kvm/kvm.ko" | grep -q '^enable_virt_at_load:'; then
+	echo enable_virt_at_load=0 > "$root/opt/axvm/kvm/kvm.params"
+else
+	: > "$root/opt/axvm/kvm/kvm.params"
+fi
+
+# Userland programs and the shared libraries they need.
+copy_prog() {
+	local src=$1 dst=$2 lib
+	cp "$src" "$root/$dst"
+	for lib in $(ldd "$src" 2>/dev/null | grep -o '/[^ ]*'); do
+		[ -e "$root$lib" ] && continue
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+}
+[ -x "$top/userland/axctl/axctl" ] && copy_prog "$top/userland/axctl/axctl" opt/axvm/axctl
+for t in "$top"/tests/selftests/bin/*; do
+	[ -x "$t" ] && copy_prog "$t" "opt/axvm/tests/$(basename "$t")"
+done
+cp "$top"/tests/selftests/*.sh "$root/opt/axvm/tests/" 2>/dev/null
+[ -d "$top/tests/guests/bin" ] && cp -r "$top/tests/guests/bin" "$root/opt/axvm/guests"
+bpftool=$(command -v bpftool || ls /usr/sbin/bpftool 2>/dev/null)
+[ -n "$bpftool" ] && copy_prog "$bpftool" usr/sbin/bpftool
+
+if [ -n "$job" ]; then cp "$job" "$root/opt/axvm/job.sh"
+else printf '%s\n' "$cmd" > "$root/opt/axvm/job.sh"
+fi
+
+(cd "$root" && find . | cpio -o -H newc --quiet) > "$out/initrd.cpio" || die "cpio failed"
+
+# --- ISO ---------------------------------------------------------------
+iso="$out/iso"
+mkdir -p "$iso/isolinux"
+cp /usr/lib/ISOLINUX/isolinux.bin /usr/lib/syslinux/modules/bios/ldlinux.c32 "$iso/isolinux/"
+cp "/boot/vmlinuz-$kver" "$iso/vmlinuz"
+mv "$out/initrd.cpio" "$iso/initrd"
+# Boot-time trims: no mitigations, no RTC/TSC calibration waits, no PCI
+# probing beyond what is present, quiet console (splats still print).
+cmdline="console=ttyS0,115200 mitigations=off tsc=reliable no_timer_check lpj=4000000 \
+quiet loglevel=4 nokaslr random.trust_cpu=on i8042.noaux i8042.nokbd \
+rdinit=/init panic=-1 ${AXVM_CMDLINE:-}"
+cat > "$iso/isolinux/isolinux.cfg" <<CFG
+DEFAULT axvm
+PROMPT 0
+TIMEOUT 0
+LABEL axvm
+  KERNEL /vmlinuz
+  APPEND initrd=/initrd $cmdline
+CFG
+xorriso -as mkisofs -quiet -o "$out/machine.iso" -b isolinux/isolinux.bin \
+	-c isolinux/boot.cat -no-emul-boot -boot-load-size 4 -boot-info-table \
+	"$iso" 2>"$out/xorriso.log" || die "xorriso failed: $(tail -3 "$out/xorriso.log")"
+rm -rf "$iso"
+
+# --- Bochs -------------------------------------------------------------
+serial="$out/serial.log"
+: > "$serial"
+sed -e "s|@MEGS@|$megs|" -e "s|@CPUS@|$cpus|" -e "s|@IPS@|${AXVM_IPS:-50000000}|" \
+    -e "s|@ISO@|$out/machine.iso|" -e "s|@SERIAL@|$serial|" \
+    -e "s|@BXLOG@|$out/bochs.log|" "$here/bochsrc.in" > "$out/bochsrc"
+
+start=$(date +%s)
+(cd "$out" && exec timeout -k 10 "$tmo" bochs -q -f "$out/bochsrc" -rc "$here/bochs.rc" \
+	>"$out/bochs.out" 2>&1) &
+bpid=$!
+
+# Follow the serial log: live job output unless --quiet; stop at the end
+# marker (then kill Bochs: ACPI power-off is not relied on).
+shown=0
+reached=""
+while :; do
+	if [ "$quiet" = 0 ]; then
+		total=$(wc -l < "$serial")
+		if [ "$total" -gt "$shown" ]; then
+			sed -n "$((shown + 1)),${total}p" "$serial"
+			shown=$total
+		fi
+	fi
+	if [ -z "$reached" ] && grep -q "^AXVM-MACHINE: init reached" "$serial"; then
+		reached=$(( $(date +%s) - start ))
+	fi
+	if grep -q "^AXVM-MACHINE-DONE" "$serial"; then
+		sleep 1
+		break
+	fi
+	kill -0 $bpid 2>/dev/null || break
+	sleep 2
+done
+[ "$quiet" = 0 ] && sed -n "$((shown + 1)),\$p" "$serial"
+kill $bpid 2>/dev/null
+pkill -f -- "-f $out/bochsrc" 2>/dev/null
+wait $bpid 2>/dev/null
+elapsed=$(( $(date +%s) - start ))
+
+tail_log() { echo "---- last 60 lines of $serial ----"; tail -n 60 "$serial"; echo "---- bochs ----"; tail -n 5 "$out/bochs.out"; }
+if [ -z "$reached" ]; then
+	echo "machine: FAIL: never reached init in ${elapsed}s (kernel $kver)"
+	tail_log
+	exit 1
+fi
+echo "machine: kernel $kver, $cpus cpu(s): init reached after ${reached}s wall, finished after ${elapsed}s" \
+	| tee "$out/timing.txt"
+line=$(grep -a "^AXVM-MACHINE-DONE" "$serial" | tail -n1)
+if [ -z "$line" ]; then
+	echo "machine: FAIL: no result line (timeout ${tmo}s or crash)"
+	tail_log
+	exit 1
+fi
+if grep -aq "^AXVM-SPLAT" "$serial"; then
+	echo "machine: FAIL: kernel log splat or taint"
+	[ "$quiet" = 1 ] && tail_log
+	exit 1
+fi
+rc=${line#*rc=}
+rc=${rc%% *}
+[ "$rc" = 0 ] || { [ "$quiet" = 1 ] && tail_log; }
+exit "$rc"

@@ -1,0 +1,355 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * axvm userspace ABI: /dev/axvm ioctls, the per-vCPU shared run page and
+ * the exit record (the C form of axvcpu's AxVCpuExitReason).
+ *
+ * Rules: fixed-size types only, explicit padding, every struct size pinned
+ * below. New fields go into padding or reserved space; AXVM_API_VERSION
+ * changes only if an existing layout ever has to change.
+ * See Documentation/ioctl-abi.rst.
+ */
+#ifndef _UAPI_LINUX_AXVM_H
+#define _UAPI_LINUX_AXVM_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define AXVM_API_VERSION	1
+
+/* 0xAE belongs to KVM; 0xAF 0x20-0x7F is unused in ioctl-number.rst. */
+#define AXVMIO			0xAF
+
+#define AXVM_NAME_MAX		32	/* including the NUL */
+#define AXVM_MAX_VCPUS		64
+#define AXVM_MAX_MEM_SLOTS	32
+
+/* --- /dev/axvm ------------------------------------------------------- */
+
+/* Capability bits reported in struct axvm_caps.flags. */
+#define AXVM_CAP_UNRESTRICTED_GUEST	(1U << 0)
+#define AXVM_CAP_EPT_2M			(1U << 1)
+#define AXVM_CAP_EPT_AD			(1U << 2)
+#define AXVM_CAP_VPID			(1U << 3)
+#define AXVM_CAP_PREEMPTION_TIMER	(1U << 4)
+#define AXVM_CAP_READONLY_MEM		(1U << 5)
+
+/**
+ * struct axvm_caps - what this host's axvm supports (AXVM_GET_CAPS)
+ * @api_version: AXVM_API_VERSION
+ * @flags: AXVM_CAP_*
+ * @max_vcpus: vCPUs per VM
+ * @max_mem_slots: memory regions per VM
+ * @run_size: bytes to mmap from a vCPU fd (the run page)
+ * @vmx_revision: VMCS revision identifier of the CPU
+ * @max_mem_bytes: guest memory a VM may register
+ */
+struct axvm_caps {
+	__u32 api_version;
+	__u32 flags;
+	__u32 max_vcpus;
+	__u32 max_mem_slots;
+	__u32 run_size;
+	__u32 vmx_revision;
+	__u64 max_mem_bytes;
+	__u64 reserved[4];
+};
+
+/**
+ * struct axvm_create_vm - AXVM_CREATE_VM argument
+ * @flags: must be 0
+ * @pad: must be 0
+ * @name: NUL-terminated name ([A-Za-z0-9_.-]); empty for an anonymous VM
+ */
+struct axvm_create_vm {
+	__u32 flags;
+	__u32 pad;
+	char name[AXVM_NAME_MAX];
+};
+
+#define AXVM_GET_API_VERSION	_IO(AXVMIO, 0x20)
+#define AXVM_GET_CAPS		_IOR(AXVMIO, 0x21, struct axvm_caps)
+#define AXVM_CREATE_VM		_IOW(AXVMIO, 0x22, struct axvm_create_vm)
+
+/* --- VM fd ----------------------------------------------------------- */
+
+#define AXVM_MEM_READONLY	(1U << 0)
+
+/**
+ * struct axvm_memory_region - AXVM_SET_MEMORY_REGION argument
+ * @slot: 0..AXVM_MAX_MEM_SLOTS-1
+ * @flags: AXVM_MEM_*
+ * @gpa: guest-physical base, page aligned
+ * @size: bytes, page aligned; 0 deletes the slot
+ * @hva: page-aligned address of the backing memory in the caller
+ */
+struct axvm_memory_region {
+	__u32 slot;
+	__u32 flags;
+	__u64 gpa;
+	__u64 size;
+	__u64 hva;
+};
+
+#define AXVM_SET_MEMORY_REGION	_IOW(AXVMIO, 0x30, struct axvm_memory_region)
+/* Argument: the vCPU id (0..max_vcpus-1). Returns a vCPU fd. */
+#define AXVM_CREATE_VCPU	_IO(AXVMIO, 0x31)
+
+/* --- vCPU fd --------------------------------------------------------- */
+
+/**
+ * struct axvm_regs - general-purpose registers, RIP and RFLAGS
+ */
+struct axvm_regs {
+	__u64 rax, rbx, rcx, rdx, rsi, rdi, rsp, rbp;
+	__u64 r8, r9, r10, r11, r12, r13, r14, r15;
+	__u64 rip, rflags;
+};
+
+/**
+ * struct axvm_segment - a segment register, unpacked
+ * @base: segment base
+ * @limit: byte-granular limit (as the VMCS holds it)
+ * @selector: selector
+ * @type: type field (4 bits)
+ * @s: 1 for code/data, 0 for system
+ * @dpl: descriptor privilege level
+ * @present: P bit
+ * @avl: available bit
+ * @l: 64-bit code segment
+ * @db: default operation size
+ * @g: granularity
+ * @unusable: VMX "segment unusable" (a null selector in protected mode)
+ * @pad: must be 0
+ */
+struct axvm_segment {
+	__u64 base;
+	__u32 limit;
+	__u16 selector;
+	__u8 type, s, dpl, present, avl, l, db, g, unusable;
+	__u8 pad;
+};
+
+/**
+ * struct axvm_dtable - GDTR or IDTR
+ */
+struct axvm_dtable {
+	__u64 base;
+	__u16 limit;
+	__u16 pad[3];
+};
+
+/**
+ * struct axvm_sregs - segments, descriptor tables, control registers
+ */
+struct axvm_sregs {
+	struct axvm_segment cs, ds, es, fs, gs, ss, tr, ldt;
+	struct axvm_dtable gdt, idt;
+	__u64 cr0, cr2, cr3, cr4, cr8;
+	__u64 efer;
+	__u64 apic_base;
+	__u64 reserved[4];
+};
+
+/* AccessWidth. */
+enum axvm_width {
+	AXVM_WIDTH_BYTE = 1,
+	AXVM_WIDTH_WORD = 2,
+	AXVM_WIDTH_DWORD = 4,
+	AXVM_WIDTH_QWORD = 8,
+};
+
+/* AxVCpuExitReason: the kind of an exit record. */
+enum axvm_exit_kind {
+	AXVM_EXIT_NOTHING = 0,
+	AXVM_EXIT_HYPERCALL = 1,
+	AXVM_EXIT_MMIO_READ = 2,
+	AXVM_EXIT_MMIO_WRITE = 3,
+	AXVM_EXIT_SYSREG_READ = 4,
+	AXVM_EXIT_SYSREG_WRITE = 5,
+	AXVM_EXIT_IO_READ = 6,
+	AXVM_EXIT_IO_WRITE = 7,
+	AXVM_EXIT_EXTERNAL_INTERRUPT = 8,
+	AXVM_EXIT_NESTED_PAGE_FAULT = 9,
+	AXVM_EXIT_HALT = 10,
+	AXVM_EXIT_CPU_UP = 11,
+	AXVM_EXIT_CPU_DOWN = 12,
+	AXVM_EXIT_SYSTEM_DOWN = 13,
+	AXVM_EXIT_SEND_IPI = 14,
+	AXVM_EXIT_FAIL_ENTRY = 15,
+	/* Not in AxVCpuExitReason: an exit axvm could not handle. */
+	AXVM_EXIT_INTERNAL_ERROR = 16,
+	AXVM_EXIT_NR
+};
+
+/* NestedPageFault access_flags. */
+#define AXVM_ACCESS_READ	(1U << 0)
+#define AXVM_ACCESS_WRITE	(1U << 1)
+#define AXVM_ACCESS_EXEC	(1U << 2)
+
+/* General-purpose register numbers (MmioRead.reg, SysRegRead.reg). */
+enum axvm_gpr {
+	AXVM_REG_RAX, AXVM_REG_RCX, AXVM_REG_RDX, AXVM_REG_RBX,
+	AXVM_REG_RSP, AXVM_REG_RBP, AXVM_REG_RSI, AXVM_REG_RDI,
+	AXVM_REG_R8, AXVM_REG_R9, AXVM_REG_R10, AXVM_REG_R11,
+	AXVM_REG_R12, AXVM_REG_R13, AXVM_REG_R14, AXVM_REG_R15,
+};
+
+/* INTERNAL_ERROR suberrors. */
+#define AXVM_INTERNAL_UNKNOWN_EXIT	1	/* data[0]: basic exit reason */
+#define AXVM_INTERNAL_VMX_INSN		2	/* data[0]: VM-instruction error */
+#define AXVM_INTERNAL_EMULATION		3	/* instruction not decodable */
+
+/* axvm_exit.flags */
+#define AXVM_EXIT_F_POSTED	(1U << 0)	/* posted write: no answer wanted */
+
+/**
+ * struct axvm_exit - one exit record, the C form of AxVCpuExitReason
+ * @kind: enum axvm_exit_kind; selects the member of @u
+ * @basic_reason: VMX basic exit reason (SDM Vol. 3D, Appendix C)
+ * @qualification: exit qualification
+ * @guest_rip: RIP of the exiting instruction
+ * @guest_phys: guest-physical address (EPT exits), else 0
+ * @vcpu_id: the vCPU that exited
+ * @flags: AXVM_EXIT_F_*
+ * @inst_len: length of the exiting instruction, 0 if not reported
+ * @inst_bytes_len: valid bytes in @inst_bytes
+ * @pad: 0
+ * @inst_bytes: the instruction bytes (MMIO and emulation errors)
+ * @u: the variant's fields
+ *
+ * Read variants carry a @data field that userspace fills before the next
+ * AXVM_RUN; the kernel writes it back honouring the widths.
+ */
+struct axvm_exit {
+	__u32 kind;
+	__u32 basic_reason;
+	__u64 qualification;
+	__u64 guest_rip;
+	__u64 guest_phys;
+	__u32 vcpu_id;
+	__u32 flags;
+	__u8 inst_len;
+	__u8 inst_bytes_len;
+	__u8 pad[6];
+	__u8 inst_bytes[16];
+	union {
+		struct {
+			__u64 nr;
+			__u64 args[6];
+			__u64 ret;	/* in: written to RAX */
+		} hypercall;
+		struct {
+			__u64 addr;
+			__u8 width;	/* enum axvm_width */
+			__u8 reg;	/* enum axvm_gpr */
+			__u8 reg_width;	/* enum axvm_width */
+			__u8 signed_ext;
+			__u32 pad;
+			__u64 data;	/* in */
+		} mmio_read;
+		struct {
+			__u64 addr;
+			__u64 data;
+			__u8 width;
+			__u8 pad[7];
+		} mmio_write;
+		struct {
+			__u64 addr;	/* MSR index */
+			__u8 reg;	/* AXVM_REG_RAX: EDX:EAX */
+			__u8 pad[7];
+			__u64 data;	/* in */
+		} sysreg_read;
+		struct {
+			__u64 addr;
+			__u64 value;
+		} sysreg_write;
+		struct {
+			__u16 port;
+			__u8 width;
+			__u8 pad[5];
+			__u64 data;	/* in */
+		} io_read;
+		struct {
+			__u16 port;
+			__u8 width;
+			__u8 pad[5];
+			__u64 data;
+		} io_write;
+		struct {
+			__u64 vector;
+		} external_interrupt;
+		struct {
+			__u64 addr;
+			__u64 access_flags;	/* AXVM_ACCESS_* */
+		} nested_page_fault;
+		struct {
+			__u64 target_cpu;
+			__u64 entry_point;
+			__u64 arg;
+		} cpu_up;
+		struct {
+			__u64 state;
+		} cpu_down;
+		struct {
+			__u64 target_cpu;
+			__u64 target_cpu_aux;
+			__u8 send_to_all;
+			__u8 send_to_self;
+			__u8 pad[6];
+			__u64 vector;
+		} send_ipi;
+		struct {
+			__u64 hardware_entry_failure_reason;
+			__u64 qualification;
+		} fail_entry;
+		struct {
+			__u32 suberror;
+			__u32 pad;
+			__u64 data[4];
+		} internal;
+		__u64 raw[8];
+	} u;
+};
+
+/* What userspace asks for when it answers an exit (axvm_run.response). */
+#define AXVM_RESP_NONE		0	/* nothing to complete */
+#define AXVM_RESP_DATA		1	/* read variant: @data is valid */
+#define AXVM_RESP_INJECT_GP	2	/* inject #GP(0) instead of completing */
+
+/**
+ * struct axvm_run - the page shared by a vCPU fd (mmap offset 0)
+ * @immediate_exit: set by userspace: the next AXVM_RUN returns -EINTR
+ *	without entering the guest (kick without signal races)
+ * @response: AXVM_RESP_*, consumed by the next AXVM_RUN
+ * @pad: 0
+ * @exit: the record of the last exit that returned to userspace
+ */
+struct axvm_run {
+	__u8 immediate_exit;
+	__u8 pad[3];
+	__u32 response;
+	struct axvm_exit exit;
+};
+
+#define AXVM_GET_REGS		_IOR(AXVMIO, 0x40, struct axvm_regs)
+#define AXVM_SET_REGS		_IOW(AXVMIO, 0x41, struct axvm_regs)
+#define AXVM_GET_SREGS		_IOR(AXVMIO, 0x42, struct axvm_sregs)
+#define AXVM_SET_SREGS		_IOW(AXVMIO, 0x43, struct axvm_sregs)
+#define AXVM_RUN		_IO(AXVMIO, 0x44)
+
+#ifdef __cplusplus
+#define AXVM_ASSERT_SIZE(t, n) static_assert(sizeof(t) == (n), #t)
+#else
+#define AXVM_ASSERT_SIZE(t, n) _Static_assert(sizeof(t) == (n), #t)
+#endif
+AXVM_ASSERT_SIZE(struct axvm_caps, 64);
+AXVM_ASSERT_SIZE(struct axvm_create_vm, 40);
+AXVM_ASSERT_SIZE(struct axvm_memory_region, 32);
+AXVM_ASSERT_SIZE(struct axvm_regs, 144);
+AXVM_ASSERT_SIZE(struct axvm_segment, 24);
+AXVM_ASSERT_SIZE(struct axvm_dtable, 16);
+AXVM_ASSERT_SIZE(struct axvm_sregs, 312);
+AXVM_ASSERT_SIZE(struct axvm_exit, 128);
+AXVM_ASSERT_SIZE(struct axvm_run, 136);
+
+#endif /* _UAPI_LINUX_AXVM_H */
