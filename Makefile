@@ -19,7 +19,7 @@ endif
 
 BUILD := $(CURDIR)/build
 KMOD := $(BUILD)/kmod/$(KVER)
-MODSRC := Kbuild $(shell find module uapi -name '*.[chS]')
+MODSRC = Kbuild $(shell find module uapi -name "*.[chS]")
 W ?=
 
 .PHONY: all help setup module machine-module userland axctl selftests guests \

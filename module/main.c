@@ -1,9 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * axvm: a VT-x hypervisor as a loadable module. Module entry and exit.
+ *
+ * Loading only probes VMX and registers /dev/axvm; VMX operation starts
+ * with the first VM. Every VM holds a module reference, so the module
+ * cannot be unloaded while one exists.
  */
 #include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/preempt.h>
+#include "core.h"
 #include "vmx/caps.h"
+
+u64 axvm_max_vm_mem = 4ull << 30;
+module_param_named(max_vm_mem, axvm_max_vm_mem, ullong, 0644);
+MODULE_PARM_DESC(max_vm_mem, "Guest memory bytes one VM may register (default 4 GiB)");
 
 static int __init axvm_init(void)
 {
@@ -12,12 +23,25 @@ static int __init axvm_init(void)
 	ret = axvm_vmx_probe();
 	if (ret)
 		return ret;
+	ret = axvm_vmx_global_init();
+	if (ret)
+		return ret;
+	preempt_notifier_inc();
+	ret = axvm_chardev_init();
+	if (ret) {
+		preempt_notifier_dec();
+		axvm_vmx_global_exit();
+		return ret;
+	}
 	axvm_vmx_report();
 	return 0;
 }
 
 static void __exit axvm_exit(void)
 {
+	axvm_chardev_exit();
+	preempt_notifier_dec();
+	axvm_vmx_global_exit();
 }
 
 module_init(axvm_init);

@@ -7,6 +7,7 @@
 #include <linux/printk.h>
 #include <asm/cpufeature.h>
 #include <asm/msr.h>
+#include <asm/tlbflush.h>
 #include <asm/vmx.h>
 #include "vmx/caps.h"
 #include "vmx/ctls.h"
@@ -153,6 +154,7 @@ int axvm_vmx_probe(void)
 
 	axvm_vmx.has_preempt_timer = axvm_vmx.pin & PIN_BASED_VMX_PREEMPTION_TIMER;
 	axvm_vmx.preempt_timer_shift = axvm_vmx.misc & 0x1f;
+	axvm_vmx.host_xsave = cr4_read_shadow() & X86_CR4_OSXSAVE;
 	return 0;
 }
 
@@ -167,10 +169,11 @@ void axvm_vmx_report(void)
 	pr_info("axvm: controls pin %#x proc %#x proc2 %#x exit %#x entry %#x\n",
 		axvm_vmx.pin, axvm_vmx.proc, axvm_vmx.proc2, axvm_vmx.exit,
 		axvm_vmx.entry);
-	pr_info("axvm: EPT 2M %s, A/D %s; VPID %s; preemption timer %s (rate 2^%u)\n",
+	pr_info("axvm: EPT 2M %s, A/D %s; VPID %s; preemption timer %s (rate 2^%u); guest FPU via %s\n",
 		axvm_vmx.has_ept_2m ? "yes" : "no",
 		axvm_vmx.has_ept_ad ? "yes" : "no",
 		axvm_vmx.has_vpid ? "yes" : "no",
 		axvm_vmx.has_preempt_timer ? "yes" : "no",
-		axvm_vmx.preempt_timer_shift);
+		axvm_vmx.preempt_timer_shift,
+		axvm_vmx.host_xsave ? "XSAVE" : "FXSAVE");
 }

@@ -40,6 +40,7 @@
  * @has_ept_ad: EPT accessed/dirty bits
  * @has_preempt_timer: VMX-preemption timer in use
  * @preempt_timer_shift: TSC bits per preemption-timer tick
+ * @host_xsave: the host enabled XSAVE (CR4.OSXSAVE); else FXSAVE is used
  */
 struct axvm_vmx_caps {
 	u64 basic;
@@ -51,6 +52,7 @@ struct axvm_vmx_caps {
 	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	bool has_vpid, has_ept_2m, has_ept_ad, has_preempt_timer;
 	u8 preempt_timer_shift;
+	bool host_xsave;
 };
 
 extern struct axvm_vmx_caps axvm_vmx;

@@ -38,6 +38,9 @@ done
 [ -n "$kver" ] || kver=$("$top/scripts/kver.sh" "${AXVM_KSERIES:-6.1}") || exit 1
 [ -n "$name" ] || name="run-$kver-$cpus"
 out="$top/build/machine/$name"
+mkdir -p "$top/build/machine"
+exec 9>"$top/build/machine/.$name.lock"
+flock -n 9 || { echo "machine: another run named '$name' is in progress" >&2; exit 1; }
 rm -rf "$out"
 mkdir -p "$out"
 root="$out/root"
@@ -147,6 +150,12 @@ while :; do
 	fi
 	if grep -q "^AXVM-MACHINE-DONE" "$serial"; then
 		sleep 1
+		break
+	fi
+	# A dead kernel never prints the result line: stop early.
+	if grep -aqE "Kernel panic - not syncing|Fixing recursive fault|end trace [0-9a-f]+ \]---" "$serial"; then
+		sleep 3
+		echo "machine: kernel oops/panic in the guest log: stopping"
 		break
 	fi
 	kill -0 $bpid 2>/dev/null || break

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * axvm's arch-neutral objects: a VM and its vCPUs.
+ */
+#ifndef AXVM_CORE_H
+#define AXVM_CORE_H
+
+#include <linux/mutex.h>
+#include <linux/refcount.h>
+#include <linux/types.h>
+#include <linux/axvm.h>
+#include "ept/ept.h"
+#include "ept/memslot.h"
+#include "vmx/vmx.h"
+
+/**
+ * struct axvm_vm - one virtual machine
+ * @refs: the VM fd and every vCPU hold one reference
+ * @lock: serialises memory-slot changes and vCPU creation
+ * @ept: the guest-physical address space
+ * @slots: memory regions registered by userspace
+ * @vcpus: vCPUs by id
+ * @id: unique id (for tracing and netlink)
+ * @name: name, or "" for an anonymous VM
+ */
+struct axvm_vm {
+	refcount_t refs;
+	struct mutex lock;
+	struct axvm_ept ept;
+	struct axvm_memslots slots;
+	struct axvm_vcpu *vcpus[AXVM_MAX_VCPUS];
+	u32 id;
+	char name[AXVM_NAME_MAX];
+};
+
+/**
+ * struct axvm_vcpu - one virtual CPU
+ * @vm: its VM (holds a reference)
+ * @id: vCPU id
+ * @mutex: one ioctl at a time on a vCPU
+ * @run: the page shared with userspace
+ * @pending_exit: kind of the exit userspace must answer, or NOTHING
+ * @pending_record: the kernel's copy of that exit
+ * @vmx: hardware state
+ */
+struct axvm_vcpu {
+	struct axvm_vm *vm;
+	u32 id;
+	struct mutex mutex;
+	struct axvm_run *run;
+	u32 pending_exit;
+	struct axvm_exit pending_record;
+	struct axvm_vmx_vcpu vmx;
+};
+
+/* module parameter: guest memory bytes one VM may register */
+extern u64 axvm_max_vm_mem;
+
+/* vm.c */
+int axvm_vm_create(const struct axvm_create_vm *args, struct axvm_vm **out);
+void axvm_vm_put(struct axvm_vm *vm);
+int axvm_vm_set_memory_region(struct axvm_vm *vm,
+			      const struct axvm_memory_region *r);
+int axvm_vcpu_create(struct axvm_vm *vm, unsigned long id,
+		     struct axvm_vcpu **out);
+void axvm_vcpu_destroy(struct axvm_vcpu *vcpu);
+
+/* exit/run.c */
+int axvm_vcpu_run(struct axvm_vcpu *vcpu);
+
+/* dev/chardev.c */
+int axvm_chardev_init(void);
+void axvm_chardev_exit(void);
+
+#endif

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The vCPU run loop (arch-neutral policy): enter, let the hardware layer
+ * decode the exit, serve in the kernel what can be served, return the rest
+ * to userspace. Like AxVM's run_vcpu, but an exit the kernel cannot handle
+ * is reported as what it is, never turned into a Halt.
+ */
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include "core.h"
+#include "exit/exit.h"
+
+/* Exits whose instruction completes only when userspace answers. */
+static bool needs_completion(u32 kind)
+{
+	return kind == AXVM_EXIT_IO_READ || kind == AXVM_EXIT_IO_WRITE ||
+	       kind == AXVM_EXIT_HYPERCALL;
+}
+
+/**
+ * axvm_vcpu_run() - AXVM_RUN: run the guest until an exit needs userspace
+ * @vcpu: the vCPU; its mutex is held
+ *
+ * Return: 0 with run->exit filled, -EINTR for a signal or immediate_exit
+ * (the guest can be re-entered), -EINVAL for a bad answer, -EIO when the
+ * VMX instructions themselves failed (also reported in run->exit).
+ */
+int axvm_vcpu_run(struct axvm_vcpu *vcpu)
+{
+	struct axvm_run *run = vcpu->run;
+	int ret;
+
+	axvm_vmx_vcpu_load(vcpu);
+	ret = axvm_vmx_complete_exit(vcpu, run);
+	while (!ret) {
+		if (READ_ONCE(run->immediate_exit) || signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		cond_resched();
+		ret = axvm_vmx_enter(vcpu);
+		if (ret == -EAGAIN) {
+			ret = 0;
+			continue;
+		}
+		if (ret) {
+			memset(&run->exit, 0, sizeof(run->exit));
+			run->exit.kind = AXVM_EXIT_INTERNAL_ERROR;
+			run->exit.vcpu_id = vcpu->id;
+			run->exit.u.internal.suberror = AXVM_INTERNAL_VMX_INSN;
+			run->exit.u.internal.data[0] = vcpu->vmx.exit.qualification;
+			ret = 0;
+			break;
+		}
+		ret = axvm_vmx_handle_exit(vcpu, &run->exit);
+		if (ret == AXVM_USER) {
+			if (needs_completion(run->exit.kind)) {
+				vcpu->pending_exit = run->exit.kind;
+				vcpu->pending_record = run->exit;
+			}
+			ret = 0;
+			break;
+		}
+	}
+	axvm_vmx_vcpu_put(vcpu);
+	return ret;
+}

@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VM and vCPU objects: creation, memory regions, teardown.
+ *
+ * Lifetime: the VM fd holds one reference and each vCPU holds one, so the
+ * VM (its EPT and pinned memory) outlives every vCPU whatever order the
+ * fds are closed in. Each VM also holds a reference on VMX operation and
+ * on the module.
+ */
+#include <linux/atomic.h>
+#include <linux/ctype.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include "core.h"
+#include "vmx/caps.h"
+
+static atomic_t next_vm_id = ATOMIC_INIT(0);
+
+static void flush_ept(struct axvm_ept *ept)
+{
+	axvm_vmx_flush_ept_all_cpus(ept->eptp);
+}
+
+static bool name_valid(const char *name)
+{
+	int i;
+
+	for (i = 0; i < AXVM_NAME_MAX; i++) {
+		char c = name[i];
+
+		if (!c)
+			return true;
+		if (!isalnum(c) && c != '_' && c != '-' && c != '.')
+			return false;
+	}
+	return false;	/* not terminated */
+}
+
+/**
+ * axvm_vm_create() - create a VM (AXVM_CREATE_VM)
+ * @args: flags (must be 0) and name
+ * @out: the new VM, one reference
+ *
+ * Return: 0, -EINVAL for bad arguments, -EBUSY if another hypervisor holds
+ * VMX, -ENOMEM.
+ */
+int axvm_vm_create(const struct axvm_create_vm *args, struct axvm_vm **out)
+{
+	struct axvm_vm *vm;
+	int ret;
+
+	if (args->flags || args->pad || !name_valid(args->name))
+		return -EINVAL;
+	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
+	if (!vm)
+		return -ENOMEM;
+	refcount_set(&vm->refs, 1);
+	mutex_init(&vm->lock);
+	memcpy(vm->name, args->name, AXVM_NAME_MAX);
+	vm->id = atomic_inc_return(&next_vm_id);
+
+	ret = axvm_vmx_get();
+	if (ret)
+		goto free_vm;
+	ret = axvm_ept_init(&vm->ept, axvm_vmx.has_ept_ad);
+	if (ret)
+		goto put_vmx;
+	vm->ept.flush = flush_ept;
+	__module_get(THIS_MODULE);
+	*out = vm;
+	return 0;
+put_vmx:
+	axvm_vmx_put();
+free_vm:
+	kfree(vm);
+	return ret;
+}
+
+static void vm_free(struct axvm_vm *vm)
+{
+	/* Translations of this EPTP must not outlive its pages on any CPU. */
+	axvm_vmx_flush_ept_all_cpus(vm->ept.eptp);
+	axvm_ept_destroy(&vm->ept);
+	axvm_memslots_free(&vm->slots);
+	axvm_vmx_put();
+	kfree(vm);
+	module_put(THIS_MODULE);
+}
+
+/**
+ * axvm_vm_put() - drop a reference; the last frees the VM
+ * @vm: the VM
+ */
+void axvm_vm_put(struct axvm_vm *vm)
+{
+	if (refcount_dec_and_test(&vm->refs))
+		vm_free(vm);
+}
+
+/**
+ * axvm_vm_set_memory_region() - add, replace or delete a memory region
+ * @vm: the VM
+ * @r: the region (size 0 deletes)
+ *
+ * Return: 0 or the errno of axvm_memslot_set().
+ */
+int axvm_vm_set_memory_region(struct axvm_vm *vm,
+			      const struct axvm_memory_region *r)
+{
+	struct axvm_memslot old;
+	int ret;
+
+	mutex_lock(&vm->lock);
+	ret = axvm_memslot_set(&vm->slots, r, axvm_max_vm_mem, &old);
+	if (!ret && old.used) {
+		/*
+		 * The old range may be mapped: unmap it (the EPT's flush hook
+		 * INVEPTs every CPU) before its pages are unpinned. vCPUs
+		 * cannot fault it back in meanwhile: they need vm->lock.
+		 */
+		axvm_ept_unmap(&vm->ept, old.gpa, old.size);
+		axvm_memslot_release(&old);
+	}
+	mutex_unlock(&vm->lock);
+	return ret;
+}
+
+/**
+ * axvm_vcpu_create() - create vCPU @id (AXVM_CREATE_VCPU)
+ * @vm: the VM
+ * @id: vCPU id
+ * @out: the vCPU
+ *
+ * Return: 0, -EINVAL for an id out of range, -EEXIST for a duplicate,
+ * -ENOMEM, -EIO.
+ */
+int axvm_vcpu_create(struct axvm_vm *vm, unsigned long id,
+		     struct axvm_vcpu **out)
+{
+	struct axvm_vcpu *vcpu;
+	int ret;
+
+	if (id >= AXVM_MAX_VCPUS)
+		return -EINVAL;
+	vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL_ACCOUNT);
+	if (!vcpu)
+		return -ENOMEM;
+	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!vcpu->run) {
+		kfree(vcpu);
+		return -ENOMEM;
+	}
+	vcpu->vm = vm;
+	vcpu->id = id;
+	mutex_init(&vcpu->mutex);
+
+	mutex_lock(&vm->lock);
+	if (vm->vcpus[id]) {
+		ret = -EEXIST;
+		goto unlock;
+	}
+	ret = axvm_vmx_vcpu_create(vcpu);
+	if (ret)
+		goto unlock;
+	vm->vcpus[id] = vcpu;
+	refcount_inc(&vm->refs);
+	mutex_unlock(&vm->lock);
+	*out = vcpu;
+	return 0;
+unlock:
+	mutex_unlock(&vm->lock);
+	free_page((unsigned long)vcpu->run);
+	kfree(vcpu);
+	return ret;
+}
+
+/**
+ * axvm_vcpu_destroy() - free a vCPU (its fd was closed)
+ * @vcpu: the vCPU; no thread uses it
+ */
+void axvm_vcpu_destroy(struct axvm_vcpu *vcpu)
+{
+	struct axvm_vm *vm = vcpu->vm;
+
+	mutex_lock(&vm->lock);
+	vm->vcpus[vcpu->id] = NULL;
+	mutex_unlock(&vm->lock);
+	axvm_vmx_vcpu_destroy(vcpu);
+	free_page((unsigned long)vcpu->run);
+	kfree(vcpu);
+	axvm_vm_put(vm);
+}

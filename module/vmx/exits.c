@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Decode VMX exits into axvm's arch-neutral exit record.
+ *
+ * One table indexed by the basic exit reason (SDM Vol. 3D, Appendix C);
+ * every handler is small, named for its exit, and returns enum
+ * axvm_exit_action. Policy (what is served in the kernel) is in
+ * module/exit/.
+ */
+#include <linux/nospec.h>
+#include <linux/string.h>
+#include <asm/trapnr.h>
+#include <asm/vmx.h>
+#include "core.h"
+#include "exit/exit.h"
+#include "vmx/insn.h"
+#include "vmx/vmx.h"
+
+typedef int (*axvm_vmx_exit_handler)(struct axvm_vcpu *vcpu,
+				     struct axvm_exit *exit);
+
+static int internal_error(struct axvm_exit *exit, u32 suberror, u64 data)
+{
+	exit->kind = AXVM_EXIT_INTERNAL_ERROR;
+	exit->u.internal.suberror = suberror;
+	exit->u.internal.data[0] = data;
+	return AXVM_USER;
+}
+
+/* An exit with no handler: say so, never pretend it was a Halt. */
+static int handle_unknown(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
+{
+	return internal_error(exit, AXVM_INTERNAL_UNKNOWN_EXIT,
+			      vcpu->vmx.exit.reason);
+}
+
+/* Interrupts stay pending (no ack-on-exit): the host takes them at sti. */
+static int handle_external_interrupt(struct axvm_vcpu *vcpu,
+				     struct axvm_exit *exit)
+{
+	return AXVM_RESUME;
+}
+
+/* Only NMIs exit here (the exception bitmap is 0); the host got it. */
+static int handle_exception_nmi(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
+{
+	u32 info = vcpu->vmx.exit.intr_info;
+
+	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
+		return AXVM_RESUME;
+	return handle_unknown(vcpu, exit);
+}
+
+static int handle_preemption_timer(struct axvm_vcpu *vcpu,
+				   struct axvm_exit *exit)
+{
+	return AXVM_RESUME;
+}
+
+static int handle_triple_fault(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
+{
+	exit->kind = AXVM_EXIT_SYSTEM_DOWN;
+	return AXVM_USER;
+}
+
+static int handle_hlt(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
+{
+	axvm_vmx_skip_instruction(vcpu);
+	exit->kind = AXVM_EXIT_HALT;
+	return AXVM_USER;
+}
+
+/* Exit qualification for I/O instructions: 28.2.1, Table 28-5. */
+static int handle_io(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
+{
+	u64 q = vcpu->vmx.exit.qualification;
+	u8 width = (q & 7) + 1;
+	u16 port = q >> 16;
+
+	if (q & BIT(4))		/* INS/OUTS: emulated by the exit-model work */
+		return internal_error(exit, AXVM_INTERNAL_EMULATION, q);
+	if (q & BIT(3)) {
+		exit->kind = AXVM_EXIT_IO_READ;
+		exit->u.io_read.port = port;
+		exit->u.io_read.width = width;
+		exit->u.io_read.data = 0;
+	} else {
+		exit->kind = AXVM_EXIT_IO_WRITE;
+		exit->u.io_write.port = port;
+		exit->u.io_write.width = width;
+		exit->u.io_write.data = vcpu->vmx.gprs[AXVM_REG_RAX] &
+					(width == 4 ? 0xffffffffull :
+					 (1ull << (width * 8)) - 1);
+	}
+	return AXVM_USER;
+}
+
+static int handle_vmcall(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
+{
+	const unsigned long *g = vcpu->vmx.gprs;
+
+	exit->kind = AXVM_EXIT_HYPERCALL;
+	exit->u.hypercall.nr = g[AXVM_REG_RAX];
+	exit->u.hypercall.args[0] = g[AXVM_REG_RDI];
+	exit->u.hypercall.args[1] = g[AXVM_REG_RSI];
+	exit->u.hypercall.args[2] = g[AXVM_REG_RDX];
+	exit->u.hypercall.args[3] = g[AXVM_REG_RCX];
+	exit->u.hypercall.args[4] = g[AXVM_REG_R8];
+	exit->u.hypercall.args[5] = g[AXVM_REG_R9];
+	exit->u.hypercall.ret = 0;
+	return AXVM_USER;
+}
+
+/* EPT violation qualification: 28.2.1, Table 28-7. */
+static int handle_ept_violation(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
+{
+	u64 q = vcpu->vmx.exit.qualification;
+	u64 flags = 0;
+
+	exit->guest_phys = axvm_vmcs_read(GUEST_PHYSICAL_ADDRESS);
+	if (q & BIT(0))
+		flags |= AXVM_ACCESS_READ;
+	if (q & BIT(1))
+		flags |= AXVM_ACCESS_WRITE;
+	if (q & BIT(2))
+		flags |= AXVM_ACCESS_EXEC;
+	exit->kind = AXVM_EXIT_NESTED_PAGE_FAULT;
+	exit->u.nested_page_fault.addr = exit->guest_phys;
+	exit->u.nested_page_fault.access_flags = flags;
+	return axvm_exit_nested_page_fault(vcpu, exit);
+}
+
+/* Entry failed on guest state or MSR loading (27.8): report, stay usable. */
+static int handle_failed_entry(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
+{
+	exit->kind = AXVM_EXIT_FAIL_ENTRY;
+	exit->u.fail_entry.hardware_entry_failure_reason =
+		vcpu->vmx.exit.reason & 0xffff;
+	exit->u.fail_entry.qualification = vcpu->vmx.exit.qualification;
+	return AXVM_USER;
+}
+
+static const axvm_vmx_exit_handler exit_handlers[] = {
+	[EXIT_REASON_EXCEPTION_NMI]	= handle_exception_nmi,
+	[EXIT_REASON_EXTERNAL_INTERRUPT] = handle_external_interrupt,
+	[EXIT_REASON_TRIPLE_FAULT]	= handle_triple_fault,
+	[EXIT_REASON_HLT]		= handle_hlt,
+	[EXIT_REASON_VMCALL]		= handle_vmcall,
+	[EXIT_REASON_IO_INSTRUCTION]	= handle_io,
+	[EXIT_REASON_INVALID_STATE]	= handle_failed_entry,
+	[EXIT_REASON_MSR_LOAD_FAIL]	= handle_failed_entry,
+	[EXIT_REASON_EPT_VIOLATION]	= handle_ept_violation,
+	[EXIT_REASON_PREEMPTION_TIMER]	= handle_preemption_timer,
+};
+
+/**
+ * axvm_vmx_handle_exit() - decode and handle the last VM exit
+ * @vcpu: the loaded vCPU that exited
+ * @exit: the record to fill (the run page's)
+ *
+ * Return: enum axvm_exit_action or a negative errno.
+ */
+int axvm_vmx_handle_exit(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
+{
+	const struct axvm_vmx_exit_info *e = &vcpu->vmx.exit;
+	u32 basic = e->reason & 0xffff;
+	axvm_vmx_exit_handler h = NULL;
+
+	memset(exit, 0, sizeof(*exit));
+	exit->basic_reason = basic;
+	exit->qualification = e->qualification;
+	exit->guest_rip = e->rip;
+	exit->vcpu_id = vcpu->id;
+	exit->inst_len = e->inst_len;
+
+	if (e->reason & VMX_EXIT_REASONS_FAILED_VMENTRY)
+		return handle_failed_entry(vcpu, exit);
+	if (basic < ARRAY_SIZE(exit_handlers))
+		h = exit_handlers[array_index_nospec(basic,
+						     ARRAY_SIZE(exit_handlers))];
+	return h ? h(vcpu, exit) : handle_unknown(vcpu, exit);
+}
+
+/* Write an IN result to AL/AX/EAX as the instruction would (EAX zero-extends). */
+static void complete_io_read(struct axvm_vcpu *vcpu, const struct axvm_exit *exit)
+{
+	unsigned long *rax = &vcpu->vmx.gprs[AXVM_REG_RAX];
+	u64 data = exit->u.io_read.data;
+
+	switch (exit->u.io_read.width) {
+	case 1:
+		*rax = (*rax & ~0xfful) | (data & 0xff);
+		break;
+	case 2:
+		*rax = (*rax & ~0xfffful) | (data & 0xffff);
+		break;
+	default:
+		*rax = (u32)data;
+		break;
+	}
+}
+
+static void inject_gp(void)
+{
+	/* #GP(0), hardware exception with error code: 25.8.3, 27.6. */
+	axvm_vmwrite(VM_ENTRY_EXCEPTION_ERROR_CODE, 0);
+	axvm_vmwrite(VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID_MASK |
+		     INTR_TYPE_HARD_EXCEPTION | INTR_INFO_DELIVER_CODE_MASK |
+		     X86_TRAP_GP);
+}
+
+/**
+ * axvm_vmx_complete_exit() - finish the instruction userspace answered
+ * @vcpu: loaded vCPU
+ * @run: the run page (response and the last exit record)
+ *
+ * Return: 0, or -EINVAL for a response that does not fit the exit.
+ */
+int axvm_vmx_complete_exit(struct axvm_vcpu *vcpu, struct axvm_run *run)
+{
+	struct axvm_exit *rec = &vcpu->pending_record;
+	u32 kind = vcpu->pending_exit;
+	u32 resp = READ_ONCE(run->response);
+
+	if (kind == AXVM_EXIT_NOTHING)
+		return 0;
+	if (resp > AXVM_RESP_INJECT_GP)
+		return -EINVAL;
+	vcpu->pending_exit = AXVM_EXIT_NOTHING;
+	WRITE_ONCE(run->response, AXVM_RESP_NONE);
+	if (resp == AXVM_RESP_INJECT_GP) {
+		inject_gp();
+		return 0;
+	}
+	/*
+	 * Only the answer is taken from the shared page; what the exit was
+	 * (width, port, ...) comes from the kernel's own copy, which
+	 * userspace cannot change under us.
+	 */
+	switch (kind) {
+	case AXVM_EXIT_IO_READ:
+		if (resp != AXVM_RESP_DATA)
+			return -EINVAL;
+		rec->u.io_read.data = READ_ONCE(run->exit.u.io_read.data);
+		complete_io_read(vcpu, rec);
+		break;
+	case AXVM_EXIT_HYPERCALL:
+		if (resp == AXVM_RESP_DATA)
+			vcpu->vmx.gprs[AXVM_REG_RAX] =
+				READ_ONCE(run->exit.u.hypercall.ret);
+		break;
+	}
+	axvm_vmx_skip_instruction(vcpu);
+	return 0;
+}

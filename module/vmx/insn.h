@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Wrappers for the VMX instructions. Each reports VMfailInvalid/VMfailValid
+ * (CF or ZF set, SDM Vol. 3C, 31.2 "Conventions") as -EIO so no caller can
+ * ignore a failure; the VM-instruction error field says why (31.4).
+ */
+#ifndef AXVM_VMX_INSN_H
+#define AXVM_VMX_INSN_H
+
+#include <linux/types.h>
+#include <linux/errno.h>
+#include <asm/vmx.h>
+
+static __always_inline int axvm_vmxon(u64 pa)
+{
+	u8 fail;
+
+	asm volatile("vmxon %[pa]\n\tsetna %[fail]"
+		     : [fail] "=qm" (fail) : [pa] "m" (pa) : "cc", "memory");
+	return fail ? -EIO : 0;
+}
+
+static __always_inline void axvm_vmxoff(void)
+{
+	asm volatile("vmxoff" ::: "cc", "memory");
+}
+
+static __always_inline int axvm_vmclear(u64 pa)
+{
+	u8 fail;
+
+	asm volatile("vmclear %[pa]\n\tsetna %[fail]"
+		     : [fail] "=qm" (fail) : [pa] "m" (pa) : "cc", "memory");
+	return fail ? -EIO : 0;
+}
+
+static __always_inline int axvm_vmptrld(u64 pa)
+{
+	u8 fail;
+
+	asm volatile("vmptrld %[pa]\n\tsetna %[fail]"
+		     : [fail] "=qm" (fail) : [pa] "m" (pa) : "cc", "memory");
+	return fail ? -EIO : 0;
+}
+
+static __always_inline int axvm_vmread(unsigned long field, u64 *value)
+{
+	u8 fail;
+	unsigned long v;
+
+	asm volatile("vmread %[field], %[v]\n\tsetna %[fail]"
+		     : [fail] "=qm" (fail), [v] "=rm" (v)
+		     : [field] "r" (field) : "cc");
+	*value = v;
+	return fail ? -EIO : 0;
+}
+
+static __always_inline int axvm_vmwrite(unsigned long field, u64 value)
+{
+	u8 fail;
+
+	asm volatile("vmwrite %[v], %[field]\n\tsetna %[fail]"
+		     : [fail] "=qm" (fail)
+		     : [v] "rm" ((unsigned long)value), [field] "r" (field)
+		     : "cc", "memory");
+	return fail ? -EIO : 0;
+}
+
+/* INVEPT/INVVPID descriptor layouts: SDM Vol. 3C, 31.3 (INVEPT, INVVPID). */
+static __always_inline int axvm_invept(unsigned long type, u64 eptp)
+{
+	struct { u64 eptp, rsvd; } desc = { eptp, 0 };
+	u8 fail;
+
+	asm volatile("invept %[desc], %[type]\n\tsetna %[fail]"
+		     : [fail] "=qm" (fail)
+		     : [desc] "m" (desc), [type] "r" (type) : "cc", "memory");
+	return fail ? -EIO : 0;
+}
+
+static __always_inline int axvm_invvpid(unsigned long type, u16 vpid, u64 gva)
+{
+	struct { u64 vpid : 16, rsvd : 48; u64 gva; } desc = { vpid, 0, gva };
+	u8 fail;
+
+	asm volatile("invvpid %[desc], %[type]\n\tsetna %[fail]"
+		     : [fail] "=qm" (fail)
+		     : [desc] "m" (desc), [type] "r" (type) : "cc", "memory");
+	return fail ? -EIO : 0;
+}
+
+/* Read a field that cannot fail on a loaded VMCS (used on the exit path). */
+static __always_inline u64 axvm_vmcs_read(unsigned long field)
+{
+	u64 v = 0;
+
+	axvm_vmread(field, &v);
+	return v;
+}
+
+#endif

@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Guest register state between the uapi structs and the VMCS guest-state
+ * area (SDM Vol. 3C, 25.4). Whatever hardware would reject is left to the
+ * VM-entry checks (27.3.1), which report it as a FailEntry exit.
+ */
+#include <linux/string.h>
+#include <asm/processor-flags.h>
+#include <asm/msr-index.h>
+#include "core.h"
+#include "vmx/caps.h"
+#include "vmx/ctls.h"
+#include "vmx/insn.h"
+#include "vmx/vmx.h"
+
+struct seg_fields {
+	unsigned long sel, base, limit, ar;
+};
+
+#define SEG(s) { GUEST_##s##_SELECTOR, GUEST_##s##_BASE, GUEST_##s##_LIMIT, \
+		 GUEST_##s##_AR_BYTES }
+enum { S_CS, S_DS, S_ES, S_FS, S_GS, S_SS, S_TR, S_LDTR, S_NR };
+static const struct seg_fields seg_fields[S_NR] = {
+	[S_CS] = SEG(CS), [S_DS] = SEG(DS), [S_ES] = SEG(ES), [S_FS] = SEG(FS),
+	[S_GS] = SEG(GS), [S_SS] = SEG(SS), [S_TR] = SEG(TR),
+	[S_LDTR] = SEG(LDTR),
+};
+
+/* VMCS access-rights layout: 25.4.1, Table 25-2. */
+static u32 seg_to_ar(const struct axvm_segment *s)
+{
+	return (s->type & 0xf) | (s->s & 1) << 4 | (s->dpl & 3) << 5 |
+	       (s->present & 1) << 7 | (s->avl & 1) << 12 | (s->l & 1) << 13 |
+	       (s->db & 1) << 14 | (s->g & 1) << 15 | (s->unusable & 1) << 16;
+}
+
+static void get_seg(int i, struct axvm_segment *s)
+{
+	const struct seg_fields *f = &seg_fields[i];
+	u32 ar = axvm_vmcs_read(f->ar);
+
+	memset(s, 0, sizeof(*s));
+	s->selector = axvm_vmcs_read(f->sel);
+	s->base = axvm_vmcs_read(f->base);
+	s->limit = axvm_vmcs_read(f->limit);
+	s->type = ar & 0xf;
+	s->s = (ar >> 4) & 1;
+	s->dpl = (ar >> 5) & 3;
+	s->present = (ar >> 7) & 1;
+	s->avl = (ar >> 12) & 1;
+	s->l = (ar >> 13) & 1;
+	s->db = (ar >> 14) & 1;
+	s->g = (ar >> 15) & 1;
+	s->unusable = (ar >> 16) & 1;
+}
+
+static void set_seg(int i, const struct axvm_segment *s)
+{
+	const struct seg_fields *f = &seg_fields[i];
+
+	axvm_vmwrite(f->sel, s->selector);
+	axvm_vmwrite(f->base, s->base);
+	axvm_vmwrite(f->limit, s->limit);
+	axvm_vmwrite(f->ar, seg_to_ar(s));
+}
+
+/**
+ * axvm_vmx_get_regs() - read the guest's GPRs, RIP and RFLAGS
+ * @vcpu: a loaded vCPU
+ * @r: out
+ */
+void axvm_vmx_get_regs(struct axvm_vcpu *vcpu, struct axvm_regs *r)
+{
+	const unsigned long *g = vcpu->vmx.gprs;
+
+	r->rax = g[AXVM_REG_RAX];
+	r->rbx = g[AXVM_REG_RBX];
+	r->rcx = g[AXVM_REG_RCX];
+	r->rdx = g[AXVM_REG_RDX];
+	r->rsi = g[AXVM_REG_RSI];
+	r->rdi = g[AXVM_REG_RDI];
+	r->rbp = g[AXVM_REG_RBP];
+	r->r8 = g[AXVM_REG_R8];
+	r->r9 = g[AXVM_REG_R9];
+	r->r10 = g[AXVM_REG_R10];
+	r->r11 = g[AXVM_REG_R11];
+	r->r12 = g[AXVM_REG_R12];
+	r->r13 = g[AXVM_REG_R13];
+	r->r14 = g[AXVM_REG_R14];
+	r->r15 = g[AXVM_REG_R15];
+	r->rsp = axvm_vmcs_read(GUEST_RSP);
+	r->rip = axvm_vmcs_read(GUEST_RIP);
+	r->rflags = axvm_vmcs_read(GUEST_RFLAGS);
+}
+
+/**
+ * axvm_vmx_set_regs() - write the guest's GPRs, RIP and RFLAGS
+ * @vcpu: a loaded vCPU
+ * @r: the values; RFLAGS bit 1 is forced to 1
+ */
+void axvm_vmx_set_regs(struct axvm_vcpu *vcpu, const struct axvm_regs *r)
+{
+	unsigned long *g = vcpu->vmx.gprs;
+
+	g[AXVM_REG_RAX] = r->rax;
+	g[AXVM_REG_RBX] = r->rbx;
+	g[AXVM_REG_RCX] = r->rcx;
+	g[AXVM_REG_RDX] = r->rdx;
+	g[AXVM_REG_RSI] = r->rsi;
+	g[AXVM_REG_RDI] = r->rdi;
+	g[AXVM_REG_RBP] = r->rbp;
+	g[AXVM_REG_R8] = r->r8;
+	g[AXVM_REG_R9] = r->r9;
+	g[AXVM_REG_R10] = r->r10;
+	g[AXVM_REG_R11] = r->r11;
+	g[AXVM_REG_R12] = r->r12;
+	g[AXVM_REG_R13] = r->r13;
+	g[AXVM_REG_R14] = r->r14;
+	g[AXVM_REG_R15] = r->r15;
+	axvm_vmwrite(GUEST_RSP, r->rsp);
+	axvm_vmwrite(GUEST_RIP, r->rip);
+	axvm_vmwrite(GUEST_RFLAGS, r->rflags | X86_EFLAGS_FIXED);
+}
+
+/**
+ * axvm_vmx_get_sregs() - read segments, descriptor tables, CRs and EFER
+ * @vcpu: a loaded vCPU
+ * @s: out; CR0/CR4 as the guest sees them (read shadows)
+ */
+void axvm_vmx_get_sregs(struct axvm_vcpu *vcpu, struct axvm_sregs *s)
+{
+	struct axvm_vmx_vcpu *vmx = &vcpu->vmx;
+
+	memset(s, 0, sizeof(*s));
+	get_seg(S_CS, &s->cs);
+	get_seg(S_DS, &s->ds);
+	get_seg(S_ES, &s->es);
+	get_seg(S_FS, &s->fs);
+	get_seg(S_GS, &s->gs);
+	get_seg(S_SS, &s->ss);
+	get_seg(S_TR, &s->tr);
+	get_seg(S_LDTR, &s->ldt);
+	s->gdt.base = axvm_vmcs_read(GUEST_GDTR_BASE);
+	s->gdt.limit = axvm_vmcs_read(GUEST_GDTR_LIMIT);
+	s->idt.base = axvm_vmcs_read(GUEST_IDTR_BASE);
+	s->idt.limit = axvm_vmcs_read(GUEST_IDTR_LIMIT);
+	/* Bits the host owns read as the shadow, the rest as the guest set them. */
+	s->cr0 = (axvm_vmcs_read(GUEST_CR0) & ~X86_CR0_NE) |
+		 (vmx->cr0_shadow & X86_CR0_NE);
+	s->cr4 = axvm_vmcs_read(GUEST_CR4) & ~X86_CR4_VMXE;
+	s->cr3 = axvm_vmcs_read(GUEST_CR3);
+	s->cr2 = vmx->cr2;
+	s->efer = axvm_vmcs_read(GUEST_IA32_EFER);
+}
+
+static bool seg_pad_ok(const struct axvm_segment *s)
+{
+	return !s->pad;
+}
+
+/**
+ * axvm_vmx_set_sregs() - write segments, descriptor tables, CRs and EFER
+ * @vcpu: a loaded vCPU
+ * @s: the values
+ *
+ * Return: 0, or -EINVAL for nonzero padding/reserved fields or CR4.VMXE
+ * (a guest gets no VMX).
+ */
+int axvm_vmx_set_sregs(struct axvm_vcpu *vcpu, const struct axvm_sregs *s)
+{
+	struct axvm_vmx_vcpu *vmx = &vcpu->vmx;
+	const struct axvm_segment *segs[S_NR] = {
+		[S_CS] = &s->cs, [S_DS] = &s->ds, [S_ES] = &s->es,
+		[S_FS] = &s->fs, [S_GS] = &s->gs, [S_SS] = &s->ss,
+		[S_TR] = &s->tr, [S_LDTR] = &s->ldt,
+	};
+	u64 entry;
+	int i;
+
+	for (i = 0; i < S_NR; i++)
+		if (!seg_pad_ok(segs[i]))
+			return -EINVAL;
+	if (s->gdt.pad[0] | s->gdt.pad[1] | s->gdt.pad[2] |
+	    s->idt.pad[0] | s->idt.pad[1] | s->idt.pad[2] |
+	    s->reserved[0] | s->reserved[1] | s->reserved[2] | s->reserved[3])
+		return -EINVAL;
+	if ((s->cr4 & X86_CR4_VMXE) || s->cr0 >> 32 || s->cr4 >> 32)
+		return -EINVAL;
+
+	for (i = 0; i < S_NR; i++)
+		set_seg(i, segs[i]);
+	axvm_vmwrite(GUEST_GDTR_BASE, s->gdt.base);
+	axvm_vmwrite(GUEST_GDTR_LIMIT, s->gdt.limit);
+	axvm_vmwrite(GUEST_IDTR_BASE, s->idt.base);
+	axvm_vmwrite(GUEST_IDTR_LIMIT, s->idt.limit);
+
+	vmx->cr0_shadow = s->cr0;
+	axvm_vmwrite(CR0_READ_SHADOW, s->cr0);
+	axvm_vmwrite(GUEST_CR0, s->cr0 | X86_CR0_NE);
+	vmx->cr4_shadow = s->cr4;
+	axvm_vmwrite(CR4_READ_SHADOW, s->cr4);
+	axvm_vmwrite(GUEST_CR4, s->cr4 | X86_CR4_VMXE);
+	axvm_vmwrite(GUEST_CR3, s->cr3);
+	vmx->cr2 = s->cr2;
+	axvm_vmwrite(GUEST_IA32_EFER, s->efer);
+
+	/* The "IA-32e mode guest" entry control must equal EFER.LMA (27.3.1.1). */
+	entry = axvm_vmcs_read(VM_ENTRY_CONTROLS);
+	if (s->efer & EFER_LMA)
+		entry |= VM_ENTRY_IA32E_MODE;
+	else
+		entry &= ~(u64)VM_ENTRY_IA32E_MODE;
+	axvm_vmwrite(VM_ENTRY_CONTROLS, entry);
+	return 0;
+}

@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * One trip into the guest and back: the host state that changes between
+ * entries, the guest FPU/XSAVE state, the entry itself, and the hardware
+ * facts of the exit read while interrupts are still off.
+ */
+#include <linux/sched/signal.h>
+#include <linux/timex.h>
+#include <asm/debugreg.h>
+#include <asm/fpu/api.h>
+#include <asm/fpu/xcr.h>
+#include <asm/special_insns.h>
+#include <asm/tlbflush.h>
+#include "core.h"
+#include "vmx/caps.h"
+#include "vmx/insn.h"
+#include "vmx/vmx.h"
+
+#define XSTATE_ALL	(~0ull)
+
+/*
+ * The guest's x87/SSE/AVX state: XSAVE format when the host enabled XSAVE
+ * (CR4.OSXSAVE), else FXSAVE format (the first 512 bytes of the same area).
+ */
+static __always_inline void restore_guest_fpu(void *area)
+{
+	if (axvm_vmx.host_xsave)
+		asm volatile("xrstor64 %0" : : "m" (*(u8 *)area),
+			     "a" ((u32)XSTATE_ALL), "d" ((u32)(XSTATE_ALL >> 32))
+			     : "memory");
+	else
+		asm volatile("fxrstor64 %0" : : "m" (*(u8 *)area) : "memory");
+}
+
+static __always_inline void save_guest_fpu(void *area)
+{
+	if (axvm_vmx.host_xsave)
+		asm volatile("xsave64 %0" : "+m" (*(u8 *)area)
+			     : "a" ((u32)XSTATE_ALL), "d" ((u32)(XSTATE_ALL >> 32))
+			     : "memory");
+	else
+		asm volatile("fxsave64 %0" : "+m" (*(u8 *)area) : : "memory");
+}
+
+/* Host CR3 (PCID) and CR4 can differ per CPU and task: refresh (26.2.2). */
+static void refresh_host_crs(struct axvm_vmx_vcpu *vmx)
+{
+	unsigned long cr3 = __read_cr3(), cr4 = cr4_read_shadow();
+
+	if (unlikely(cr3 != vmx->host.cr3)) {
+		axvm_vmwrite(HOST_CR3, cr3);
+		vmx->host.cr3 = cr3;
+	}
+	if (unlikely(cr4 != vmx->host.cr4)) {
+		axvm_vmwrite(HOST_CR4, cr4);
+		vmx->host.cr4 = cr4;
+	}
+}
+
+/* Bound the time in the guest to about one host tick (25.5.1). */
+static void arm_preemption_timer(void)
+{
+	u64 ticks;
+
+	if (!axvm_vmx.has_preempt_timer)
+		return;
+	ticks = ((u64)tsc_khz * 1000 / HZ) >> axvm_vmx.preempt_timer_shift;
+	axvm_vmwrite(VMX_PREEMPTION_TIMER_VALUE, min_t(u64, ticks, U32_MAX));
+}
+
+static void read_exit_info(struct axvm_vmx_vcpu *vmx)
+{
+	struct axvm_vmx_exit_info *e = &vmx->exit;
+
+	e->reason = axvm_vmcs_read(VM_EXIT_REASON);
+	e->qualification = axvm_vmcs_read(EXIT_QUALIFICATION);
+	e->intr_info = axvm_vmcs_read(VM_EXIT_INTR_INFO);
+	e->idt_vectoring = axvm_vmcs_read(IDT_VECTORING_INFO_FIELD);
+	e->inst_len = axvm_vmcs_read(VM_EXIT_INSTRUCTION_LEN);
+	e->rip = axvm_vmcs_read(GUEST_RIP);
+}
+
+/* An NMI that caused the exit was consumed by it: hand it to the host. */
+static void deliver_host_nmi(struct axvm_vmx_exit_info *e)
+{
+	if ((e->reason & 0xffff) == EXIT_REASON_EXCEPTION_NMI &&
+	    (e->intr_info & INTR_INFO_VALID_MASK) &&
+	    (e->intr_info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
+		asm volatile("int $2");
+}
+
+/**
+ * axvm_vmx_enter() - run the guest until the next VM exit
+ * @vcpu: a loaded vCPU; preemption enabled
+ *
+ * Return: 0 with vcpu->vmx.exit filled; -EAGAIN if a reschedule or a
+ * signal came in before entry (nothing ran); -EIO if VMLAUNCH/VMRESUME
+ * failed (vmx.exit.reason holds the VM-instruction error).
+ */
+int axvm_vmx_enter(struct axvm_vcpu *vcpu)
+{
+	struct axvm_vmx_vcpu *vmx = &vcpu->vmx;
+	u64 host_xcr0 = 0, debugctl;
+	bool swap_xcr0;
+	int fail;
+
+	kernel_fpu_begin();
+	local_irq_disable();
+	if (need_resched() || signal_pending(current) || axvm_vmx_rebooting()) {
+		local_irq_enable();
+		kernel_fpu_end();
+		return -EAGAIN;
+	}
+	axvm_vmx_switch_to_guest(vmx);
+	refresh_host_crs(vmx);
+	arm_preemption_timer();
+	debugctl = get_debugctlmsr();
+
+	restore_guest_fpu(vmx->fpu);
+	swap_xcr0 = axvm_vmx.host_xsave && (vmx->cr4_shadow & X86_CR4_OSXSAVE) &&
+		    vmx->guest_xcr0 != (host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK));
+	if (swap_xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, vmx->guest_xcr0);
+
+	if (native_read_cr2() != vmx->cr2)
+		native_write_cr2(vmx->cr2);
+	fail = axvm_vmx_vmenter(vmx->gprs, vmx->launched);
+	vmx->cr2 = native_read_cr2();
+
+	if (swap_xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, host_xcr0);
+	save_guest_fpu(vmx->fpu);
+	/* A VM exit clears DEBUGCTL and sets DR7 to 400H (28.3.1). */
+	if (debugctl)
+		update_debugctlmsr(debugctl);
+	if (hw_breakpoint_active())
+		hw_breakpoint_restore();
+
+	if (likely(!fail)) {
+		read_exit_info(vmx);
+		/* A failed entry leaves the VMCS unlaunched (27.8). */
+		if (!(vmx->exit.reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
+			vmx->launched = true;
+		deliver_host_nmi(&vmx->exit);
+	} else {
+		vmx->exit.reason = 0;
+		vmx->exit.qualification = axvm_vmcs_read(VM_INSTRUCTION_ERROR);
+	}
+	local_irq_enable();
+	kernel_fpu_end();
+	return fail ? -EIO : 0;
+}
+
+/**
+ * axvm_vmx_skip_instruction() - advance RIP past the exiting instruction
+ * @vcpu: a loaded vCPU
+ *
+ * Also ends an STI/MOV SS interrupt shadow, as completing the instruction
+ * would (SDM Vol. 3C, 25.4.2 interruptibility state).
+ */
+void axvm_vmx_skip_instruction(struct axvm_vcpu *vcpu)
+{
+	struct axvm_vmx_vcpu *vmx = &vcpu->vmx;
+	u64 intr;
+
+	axvm_vmwrite(GUEST_RIP, vmx->exit.rip + vmx->exit.inst_len);
+	if (!axvm_vmread(GUEST_INTERRUPTIBILITY_INFO, &intr) && (intr & 3))
+		axvm_vmwrite(GUEST_INTERRUPTIBILITY_INFO, intr & ~3ull);
+}

@@ -1,0 +1,455 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The VMCS of a vCPU: allocation, the CPU it is active on, and its initial
+ * contents (controls, host state, architectural reset state of the guest).
+ *
+ * A VMCS is made active on one CPU by VMPTRLD and must be VMCLEARed there
+ * before it may be loaded on another (SDM Vol. 3C, 24.11.1, 24.11.3). The
+ * vCPU thread may migrate between any two VM entries, so a preempt notifier
+ * reloads it when the thread is scheduled in on a new CPU, and restores the
+ * host state the guest borrowed when it is scheduled out.
+ */
+#include <linux/gfp.h>
+#include <linux/idr.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
+#include <asm/cpu_entry_area.h>
+#include <asm/debugreg.h>
+#include <asm/desc.h>
+#include <asm/fpu/api.h>
+#include <asm/msr.h>
+#include <asm/special_insns.h>
+#include <asm/tlbflush.h>
+#include "core.h"
+#include "vmx/caps.h"
+#include "vmx/insn.h"
+#include "vmx/vmx.h"
+
+static DEFINE_IDA(vpid_ida);
+static DEFINE_PER_CPU(void *, current_vmcs);
+
+/* Record the first failed VMWRITE: setup reports it instead of going on. */
+static void vmw(struct axvm_vmx_vcpu *vmx, unsigned long field, u64 value)
+{
+	if (axvm_vmwrite(field, value) && !vmx->vmcs_error)
+		vmx->vmcs_error = field;
+}
+
+/* The VMCS is active on this CPU: make it inactive and write it back. */
+void axvm_vmx_clear_on_this_cpu(struct axvm_vmx_vcpu *vmx)
+{
+	if (axvm_vmclear(vmx->vmcs_pa))
+		pr_err("axvm: VMCLEAR of %#llx failed\n", vmx->vmcs_pa);
+	if (this_cpu_read(current_vmcs) == vmx->vmcs)
+		this_cpu_write(current_vmcs, NULL);
+	list_del(&vmx->loaded_link);
+	/* Pairs with smp_rmb() in vmcs_load_cpu(): list_del before cpu. */
+	smp_wmb();
+	WRITE_ONCE(vmx->cpu, -1);
+	vmx->launched = false;
+}
+
+static void clear_ipi(void *arg)
+{
+	struct axvm_vmx_vcpu *vmx = arg;
+
+	if (READ_ONCE(vmx->cpu) == smp_processor_id())
+		axvm_vmx_clear_on_this_cpu(vmx);
+}
+
+static void vmcs_clear_remote(struct axvm_vmx_vcpu *vmx)
+{
+	int cpu = READ_ONCE(vmx->cpu);
+
+	if (cpu >= 0)
+		smp_call_function_single(cpu, clear_ipi, vmx, 1);
+}
+
+/* Per-CPU host state: TSS, GDT, per-CPU GS base, SYSENTER stack (26.2.4). */
+static void write_host_percpu_state(struct axvm_vmx_vcpu *vmx, int cpu)
+{
+	struct desc_ptr gdt;
+	u64 gs_base;
+
+	native_store_gdt(&gdt);
+	rdmsrl(MSR_GS_BASE, gs_base);
+	vmw(vmx, HOST_TR_BASE, (unsigned long)&get_cpu_entry_area(cpu)->tss.x86_tss);
+	vmw(vmx, HOST_GDTR_BASE, gdt.address);
+	vmw(vmx, HOST_GS_BASE, gs_base);
+	vmw(vmx, HOST_IA32_SYSENTER_ESP,
+	    (unsigned long)(cpu_entry_stack(cpu) + 1));
+}
+
+/* Make the VMCS current on this CPU; preemption is off. */
+static void vmcs_load_cpu(struct axvm_vcpu *vcpu, int cpu)
+{
+	struct axvm_vmx_vcpu *vmx = &vcpu->vmx;
+	unsigned long flags;
+	bool moved = vmx->cpu != cpu;
+
+	if (moved) {
+		vmcs_clear_remote(vmx);
+		/* Pairs with smp_wmb() in axvm_vmx_clear_on_this_cpu(). */
+		smp_rmb();
+		local_irq_save(flags);
+		list_add(&vmx->loaded_link, axvm_vmx_loaded_list());
+		local_irq_restore(flags);
+	}
+	if (this_cpu_read(current_vmcs) != vmx->vmcs) {
+		if (axvm_vmptrld(vmx->vmcs_pa))
+			pr_err("axvm: VMPTRLD of %#llx failed\n", vmx->vmcs_pa);
+		this_cpu_write(current_vmcs, vmx->vmcs);
+	}
+	if (moved) {
+		write_host_percpu_state(vmx, cpu);
+		/*
+		 * This CPU may hold translations of this EPT/VPID from an
+		 * earlier stay: drop them (29.4.3).
+		 */
+		axvm_invept(VMX_EPT_EXTENT_CONTEXT, vcpu->vm->ept.eptp);
+		vmx->cpu = cpu;
+	}
+}
+
+/* Undo what the guest borrowed from the host (KERNEL_GS_BASE, segments). */
+static void switch_to_host(struct axvm_vmx_vcpu *vmx)
+{
+	struct axvm_vmx_host *h = &vmx->host;
+
+	if (!vmx->guest_state_loaded)
+		return;
+	rdmsrl(MSR_KERNEL_GS_BASE, vmx->guest_kernel_gs_base);
+	/* A VM exit loads null LDTR and limits GDTR/TR (27.5.2): restore. */
+	if (h->ldt_sel)
+		asm volatile("lldt %0" : : "rm" (h->ldt_sel));
+	if (h->gs_sel & 7)
+		load_gs_index(h->gs_sel);
+	if (h->fs_sel & 7)
+		loadsegment(fs, h->fs_sel);
+	if (h->ds_sel | h->es_sel) {
+		loadsegment(ds, h->ds_sel);
+		loadsegment(es, h->es_sel);
+	}
+	invalidate_tss_limit();
+	wrmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
+	load_fixmap_gdt(raw_smp_processor_id());
+	vmx->guest_state_loaded = false;
+}
+
+/**
+ * axvm_vmx_switch_to_guest() - lend the host state the guest may change
+ * @vmx: the vCPU, loaded, preemption off
+ *
+ * Saves the host selectors and bases a VM exit does not restore and loads
+ * the guest's IA32_KERNEL_GS_BASE. Undone when the thread is scheduled
+ * out or the vCPU is put.
+ */
+void axvm_vmx_switch_to_guest(struct axvm_vmx_vcpu *vmx)
+{
+	struct axvm_vmx_host *h = &vmx->host;
+
+	if (vmx->guest_state_loaded)
+		return;
+	savesegment(ds, h->ds_sel);
+	savesegment(es, h->es_sel);
+	savesegment(fs, h->fs_sel);
+	savesegment(gs, h->gs_sel);
+	asm volatile("sldt %0" : "=g" (h->ldt_sel));
+	rdmsrl(MSR_FS_BASE, h->fs_base);
+	rdmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
+	/* Host selectors must have RPL=TI=0 (26.2.3); fixed up in switch_to_host. */
+	vmw(vmx, HOST_FS_SELECTOR, h->fs_sel & 7 ? 0 : h->fs_sel);
+	vmw(vmx, HOST_GS_SELECTOR, h->gs_sel & 7 ? 0 : h->gs_sel);
+	vmw(vmx, HOST_FS_BASE, h->fs_base);
+	wrmsrl(MSR_KERNEL_GS_BASE, vmx->guest_kernel_gs_base);
+	vmx->guest_state_loaded = true;
+}
+
+static void sched_in(struct preempt_notifier *pn, int cpu)
+{
+	struct axvm_vcpu *vcpu = container_of(pn, struct axvm_vcpu, vmx.pn);
+
+	vmcs_load_cpu(vcpu, cpu);
+}
+
+static void sched_out(struct preempt_notifier *pn, struct task_struct *next)
+{
+	struct axvm_vcpu *vcpu = container_of(pn, struct axvm_vcpu, vmx.pn);
+
+	switch_to_host(&vcpu->vmx);
+}
+
+static struct preempt_ops axvm_preempt_ops = {
+	.sched_in = sched_in,
+	.sched_out = sched_out,
+};
+
+/**
+ * axvm_vmx_vcpu_load() - make the vCPU's VMCS current for this thread
+ * @vcpu: the vCPU; its mutex is held
+ *
+ * Until axvm_vmx_vcpu_put(), the VMCS follows the thread to whatever CPU
+ * it runs on.
+ */
+void axvm_vmx_vcpu_load(struct axvm_vcpu *vcpu)
+{
+	int cpu = get_cpu();
+
+	preempt_notifier_register(&vcpu->vmx.pn);
+	vmcs_load_cpu(vcpu, cpu);
+	vcpu->vmx.loaded = true;
+	put_cpu();
+}
+
+/**
+ * axvm_vmx_vcpu_put() - end of a load section: restore the host state
+ * @vcpu: the vCPU
+ */
+void axvm_vmx_vcpu_put(struct axvm_vcpu *vcpu)
+{
+	preempt_disable();
+	switch_to_host(&vcpu->vmx);
+	preempt_notifier_unregister(&vcpu->vmx.pn);
+	vcpu->vmx.loaded = false;
+	preempt_enable();
+}
+
+static void setup_controls(struct axvm_vcpu *vcpu)
+{
+	struct axvm_vmx_vcpu *vmx = &vcpu->vmx;
+	u32 proc2 = axvm_vmx.proc2;
+
+	vmw(vmx, PIN_BASED_VM_EXEC_CONTROL, axvm_vmx.pin);
+	vmw(vmx, CPU_BASED_VM_EXEC_CONTROL, axvm_vmx.proc);
+	if (!vmx->vpid)
+		proc2 &= ~SECONDARY_EXEC_ENABLE_VPID;
+	vmw(vmx, SECONDARY_VM_EXEC_CONTROL, proc2);
+	vmw(vmx, VM_EXIT_CONTROLS, axvm_vmx.exit);
+	vmw(vmx, VM_ENTRY_CONTROLS, axvm_vmx.entry);
+	if (vmx->vpid)
+		vmw(vmx, VIRTUAL_PROCESSOR_ID, vmx->vpid);
+	vmw(vmx, EPT_POINTER, vcpu->vm->ept.eptp);
+	vmw(vmx, IO_BITMAP_A, __pa(vmx->io_bitmap));
+	vmw(vmx, IO_BITMAP_B, __pa(vmx->io_bitmap) + PAGE_SIZE);
+	vmw(vmx, MSR_BITMAP, __pa(vmx->msr_bitmap));
+	vmw(vmx, EXCEPTION_BITMAP, 0);
+	vmw(vmx, PAGE_FAULT_ERROR_CODE_MASK, 0);
+	vmw(vmx, PAGE_FAULT_ERROR_CODE_MATCH, 0);
+	vmw(vmx, CR3_TARGET_COUNT, 0);
+	vmw(vmx, VM_EXIT_MSR_STORE_COUNT, 0);
+	vmw(vmx, VM_EXIT_MSR_LOAD_COUNT, 0);
+	vmw(vmx, VM_ENTRY_MSR_LOAD_COUNT, 0);
+	vmw(vmx, VM_ENTRY_INTR_INFO_FIELD, 0);
+	vmw(vmx, VMCS_LINK_POINTER, -1ull);
+	/*
+	 * The host owns CR0.NE and CR4.VMXE (forced by the fixed bits) and
+	 * CR4.OSXSAVE (it decides when XCR0 is switched); the
+	 * guest reads its own values from the shadows (25.3, 26.3.1.1).
+	 */
+	vmw(vmx, CR0_GUEST_HOST_MASK, X86_CR0_NE);
+	vmw(vmx, CR4_GUEST_HOST_MASK, X86_CR4_VMXE | X86_CR4_OSXSAVE);
+}
+
+static void setup_host_state(struct axvm_vmx_vcpu *vmx)
+{
+	struct desc_ptr idt;
+	u64 v;
+
+	vmx->host.cr3 = __read_cr3();
+	vmx->host.cr4 = cr4_read_shadow();
+	vmw(vmx, HOST_CR0, read_cr0());
+	vmw(vmx, HOST_CR3, vmx->host.cr3);
+	vmw(vmx, HOST_CR4, vmx->host.cr4);
+	vmw(vmx, HOST_CS_SELECTOR, __KERNEL_CS);
+	vmw(vmx, HOST_SS_SELECTOR, __KERNEL_DS);
+	vmw(vmx, HOST_DS_SELECTOR, 0);
+	vmw(vmx, HOST_ES_SELECTOR, 0);
+	vmw(vmx, HOST_FS_SELECTOR, 0);
+	vmw(vmx, HOST_GS_SELECTOR, 0);
+	vmw(vmx, HOST_TR_SELECTOR, GDT_ENTRY_TSS * 8);
+	store_idt(&idt);
+	vmw(vmx, HOST_IDTR_BASE, idt.address);
+	vmw(vmx, HOST_RIP, (unsigned long)axvm_vmx_vmexit);
+	rdmsrl(MSR_IA32_SYSENTER_CS, v);
+	vmw(vmx, HOST_IA32_SYSENTER_CS, v);
+	rdmsrl(MSR_IA32_SYSENTER_EIP, v);
+	vmw(vmx, HOST_IA32_SYSENTER_EIP, v);
+	rdmsrl(MSR_IA32_CR_PAT, v);
+	vmw(vmx, HOST_IA32_PAT, v);
+	rdmsrl(MSR_EFER, v);
+	vmw(vmx, HOST_IA32_EFER, v);
+}
+
+/* x86 power-on state (SDM Vol. 3A, 9.1.1, Table 9-1); userspace overrides. */
+static void setup_guest_state(struct axvm_vmx_vcpu *vmx)
+{
+	static const struct { unsigned long sel, base, limit, ar; } segs[] = {
+		{ GUEST_ES_SELECTOR, GUEST_ES_BASE, GUEST_ES_LIMIT, GUEST_ES_AR_BYTES },
+		{ GUEST_SS_SELECTOR, GUEST_SS_BASE, GUEST_SS_LIMIT, GUEST_SS_AR_BYTES },
+		{ GUEST_DS_SELECTOR, GUEST_DS_BASE, GUEST_DS_LIMIT, GUEST_DS_AR_BYTES },
+		{ GUEST_FS_SELECTOR, GUEST_FS_BASE, GUEST_FS_LIMIT, GUEST_FS_AR_BYTES },
+		{ GUEST_GS_SELECTOR, GUEST_GS_BASE, GUEST_GS_LIMIT, GUEST_GS_AR_BYTES },
+	};
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(segs); i++) {
+		vmw(vmx, segs[i].sel, 0);
+		vmw(vmx, segs[i].base, 0);
+		vmw(vmx, segs[i].limit, 0xffff);
+		vmw(vmx, segs[i].ar, 0x93);
+	}
+	vmw(vmx, GUEST_CS_SELECTOR, 0xf000);
+	vmw(vmx, GUEST_CS_BASE, 0xffff0000);
+	vmw(vmx, GUEST_CS_LIMIT, 0xffff);
+	vmw(vmx, GUEST_CS_AR_BYTES, 0x9b);
+	vmw(vmx, GUEST_TR_SELECTOR, 0);
+	vmw(vmx, GUEST_TR_BASE, 0);
+	vmw(vmx, GUEST_TR_LIMIT, 0xffff);
+	vmw(vmx, GUEST_TR_AR_BYTES, 0x8b);
+	vmw(vmx, GUEST_LDTR_SELECTOR, 0);
+	vmw(vmx, GUEST_LDTR_BASE, 0);
+	vmw(vmx, GUEST_LDTR_LIMIT, 0xffff);
+	vmw(vmx, GUEST_LDTR_AR_BYTES, 0x82);
+	vmw(vmx, GUEST_GDTR_BASE, 0);
+	vmw(vmx, GUEST_GDTR_LIMIT, 0xffff);
+	vmw(vmx, GUEST_IDTR_BASE, 0);
+	vmw(vmx, GUEST_IDTR_LIMIT, 0xffff);
+	vmx->cr0_shadow = X86_CR0_ET | X86_CR0_CD | X86_CR0_NW;
+	vmw(vmx, GUEST_CR0, vmx->cr0_shadow | X86_CR0_NE);
+	vmw(vmx, CR0_READ_SHADOW, vmx->cr0_shadow);
+	vmx->cr4_shadow = 0;
+	vmw(vmx, GUEST_CR4, X86_CR4_VMXE);
+	vmw(vmx, CR4_READ_SHADOW, 0);
+	vmw(vmx, GUEST_CR3, 0);
+	vmw(vmx, GUEST_DR7, 0x400);	/* DR7 reset value */
+	vmw(vmx, GUEST_RSP, 0);
+	vmw(vmx, GUEST_RIP, 0xfff0);
+	vmw(vmx, GUEST_RFLAGS, X86_EFLAGS_FIXED);
+	vmw(vmx, GUEST_IA32_EFER, 0);
+	vmw(vmx, GUEST_IA32_PAT, 0x0007040600070406ull);
+	vmw(vmx, GUEST_SYSENTER_CS, 0);
+	vmw(vmx, GUEST_SYSENTER_ESP, 0);
+	vmw(vmx, GUEST_SYSENTER_EIP, 0);
+	vmw(vmx, GUEST_IA32_DEBUGCTL, 0);
+	vmw(vmx, GUEST_INTERRUPTIBILITY_INFO, 0);
+	vmw(vmx, GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
+	vmw(vmx, GUEST_PENDING_DBG_EXCEPTIONS, 0);
+	vmw(vmx, VMX_PREEMPTION_TIMER_VALUE, 0);
+	vmx->gprs[AXVM_REG_RDX] = 0x600;	/* family 6 reset signature */
+}
+
+static int alloc_vmx_pages(struct axvm_vmx_vcpu *vmx)
+{
+	unsigned int fpu_size = cpuid_ecx(0xd);
+	struct page *io;
+
+	vmx->vmcs = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	vmx->msr_bitmap = (void *)__get_free_page(GFP_KERNEL_ACCOUNT);
+	io = alloc_pages(GFP_KERNEL_ACCOUNT, 1);
+	vmx->io_bitmap = io ? page_address(io) : NULL;
+	/* XSAVE area for every component the CPU has (CPUID.(0DH,0):ECX). */
+	vmx->fpu = (void *)__get_free_pages(GFP_KERNEL_ACCOUNT | __GFP_ZERO,
+					    get_order(max(fpu_size, 4096u)));
+	if (!vmx->vmcs || !vmx->msr_bitmap || !vmx->io_bitmap || !vmx->fpu)
+		return -ENOMEM;
+	/* Default deny: every MSR and every port exits (24.6.4, 24.6.9). */
+	memset(vmx->msr_bitmap, 0xff, PAGE_SIZE);
+	memset(vmx->io_bitmap, 0xff, 2 * PAGE_SIZE);
+	/* x87 FCW and MXCSR reset values in the legacy area (FXSAVE layout). */
+	*(u16 *)vmx->fpu = 0x37f;
+	*(u32 *)(vmx->fpu + 24) = 0x1f80;
+	*(u32 *)vmx->vmcs = axvm_vmx.revision;
+	vmx->vmcs_pa = __pa(vmx->vmcs);
+	return 0;
+}
+
+static void free_vmx_pages(struct axvm_vmx_vcpu *vmx)
+{
+	unsigned int fpu_size = cpuid_ecx(0xd);
+
+	free_page((unsigned long)vmx->vmcs);
+	free_page((unsigned long)vmx->msr_bitmap);
+	if (vmx->io_bitmap)
+		free_pages((unsigned long)vmx->io_bitmap, 1);
+	if (vmx->fpu)
+		free_pages((unsigned long)vmx->fpu,
+			   get_order(max(fpu_size, 4096u)));
+}
+
+/**
+ * axvm_vmx_vcpu_create() - allocate and initialise a vCPU's VMCS
+ * @vcpu: the vCPU (vm and id set)
+ *
+ * Return: 0, -ENOMEM, or -EIO if the CPU refused a VMCS field.
+ */
+int axvm_vmx_vcpu_create(struct axvm_vcpu *vcpu)
+{
+	struct axvm_vmx_vcpu *vmx = &vcpu->vmx;
+	int ret, vpid;
+
+	vmx->cpu = -1;
+	INIT_LIST_HEAD(&vmx->loaded_link);
+	preempt_notifier_init(&vmx->pn, &axvm_preempt_ops);
+	vmx->guest_xcr0 = XFEATURE_MASK_FP;
+	ret = alloc_vmx_pages(vmx);
+	if (ret)
+		goto fail;
+	if (axvm_vmx.has_vpid) {
+		vpid = ida_alloc_range(&vpid_ida, 1, 0xffff, GFP_KERNEL);
+		vmx->vpid = vpid > 0 ? vpid : 0;	/* none left: run without */
+	}
+	ret = axvm_vmclear(vmx->vmcs_pa);
+	if (ret)
+		goto fail;
+
+	axvm_vmx_vcpu_load(vcpu);
+	setup_controls(vcpu);
+	setup_host_state(vmx);
+	setup_guest_state(vmx);
+	axvm_vmx_vcpu_put(vcpu);
+	if (vmx->vmcs_error) {
+		pr_err("axvm: VMWRITE to VMCS field %#lx refused\n", vmx->vmcs_error);
+		ret = -EIO;
+		goto fail;
+	}
+	return 0;
+fail:
+	axvm_vmx_vcpu_destroy(vcpu);
+	return ret;
+}
+
+static void flush_vpid_ipi(void *vpid)
+{
+	axvm_invvpid(VMX_VPID_EXTENT_SINGLE_CONTEXT, *(u16 *)vpid, 0);
+}
+
+/**
+ * axvm_vmx_vcpu_destroy() - VMCLEAR and free a vCPU's VMX state
+ * @vcpu: the vCPU; no thread uses it any more
+ */
+void axvm_vmx_vcpu_destroy(struct axvm_vcpu *vcpu)
+{
+	struct axvm_vmx_vcpu *vmx = &vcpu->vmx;
+
+	if (vmx->vmcs) {
+		preempt_disable();
+		if (READ_ONCE(vmx->cpu) == smp_processor_id())
+			axvm_vmx_clear_on_this_cpu(vmx);
+		else
+			vmcs_clear_remote(vmx);
+		preempt_enable();
+	}
+	if (vmx->vpid) {
+		/* A recycled VPID must not find this vCPU's translations. */
+		if (axvm_vmx.ept_vpid & AXVM_VPID_CAP_SINGLE)
+			on_each_cpu(flush_vpid_ipi, &vmx->vpid, 1);
+		ida_free(&vpid_ida, vmx->vpid);
+		vmx->vpid = 0;
+	}
+	free_vmx_pages(vmx);
+	vmx->vmcs = NULL;
+	vmx->msr_bitmap = NULL;
+	vmx->io_bitmap = NULL;
+	vmx->fpu = NULL;
+}

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * VMX side of a vCPU: the VMCS, its host CPU, guest registers the VMCS does
+ * not hold, and the host state switched around guest execution.
+ */
+#ifndef AXVM_VMX_VMX_H
+#define AXVM_VMX_VMX_H
+
+#include <linux/list.h>
+#include <linux/preempt.h>
+#include <linux/types.h>
+#include <linux/axvm.h>
+
+struct axvm_vcpu;
+
+/* Guest GPR slots used by vmenter.S; the order is enum axvm_gpr. */
+#define AXVM_NR_GPRS	16
+
+/**
+ * struct axvm_vmx_exit_info - hardware facts read right after a VM exit
+ * @reason: full exit reason field (bit 31: entry failure)
+ * @qualification: exit qualification
+ * @guest_phys: guest-physical address (EPT violation/misconfig)
+ * @guest_linear: guest-linear address
+ * @intr_info: VM-exit interruption information
+ * @intr_error: VM-exit interruption error code
+ * @idt_vectoring: IDT-vectoring information
+ * @idt_error: IDT-vectoring error code
+ * @inst_len: VM-exit instruction length
+ * @inst_info: VM-exit instruction information
+ * @rip: guest RIP
+ */
+struct axvm_vmx_exit_info {
+	u32 reason;
+	u64 qualification;
+	u64 guest_phys;
+	u64 guest_linear;
+	u32 intr_info;
+	u32 intr_error;
+	u32 idt_vectoring;
+	u32 idt_error;
+	u32 inst_len;
+	u32 inst_info;
+	u64 rip;
+};
+
+/**
+ * struct axvm_vmx_host - host state restored when the vCPU is put
+ * @fs_sel: FS selector
+ * @gs_sel: GS selector
+ * @ldt_sel: LDTR selector
+ * @ds_sel: DS selector
+ * @es_sel: ES selector
+ * @fs_base: user FS base of the vCPU thread
+ * @kernel_gs_base: IA32_KERNEL_GS_BASE (user GS base while in the kernel)
+ * @cr3: HOST_CR3 last written
+ * @cr4: HOST_CR4 last written
+ */
+struct axvm_vmx_host {
+	u16 fs_sel, gs_sel, ldt_sel, ds_sel, es_sel;
+	unsigned long fs_base, kernel_gs_base;
+	unsigned long cr3, cr4;
+};
+
+/**
+ * struct axvm_vmx_vcpu - per-vCPU VMX state
+ * @gprs: guest GPRs, index enum axvm_gpr (RSP lives in the VMCS)
+ * @vmcs: the VMCS region
+ * @vmcs_pa: its physical address
+ * @cpu: host CPU on which the VMCS is active, or -1 (cleared)
+ * @launched: VMLAUNCH done since the last VMCLEAR
+ * @loaded_link: entry in that CPU's list of active VMCSs
+ * @vpid: VPID, 0 when VPIDs are not used
+ * @pn: preempt notifier: reloads the VMCS after migration
+ * @loaded: between axvm_vmx_vcpu_load() and axvm_vmx_vcpu_put()
+ * @guest_state_loaded: guest KERNEL_GS_BASE/syscall MSRs are in hardware
+ * @host: host state to restore
+ * @guest_kernel_gs_base: guest IA32_KERNEL_GS_BASE
+ * @guest_xcr0: guest XCR0
+ * @fpu: guest XSAVE area
+ * @io_bitmap: I/O bitmaps A and B (all ones: every port exits)
+ * @msr_bitmap: MSR bitmap (all ones: every MSR exits)
+ * @cr2: guest CR2 (not in the VMCS: switched by hand around entry)
+ * @cr0_shadow: CR0 as the guest wrote it
+ * @cr4_shadow: CR4 as the guest wrote it
+ * @exit: facts of the last exit
+ * @vmcs_error: first VMWRITE failure during setup (field, or 0)
+ */
+struct axvm_vmx_vcpu {
+	unsigned long gprs[AXVM_NR_GPRS];
+	void *vmcs;
+	u64 vmcs_pa;
+	int cpu;
+	bool launched;
+	struct list_head loaded_link;
+	u16 vpid;
+	struct preempt_notifier pn;
+	bool loaded;
+	bool guest_state_loaded;
+	struct axvm_vmx_host host;
+	u64 guest_kernel_gs_base;
+	u64 guest_xcr0;
+	void *fpu;
+	void *io_bitmap;
+	void *msr_bitmap;
+	unsigned long cr2;
+	u64 cr0_shadow, cr4_shadow;
+	struct axvm_vmx_exit_info exit;
+	unsigned long vmcs_error;
+};
+
+/* percpu.c: VMX operation on every online CPU while any VM exists. */
+int axvm_vmx_get(void);
+void axvm_vmx_put(void);
+int axvm_vmx_global_init(void);
+void axvm_vmx_global_exit(void);
+void axvm_vmx_flush_ept_all_cpus(u64 eptp);
+struct list_head *axvm_vmx_loaded_list(void);
+bool axvm_vmx_rebooting(void);
+
+/* vmcs.c */
+int axvm_vmx_vcpu_create(struct axvm_vcpu *vcpu);
+void axvm_vmx_vcpu_destroy(struct axvm_vcpu *vcpu);
+void axvm_vmx_vcpu_load(struct axvm_vcpu *vcpu);
+void axvm_vmx_vcpu_put(struct axvm_vcpu *vcpu);
+void axvm_vmx_clear_on_this_cpu(struct axvm_vmx_vcpu *vmx);
+void axvm_vmx_switch_to_guest(struct axvm_vmx_vcpu *vmx);
+
+/* state.c: guest registers <-> VMCS; the vCPU must be loaded. */
+void axvm_vmx_get_regs(struct axvm_vcpu *vcpu, struct axvm_regs *regs);
+void axvm_vmx_set_regs(struct axvm_vcpu *vcpu, const struct axvm_regs *regs);
+void axvm_vmx_get_sregs(struct axvm_vcpu *vcpu, struct axvm_sregs *sregs);
+int axvm_vmx_set_sregs(struct axvm_vcpu *vcpu, const struct axvm_sregs *sregs);
+
+/* vcpu_run.c */
+int axvm_vmx_enter(struct axvm_vcpu *vcpu);
+void axvm_vmx_skip_instruction(struct axvm_vcpu *vcpu);
+
+/* vmenter.S: 0 after a VM exit, 1 on VMfail. */
+int axvm_vmx_vmenter(unsigned long *gprs, bool launched);
+void axvm_vmx_vmexit(void);
+
+#endif

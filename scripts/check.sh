@@ -1,0 +1,103 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make check`: every test stage, summed into one closing line
+# "N passed, N failed". Stages: host checks (build with W=1 on every
+# installed Debian kernel series, uapi, style), KUnit (UML), and the test
+# machine (Bochs: selftests running real guests).
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+mkdir -p build
+log=build/check
+mkdir -p "$log"
+passed=0
+failed=0
+skipped=0
+start=$(date +%s)
+
+ok() { passed=$((passed + 1)); echo "ok - $*"; }
+notok() { failed=$((failed + 1)); echo "not ok - $*"; }
+skip() { skipped=$((skipped + 1)); echo "ok - $* # SKIP"; }
+check() {	# check NAME CMD...: run, log to build/check/NAME.log
+	local name=$1 f
+	shift
+	f="$log/$(echo "$name" | tr -c 'A-Za-z0-9.\n-' '_').log"
+	if "$@" >"$f" 2>&1; then ok "$name"; else notok "$name"; tail -n 30 "$f"; fi
+}
+
+echo "== host checks"
+series_all=${AXVM_KSERIES_ALL:-6.1}
+for s in 6.1 6.12; do
+	kv=$(scripts/kver.sh "$s" 2>/dev/null) || { [ "$s" = 6.1 ] && notok "Debian $s kernel installed" || skip "build against $s: linux-headers-$s not installed"; continue; }
+	f="$log/build-$kv.log"
+	if make --no-print-directory machine-module KVER="$kv" W=1 >"$f" 2>&1 && \
+	   ! grep -E "warning:|error:" "$f" >/dev/null; then
+		ok "axvm.ko builds against $kv with W=1 and no warnings"
+	else
+		notok "axvm.ko builds against $kv with W=1 and no warnings"
+		grep -E "warning:|error:" "$f" | head -20
+	fi
+done
+check "userland (axctl, selftests) builds" make --no-print-directory userland
+uapi_c() {
+	printf '#include <linux/axvm.h>\nint main(void) { return sizeof(struct axvm_run) == 0; }\n' > build/uapi-test.c
+	gcc -std=c11 -Wall -Wextra -Werror -Iuapi -c build/uapi-test.c -o build/uapi-test.o &&
+	g++ -std=c++17 -Wall -Wextra -Werror -Iuapi -x c++ -c build/uapi-test.c -o build/uapi-test.o
+}
+check "uapi header is self-contained C and C++ (size asserts hold)" uapi_c
+style() {
+	local cp=build/linux-source-6.1/scripts/checkpatch.pl
+	[ -x "$cp" ] || { echo "checkpatch.pl missing: the KUnit stage extracts linux-source-6.1"; return 1; }
+	local out
+	out=$("$cp" --no-tree --quiet --show-types --ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG,LINUX_VERSION_CODE \
+	      -f $(find module uapi -name '*.[ch]') 2>&1)
+	echo "$out"
+	! echo "$out" | grep -q '^ERROR'
+}
+
+echo "== KUnit"
+if tests/kunit/run.sh > "$log/kunit.log" 2>&1; then :; fi
+line=$(grep -E '^kunit: [0-9]+ passed, [0-9]+ failed' "$log/kunit.log" | tail -n1)
+if [ -n "$line" ]; then
+	p=$(echo "$line" | sed -E 's/kunit: ([0-9]+) passed.*/\1/')
+	f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
+	passed=$((passed + p))
+	failed=$((failed + f))
+	echo "$line"
+	[ "$f" = 0 ] || tail -n 40 "$log/kunit.log"
+else
+	notok "KUnit ran and reported results"
+	tail -n 40 "$log/kunit.log"
+fi
+
+check "checkpatch: no errors in module/ and uapi/" style
+
+machine_stage() {	# machine_stage SERIES CPUS
+	local s=$1 cpus=$2 kv serial p f sk
+	kv=$(scripts/kver.sh "$s" 2>/dev/null) || { notok "test machine $s: kernel not installed"; return; }
+	echo "== test machine: Debian $kv, $cpus CPU(s)"
+	make --no-print-directory machine-module KVER="$kv" >/dev/null 2>&1 || { notok "machine-module $kv"; return; }
+	local name="check-$kv-$cpus"
+	tests/machine/machine.sh --kver "$kv" --cpus "$cpus" --name "$name" \
+		--job tests/machine/check-job.sh
+	local rc=$?
+	serial="build/machine/$name/serial.log"
+	p=$(grep -acE '^ok ' "$serial" | head -1)
+	sk=$(grep -acE '^ok .*# SKIP' "$serial" | head -1)
+	f=$(grep -acE '^not ok ' "$serial" | head -1)
+	passed=$((passed + p - sk))
+	skipped=$((skipped + sk))
+	failed=$((failed + f))
+	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+		notok "test machine $kv ($cpus CPU): boot, kernel log or job failed (rc=$rc)"
+	fi
+}
+for s in $series_all; do
+	machine_stage "$s" 1
+done
+[ "${AXVM_SMP:-1}" = 1 ] && machine_stage 6.1 2
+
+echo "== make check took $(( $(date +%s) - start ))s"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" = 0 ]
