@@ -127,8 +127,11 @@ int axvm_vmx_probe(void)
 			MSR_IA32_VMX_PROCBASED_CTLS2,
 			SECONDARY_EXEC_ENABLE_EPT |
 			SECONDARY_EXEC_UNRESTRICTED_GUEST,
-			SECONDARY_EXEC_ENABLE_VPID | SECONDARY_EXEC_ENABLE_RDTSCP |
-			SECONDARY_EXEC_ENABLE_INVPCID | SECONDARY_EXEC_XSAVES,
+			/*
+			 * Not RDTSCP or XSAVES: they would read the host's
+			 * TSC_AUX and IA32_XSS until those are switched.
+			 */
+			SECONDARY_EXEC_ENABLE_VPID | SECONDARY_EXEC_ENABLE_INVPCID,
 			&axvm_vmx.proc2);
 	if (ret)
 		return ret;

@@ -10,6 +10,7 @@
  * host state the guest borrowed when it is scheduled out.
  */
 #include <linux/gfp.h>
+#include <linux/mm.h>
 #include <linux/idr.h>
 #include <linux/sched.h>
 #include <linux/slab.h>

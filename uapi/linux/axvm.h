@@ -66,9 +66,23 @@ struct axvm_create_vm {
 	char name[AXVM_NAME_MAX];
 };
 
+/**
+ * struct axvm_attach_vm - AXVM_ATTACH_VM argument
+ * @name: NUL-terminated name of an existing named VM
+ * @flags: must be 0
+ * @pad: must be 0
+ */
+struct axvm_attach_vm {
+	char name[AXVM_NAME_MAX];
+	__u32 flags;
+	__u32 pad;
+};
+
 #define AXVM_GET_API_VERSION	_IO(AXVMIO, 0x20)
 #define AXVM_GET_CAPS		_IOR(AXVMIO, 0x21, struct axvm_caps)
 #define AXVM_CREATE_VM		_IOW(AXVMIO, 0x22, struct axvm_create_vm)
+/* Returns a VM fd for a named VM (created by netlink or another process). */
+#define AXVM_ATTACH_VM		_IOW(AXVMIO, 0x23, struct axvm_attach_vm)
 
 /* --- VM fd ----------------------------------------------------------- */
 
@@ -90,7 +104,44 @@ struct axvm_memory_region {
 	__u64 hva;
 };
 
+/* CPUID entry flag: @index selects a subleaf. */
+#define AXVM_CPUID_F_INDEX	(1U << 0)
+#define AXVM_MAX_CPUID_ENTRIES	256
+
+/**
+ * struct axvm_cpuid_entry - what CPUID returns for one leaf/subleaf
+ * @function: EAX input
+ * @index: ECX input (if AXVM_CPUID_F_INDEX)
+ * @flags: AXVM_CPUID_F_*
+ * @eax: output
+ * @ebx: output
+ * @ecx: output
+ * @edx: output
+ * @pad: must be 0
+ */
+struct axvm_cpuid_entry {
+	__u32 function;
+	__u32 index;
+	__u32 flags;
+	__u32 eax, ebx, ecx, edx;
+	__u32 pad;
+};
+
+/**
+ * struct axvm_cpuid - AXVM_SET_CPUID / AXVM_GET_CPUID argument
+ * @nent: number of entries (GET: in, the room; out, the count)
+ * @pad: must be 0
+ * @entries: the table
+ */
+struct axvm_cpuid {
+	__u32 nent;
+	__u32 pad;
+	struct axvm_cpuid_entry entries[];
+};
+
 #define AXVM_SET_MEMORY_REGION	_IOW(AXVMIO, 0x30, struct axvm_memory_region)
+#define AXVM_SET_CPUID		_IOW(AXVMIO, 0x32, struct axvm_cpuid)
+#define AXVM_GET_CPUID		_IOWR(AXVMIO, 0x33, struct axvm_cpuid)
 /* Argument: the vCPU id (0..max_vcpus-1). Returns a vCPU fd. */
 #define AXVM_CREATE_VCPU	_IO(AXVMIO, 0x31)
 
@@ -337,6 +388,32 @@ struct axvm_run {
 #define AXVM_SET_SREGS		_IOW(AXVMIO, 0x43, struct axvm_sregs)
 #define AXVM_RUN		_IO(AXVMIO, 0x44)
 
+/* axvm_event.type */
+#define AXVM_EVENT_EXTINT	0	/* external interrupt, when IF=1 */
+#define AXVM_EVENT_NMI		2
+#define AXVM_EVENT_EXCEPTION	3	/* hardware exception */
+
+/**
+ * struct axvm_event - AXVM_INJECT argument: an event for the guest
+ * @type: AXVM_EVENT_*
+ * @vector: vector (ignored for NMI)
+ * @has_error_code: exception pushes @error_code
+ * @pad: must be 0
+ * @error_code: the error code
+ *
+ * External interrupts wait for an interrupt window (the vCPU exits for it
+ * by itself); one event of each type can be pending.
+ */
+struct axvm_event {
+	__u8 type;
+	__u8 vector;
+	__u8 has_error_code;
+	__u8 pad;
+	__u32 error_code;
+};
+
+#define AXVM_INJECT		_IOW(AXVMIO, 0x45, struct axvm_event)
+
 #ifdef __cplusplus
 #define AXVM_ASSERT_SIZE(t, n) static_assert(sizeof(t) == (n), #t)
 #else
@@ -344,6 +421,10 @@ struct axvm_run {
 #endif
 AXVM_ASSERT_SIZE(struct axvm_caps, 64);
 AXVM_ASSERT_SIZE(struct axvm_create_vm, 40);
+AXVM_ASSERT_SIZE(struct axvm_attach_vm, 40);
+AXVM_ASSERT_SIZE(struct axvm_cpuid_entry, 32);
+AXVM_ASSERT_SIZE(struct axvm_cpuid, 8);
+AXVM_ASSERT_SIZE(struct axvm_event, 8);
 AXVM_ASSERT_SIZE(struct axvm_memory_region, 32);
 AXVM_ASSERT_SIZE(struct axvm_regs, 144);
 AXVM_ASSERT_SIZE(struct axvm_segment, 24);
