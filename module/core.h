@@ -11,6 +11,7 @@
 #include <linux/axvm.h>
 #include "ept/ept.h"
 #include "ept/memslot.h"
+#include "exit/cpuid.h"
 #include "vmx/vmx.h"
 
 /**
@@ -20,6 +21,7 @@
  * @ept: the guest-physical address space
  * @slots: memory regions registered by userspace
  * @vcpus: vCPUs by id
+ * @cpuid: the CPUID table the guest sees (RCU)
  * @id: unique id (for tracing and netlink)
  * @name: name, or "" for an anonymous VM
  */
@@ -29,6 +31,7 @@ struct axvm_vm {
 	struct axvm_ept ept;
 	struct axvm_memslots slots;
 	struct axvm_vcpu *vcpus[AXVM_MAX_VCPUS];
+	struct axvm_cpuid_table __rcu *cpuid;
 	u32 id;
 	char name[AXVM_NAME_MAX];
 };
@@ -61,6 +64,8 @@ int axvm_vm_create(const struct axvm_create_vm *args, struct axvm_vm **out);
 void axvm_vm_put(struct axvm_vm *vm);
 int axvm_vm_set_memory_region(struct axvm_vm *vm,
 			      const struct axvm_memory_region *r);
+int axvm_vm_set_cpuid(struct axvm_vm *vm, struct axvm_cpuid __user *u);
+int axvm_vm_get_cpuid(struct axvm_vm *vm, struct axvm_cpuid __user *u);
 int axvm_vcpu_create(struct axvm_vm *vm, unsigned long id,
 		     struct axvm_vcpu **out);
 void axvm_vcpu_destroy(struct axvm_vcpu *vcpu);

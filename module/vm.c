@@ -11,10 +11,27 @@
 #include <linux/ctype.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <asm/processor.h>
 #include "core.h"
 #include "vmx/caps.h"
 
 static atomic_t next_vm_id = ATOMIC_INIT(0);
+
+static void host_cpuid(u32 fn, u32 idx, u32 *a, u32 *b, u32 *c, u32 *d)
+{
+	cpuid_count(fn, idx, a, b, c, d);
+}
+
+static struct axvm_cpuid_table *default_cpuid(void)
+{
+	struct axvm_cpuid_policy p = {
+		.xsave = axvm_vmx.host_xsave,
+		.xcr0 = axvm_vmx_supported_xcr0(),
+	};
+
+	return axvm_cpuid_default(host_cpuid, &p);
+}
 
 static void flush_ept(struct axvm_ept *ept)
 {
@@ -30,7 +47,8 @@ static bool name_valid(const char *name)
 
 		if (!c)
 			return true;
-		if (!isalnum(c) && c != '_' && c != '-' && c != '.')
+		/* ASCII only: the kernel's isalnum() accepts Latin-1 letters. */
+		if (!isascii(c) || (!isalnum(c) && c != '_' && c != '-' && c != '.'))
 			return false;
 	}
 	return false;	/* not terminated */
@@ -58,6 +76,11 @@ int axvm_vm_create(const struct axvm_create_vm *args, struct axvm_vm **out)
 	mutex_init(&vm->lock);
 	memcpy(vm->name, args->name, AXVM_NAME_MAX);
 	vm->id = atomic_inc_return(&next_vm_id);
+	RCU_INIT_POINTER(vm->cpuid, default_cpuid());
+	if (!rcu_access_pointer(vm->cpuid)) {
+		kfree(vm);
+		return -ENOMEM;
+	}
 
 	ret = axvm_vmx_get();
 	if (ret)
@@ -72,6 +95,7 @@ int axvm_vm_create(const struct axvm_create_vm *args, struct axvm_vm **out)
 put_vmx:
 	axvm_vmx_put();
 free_vm:
+	kfree(rcu_access_pointer(vm->cpuid));
 	kfree(vm);
 	return ret;
 }
@@ -83,6 +107,7 @@ static void vm_free(struct axvm_vm *vm)
 	axvm_ept_destroy(&vm->ept);
 	axvm_memslots_free(&vm->slots);
 	axvm_vmx_put();
+	kfree(rcu_access_pointer(vm->cpuid));
 	kfree(vm);
 	module_put(THIS_MODULE);
 }
@@ -122,6 +147,75 @@ int axvm_vm_set_memory_region(struct axvm_vm *vm,
 		axvm_memslot_release(&old);
 	}
 	mutex_unlock(&vm->lock);
+	return ret;
+}
+
+/**
+ * axvm_vm_set_cpuid() - AXVM_SET_CPUID: replace the VM's CPUID table
+ * @vm: the VM
+ * @u: the user's struct axvm_cpuid
+ *
+ * vCPUs in the guest see the old or the new table, never a mix (RCU).
+ *
+ * Return: 0, -EFAULT, -EINVAL (padding, flags), -E2BIG (too many), -ENOMEM.
+ */
+int axvm_vm_set_cpuid(struct axvm_vm *vm, struct axvm_cpuid __user *u)
+{
+	struct axvm_cpuid hdr;
+	struct axvm_cpuid_table *t, *old;
+	int ret;
+
+	if (copy_from_user(&hdr, u, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.pad)
+		return -EINVAL;
+	if (hdr.nent > AXVM_MAX_CPUID_ENTRIES)
+		return -E2BIG;
+	t = kzalloc(struct_size(t, e, hdr.nent), GFP_KERNEL_ACCOUNT);
+	if (!t)
+		return -ENOMEM;
+	t->nent = hdr.nent;
+	if (copy_from_user(t->e, u->entries, flex_array_size(t, e, hdr.nent))) {
+		kfree(t);
+		return -EFAULT;
+	}
+	ret = axvm_cpuid_validate(t->e, t->nent);
+	if (ret) {
+		kfree(t);
+		return ret;
+	}
+	mutex_lock(&vm->lock);
+	old = rcu_replace_pointer(vm->cpuid, t, lockdep_is_held(&vm->lock));
+	mutex_unlock(&vm->lock);
+	kfree_rcu(old, rcu);
+	return 0;
+}
+
+/**
+ * axvm_vm_get_cpuid() - AXVM_GET_CPUID: read the VM's CPUID table
+ * @vm: the VM
+ * @u: in: nent = room; out: nent = entries, and the entries
+ *
+ * Return: 0, -EFAULT, -E2BIG if the room is too small (nent tells the need).
+ */
+int axvm_vm_get_cpuid(struct axvm_vm *vm, struct axvm_cpuid __user *u)
+{
+	struct axvm_cpuid hdr;
+	struct axvm_cpuid_table *t;
+	int ret = 0;
+
+	if (copy_from_user(&hdr, u, sizeof(hdr)))
+		return -EFAULT;
+	mutex_lock(&vm->lock);
+	t = rcu_dereference_protected(vm->cpuid, lockdep_is_held(&vm->lock));
+	if (hdr.nent < t->nent)
+		ret = -E2BIG;
+	else if (copy_to_user(u->entries, t->e, flex_array_size(t, e, t->nent)))
+		ret = -EFAULT;
+	hdr.nent = t->nent;
+	mutex_unlock(&vm->lock);
+	if (ret != -EFAULT && put_user(hdr.nent, &u->nent))
+		ret = -EFAULT;
 	return ret;
 }
 

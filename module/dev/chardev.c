@@ -28,6 +28,7 @@ static long vcpu_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 	union {
 		struct axvm_regs regs;
 		struct axvm_sregs sregs;
+		struct axvm_event event;
 	} u;
 	long ret;
 
@@ -37,10 +38,13 @@ static long vcpu_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 	case AXVM_SET_REGS:
 	case AXVM_GET_SREGS:
 	case AXVM_SET_SREGS:
+	case AXVM_INJECT:
 		break;
 	default:
 		return -ENOTTY;
 	}
+	if (cmd == AXVM_INJECT && copy_from_user(&u.event, uarg, sizeof(u.event)))
+		return -EFAULT;
 	if (cmd == AXVM_SET_REGS && copy_from_user(&u.regs, uarg, sizeof(u.regs)))
 		return -EFAULT;
 	if (cmd == AXVM_SET_SREGS && copy_from_user(&u.sregs, uarg, sizeof(u.sregs)))
@@ -66,6 +70,9 @@ static long vcpu_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 		break;
 	case AXVM_SET_SREGS:
 		ret = axvm_vmx_set_sregs(vcpu, &u.sregs);
+		break;
+	case AXVM_INJECT:
+		ret = axvm_vmx_queue_event(vcpu, &u.event);
 		break;
 	}
 	axvm_vmx_vcpu_put(vcpu);
@@ -127,6 +134,10 @@ static long vm_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 		return axvm_vm_set_memory_region(vm, &r);
 	case AXVM_CREATE_VCPU:
 		return vm_ioctl_create_vcpu(vm, arg);
+	case AXVM_SET_CPUID:
+		return axvm_vm_set_cpuid(vm, (void __user *)arg);
+	case AXVM_GET_CPUID:
+		return axvm_vm_get_cpuid(vm, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}

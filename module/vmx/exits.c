@@ -12,9 +12,13 @@
 #include <asm/trapnr.h>
 #include <asm/vmx.h>
 #include "core.h"
+#include "exit/cpuid.h"
 #include "exit/exit.h"
 #include "vmx/insn.h"
 #include "vmx/vmx.h"
+
+/* Not named in every kernel's asm/vmx.h (SDM Vol. 3D, Table C-1). */
+#define AXVM_EXIT_REASON_GETSEC	11
 
 typedef int (*axvm_vmx_exit_handler)(struct axvm_vcpu *vcpu,
 				     struct axvm_exit *exit);
@@ -63,11 +67,67 @@ static int handle_triple_fault(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 	return AXVM_USER;
 }
 
+/* HLT with an event to deliver just continues: the injection wakes it. */
 static int handle_hlt(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 {
 	axvm_vmx_skip_instruction(vcpu);
+	if (axvm_vmx_event_pending(vcpu) &&
+	    (axvm_vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF))
+		return AXVM_RESUME;
 	exit->kind = AXVM_EXIT_HALT;
 	return AXVM_USER;
+}
+
+static int handle_cpuid(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
+{
+	unsigned long *g = vcpu->vmx.gprs;
+	u32 fn = g[AXVM_REG_RAX], idx = g[AXVM_REG_RCX];
+	const struct axvm_cpuid_entry *e;
+	u32 a = 0, b = 0, c = 0, d = 0;
+
+	rcu_read_lock();
+	e = axvm_cpuid_lookup(rcu_dereference(vcpu->vm->cpuid), fn, idx);
+	if (e) {
+		a = e->eax;
+		b = e->ebx;
+		c = e->ecx;
+		d = e->edx;
+	}
+	rcu_read_unlock();
+	/* Per-vCPU values: initial APIC ID, OSXSAVE mirrors CR4 (Table 3-10). */
+	if (fn == 1) {
+		b = (b & 0x00ffffff) | vcpu->id << 24;
+		if (vcpu->vmx.cr4_shadow & X86_CR4_OSXSAVE)
+			c |= BIT(27);
+	} else if (fn == 0xb || fn == 0x1f) {
+		d = vcpu->id;
+	}
+	g[AXVM_REG_RAX] = a;
+	g[AXVM_REG_RBX] = b;
+	g[AXVM_REG_RCX] = c;
+	g[AXVM_REG_RDX] = d;
+	axvm_vmx_skip_instruction(vcpu);
+	return AXVM_RESUME;
+}
+
+/* VMX instructions, GETSEC, INVD, MONITOR/MWAIT: not for guests (#UD). */
+static int handle_ud(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
+{
+	axvm_vmx_queue_exception(vcpu, X86_TRAP_UD, false, 0);
+	return AXVM_RESUME;
+}
+
+/* No PMU is exposed: RDPMC of any counter is #GP(0). */
+static int handle_rdpmc(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
+{
+	axvm_vmx_queue_exception(vcpu, X86_TRAP_GP, true, 0);
+	return AXVM_RESUME;
+}
+
+/* The window opened: axvm_vmx_inject_pending() delivers at entry. */
+static int handle_window(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
+{
+	return AXVM_RESUME;
 }
 
 /* Exit qualification for I/O instructions: 28.2.1, Table 28-5. */
@@ -144,13 +204,37 @@ static const axvm_vmx_exit_handler exit_handlers[] = {
 	[EXIT_REASON_EXCEPTION_NMI]	= handle_exception_nmi,
 	[EXIT_REASON_EXTERNAL_INTERRUPT] = handle_external_interrupt,
 	[EXIT_REASON_TRIPLE_FAULT]	= handle_triple_fault,
+	[EXIT_REASON_INTERRUPT_WINDOW]	= handle_window,
+	[EXIT_REASON_NMI_WINDOW]	= handle_window,
+	[EXIT_REASON_CPUID]		= handle_cpuid,
+	[AXVM_EXIT_REASON_GETSEC]	= handle_ud,
 	[EXIT_REASON_HLT]		= handle_hlt,
+	[EXIT_REASON_INVD]		= handle_ud,
+	[EXIT_REASON_RDPMC]		= handle_rdpmc,
 	[EXIT_REASON_VMCALL]		= handle_vmcall,
+	[EXIT_REASON_VMCLEAR]		= handle_ud,
+	[EXIT_REASON_VMLAUNCH]		= handle_ud,
+	[EXIT_REASON_VMPTRLD]		= handle_ud,
+	[EXIT_REASON_VMPTRST]		= handle_ud,
+	[EXIT_REASON_VMREAD]		= handle_ud,
+	[EXIT_REASON_VMRESUME]		= handle_ud,
+	[EXIT_REASON_VMWRITE]		= handle_ud,
+	[EXIT_REASON_VMOFF]		= handle_ud,
+	[EXIT_REASON_VMON]		= handle_ud,
+	[EXIT_REASON_CR_ACCESS]		= axvm_vmx_handle_cr,
+	[EXIT_REASON_DR_ACCESS]		= axvm_vmx_handle_dr,
 	[EXIT_REASON_IO_INSTRUCTION]	= handle_io,
+	[EXIT_REASON_MSR_READ]		= axvm_vmx_handle_rdmsr,
+	[EXIT_REASON_MSR_WRITE]		= axvm_vmx_handle_wrmsr,
 	[EXIT_REASON_INVALID_STATE]	= handle_failed_entry,
 	[EXIT_REASON_MSR_LOAD_FAIL]	= handle_failed_entry,
+	[EXIT_REASON_MWAIT_INSTRUCTION]	= handle_ud,
+	[EXIT_REASON_MONITOR_INSTRUCTION] = handle_ud,
 	[EXIT_REASON_EPT_VIOLATION]	= handle_ept_violation,
+	[EXIT_REASON_INVEPT]		= handle_ud,
 	[EXIT_REASON_PREEMPTION_TIMER]	= handle_preemption_timer,
+	[EXIT_REASON_INVVPID]		= handle_ud,
+	[EXIT_REASON_XSETBV]		= axvm_vmx_handle_xsetbv,
 };
 
 /**
@@ -166,6 +250,9 @@ int axvm_vmx_handle_exit(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 	u32 basic = e->reason & 0xffff;
 	axvm_vmx_exit_handler h = NULL;
 
+	/* The one choke point every exit passes: count it. */
+	if (basic < AXVM_VMX_NR_REASONS)
+		vcpu->vmx.stats[basic]++;
 	memset(exit, 0, sizeof(*exit));
 	exit->basic_reason = basic;
 	exit->qualification = e->qualification;
@@ -200,15 +287,6 @@ static void complete_io_read(struct axvm_vcpu *vcpu, const struct axvm_exit *exi
 	}
 }
 
-static void inject_gp(void)
-{
-	/* #GP(0), hardware exception with error code: 25.8.3, 27.6. */
-	axvm_vmwrite(VM_ENTRY_EXCEPTION_ERROR_CODE, 0);
-	axvm_vmwrite(VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID_MASK |
-		     INTR_TYPE_HARD_EXCEPTION | INTR_INFO_DELIVER_CODE_MASK |
-		     X86_TRAP_GP);
-}
-
 /**
  * axvm_vmx_complete_exit() - finish the instruction userspace answered
  * @vcpu: loaded vCPU
@@ -229,7 +307,7 @@ int axvm_vmx_complete_exit(struct axvm_vcpu *vcpu, struct axvm_run *run)
 	vcpu->pending_exit = AXVM_EXIT_NOTHING;
 	WRITE_ONCE(run->response, AXVM_RESP_NONE);
 	if (resp == AXVM_RESP_INJECT_GP) {
-		inject_gp();
+		axvm_vmx_queue_exception(vcpu, X86_TRAP_GP, true, 0);
 		return 0;
 	}
 	/*
@@ -248,6 +326,13 @@ int axvm_vmx_complete_exit(struct axvm_vcpu *vcpu, struct axvm_run *run)
 		if (resp == AXVM_RESP_DATA)
 			vcpu->vmx.gprs[AXVM_REG_RAX] =
 				READ_ONCE(run->exit.u.hypercall.ret);
+		break;
+	case AXVM_EXIT_SYSREG_READ:
+		if (resp != AXVM_RESP_DATA)
+			return -EINVAL;
+		rec->u.sysreg_read.data = READ_ONCE(run->exit.u.sysreg_read.data);
+		vcpu->vmx.gprs[AXVM_REG_RAX] = (u32)rec->u.sysreg_read.data;
+		vcpu->vmx.gprs[AXVM_REG_RDX] = rec->u.sysreg_read.data >> 32;
 		break;
 	}
 	axvm_vmx_skip_instruction(vcpu);

@@ -104,6 +104,7 @@ int axvm_vmx_enter(struct axvm_vcpu *vcpu)
 	bool swap_xcr0;
 	int fail;
 
+	axvm_vmx_inject_pending(vcpu);
 	kernel_fpu_begin();
 	local_irq_disable();
 	if (need_resched() || signal_pending(current) || axvm_vmx_rebooting()) {

@@ -121,6 +121,7 @@ static void switch_to_host(struct axvm_vmx_vcpu *vmx)
 	if (!vmx->guest_state_loaded)
 		return;
 	rdmsrl(MSR_KERNEL_GS_BASE, vmx->guest_kernel_gs_base);
+	axvm_vmx_msrs_to_host(vmx);
 	/* A VM exit loads null LDTR and limits GDTR/TR (27.5.2): restore. */
 	if (h->ldt_sel)
 		asm volatile("lldt %0" : : "rm" (h->ldt_sel));
@@ -164,6 +165,7 @@ void axvm_vmx_switch_to_guest(struct axvm_vmx_vcpu *vmx)
 	vmw(vmx, HOST_GS_SELECTOR, h->gs_sel & 7 ? 0 : h->gs_sel);
 	vmw(vmx, HOST_FS_BASE, h->fs_base);
 	wrmsrl(MSR_KERNEL_GS_BASE, vmx->guest_kernel_gs_base);
+	axvm_vmx_msrs_to_guest(vmx);
 	vmx->guest_state_loaded = true;
 }
 
@@ -337,6 +339,12 @@ static void setup_guest_state(struct axvm_vmx_vcpu *vmx)
 	vmw(vmx, GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
 	vmw(vmx, GUEST_PENDING_DBG_EXCEPTIONS, 0);
 	vmw(vmx, VMX_PREEMPTION_TIMER_VALUE, 0);
+	if (axvm_vmx.proc & CPU_BASED_USE_TSC_OFFSETTING)
+		vmw(vmx, TSC_OFFSET, 0);
+	vmx->misc_enable = MSR_IA32_MISC_ENABLE_FAST_STRING |
+			   MSR_IA32_MISC_ENABLE_BTS_UNAVAIL |
+			   MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL;
+	vmx->dr[4] = 0xffff0ff0;	/* DR6 reset value */
 	vmx->gprs[AXVM_REG_RDX] = 0x600;	/* family 6 reset signature */
 }
 
@@ -393,6 +401,7 @@ int axvm_vmx_vcpu_create(struct axvm_vcpu *vcpu)
 	INIT_LIST_HEAD(&vmx->loaded_link);
 	preempt_notifier_init(&vmx->pn, &axvm_preempt_ops);
 	vmx->guest_xcr0 = XFEATURE_MASK_FP;
+	vmx->apic_base = 0xfee00000ull | BIT(11) | (vcpu->id ? 0 : BIT(8));
 	ret = alloc_vmx_pages(vmx);
 	if (ret)
 		goto fail;

@@ -13,6 +13,9 @@
 
 struct axvm_vcpu;
 
+/* Basic exit reasons are below this (SDM Vol. 3D, Appendix C). */
+#define AXVM_VMX_NR_REASONS	80
+
 /* Guest GPR slots used by vmenter.S; the order is enum axvm_gpr. */
 #define AXVM_NR_GPRS	16
 
@@ -45,6 +48,26 @@ struct axvm_vmx_exit_info {
 };
 
 /**
+ * struct axvm_vmx_event - one event waiting to be injected
+ * @pending: valid
+ * @vector: vector
+ * @has_error: an error code is pushed
+ * @error: the error code
+ */
+struct axvm_vmx_event {
+	bool pending;
+	u8 vector;
+	bool has_error;
+	u32 error;
+};
+
+/* Guest MSRs switched by hand around guest execution (SYSCALL, TSC_AUX). */
+enum axvm_vmx_swapped_msr {
+	AXVM_MSR_STAR, AXVM_MSR_LSTAR, AXVM_MSR_CSTAR, AXVM_MSR_SFMASK,
+	AXVM_NR_SWAPPED_MSRS
+};
+
+/**
  * struct axvm_vmx_host - host state restored when the vCPU is put
  * @fs_sel: FS selector
  * @gs_sel: GS selector
@@ -53,12 +76,14 @@ struct axvm_vmx_exit_info {
  * @es_sel: ES selector
  * @fs_base: user FS base of the vCPU thread
  * @kernel_gs_base: IA32_KERNEL_GS_BASE (user GS base while in the kernel)
+ * @msrs: host values of the swapped MSRs
  * @cr3: HOST_CR3 last written
  * @cr4: HOST_CR4 last written
  */
 struct axvm_vmx_host {
 	u16 fs_sel, gs_sel, ldt_sel, ds_sel, es_sel;
 	unsigned long fs_base, kernel_gs_base;
+	u64 msrs[AXVM_NR_SWAPPED_MSRS];
 	unsigned long cr3, cr4;
 };
 
@@ -76,7 +101,19 @@ struct axvm_vmx_host {
  * @guest_state_loaded: guest KERNEL_GS_BASE/syscall MSRs are in hardware
  * @host: host state to restore
  * @guest_kernel_gs_base: guest IA32_KERNEL_GS_BASE
+ * @guest_msrs: guest values of the swapped MSRs
+ * @guest_msrs_set: bit i: the guest wrote swapped MSR i (only those swap)
  * @guest_xcr0: guest XCR0
+ * @tsc_aux: guest IA32_TSC_AUX (stored only: RDTSCP is not enabled)
+ * @misc_enable: guest IA32_MISC_ENABLE
+ * @apic_base: guest IA32_APIC_BASE
+ * @mtrr_def_type: guest IA32_MTRR_DEF_TYPE
+ * @dr: guest DR0-DR3, DR6 (DR7 is in the VMCS)
+ * @cr8: guest TPR as CR8
+ * @exception: exception to inject
+ * @nmi: NMI to inject
+ * @irq: external interrupt to inject
+ * @stats: exits by basic reason
  * @fpu: guest XSAVE area
  * @io_bitmap: I/O bitmaps A and B (all ones: every port exits)
  * @msr_bitmap: MSR bitmap (all ones: every MSR exits)
@@ -99,7 +136,14 @@ struct axvm_vmx_vcpu {
 	bool guest_state_loaded;
 	struct axvm_vmx_host host;
 	u64 guest_kernel_gs_base;
+	u64 guest_msrs[AXVM_NR_SWAPPED_MSRS];
+	u8 guest_msrs_set;
 	u64 guest_xcr0;
+	u64 tsc_aux, misc_enable, apic_base, mtrr_def_type;
+	unsigned long dr[5];
+	u64 cr8;
+	struct axvm_vmx_event exception, nmi, irq;
+	u64 stats[AXVM_VMX_NR_REASONS];
 	void *fpu;
 	void *io_bitmap;
 	void *msr_bitmap;
@@ -131,6 +175,23 @@ void axvm_vmx_get_regs(struct axvm_vcpu *vcpu, struct axvm_regs *regs);
 void axvm_vmx_set_regs(struct axvm_vcpu *vcpu, const struct axvm_regs *regs);
 void axvm_vmx_get_sregs(struct axvm_vcpu *vcpu, struct axvm_sregs *sregs);
 int axvm_vmx_set_sregs(struct axvm_vcpu *vcpu, const struct axvm_sregs *sregs);
+
+/* inject.c */
+void axvm_vmx_queue_exception(struct axvm_vcpu *vcpu, u8 vector,
+			      bool has_error, u32 error);
+int axvm_vmx_queue_event(struct axvm_vcpu *vcpu, const struct axvm_event *e);
+void axvm_vmx_inject_pending(struct axvm_vcpu *vcpu);
+bool axvm_vmx_event_pending(struct axvm_vcpu *vcpu);
+
+/* msr.c, cr.c: emulation of the exits they are named for */
+int axvm_vmx_handle_rdmsr(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
+int axvm_vmx_handle_wrmsr(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
+void axvm_vmx_msrs_to_guest(struct axvm_vmx_vcpu *vmx);
+void axvm_vmx_msrs_to_host(struct axvm_vmx_vcpu *vmx);
+int axvm_vmx_handle_cr(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
+int axvm_vmx_handle_dr(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
+int axvm_vmx_handle_xsetbv(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
+u64 axvm_vmx_supported_xcr0(void);
 
 /* vcpu_run.c */
 int axvm_vmx_enter(struct axvm_vcpu *vcpu);

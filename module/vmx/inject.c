@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Event injection (SDM Vol. 3C, 27.6 "Event injection"): exceptions raised
+ * by emulation, NMIs and external interrupts queued by userspace, and
+ * events whose delivery a VM exit interrupted (IDT-vectoring information,
+ * 28.2.4), which are re-injected before anything else.
+ */
+#include <asm/vmx.h>
+#include "core.h"
+#include "vmx/insn.h"
+#include "vmx/vmx.h"
+
+/* Interruptibility-state bits, 25.4.2 Table 25-3. */
+#define INTR_BLOCK_STI		BIT(0)
+#define INTR_BLOCK_MOV_SS	BIT(1)
+#define INTR_BLOCK_NMI		BIT(3)
+
+/**
+ * axvm_vmx_queue_exception() - raise an exception at the next entry
+ * @vcpu: the vCPU
+ * @vector: exception vector
+ * @has_error: push @error
+ * @error: error code
+ *
+ * The instruction that caused it does not complete (RIP stays).
+ */
+void axvm_vmx_queue_exception(struct axvm_vcpu *vcpu, u8 vector,
+			      bool has_error, u32 error)
+{
+	struct axvm_vmx_event *ev = &vcpu->vmx.exception;
+
+	ev->pending = true;
+	ev->vector = vector;
+	ev->has_error = has_error;
+	ev->error = error;
+}
+
+/**
+ * axvm_vmx_queue_event() - AXVM_INJECT: queue an event from userspace
+ * @vcpu: the vCPU
+ * @e: the event
+ *
+ * Return: 0, -EINVAL for a bad type, vector or padding, -EBUSY if one of
+ * the same type is still pending.
+ */
+int axvm_vmx_queue_event(struct axvm_vcpu *vcpu, const struct axvm_event *e)
+{
+	struct axvm_vmx_vcpu *vmx = &vcpu->vmx;
+	struct axvm_vmx_event *ev;
+
+	if (e->pad || e->has_error_code > 1)
+		return -EINVAL;
+	switch (e->type) {
+	case AXVM_EVENT_EXTINT:
+		if (e->vector < 32 || e->has_error_code)
+			return -EINVAL;
+		ev = &vmx->irq;
+		break;
+	case AXVM_EVENT_NMI:
+		ev = &vmx->nmi;
+		break;
+	case AXVM_EVENT_EXCEPTION:
+		if (e->vector >= 32 || e->vector == 2)
+			return -EINVAL;
+		ev = &vmx->exception;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (ev->pending)
+		return -EBUSY;
+	ev->vector = e->type == AXVM_EVENT_NMI ? 2 : e->vector;
+	ev->has_error = e->has_error_code;
+	ev->error = e->error_code;
+	ev->pending = true;
+	return 0;
+}
+
+static void set_window_exiting(u32 bit, bool on)
+{
+	u64 proc = axvm_vmcs_read(CPU_BASED_VM_EXEC_CONTROL);
+	u64 want = on ? proc | bit : proc & ~(u64)bit;
+
+	if (want != proc)
+		axvm_vmwrite(CPU_BASED_VM_EXEC_CONTROL, want);
+}
+
+static void inject(u32 type, const struct axvm_vmx_event *ev)
+{
+	u32 info = INTR_INFO_VALID_MASK | type | ev->vector;
+
+	if (ev->has_error) {
+		info |= INTR_INFO_DELIVER_CODE_MASK;
+		axvm_vmwrite(VM_ENTRY_EXCEPTION_ERROR_CODE, ev->error);
+	}
+	axvm_vmwrite(VM_ENTRY_INTR_INFO_FIELD, info);
+}
+
+/*
+ * An event whose delivery the exit interrupted is delivered again first
+ * (27.6.1.1 allows the same information to be used for injection).
+ */
+static bool reinject_vectoring(struct axvm_vmx_vcpu *vmx)
+{
+	u32 idt = vmx->exit.idt_vectoring;
+	u32 type = idt & INTR_INFO_INTR_TYPE_MASK;
+
+	if (!(idt & VECTORING_INFO_VALID_MASK))
+		return false;
+	vmx->exit.idt_vectoring = 0;
+	if (idt & VECTORING_INFO_DELIVER_CODE_MASK)
+		axvm_vmwrite(VM_ENTRY_EXCEPTION_ERROR_CODE,
+			     axvm_vmcs_read(IDT_VECTORING_ERROR_CODE));
+	/* Software events need the instruction length again (27.6.1.1). */
+	if (type == INTR_TYPE_SOFT_INTR || type == INTR_TYPE_SOFT_EXCEPTION ||
+	    type == INTR_TYPE_PRIV_SW_EXCEPTION)
+		axvm_vmwrite(VM_ENTRY_INSTRUCTION_LEN, vmx->exit.inst_len);
+	axvm_vmwrite(VM_ENTRY_INTR_INFO_FIELD, idt & ~INTR_INFO_RESVD_BITS_MASK);
+	return true;
+}
+
+/**
+ * axvm_vmx_inject_pending() - program the next entry's event, if any
+ * @vcpu: the loaded vCPU, right before entry (IRQs may be on)
+ *
+ * Priority: re-injected vectoring event, exception, NMI, interrupt.
+ * Whatever cannot be delivered yet asks for an NMI/interrupt-window exit.
+ */
+void axvm_vmx_inject_pending(struct axvm_vcpu *vcpu)
+{
+	struct axvm_vmx_vcpu *vmx = &vcpu->vmx;
+	u64 intr, rflags;
+
+	if (reinject_vectoring(vmx))
+		goto windows;
+	if (vmx->exception.pending) {
+		inject(INTR_TYPE_HARD_EXCEPTION, &vmx->exception);
+		vmx->exception.pending = false;
+		goto windows;
+	}
+	if (!vmx->nmi.pending && !vmx->irq.pending)
+		return;
+	intr = axvm_vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
+	if (vmx->nmi.pending &&
+	    !(intr & (INTR_BLOCK_NMI | INTR_BLOCK_STI | INTR_BLOCK_MOV_SS))) {
+		inject(INTR_TYPE_NMI_INTR, &vmx->nmi);
+		vmx->nmi.pending = false;
+		goto windows;
+	}
+	rflags = axvm_vmcs_read(GUEST_RFLAGS);
+	if (vmx->irq.pending && (rflags & X86_EFLAGS_IF) &&
+	    !(intr & (INTR_BLOCK_STI | INTR_BLOCK_MOV_SS))) {
+		inject(INTR_TYPE_EXT_INTR, &vmx->irq);
+		vmx->irq.pending = false;
+	}
+windows:
+	/* A HLTing guest is woken by the injection (27.6.2? activity state). */
+	if (axvm_vmcs_read(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID_MASK)
+		axvm_vmwrite(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
+	set_window_exiting(CPU_BASED_NMI_WINDOW_EXITING, vmx->nmi.pending);
+	set_window_exiting(CPU_BASED_INTR_WINDOW_EXITING, vmx->irq.pending);
+}
+
+/**
+ * axvm_vmx_event_pending() - an NMI or interrupt waits for the guest
+ * @vcpu: the vCPU
+ *
+ * Return: true if HLT should not stop the vCPU.
+ */
+bool axvm_vmx_event_pending(struct axvm_vcpu *vcpu)
+{
+	return vcpu->vmx.nmi.pending || vcpu->vmx.irq.pending ||
+	       vcpu->vmx.exception.pending;
+}
