@@ -42,6 +42,8 @@ struct axvm_vm {
  * @id: vCPU id
  * @mutex: one ioctl at a time on a vCPU
  * @run: the page shared with userspace
+ * @exits_kernel: exits handled without leaving the kernel
+ * @exits_user: exits forwarded to userspace
  * @pending_exit: kind of the exit userspace must answer, or NOTHING
  * @pending_record: the kernel's copy of that exit
  * @vmx: hardware state
@@ -51,6 +53,7 @@ struct axvm_vcpu {
 	u32 id;
 	struct mutex mutex;
 	struct axvm_run *run;
+	u64 exits_kernel, exits_user;
 	u32 pending_exit;
 	struct axvm_exit pending_record;
 	struct axvm_vmx_vcpu vmx;

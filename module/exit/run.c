@@ -54,7 +54,10 @@ int axvm_vcpu_run(struct axvm_vcpu *vcpu)
 			break;
 		}
 		ret = axvm_vmx_handle_exit(vcpu, &run->exit);
+		if (ret == AXVM_RESUME)
+			vcpu->exits_kernel++;
 		if (ret == AXVM_USER) {
+			vcpu->exits_user++;
 			if (needs_completion(run->exit.kind)) {
 				vcpu->pending_exit = run->exit.kind;
 				vcpu->pending_record = run->exit;
