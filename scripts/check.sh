@@ -83,10 +83,9 @@ machine_stage() {	# machine_stage SERIES CPUS
 		--job tests/machine/check-job.sh
 	local rc=$?
 	serial="build/machine/$name/serial.log"
-	p=$(grep -acE '^ok ' "$serial" | head -1)
-	sk=$(grep -acE '^ok .*# SKIP' "$serial" | head -1)
-	f=$(grep -acE '^not ok ' "$serial" | head -1)
-	passed=$((passed + p - sk))
+	read -r p f sk < <(LC_ALL=C awk -f tests/machine/tap-count.awk "$serial")
+	echo "test machine $kv ($cpus CPU): $p passed, $f failed, $sk skipped"
+	passed=$((passed + p))
 	skipped=$((skipped + sk))
 	failed=$((failed + f))
 	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then

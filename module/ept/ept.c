@@ -36,6 +36,7 @@
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
+#include <linux/sizes.h>
 #include <linux/string.h>
 #include <asm/barrier.h>
 #include "ept/ept.h"

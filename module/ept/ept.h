@@ -17,7 +17,6 @@
 
 #include <linux/bits.h>
 #include <linux/mutex.h>
-#include <linux/sizes.h>
 #include <linux/types.h>
 
 /* Permissions taken by axvm_ept_map() and reported by axvm_ept_walk(). */

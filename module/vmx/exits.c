@@ -11,6 +11,7 @@
 #include <linux/string.h>
 #include <asm/trapnr.h>
 #include <asm/vmx.h>
+#include "axvm_trace.h"
 #include "core.h"
 #include "exit/cpuid.h"
 #include "exit/exit.h"
@@ -249,6 +250,7 @@ int axvm_vmx_handle_exit(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 	const struct axvm_vmx_exit_info *e = &vcpu->vmx.exit;
 	u32 basic = e->reason & 0xffff;
 	axvm_vmx_exit_handler h = NULL;
+	int ret;
 
 	/* The one choke point every exit passes: count it. */
 	if (basic < AXVM_VMX_NR_REASONS)
@@ -261,11 +263,14 @@ int axvm_vmx_handle_exit(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 	exit->inst_len = e->inst_len;
 
 	if (e->reason & VMX_EXIT_REASONS_FAILED_VMENTRY)
-		return handle_failed_entry(vcpu, exit);
-	if (basic < ARRAY_SIZE(exit_handlers))
+		h = handle_failed_entry;
+	else if (basic < ARRAY_SIZE(exit_handlers))
 		h = exit_handlers[array_index_nospec(basic,
 						     ARRAY_SIZE(exit_handlers))];
-	return h ? h(vcpu, exit) : handle_unknown(vcpu, exit);
+	ret = h ? h(vcpu, exit) : handle_unknown(vcpu, exit);
+	trace_axvm_exit(vcpu->vm->id, vcpu->id, basic, exit->kind,
+			e->qualification, e->rip, ret == AXVM_RESUME);
+	return ret;
 }
 
 /* Write an IN result to AL/AX/EAX as the instruction would (EAX zero-extends). */

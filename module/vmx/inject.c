@@ -6,6 +6,7 @@
  * 28.2.4), which are re-injected before anything else.
  */
 #include <asm/vmx.h>
+#include "axvm_trace.h"
 #include "core.h"
 #include "vmx/insn.h"
 #include "vmx/vmx.h"
@@ -85,10 +86,12 @@ static void set_window_exiting(u32 bit, bool on)
 		axvm_vmwrite(CPU_BASED_VM_EXEC_CONTROL, want);
 }
 
-static void inject(u32 type, const struct axvm_vmx_event *ev)
+static void inject(struct axvm_vcpu *vcpu, u32 type,
+		   const struct axvm_vmx_event *ev)
 {
 	u32 info = INTR_INFO_VALID_MASK | type | ev->vector;
 
+	trace_axvm_inject(vcpu->vm->id, vcpu->id, ev->vector, type >> 8);
 	if (ev->has_error) {
 		info |= INTR_INFO_DELIVER_CODE_MASK;
 		axvm_vmwrite(VM_ENTRY_EXCEPTION_ERROR_CODE, ev->error);
@@ -134,7 +137,7 @@ void axvm_vmx_inject_pending(struct axvm_vcpu *vcpu)
 	if (reinject_vectoring(vmx))
 		goto windows;
 	if (vmx->exception.pending) {
-		inject(INTR_TYPE_HARD_EXCEPTION, &vmx->exception);
+		inject(vcpu, INTR_TYPE_HARD_EXCEPTION, &vmx->exception);
 		vmx->exception.pending = false;
 		goto windows;
 	}
@@ -143,14 +146,14 @@ void axvm_vmx_inject_pending(struct axvm_vcpu *vcpu)
 	intr = axvm_vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
 	if (vmx->nmi.pending &&
 	    !(intr & (INTR_BLOCK_NMI | INTR_BLOCK_STI | INTR_BLOCK_MOV_SS))) {
-		inject(INTR_TYPE_NMI_INTR, &vmx->nmi);
+		inject(vcpu, INTR_TYPE_NMI_INTR, &vmx->nmi);
 		vmx->nmi.pending = false;
 		goto windows;
 	}
 	rflags = axvm_vmcs_read(GUEST_RFLAGS);
 	if (vmx->irq.pending && (rflags & X86_EFLAGS_IF) &&
 	    !(intr & (INTR_BLOCK_STI | INTR_BLOCK_MOV_SS))) {
-		inject(INTR_TYPE_EXT_INTR, &vmx->irq);
+		inject(vcpu, INTR_TYPE_EXT_INTR, &vmx->irq);
 		vmx->irq.pending = false;
 	}
 windows:

@@ -11,6 +11,7 @@
 #include <asm/fpu/xcr.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
+#include "axvm_trace.h"
 #include "core.h"
 #include "vmx/caps.h"
 #include "vmx/insn.h"
@@ -105,6 +106,9 @@ int axvm_vmx_enter(struct axvm_vcpu *vcpu)
 	int fail;
 
 	axvm_vmx_inject_pending(vcpu);
+	if (trace_axvm_entry_enabled())
+		trace_axvm_entry(vcpu->vm->id, vcpu->id,
+				 axvm_vmcs_read(GUEST_RIP));
 	kernel_fpu_begin();
 	local_irq_disable();
 	if (need_resched() || signal_pending(current) || axvm_vmx_rebooting()) {

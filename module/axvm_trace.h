@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * axvm tracepoints (TRACE_SYSTEM axvm), fired from the one exit choke
+ * point and the entry/injection paths. Zero cost while disabled (static
+ * keys). Attach with perf, bpftrace (tracepoint:axvm:axvm_exit) or libbpf
+ * (tp_btf/axvm_exit with the module's BTF).
+ */
+#undef TRACE_SYSTEM
+#define TRACE_SYSTEM axvm
+
+#if !defined(AXVM_TRACE_H) || defined(TRACE_HEADER_MULTI_READ)
+#define AXVM_TRACE_H
+
+#include <linux/tracepoint.h>
+
+#define AXVM_EXIT_REASON_NAMES					\
+	{ 0, "EXCEPTION_NMI" }, { 1, "EXTERNAL_INTERRUPT" },	\
+	{ 2, "TRIPLE_FAULT" }, { 7, "INTERRUPT_WINDOW" },	\
+	{ 8, "NMI_WINDOW" }, { 10, "CPUID" }, { 11, "GETSEC" },	\
+	{ 12, "HLT" }, { 13, "INVD" }, { 15, "RDPMC" },		\
+	{ 18, "VMCALL" }, { 28, "CR_ACCESS" }, { 29, "DR_ACCESS" }, \
+	{ 30, "IO_INSTRUCTION" }, { 31, "MSR_READ" },		\
+	{ 32, "MSR_WRITE" }, { 33, "INVALID_STATE" },		\
+	{ 34, "MSR_LOAD_FAIL" }, { 36, "MWAIT" }, { 39, "MONITOR" }, \
+	{ 48, "EPT_VIOLATION" }, { 49, "EPT_MISCONFIG" },	\
+	{ 52, "PREEMPTION_TIMER" }, { 55, "XSETBV" }
+
+#define AXVM_EXIT_KIND_NAMES					\
+	{ 0, "Nothing" }, { 1, "Hypercall" }, { 2, "MmioRead" },	\
+	{ 3, "MmioWrite" }, { 4, "SysRegRead" }, { 5, "SysRegWrite" }, \
+	{ 6, "IoRead" }, { 7, "IoWrite" }, { 8, "ExternalInterrupt" }, \
+	{ 9, "NestedPageFault" }, { 10, "Halt" }, { 11, "CpuUp" },	\
+	{ 12, "CpuDown" }, { 13, "SystemDown" }, { 14, "SendIPI" },	\
+	{ 15, "FailEntry" }, { 16, "InternalError" }
+
+TRACE_EVENT(axvm_exit,
+	TP_PROTO(u32 vm_id, u32 vcpu_id, u32 reason, u32 kind, u64 qual,
+		 u64 rip, bool in_kernel),
+	TP_ARGS(vm_id, vcpu_id, reason, kind, qual, rip, in_kernel),
+	TP_STRUCT__entry(
+		__field(u32, vm_id)
+		__field(u32, vcpu_id)
+		__field(u32, reason)
+		__field(u32, kind)
+		__field(u64, qual)
+		__field(u64, rip)
+		__field(bool, in_kernel)
+	),
+	TP_fast_assign(
+		__entry->vm_id = vm_id;
+		__entry->vcpu_id = vcpu_id;
+		__entry->reason = reason;
+		__entry->kind = kind;
+		__entry->qual = qual;
+		__entry->rip = rip;
+		__entry->in_kernel = in_kernel;
+	),
+	TP_printk("vm %u vcpu %u reason %s kind %s qual 0x%llx rip 0x%llx %s",
+		  __entry->vm_id, __entry->vcpu_id,
+		  __print_symbolic(__entry->reason, AXVM_EXIT_REASON_NAMES),
+		  __print_symbolic(__entry->kind, AXVM_EXIT_KIND_NAMES),
+		  __entry->qual, __entry->rip,
+		  __entry->in_kernel ? "kernel" : "forwarded")
+);
+
+TRACE_EVENT(axvm_entry,
+	TP_PROTO(u32 vm_id, u32 vcpu_id, u64 rip),
+	TP_ARGS(vm_id, vcpu_id, rip),
+	TP_STRUCT__entry(
+		__field(u32, vm_id)
+		__field(u32, vcpu_id)
+		__field(u64, rip)
+	),
+	TP_fast_assign(
+		__entry->vm_id = vm_id;
+		__entry->vcpu_id = vcpu_id;
+		__entry->rip = rip;
+	),
+	TP_printk("vm %u vcpu %u rip 0x%llx", __entry->vm_id,
+		  __entry->vcpu_id, __entry->rip)
+);
+
+TRACE_EVENT(axvm_inject,
+	TP_PROTO(u32 vm_id, u32 vcpu_id, u32 vector, u32 type),
+	TP_ARGS(vm_id, vcpu_id, vector, type),
+	TP_STRUCT__entry(
+		__field(u32, vm_id)
+		__field(u32, vcpu_id)
+		__field(u32, vector)
+		__field(u32, type)
+	),
+	TP_fast_assign(
+		__entry->vm_id = vm_id;
+		__entry->vcpu_id = vcpu_id;
+		__entry->vector = vector;
+		__entry->type = type;
+	),
+	TP_printk("vm %u vcpu %u vector %u type %u", __entry->vm_id,
+		  __entry->vcpu_id, __entry->vector, __entry->type)
+);
+
+#endif /* AXVM_TRACE_H */
+
+#undef TRACE_INCLUDE_PATH
+#define TRACE_INCLUDE_PATH .
+#undef TRACE_INCLUDE_FILE
+#define TRACE_INCLUDE_FILE axvm_trace
+#include <trace/define_trace.h>
