@@ -173,6 +173,14 @@ static int decode_ea32(struct decoder *d, struct axvm_insn *insn)
 	unsigned int idx;
 	int ret;
 
+	if (rm == 5 && mod == 0) {
+		/*
+		 * disp32; in 64-bit mode RIP-relative instead, also with
+		 * REX.B (2.2.1.6, Table 2-7).
+		 */
+		mem->rip_rel = d->mode == AXVM_INSN_MODE_64;
+		return next_disp(d, 4, &mem->disp);
+	}
 	if (rm == 4) {				/* SIB follows */
 		ret = next_byte(d, &insn->sib);
 		if (ret)
@@ -187,13 +195,6 @@ static int decode_ea32(struct decoder *d, struct axvm_insn *insn)
 		if (SIB_BASE(insn->sib) == 5 && mod == 0)
 			return next_disp(d, 4, &mem->disp);
 		mem->base = SIB_BASE(insn->sib) + (insn->rex & REX_B ? 8 : 0);
-	} else if (rm == 5 && mod == 0) {
-		/*
-		 * disp32; in 64-bit mode RIP-relative instead, also with
-		 * REX.B (2.2.1.6, Table 2-7).
-		 */
-		mem->rip_rel = d->mode == AXVM_INSN_MODE_64;
-		return next_disp(d, 4, &mem->disp);
 	} else {
 		mem->base = rm + (insn->rex & REX_B ? 8 : 0);
 	}
@@ -246,6 +247,18 @@ static int decode_modrm(struct decoder *d, struct axvm_insn *insn)
 	return 0;
 }
 
+/* ModR/M with a memory operand and a register (the reg field). */
+static int decode_modrm_reg(struct decoder *d, struct axvm_insn *insn,
+			    bool byte)
+{
+	int ret = decode_modrm(d, insn);
+
+	if (ret)
+		return ret;
+	set_reg(insn, byte);
+	return 0;
+}
+
 /*
  * ALU r/m forms 00-3B (low three opcode bits 0-3: Eb,Gb Ev,Gv Gb,Eb
  * Gv,Ev) and TEST 84/85: operands only, never emulated.
@@ -259,8 +272,7 @@ static int decode_alu_rm(struct decoder *d, struct axvm_insn *insn,
 	insn->reg_width = insn->width;
 	d->lockable = mem_dst && alu != AXVM_INSN_ALU_CMP &&
 		      alu != AXVM_INSN_ALU_TEST;
-	set_reg(insn, byte);
-	return decode_modrm(d, insn);
+	return decode_modrm_reg(d, insn, byte);
 }
 
 /* Group 1 (Table A-6): 80 Eb,Ib; 81 Ev,Iz; 82 Eb,Ib; 83 Ev,Ib. */
@@ -290,8 +302,7 @@ static int decode_mov(struct decoder *d, struct axvm_insn *insn, u8 op)
 	insn->op = op & 2 ? AXVM_INSN_OP_READ : AXVM_INSN_OP_WRITE;
 	insn->width = byte ? 1 : insn->op_size;
 	insn->reg_width = insn->width;
-	set_reg(insn, byte);
-	return decode_modrm(d, insn);
+	return decode_modrm_reg(d, insn, byte);
 }
 
 /* C6 /0 MOV Eb,Ib; C7 /0 MOV Ev,Iz (imm32 sign-extended with REX.W). */
@@ -377,8 +388,7 @@ static int decode_0f(struct decoder *d, struct axvm_insn *insn)
 	insn->width = op & 1 ? 2 : 1;
 	insn->reg_width = insn->op_size;
 	insn->signed_ext = op >= 0xbe;
-	set_reg(insn, false);
-	return decode_modrm(d, insn);
+	return decode_modrm_reg(d, insn, false);
 }
 
 /*
@@ -394,8 +404,7 @@ static int decode_movsxd(struct decoder *d, struct axvm_insn *insn)
 	insn->reg_width = insn->op_size;
 	insn->width = min_t(unsigned int, insn->op_size, 4);
 	insn->signed_ext = true;
-	set_reg(insn, false);
-	return decode_modrm(d, insn);
+	return decode_modrm_reg(d, insn, false);
 }
 
 static int decode_opcode(struct decoder *d, struct axvm_insn *insn, u8 op)

@@ -296,6 +296,8 @@ TEST_F_TIMEOUT(preempt, hog_same_cpu, TIMEOUT_S)
 
 	AXVM_REQUIRE();
 	ASSERT_LE(0, hog.cpu);
+	/* Long enough to span several scheduler slices even on 2 CPUs. */
+	self->iters *= 16;
 	prepare(self);
 	pin_thread(gettid(), hog.cpu);
 	ASSERT_EQ(0, pthread_create(&thread, NULL, hog_fn, &hog));
@@ -368,6 +370,7 @@ TEST_F_TIMEOUT(preempt, migrate_cpus, TIMEOUT_S)
 	flip.cpu[1] = first_allowed_cpu(1);
 	if (online < 2 || flip.cpu[1] < 0)
 		SKIP(return, "needs two CPUs to migrate between (%ld online)", online);
+	self->iters *= 16;
 	prepare(self);
 	pin_thread(flip.tid, flip.cpu[0]);
 
