@@ -12,6 +12,7 @@
 #include "ept/ept.h"
 #include "ept/memslot.h"
 #include "exit/cpuid.h"
+#include "exit/decode.h"
 #include "vmx/vmx.h"
 
 /**
@@ -46,6 +47,7 @@ struct axvm_vm {
  * @exits_user: exits forwarded to userspace
  * @pending_exit: kind of the exit userspace must answer, or NOTHING
  * @pending_record: the kernel's copy of that exit
+ * @mmio_insn: the decoded instruction of a pending MMIO exit
  * @vmx: hardware state
  */
 struct axvm_vcpu {
@@ -56,6 +58,7 @@ struct axvm_vcpu {
 	u64 exits_kernel, exits_user;
 	u32 pending_exit;
 	struct axvm_exit pending_record;
+	struct axvm_insn mmio_insn;
 	struct axvm_vmx_vcpu vmx;
 };
 

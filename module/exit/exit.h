@@ -6,6 +6,7 @@
 #ifndef AXVM_EXIT_EXIT_H
 #define AXVM_EXIT_EXIT_H
 
+#include <linux/types.h>
 #include <linux/axvm.h>
 
 struct axvm_vcpu;
@@ -28,6 +29,31 @@ enum axvm_exit_action {
 int axvm_vmx_handle_exit(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
 /* vmx/exits.c: apply userspace's answer to the exit it was given. */
 int axvm_vmx_complete_exit(struct axvm_vcpu *vcpu, struct axvm_run *run);
+
+/**
+ * struct axvm_guest_mode - guest state that decides how to fetch/decode
+ * @cr0: CR0
+ * @cr3: CR3
+ * @cr4: CR4
+ * @efer: EFER
+ * @cs_base: CS base
+ * @rip: RIP
+ * @cs_ar: CS access rights (VMX layout: L bit 13, D/B bit 14)
+ */
+struct axvm_guest_mode {
+	u64 cr0, cr3, cr4, efer, cs_base, rip;
+	u32 cs_ar;
+};
+
+/* vmx/state.c: accessors for arch-neutral policy code. */
+void axvm_vmx_read_mode(struct axvm_vcpu *vcpu, struct axvm_guest_mode *m);
+u64 axvm_vmx_get_gpr(struct axvm_vcpu *vcpu, unsigned int reg);
+void axvm_vmx_set_gpr(struct axvm_vcpu *vcpu, unsigned int reg, u64 val);
+void axvm_vmx_set_inst_len(struct axvm_vcpu *vcpu, unsigned int len);
+
+/* exit/mmio.c */
+int axvm_exit_mmio(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
+void axvm_exit_mmio_complete(struct axvm_vcpu *vcpu, u64 data);
 
 /* exit/npf.c: resolve a nested page fault on guest RAM in the kernel. */
 int axvm_exit_nested_page_fault(struct axvm_vcpu *vcpu, struct axvm_exit *exit);

@@ -28,7 +28,7 @@ int axvm_exit_nested_page_fault(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 	if (!m || ((exit->u.nested_page_fault.access_flags & AXVM_ACCESS_WRITE) &&
 		   (m->flags & AXVM_MEM_READONLY))) {
 		mutex_unlock(&vm->lock);
-		return AXVM_USER;
+		return axvm_exit_mmio(vcpu, exit);
 	}
 	ret = axvm_memslot_map_fault(&vm->ept, m, gpa, axvm_vmx.has_ept_2m);
 	mutex_unlock(&vm->lock);

@@ -15,7 +15,8 @@ static bool needs_completion(u32 kind)
 {
 	return kind == AXVM_EXIT_IO_READ || kind == AXVM_EXIT_IO_WRITE ||
 	       kind == AXVM_EXIT_HYPERCALL || kind == AXVM_EXIT_SYSREG_READ ||
-	       kind == AXVM_EXIT_SYSREG_WRITE;
+	       kind == AXVM_EXIT_SYSREG_WRITE || kind == AXVM_EXIT_MMIO_READ ||
+	       kind == AXVM_EXIT_MMIO_WRITE;
 }
 
 /**

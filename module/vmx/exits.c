@@ -307,7 +307,11 @@ int axvm_vmx_complete_exit(struct axvm_vcpu *vcpu, struct axvm_run *run)
 
 	if (kind == AXVM_EXIT_NOTHING)
 		return 0;
-	if (resp > AXVM_RESP_INJECT_GP)
+	/* Reads need data (or #GP); a bad answer leaves the exit pending. */
+	if (resp > AXVM_RESP_INJECT_GP ||
+	    (resp == AXVM_RESP_NONE &&
+	     (kind == AXVM_EXIT_IO_READ || kind == AXVM_EXIT_MMIO_READ ||
+	      kind == AXVM_EXIT_SYSREG_READ)))
 		return -EINVAL;
 	vcpu->pending_exit = AXVM_EXIT_NOTHING;
 	WRITE_ONCE(run->response, AXVM_RESP_NONE);
@@ -322,8 +326,6 @@ int axvm_vmx_complete_exit(struct axvm_vcpu *vcpu, struct axvm_run *run)
 	 */
 	switch (kind) {
 	case AXVM_EXIT_IO_READ:
-		if (resp != AXVM_RESP_DATA)
-			return -EINVAL;
 		rec->u.io_read.data = READ_ONCE(run->exit.u.io_read.data);
 		complete_io_read(vcpu, rec);
 		break;
@@ -332,9 +334,10 @@ int axvm_vmx_complete_exit(struct axvm_vcpu *vcpu, struct axvm_run *run)
 			vcpu->vmx.gprs[AXVM_REG_RAX] =
 				READ_ONCE(run->exit.u.hypercall.ret);
 		break;
+	case AXVM_EXIT_MMIO_READ:
+		axvm_exit_mmio_complete(vcpu, READ_ONCE(run->exit.u.mmio_read.data));
+		break;
 	case AXVM_EXIT_SYSREG_READ:
-		if (resp != AXVM_RESP_DATA)
-			return -EINVAL;
 		rec->u.sysreg_read.data = READ_ONCE(run->exit.u.sysreg_read.data);
 		vcpu->vmx.gprs[AXVM_REG_RAX] = (u32)rec->u.sysreg_read.data;
 		vcpu->vmx.gprs[AXVM_REG_RDX] = rec->u.sysreg_read.data >> 32;

@@ -10,6 +10,7 @@
 #include "core.h"
 #include "vmx/caps.h"
 #include "vmx/ctls.h"
+#include "exit/exit.h"
 #include "vmx/insn.h"
 #include "vmx/vmx.h"
 
@@ -212,4 +213,61 @@ int axvm_vmx_set_sregs(struct axvm_vcpu *vcpu, const struct axvm_sregs *s)
 		entry &= ~(u64)VM_ENTRY_IA32E_MODE;
 	axvm_vmwrite(VM_ENTRY_CONTROLS, entry);
 	return 0;
+}
+
+/**
+ * axvm_vmx_read_mode() - what fetching and decoding an instruction needs
+ * @vcpu: a loaded vCPU
+ * @m: out; CR0/CR4 as the hardware holds them (paging bits are the guest's)
+ */
+void axvm_vmx_read_mode(struct axvm_vcpu *vcpu, struct axvm_guest_mode *m)
+{
+	m->cr0 = axvm_vmcs_read(GUEST_CR0);
+	m->cr3 = axvm_vmcs_read(GUEST_CR3);
+	m->cr4 = axvm_vmcs_read(GUEST_CR4);
+	m->efer = axvm_vmcs_read(GUEST_IA32_EFER);
+	m->cs_base = axvm_vmcs_read(GUEST_CS_BASE);
+	m->cs_ar = axvm_vmcs_read(GUEST_CS_AR_BYTES);
+	m->rip = vcpu->vmx.exit.rip;
+}
+
+/**
+ * axvm_vmx_get_gpr() - a guest GPR by enum axvm_gpr number
+ * @vcpu: a loaded vCPU
+ * @reg: 0..15 (RSP comes from the VMCS)
+ *
+ * Return: the value.
+ */
+u64 axvm_vmx_get_gpr(struct axvm_vcpu *vcpu, unsigned int reg)
+{
+	reg &= 15;
+	return reg == AXVM_REG_RSP ? axvm_vmcs_read(GUEST_RSP) : vcpu->vmx.gprs[reg];
+}
+
+/**
+ * axvm_vmx_set_gpr() - set a guest GPR by enum axvm_gpr number
+ * @vcpu: a loaded vCPU
+ * @reg: 0..15
+ * @val: the value
+ */
+void axvm_vmx_set_gpr(struct axvm_vcpu *vcpu, unsigned int reg, u64 val)
+{
+	reg &= 15;
+	if (reg == AXVM_REG_RSP)
+		axvm_vmwrite(GUEST_RSP, val);
+	else
+		vcpu->vmx.gprs[reg] = val;
+}
+
+/**
+ * axvm_vmx_set_inst_len() - length of the exiting instruction, as decoded
+ * @vcpu: the vCPU
+ * @len: bytes
+ *
+ * EPT violations do not report an instruction length (28.2.5): emulation
+ * supplies it so completion can skip the instruction.
+ */
+void axvm_vmx_set_inst_len(struct axvm_vcpu *vcpu, unsigned int len)
+{
+	vcpu->vmx.exit.inst_len = len;
 }
