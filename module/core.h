@@ -17,7 +17,8 @@
 
 /**
  * struct axvm_vm - one virtual machine
- * @refs: the VM fd and every vCPU hold one reference
+ * @refs: every VM fd, every vCPU and (VM_NEW) the registry hold one
+ *	reference
  * @lock: serialises memory-slot changes and vCPU creation
  * @ept: the guest-physical address space
  * @slots: memory regions registered by userspace
@@ -25,6 +26,7 @@
  * @cpuid: the CPUID table the guest sees (RCU)
  * @id: unique id (for tracing and netlink)
  * @name: name, or "" for an anonymous VM
+ * @reg: registry entry and lifecycle (dev/registry.h)
  */
 struct axvm_vm {
 	refcount_t refs;
@@ -35,6 +37,7 @@ struct axvm_vm {
 	struct axvm_cpuid_table __rcu *cpuid;
 	u32 id;
 	char name[AXVM_NAME_MAX];
+	struct axvm_vm_reg reg;
 };
 
 /**
@@ -49,6 +52,7 @@ struct axvm_vm {
  * @pending_record: the kernel's copy of that exit
  * @mmio_insn: the decoded instruction of a pending MMIO exit
  * @vmx: hardware state
+ * @reg: stop requests answered, thread in AXVM_RUN (dev/registry.h)
  */
 struct axvm_vcpu {
 	struct axvm_vm *vm;
@@ -60,12 +64,14 @@ struct axvm_vcpu {
 	struct axvm_exit pending_record;
 	struct axvm_insn mmio_insn;
 	struct axvm_vmx_vcpu vmx;
+	struct axvm_vcpu_reg reg;
 };
 
 /* module parameter: guest memory bytes one VM may register */
 extern u64 axvm_max_vm_mem;
 
 /* vm.c */
+bool axvm_vm_name_valid(const char *name);
 int axvm_vm_create(const struct axvm_create_vm *args, struct axvm_vm **out);
 void axvm_vm_put(struct axvm_vm *vm);
 int axvm_vm_set_memory_region(struct axvm_vm *vm,

@@ -2,14 +2,16 @@
 /*
  * axvm: a VT-x hypervisor as a loadable module. Module entry and exit.
  *
- * Loading only probes VMX and registers /dev/axvm; VMX operation starts
- * with the first VM. Every VM holds a module reference, so the module
- * cannot be unloaded while one exists.
+ * Loading only probes VMX and registers the netlink family and /dev/axvm;
+ * VMX operation starts with the first VM. Open axvm files pin the module;
+ * VMs made by netlink VM_NEW do not: unloading frees them (netlink first,
+ * so no request runs, then the VMs, then VMX).
  */
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/preempt.h>
 #include "core.h"
+#include "dev/netlink.h"
 #include "vmx/caps.h"
 
 u64 axvm_max_vm_mem = 4ull << 30;
@@ -27,19 +29,28 @@ static int __init axvm_init(void)
 	if (ret)
 		return ret;
 	preempt_notifier_inc();
+	ret = axvm_nl_init();
+	if (ret)
+		goto err_nl;
 	ret = axvm_chardev_init();
-	if (ret) {
-		preempt_notifier_dec();
-		axvm_vmx_global_exit();
-		return ret;
-	}
+	if (ret)
+		goto err_chardev;
 	axvm_vmx_report();
 	return 0;
+err_chardev:
+	axvm_nl_exit();
+	axvm_registry_exit();
+err_nl:
+	preempt_notifier_dec();
+	axvm_vmx_global_exit();
+	return ret;
 }
 
 static void __exit axvm_exit(void)
 {
+	axvm_nl_exit();
 	axvm_chardev_exit();
+	axvm_registry_exit();
 	preempt_notifier_dec();
 	axvm_vmx_global_exit();
 }

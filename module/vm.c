@@ -4,8 +4,10 @@
  *
  * Lifetime: the VM fd holds one reference and each vCPU holds one, so the
  * VM (its EPT and pinned memory) outlives every vCPU whatever order the
- * fds are closed in. Each VM also holds a reference on VMX operation and
- * on the module.
+ * fds are closed in. Each VM also holds a reference on VMX operation. A VM
+ * made by netlink VM_NEW is also held by the registry (dev/registry.c).
+ * VMs hold no module reference: open files pin the module, and module
+ * exit frees the VMs only the registry holds.
  */
 #include <linux/atomic.h>
 #include <linux/ctype.h>
@@ -38,7 +40,13 @@ static void flush_ept(struct axvm_ept *ept)
 	axvm_vmx_flush_ept_all_cpus(ept->eptp);
 }
 
-static bool name_valid(const char *name)
+/**
+ * axvm_vm_name_valid() - is @name a valid VM name (possibly empty)?
+ * @name: AXVM_NAME_MAX bytes
+ *
+ * Return: true if NUL-terminated within AXVM_NAME_MAX and of [A-Za-z0-9_.-].
+ */
+bool axvm_vm_name_valid(const char *name)
 {
 	int i;
 
@@ -67,7 +75,7 @@ int axvm_vm_create(const struct axvm_create_vm *args, struct axvm_vm **out)
 	struct axvm_vm *vm;
 	int ret;
 
-	if (args->flags || args->pad || !name_valid(args->name))
+	if (args->flags || args->pad || !axvm_vm_name_valid(args->name))
 		return -EINVAL;
 	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
 	if (!vm)
@@ -89,7 +97,6 @@ int axvm_vm_create(const struct axvm_create_vm *args, struct axvm_vm **out)
 	if (ret)
 		goto put_vmx;
 	vm->ept.flush = flush_ept;
-	__module_get(THIS_MODULE);
 	*out = vm;
 	return 0;
 put_vmx:
@@ -108,17 +115,19 @@ static void vm_free(struct axvm_vm *vm)
 	axvm_memslots_free(&vm->slots);
 	axvm_vmx_put();
 	kfree(rcu_access_pointer(vm->cpuid));
+	axvm_registry_vm_free(vm);
 	kfree(vm);
-	module_put(THIS_MODULE);
 }
 
 /**
- * axvm_vm_put() - drop a reference; the last frees the VM
+ * axvm_vm_put() - drop a reference; the last unregisters and frees the VM
  * @vm: the VM
+ *
+ * Not with axvm_reg_lock held: the last reference takes it.
  */
 void axvm_vm_put(struct axvm_vm *vm)
 {
-	if (refcount_dec_and_test(&vm->refs))
+	if (axvm_registry_put_last(vm))
 		vm_free(vm);
 }
 
@@ -145,6 +154,12 @@ int axvm_vm_set_memory_region(struct axvm_vm *vm,
 		 */
 		axvm_ept_unmap(&vm->ept, old.gpa, old.size);
 		axvm_memslot_release(&old);
+	}
+	/* Eager mapping on request; lazily on EPT violation otherwise. */
+	if (!ret && r->size && (r->flags & AXVM_MEM_POPULATE)) {
+		ret = axvm_memslot_map(&vm->ept, &vm->slots.slot[r->slot], r->gpa,
+				       r->size, axvm_vmx.has_ept_2m);
+		ret = ret < 0 ? ret : 0;
 	}
 	mutex_unlock(&vm->lock);
 	return ret;
@@ -247,6 +262,7 @@ int axvm_vcpu_create(struct axvm_vm *vm, unsigned long id,
 	vcpu->vm = vm;
 	vcpu->id = id;
 	mutex_init(&vcpu->mutex);
+	axvm_vcpu_reg_init(vcpu);
 
 	mutex_lock(&vm->lock);
 	if (vm->vcpus[id]) {

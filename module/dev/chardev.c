@@ -187,6 +187,28 @@ static long dev_ioctl_create_vm(void __user *uarg)
 	ret = axvm_vm_create(&args, &vm);
 	if (ret)
 		return ret;
+	ret = axvm_registry_add(vm, false);
+	if (!ret)
+		ret = anon_inode_getfd("axvm-vm", &vm_fops, vm, O_RDWR | O_CLOEXEC);
+	if (ret < 0)
+		axvm_vm_put(vm);
+	return ret;
+}
+
+static long dev_ioctl_attach_vm(void __user *uarg)
+{
+	struct axvm_attach_vm args;
+	struct axvm_vm *vm;
+	int ret;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+	if (args.flags || args.pad || !args.name[0] ||
+	    !axvm_vm_name_valid(args.name))
+		return -EINVAL;
+	ret = axvm_registry_attach(args.name, &vm);
+	if (ret)
+		return ret;
 	ret = anon_inode_getfd("axvm-vm", &vm_fops, vm, O_RDWR | O_CLOEXEC);
 	if (ret < 0)
 		axvm_vm_put(vm);
@@ -206,6 +228,8 @@ static long dev_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 		       -EFAULT : 0;
 	case AXVM_CREATE_VM:
 		return dev_ioctl_create_vm((void __user *)arg);
+	case AXVM_ATTACH_VM:
+		return dev_ioctl_attach_vm((void __user *)arg);
 	default:
 		return -ENOTTY;
 	}

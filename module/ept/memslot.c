@@ -30,7 +30,7 @@
 
 static_assert(AXVM_MEMSLOT_MAX_GPA == AXVM_EPT_MAX_GPA);
 
-#define MEMSLOT_VALID_FLAGS	AXVM_MEM_READONLY
+#define MEMSLOT_VALID_FLAGS	(AXVM_MEM_READONLY | AXVM_MEM_POPULATE)
 /* Pages per pin_user_pages_fast() call; between calls we check signals. */
 #define MEMSLOT_PIN_CHUNK	(SZ_64M >> PAGE_SHIFT)
 #define PAGES_PER_2M		(SZ_2M >> PAGE_SHIFT)

@@ -25,16 +25,23 @@ static bool needs_completion(u32 kind)
  *
  * Return: 0 with run->exit filled, -EINTR for a signal or immediate_exit
  * (the guest can be re-entered), -EINVAL for a bad answer, -EIO when the
- * VMX instructions themselves failed (also reported in run->exit).
+ * VMX instructions themselves failed (also reported in run->exit),
+ * -ESHUTDOWN for a stop request (VM_STOP: once per request) or a deleted
+ * VM (VM_DEL: for good); see dev/registry.c.
  */
 int axvm_vcpu_run(struct axvm_vcpu *vcpu)
 {
 	struct axvm_run *run = vcpu->run;
 	int ret;
 
+	axvm_vcpu_run_begin(vcpu);
 	axvm_vmx_vcpu_load(vcpu);
 	ret = axvm_vmx_complete_exit(vcpu, run);
 	while (!ret) {
+		if (axvm_vcpu_stop_requested(vcpu)) {
+			ret = -ESHUTDOWN;
+			break;
+		}
 		if (READ_ONCE(run->immediate_exit) || signal_pending(current)) {
 			ret = -EINTR;
 			break;
@@ -68,5 +75,6 @@ int axvm_vcpu_run(struct axvm_vcpu *vcpu)
 		}
 	}
 	axvm_vmx_vcpu_put(vcpu);
+	axvm_vcpu_run_end(vcpu, ret);
 	return ret;
 }

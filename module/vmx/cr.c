@@ -50,13 +50,13 @@ static bool set_cr0(struct axvm_vcpu *vcpu, u64 val)
 		efer &= ~EFER_LMA;
 	}
 	vmx->cr0_shadow = val;
-	axvm_vmwrite(CR0_READ_SHADOW, val);
-	axvm_vmwrite(GUEST_CR0, val | X86_CR0_NE);
-	axvm_vmwrite(GUEST_IA32_EFER, efer);
+	axvm_vmcs_write(CR0_READ_SHADOW, val);
+	axvm_vmcs_write(GUEST_CR0, val | X86_CR0_NE);
+	axvm_vmcs_write(GUEST_IA32_EFER, efer);
 	entry = axvm_vmcs_read(VM_ENTRY_CONTROLS);
 	entry = efer & EFER_LMA ? entry | VM_ENTRY_IA32E_MODE :
 				  entry & ~(u64)VM_ENTRY_IA32E_MODE;
-	axvm_vmwrite(VM_ENTRY_CONTROLS, entry);
+	axvm_vmcs_write(VM_ENTRY_CONTROLS, entry);
 	return true;
 }
 
@@ -71,8 +71,8 @@ static bool set_cr4(struct axvm_vcpu *vcpu, u64 val)
 	    !axvm_vmx_cr_valid(val | X86_CR4_VMXE, 0, axvm_vmx.cr4_fixed1))
 		return false;
 	vmx->cr4_shadow = val;
-	axvm_vmwrite(CR4_READ_SHADOW, val);
-	axvm_vmwrite(GUEST_CR4, val | X86_CR4_VMXE);
+	axvm_vmcs_write(CR4_READ_SHADOW, val);
+	axvm_vmcs_write(GUEST_CR4, val | X86_CR4_VMXE);
 	return true;
 }
 
@@ -102,7 +102,7 @@ int axvm_vmx_handle_cr(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 			ok = false;
 	} else if (type == 1 && cr == 8) {	/* MOV from CR8 */
 		if (reg == AXVM_REG_RSP)
-			axvm_vmwrite(GUEST_RSP, vcpu->vmx.cr8);
+			axvm_vmcs_write(GUEST_RSP, vcpu->vmx.cr8);
 		else
 			g[reg] = vcpu->vmx.cr8;
 	} else {
@@ -142,7 +142,7 @@ int axvm_vmx_handle_dr(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 				gp(vcpu);
 				return AXVM_RESUME;
 			}
-			axvm_vmwrite(GUEST_DR7, (g[reg] & ~0xd800ul) | 0x400);
+			axvm_vmcs_write(GUEST_DR7, (g[reg] & ~0xd800ul) | 0x400);
 		}
 	} else {
 		slot = &vcpu->vmx.dr[dr == 6 ? 4 : dr];

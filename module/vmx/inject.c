@@ -83,7 +83,7 @@ static void set_window_exiting(u32 bit, bool on)
 	u64 want = on ? proc | bit : proc & ~(u64)bit;
 
 	if (want != proc)
-		axvm_vmwrite(CPU_BASED_VM_EXEC_CONTROL, want);
+		axvm_vmcs_write(CPU_BASED_VM_EXEC_CONTROL, want);
 }
 
 static void inject(struct axvm_vcpu *vcpu, u32 type,
@@ -94,9 +94,9 @@ static void inject(struct axvm_vcpu *vcpu, u32 type,
 	trace_axvm_inject(vcpu->vm->id, vcpu->id, ev->vector, type >> 8);
 	if (ev->has_error) {
 		info |= INTR_INFO_DELIVER_CODE_MASK;
-		axvm_vmwrite(VM_ENTRY_EXCEPTION_ERROR_CODE, ev->error);
+		axvm_vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, ev->error);
 	}
-	axvm_vmwrite(VM_ENTRY_INTR_INFO_FIELD, info);
+	axvm_vmcs_write(VM_ENTRY_INTR_INFO_FIELD, info);
 }
 
 /*
@@ -112,13 +112,13 @@ static bool reinject_vectoring(struct axvm_vmx_vcpu *vmx)
 		return false;
 	vmx->exit.idt_vectoring = 0;
 	if (idt & VECTORING_INFO_DELIVER_CODE_MASK)
-		axvm_vmwrite(VM_ENTRY_EXCEPTION_ERROR_CODE,
+		axvm_vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE,
 			     axvm_vmcs_read(IDT_VECTORING_ERROR_CODE));
 	/* Software events need the instruction length again (27.6.1.1). */
 	if (type == INTR_TYPE_SOFT_INTR || type == INTR_TYPE_SOFT_EXCEPTION ||
 	    type == INTR_TYPE_PRIV_SW_EXCEPTION)
-		axvm_vmwrite(VM_ENTRY_INSTRUCTION_LEN, vmx->exit.inst_len);
-	axvm_vmwrite(VM_ENTRY_INTR_INFO_FIELD, idt & ~INTR_INFO_RESVD_BITS_MASK);
+		axvm_vmcs_write(VM_ENTRY_INSTRUCTION_LEN, vmx->exit.inst_len);
+	axvm_vmcs_write(VM_ENTRY_INTR_INFO_FIELD, idt & ~INTR_INFO_RESVD_BITS_MASK);
 	return true;
 }
 
@@ -159,7 +159,7 @@ void axvm_vmx_inject_pending(struct axvm_vcpu *vcpu)
 windows:
 	/* A HLTing guest is woken by the injection (27.6.2? activity state). */
 	if (axvm_vmcs_read(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID_MASK)
-		axvm_vmwrite(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
+		axvm_vmcs_write(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
 	set_window_exiting(CPU_BASED_NMI_WINDOW_EXITING, vmx->nmi.pending);
 	set_window_exiting(CPU_BASED_INTR_WINDOW_EXITING, vmx->irq.pending);
 }

@@ -89,13 +89,26 @@ static __always_inline int axvm_invvpid(unsigned long type, u16 vpid, u64 gva)
 	return fail ? -EIO : 0;
 }
 
-/* Read a field that cannot fail on a loaded VMCS (used on the exit path). */
+void axvm_vmx_insn_failed(const char *insn, unsigned long field);
+
+/*
+ * Field accessors for a loaded VMCS. They cannot fail unless axvm has a
+ * bug (no current VMCS, a field the CPU lacks); if one does, it is logged
+ * with the VM-instruction error instead of being ignored.
+ */
 static __always_inline u64 axvm_vmcs_read(unsigned long field)
 {
 	u64 v = 0;
 
-	axvm_vmread(field, &v);
+	if (unlikely(axvm_vmread(field, &v)))
+		axvm_vmx_insn_failed("VMREAD", field);
 	return v;
+}
+
+static __always_inline void axvm_vmcs_write(unsigned long field, u64 value)
+{
+	if (unlikely(axvm_vmwrite(field, value)))
+		axvm_vmx_insn_failed("VMWRITE", field);
 }
 
 #endif

@@ -183,15 +183,15 @@ static int write_emulated(struct axvm_vcpu *vcpu, u32 msr, u64 val)
 		if (((val ^ efer) & EFER_LME) &&
 		    (axvm_vmcs_read(GUEST_CR0) & X86_CR0_PG))
 			return MSR_GP;
-		axvm_vmwrite(GUEST_IA32_EFER, (val & ~EFER_LMA) | (efer & EFER_LMA));
+		axvm_vmcs_write(GUEST_IA32_EFER, (val & ~EFER_LMA) | (efer & EFER_LMA));
 		break;
 	case MSR_IA32_CR_PAT:
 		if (!pat_valid(val))
 			return MSR_GP;
-		axvm_vmwrite(GUEST_IA32_PAT, val);
+		axvm_vmcs_write(GUEST_IA32_PAT, val);
 		break;
 	case MSR_IA32_SYSENTER_CS:
-		axvm_vmwrite(GUEST_SYSENTER_CS, (u32)val);
+		axvm_vmcs_write(GUEST_SYSENTER_CS, (u32)val);
 		break;
 	case MSR_IA32_SYSENTER_ESP:
 	case MSR_IA32_SYSENTER_EIP:
@@ -199,7 +199,7 @@ static int write_emulated(struct axvm_vcpu *vcpu, u32 msr, u64 val)
 	case MSR_GS_BASE:
 		if (!canonical(val))
 			return MSR_GP;
-		axvm_vmwrite(msr == MSR_IA32_SYSENTER_ESP ? GUEST_SYSENTER_ESP :
+		axvm_vmcs_write(msr == MSR_IA32_SYSENTER_ESP ? GUEST_SYSENTER_ESP :
 			     msr == MSR_IA32_SYSENTER_EIP ? GUEST_SYSENTER_EIP :
 			     msr == MSR_FS_BASE ? GUEST_FS_BASE : GUEST_GS_BASE,
 			     val);
@@ -214,7 +214,7 @@ static int write_emulated(struct axvm_vcpu *vcpu, u32 msr, u64 val)
 	case MSR_IA32_TSC:
 		if (!(axvm_vmx.proc & CPU_BASED_USE_TSC_OFFSETTING))
 			return MSR_GP;
-		axvm_vmwrite(TSC_OFFSET, val - rdtsc());
+		axvm_vmcs_write(TSC_OFFSET, val - rdtsc());
 		break;
 	case MSR_TSC_AUX:
 		if (val >> 32)

@@ -241,3 +241,17 @@ bool axvm_vmx_rebooting(void)
 {
 	return READ_ONCE(rebooting);
 }
+
+/**
+ * axvm_vmx_insn_failed() - report a VMREAD/VMWRITE that failed
+ * @insn: which instruction
+ * @field: the VMCS field encoding
+ */
+void axvm_vmx_insn_failed(const char *insn, unsigned long field)
+{
+	u64 err = 0;
+
+	axvm_vmread(VM_INSTRUCTION_ERROR, &err);
+	pr_err_ratelimited("axvm: %s of VMCS field %#lx failed (VM-instruction error %llu)\n",
+			   insn, field, err);
+}

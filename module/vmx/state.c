@@ -59,10 +59,10 @@ static void set_seg(int i, const struct axvm_segment *s)
 {
 	const struct seg_fields *f = &seg_fields[i];
 
-	axvm_vmwrite(f->sel, s->selector);
-	axvm_vmwrite(f->base, s->base);
-	axvm_vmwrite(f->limit, s->limit);
-	axvm_vmwrite(f->ar, seg_to_ar(s));
+	axvm_vmcs_write(f->sel, s->selector);
+	axvm_vmcs_write(f->base, s->base);
+	axvm_vmcs_write(f->limit, s->limit);
+	axvm_vmcs_write(f->ar, seg_to_ar(s));
 }
 
 /**
@@ -118,9 +118,9 @@ void axvm_vmx_set_regs(struct axvm_vcpu *vcpu, const struct axvm_regs *r)
 	g[AXVM_REG_R13] = r->r13;
 	g[AXVM_REG_R14] = r->r14;
 	g[AXVM_REG_R15] = r->r15;
-	axvm_vmwrite(GUEST_RSP, r->rsp);
-	axvm_vmwrite(GUEST_RIP, r->rip);
-	axvm_vmwrite(GUEST_RFLAGS, r->rflags | X86_EFLAGS_FIXED);
+	axvm_vmcs_write(GUEST_RSP, r->rsp);
+	axvm_vmcs_write(GUEST_RIP, r->rip);
+	axvm_vmcs_write(GUEST_RFLAGS, r->rflags | X86_EFLAGS_FIXED);
 }
 
 /**
@@ -190,20 +190,20 @@ int axvm_vmx_set_sregs(struct axvm_vcpu *vcpu, const struct axvm_sregs *s)
 
 	for (i = 0; i < S_NR; i++)
 		set_seg(i, segs[i]);
-	axvm_vmwrite(GUEST_GDTR_BASE, s->gdt.base);
-	axvm_vmwrite(GUEST_GDTR_LIMIT, s->gdt.limit);
-	axvm_vmwrite(GUEST_IDTR_BASE, s->idt.base);
-	axvm_vmwrite(GUEST_IDTR_LIMIT, s->idt.limit);
+	axvm_vmcs_write(GUEST_GDTR_BASE, s->gdt.base);
+	axvm_vmcs_write(GUEST_GDTR_LIMIT, s->gdt.limit);
+	axvm_vmcs_write(GUEST_IDTR_BASE, s->idt.base);
+	axvm_vmcs_write(GUEST_IDTR_LIMIT, s->idt.limit);
 
 	vmx->cr0_shadow = s->cr0;
-	axvm_vmwrite(CR0_READ_SHADOW, s->cr0);
-	axvm_vmwrite(GUEST_CR0, s->cr0 | X86_CR0_NE);
+	axvm_vmcs_write(CR0_READ_SHADOW, s->cr0);
+	axvm_vmcs_write(GUEST_CR0, s->cr0 | X86_CR0_NE);
 	vmx->cr4_shadow = s->cr4;
-	axvm_vmwrite(CR4_READ_SHADOW, s->cr4);
-	axvm_vmwrite(GUEST_CR4, s->cr4 | X86_CR4_VMXE);
-	axvm_vmwrite(GUEST_CR3, s->cr3);
+	axvm_vmcs_write(CR4_READ_SHADOW, s->cr4);
+	axvm_vmcs_write(GUEST_CR4, s->cr4 | X86_CR4_VMXE);
+	axvm_vmcs_write(GUEST_CR3, s->cr3);
 	vmx->cr2 = s->cr2;
-	axvm_vmwrite(GUEST_IA32_EFER, s->efer);
+	axvm_vmcs_write(GUEST_IA32_EFER, s->efer);
 
 	/* The "IA-32e mode guest" entry control must equal EFER.LMA (27.3.1.1). */
 	entry = axvm_vmcs_read(VM_ENTRY_CONTROLS);
@@ -211,7 +211,7 @@ int axvm_vmx_set_sregs(struct axvm_vcpu *vcpu, const struct axvm_sregs *s)
 		entry |= VM_ENTRY_IA32E_MODE;
 	else
 		entry &= ~(u64)VM_ENTRY_IA32E_MODE;
-	axvm_vmwrite(VM_ENTRY_CONTROLS, entry);
+	axvm_vmcs_write(VM_ENTRY_CONTROLS, entry);
 	return 0;
 }
 
@@ -254,7 +254,7 @@ void axvm_vmx_set_gpr(struct axvm_vcpu *vcpu, unsigned int reg, u64 val)
 {
 	reg &= 15;
 	if (reg == AXVM_REG_RSP)
-		axvm_vmwrite(GUEST_RSP, val);
+		axvm_vmcs_write(GUEST_RSP, val);
 	else
 		vcpu->vmx.gprs[reg] = val;
 }

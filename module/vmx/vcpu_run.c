@@ -49,11 +49,11 @@ static void refresh_host_crs(struct axvm_vmx_vcpu *vmx)
 	unsigned long cr3 = __read_cr3(), cr4 = cr4_read_shadow();
 
 	if (unlikely(cr3 != vmx->host.cr3)) {
-		axvm_vmwrite(HOST_CR3, cr3);
+		axvm_vmcs_write(HOST_CR3, cr3);
 		vmx->host.cr3 = cr3;
 	}
 	if (unlikely(cr4 != vmx->host.cr4)) {
-		axvm_vmwrite(HOST_CR4, cr4);
+		axvm_vmcs_write(HOST_CR4, cr4);
 		vmx->host.cr4 = cr4;
 	}
 }
@@ -66,7 +66,7 @@ static void arm_preemption_timer(void)
 	if (!axvm_vmx.has_preempt_timer)
 		return;
 	ticks = ((u64)tsc_khz * 1000 / HZ) >> axvm_vmx.preempt_timer_shift;
-	axvm_vmwrite(VMX_PREEMPTION_TIMER_VALUE, min_t(u64, ticks, U32_MAX));
+	axvm_vmcs_write(VMX_PREEMPTION_TIMER_VALUE, min_t(u64, ticks, U32_MAX));
 }
 
 static void read_exit_info(struct axvm_vmx_vcpu *vmx)
@@ -168,7 +168,7 @@ void axvm_vmx_skip_instruction(struct axvm_vcpu *vcpu)
 	struct axvm_vmx_vcpu *vmx = &vcpu->vmx;
 	u64 intr;
 
-	axvm_vmwrite(GUEST_RIP, vmx->exit.rip + vmx->exit.inst_len);
+	axvm_vmcs_write(GUEST_RIP, vmx->exit.rip + vmx->exit.inst_len);
 	if (!axvm_vmread(GUEST_INTERRUPTIBILITY_INFO, &intr) && (intr & 3))
-		axvm_vmwrite(GUEST_INTERRUPTIBILITY_INFO, intr & ~3ull);
+		axvm_vmcs_write(GUEST_INTERRUPTIBILITY_INFO, intr & ~3ull);
 }

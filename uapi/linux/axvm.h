@@ -87,6 +87,7 @@ struct axvm_attach_vm {
 /* --- VM fd ----------------------------------------------------------- */
 
 #define AXVM_MEM_READONLY	(1U << 0)
+#define AXVM_MEM_POPULATE	(1U << 1)	/* map into the EPT now, not on first touch */
 
 /**
  * struct axvm_memory_region - AXVM_SET_MEMORY_REGION argument

@@ -1,0 +1,444 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The VM registry: every live VM by id, named VMs also by name, and the
+ * lifecycle every VM goes through (CREATED, RUNNING, STOPPED, stop
+ * requests, deletion). The netlink family and AXVM_ATTACH_VM use it.
+ *
+ * Rules (Documentation/netlink.rst tells the user-visible side):
+ *
+ * - A VM is in the registry from axvm_registry_add(), right after its
+ *   creation, until VM_DEL or until its last reference goes. Names are
+ *   unique among registered VMs; "" is no name (listed by id only).
+ * - Only a VM made by VM_NEW is held by the registry (AXVM_VMF_HELD: one
+ *   reference). Other entries are weak: the final axvm_vm_put() drops the
+ *   count to zero and unlinks the VM with axvm_reg_lock held
+ *   (refcount_dec_and_mutex_lock()), so a VM found under the lock always
+ *   has a reference left and refcount_inc() on it is safe.
+ * - Only open files pin the module (file_operations.owner). The registry's
+ *   references do not: module exit releases them after the netlink family
+ *   is unregistered (no request runs or can start) and while no file is
+ *   open (none can be: they would pin the module).
+ * - Lock order: axvm_reg_lock, then vm->lock. axvm_vm_put() may take
+ *   axvm_reg_lock, so it is never called with it held.
+ * - Stops: a stop request bumps vm->reg.stop_seq and kicks the threads in
+ *   AXVM_RUN; every vCPU answers each request once, with -ESHUTDOWN from
+ *   the AXVM_RUN it is in or from its next one. VM_DEL also marks the VM
+ *   dead: from then on every AXVM_RUN fails with -ESHUTDOWN.
+ */
+#include <linux/bitops.h>
+#include <linux/lockdep.h>
+#include <linux/pid.h>
+#include <linux/refcount.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/string.h>
+#include <linux/xarray.h>
+#include <linux/axvm_genl.h>
+#include "core.h"
+#include "dev/netlink.h"
+#include "dev/registry.h"
+
+DEFINE_MUTEX(axvm_reg_lock);
+
+/* Registered VMs by id; axvm_reg_lock serialises every change. */
+static DEFINE_XARRAY(vms);
+/* Changes with every add and removal: dumps flag NLM_F_DUMP_INTR. */
+static unsigned int reg_gen = 1;
+
+static void reg_changed(void)
+{
+	if (!++reg_gen)
+		reg_gen = 1;
+}
+
+static struct axvm_vm *find_name(const char *name)
+{
+	struct axvm_vm *vm;
+	unsigned long id;
+
+	xa_for_each(&vms, id, vm)
+		if (!strcmp(vm->name, name))
+			return vm;
+	return NULL;
+}
+
+static void unlink_vm(struct axvm_vm *vm)
+{
+	xa_erase(&vms, vm->id);
+	vm->reg.registered = false;
+	reg_changed();
+}
+
+/**
+ * axvm_registry_add() - register a new VM and announce it
+ * @vm: the VM, just created; the caller holds a reference
+ * @held: the registry takes a reference of its own (VM_NEW): the VM lives
+ *	until VM_DEL or module unload
+ *
+ * The caller becomes the VM's owner.
+ *
+ * Return: 0, -EEXIST if the name is taken, -ENOMEM, -EBUSY if the id is
+ * (after wrapping) still in use.
+ */
+int axvm_registry_add(struct axvm_vm *vm, bool held)
+{
+	int ret;
+
+	mutex_lock(&axvm_reg_lock);
+	if (vm->name[0] && find_name(vm->name)) {
+		ret = -EEXIST;
+		goto out;
+	}
+	ret = xa_insert(&vms, vm->id, vm, GFP_KERNEL);
+	if (ret)
+		goto out;
+	vm->reg.registered = true;
+	vm->reg.owner = get_pid(task_tgid(current));
+	if (held) {
+		refcount_inc(&vm->refs);
+		set_bit(AXVM_VMF_HELD, &vm->reg.flags);
+	}
+	set_bit(AXVM_VMF_ANNOUNCED, &vm->reg.flags);
+	reg_changed();
+	/* Under the lock: no event about this VM can precede this one. */
+	axvm_nl_vm_event(vm, AXVM_EV_CREATED);
+out:
+	mutex_unlock(&axvm_reg_lock);
+	return ret;
+}
+
+/**
+ * axvm_registry_put_last() - drop a reference; unlink the VM with the last
+ * @vm: the VM
+ *
+ * Return: true if that was the last reference: the VM is no longer
+ * registered and the caller frees it.
+ */
+bool axvm_registry_put_last(struct axvm_vm *vm)
+{
+	if (!refcount_dec_and_mutex_lock(&vm->refs, &axvm_reg_lock))
+		return false;
+	if (vm->reg.registered)
+		unlink_vm(vm);
+	mutex_unlock(&axvm_reg_lock);
+	return true;
+}
+
+/**
+ * axvm_registry_vm_free() - the VM is being freed: announce it, drop its
+ * owner
+ * @vm: the VM, unreferenced, its resources released
+ */
+void axvm_registry_vm_free(struct axvm_vm *vm)
+{
+	if (test_bit(AXVM_VMF_ANNOUNCED, &vm->reg.flags))
+		axvm_nl_vm_event(vm, AXVM_EV_DESTROYED);
+	put_pid(vm->reg.owner);
+}
+
+/**
+ * axvm_registry_attach() - AXVM_ATTACH_VM: a reference to a named VM
+ * @name: a valid, non-empty name
+ * @out: the VM, one reference
+ *
+ * The caller becomes the VM's owner.
+ *
+ * Return: 0 or -ENOENT.
+ */
+int axvm_registry_attach(const char *name, struct axvm_vm **out)
+{
+	struct axvm_vm *vm;
+	struct pid *old;
+
+	mutex_lock(&axvm_reg_lock);
+	vm = find_name(name);
+	if (!vm) {
+		mutex_unlock(&axvm_reg_lock);
+		return -ENOENT;
+	}
+	refcount_inc(&vm->refs);
+	old = vm->reg.owner;
+	vm->reg.owner = get_pid(task_tgid(current));
+	mutex_unlock(&axvm_reg_lock);
+	put_pid(old);
+	*out = vm;
+	return 0;
+}
+
+/**
+ * axvm_registry_find() - look a registered VM up; axvm_reg_lock held
+ * @id: id, or 0 when looking up by @name only
+ * @name: non-empty name, or NULL to look up by @id only
+ *
+ * With both, the VM must match both.
+ *
+ * Return: the VM (valid while the lock is held), or NULL.
+ */
+struct axvm_vm *axvm_registry_find(u32 id, const char *name)
+{
+	struct axvm_vm *vm;
+
+	lockdep_assert_held(&axvm_reg_lock);
+	if (!name)
+		return id ? xa_load(&vms, id) : NULL;
+	vm = name[0] ? find_name(name) : NULL;
+	if (vm && id && vm->id != id)
+		return NULL;
+	return vm;
+}
+
+/**
+ * axvm_registry_next() - the registered VM of the lowest id >= *@id;
+ * axvm_reg_lock held
+ * @id: in: where to start; out: the id found
+ *
+ * Return: the VM (valid while the lock is held), or NULL at the end.
+ */
+struct axvm_vm *axvm_registry_next(unsigned long *id)
+{
+	lockdep_assert_held(&axvm_reg_lock);
+	return xa_find(&vms, id, U32_MAX, XA_PRESENT);
+}
+
+/**
+ * axvm_registry_gen() - generation of the registry; axvm_reg_lock held
+ *
+ * Return: a non-zero number that changes with every add and removal.
+ */
+unsigned int axvm_registry_gen(void)
+{
+	lockdep_assert_held(&axvm_reg_lock);
+	return reg_gen;
+}
+
+/**
+ * axvm_registry_info() - snapshot a registered VM; axvm_reg_lock held
+ * @vm: the VM
+ * @info: filled; the owner's pid is in the caller's pid namespace, 0 if
+ *	the owner is gone or not visible there
+ */
+void axvm_registry_info(struct axvm_vm *vm, struct axvm_vm_info *info)
+{
+	struct pid *owner = vm->reg.owner;
+
+	lockdep_assert_held(&axvm_reg_lock);
+	info->id = vm->id;
+	memcpy(info->name, vm->name, AXVM_NAME_MAX);
+	info->mem_bytes = vm->reg.mem_bytes;
+	info->nr_vcpus = vm->reg.nr_vcpus;
+	info->state = axvm_vm_state(vm);
+	info->owner = 0;
+	rcu_read_lock();
+	if (owner && pid_has_task(owner, PIDTYPE_TGID))
+		info->owner = pid_vnr(owner);
+	rcu_read_unlock();
+}
+
+/**
+ * axvm_registry_del() - VM_DEL: unregister, stop for good, drop the
+ * registry's reference
+ * @vm: the VM; the caller holds a reference
+ *
+ * The name is free again at once; the VM itself lives on until its last
+ * file is closed, but every AXVM_RUN on it fails with -ESHUTDOWN.
+ *
+ * Return: 0, or -ENOENT if it was no longer registered.
+ */
+int axvm_registry_del(struct axvm_vm *vm)
+{
+	bool held;
+
+	mutex_lock(&axvm_reg_lock);
+	if (!vm->reg.registered) {
+		mutex_unlock(&axvm_reg_lock);
+		return -ENOENT;
+	}
+	unlink_vm(vm);
+	set_bit(AXVM_VMF_DEAD, &vm->reg.flags);
+	held = test_and_clear_bit(AXVM_VMF_HELD, &vm->reg.flags);
+	mutex_unlock(&axvm_reg_lock);
+	axvm_vm_stop(vm);
+	if (held)
+		axvm_vm_put(vm);
+	return 0;
+}
+
+/**
+ * axvm_registry_exit() - module exit: free the VMs the registry holds
+ *
+ * The netlink family is gone and no axvm file is open, so only VMs made by
+ * VM_NEW are left, each with the registry's reference only.
+ */
+void axvm_registry_exit(void)
+{
+	struct axvm_vm *vm;
+	unsigned long id;
+	bool held;
+
+	for (;;) {
+		id = 0;
+		mutex_lock(&axvm_reg_lock);
+		vm = xa_find(&vms, &id, U32_MAX, XA_PRESENT);
+		if (!vm) {
+			mutex_unlock(&axvm_reg_lock);
+			break;
+		}
+		unlink_vm(vm);
+		set_bit(AXVM_VMF_DEAD, &vm->reg.flags);
+		held = test_and_clear_bit(AXVM_VMF_HELD, &vm->reg.flags);
+		mutex_unlock(&axvm_reg_lock);
+		if (!WARN_ON_ONCE(!held))
+			axvm_vm_put(vm);
+	}
+	xa_destroy(&vms);
+}
+
+static void kick_vcpu(struct axvm_vcpu *vcpu)
+{
+	struct task_struct *t;
+
+	/*
+	 * The thread clears the pointer before it leaves AXVM_RUN, and a
+	 * task_struct is freed only after a grace period from its release:
+	 * one read here stays valid until rcu_read_unlock().
+	 */
+	rcu_read_lock();
+	t = rcu_dereference(vcpu->reg.task);
+	if (t)
+		kick_process(t);
+	rcu_read_unlock();
+}
+
+/**
+ * axvm_vm_stop() - ask every vCPU to leave AXVM_RUN with -ESHUTDOWN
+ * @vm: the VM; the caller holds a reference
+ *
+ * One request: every vCPU that exists now answers it once, from the
+ * AXVM_RUN it is in or from its next one. A thread in the guest is kicked
+ * out by an IPI, or at the latest by the next preemption-timer or host
+ * timer-interrupt exit. AXVM_EV_STOPPED follows when no vCPU is in
+ * AXVM_RUN any more.
+ */
+void axvm_vm_stop(struct axvm_vm *vm)
+{
+	struct axvm_vm_reg *r = &vm->reg;
+	unsigned int i;
+
+	atomic_inc(&r->stop_seq);
+	set_bit(AXVM_VMF_STOP_PENDING, &r->flags);
+	/*
+	 * Pairs with axvm_vcpu_run_begin(): a thread that published itself
+	 * before this point is kicked, any other sees the new stop_seq
+	 * before it enters the guest. Also orders the pending bit before
+	 * reading @running below (see axvm_vcpu_run_end()).
+	 */
+	smp_mb__after_atomic();
+	mutex_lock(&vm->lock);
+	for (i = 0; i < AXVM_MAX_VCPUS; i++)
+		if (vm->vcpus[i])
+			kick_vcpu(vm->vcpus[i]);
+	mutex_unlock(&vm->lock);
+	if (!atomic_read(&r->running) &&
+	    test_and_clear_bit(AXVM_VMF_STOP_PENDING, &r->flags))
+		axvm_nl_vm_event(vm, AXVM_EV_STOPPED);
+}
+
+/**
+ * axvm_vm_state() - the VM's enum axvm_vm_state
+ * @vm: the VM
+ *
+ * Return: RUNNING while a vCPU is in AXVM_RUN, else STOPPED once one has
+ * been, else CREATED.
+ */
+u32 axvm_vm_state(struct axvm_vm *vm)
+{
+	if (atomic_read(&vm->reg.running))
+		return AXVM_VM_RUNNING;
+	if (test_bit(AXVM_VMF_STARTED, &vm->reg.flags))
+		return AXVM_VM_STOPPED;
+	return AXVM_VM_CREATED;
+}
+
+/**
+ * axvm_vcpu_reg_init() - set a new vCPU's lifecycle state
+ * @vcpu: the vCPU, not yet visible; vcpu->vm is set
+ *
+ * Stop requests made before the vCPU existed are not its to answer.
+ */
+void axvm_vcpu_reg_init(struct axvm_vcpu *vcpu)
+{
+	vcpu->reg.stop_seen = atomic_read(&vcpu->vm->reg.stop_seq);
+	RCU_INIT_POINTER(vcpu->reg.task, NULL);
+}
+
+/**
+ * axvm_vcpu_run_begin() - AXVM_RUN starts
+ * @vcpu: the vCPU; its mutex is held
+ *
+ * Counts the vCPU as running, publishes the thread for kicks and sends
+ * AXVM_EV_STARTED on the VM's first AXVM_RUN.
+ */
+void axvm_vcpu_run_begin(struct axvm_vcpu *vcpu)
+{
+	struct axvm_vm_reg *r = &vcpu->vm->reg;
+
+	rcu_assign_pointer(vcpu->reg.task, current);
+	atomic_inc(&r->running);
+	/* Pairs with axvm_vm_stop(): publish before reading stop_seq. */
+	smp_mb__after_atomic();
+	if (!test_bit(AXVM_VMF_STARTED, &r->flags) &&
+	    !test_bit(AXVM_VMF_DEAD, &r->flags) &&
+	    !test_and_set_bit(AXVM_VMF_STARTED, &r->flags))
+		axvm_nl_vm_event(vcpu->vm, AXVM_EV_STARTED);
+}
+
+/**
+ * axvm_vcpu_stop_requested() - must this AXVM_RUN end with -ESHUTDOWN?
+ * @vcpu: the vCPU; its mutex is held, it is in AXVM_RUN
+ *
+ * Consumes the stop request it reports (unless the VM is dead: then every
+ * call reports one).
+ *
+ * Return: true if the VM was deleted or a stop request is unanswered.
+ */
+bool axvm_vcpu_stop_requested(struct axvm_vcpu *vcpu)
+{
+	struct axvm_vm_reg *r = &vcpu->vm->reg;
+	int seq;
+
+	if (unlikely(test_bit(AXVM_VMF_DEAD, &r->flags)))
+		return true;
+	seq = atomic_read(&r->stop_seq);
+	if (likely(seq == vcpu->reg.stop_seen))
+		return false;
+	vcpu->reg.stop_seen = seq;
+	return true;
+}
+
+static bool terminal_exit(u32 kind)
+{
+	return kind == AXVM_EXIT_SYSTEM_DOWN || kind == AXVM_EXIT_FAIL_ENTRY ||
+	       kind == AXVM_EXIT_INTERNAL_ERROR;
+}
+
+/**
+ * axvm_vcpu_run_end() - AXVM_RUN returns
+ * @vcpu: the vCPU; its mutex is held
+ * @ret: what AXVM_RUN returns; 0 means run->exit holds a new exit
+ *
+ * Sends AXVM_EV_VCPU_EXIT for a terminal exit, and AXVM_EV_STOPPED when
+ * the last running vCPU leaves after a stop request.
+ */
+void axvm_vcpu_run_end(struct axvm_vcpu *vcpu, int ret)
+{
+	struct axvm_vm_reg *r = &vcpu->vm->reg;
+	u32 kind = READ_ONCE(vcpu->run->exit.kind);
+
+	RCU_INIT_POINTER(vcpu->reg.task, NULL);
+	if (!ret && terminal_exit(kind))
+		axvm_nl_vcpu_exit_event(vcpu, kind);
+	/* Both fully ordered: pairs with axvm_vm_stop(). */
+	if (atomic_dec_and_test(&r->running) &&
+	    test_and_clear_bit(AXVM_VMF_STOP_PENDING, &r->flags))
+		axvm_nl_vm_event(vcpu->vm, AXVM_EV_STOPPED);
+}
