@@ -12,6 +12,7 @@
 #include "ept/ept.h"
 #include "ept/memslot.h"
 #include "exit/cpuid.h"
+#include "dev/registry.h"
 #include "exit/decode.h"
 #include "vmx/vmx.h"
 

@@ -138,8 +138,10 @@ static int vm_new_doit(struct sk_buff *skb, struct genl_info *info)
 	u64 mem = 0;
 	int ret;
 
-	if (GENL_REQ_ATTR_CHECK(info, AXVM_A_VM_NAME))
+	if (GENL_REQ_ATTR_CHECK(info, AXVM_A_VM_NAME)) {
+		NL_SET_ERR_MSG(info->extack, "AXVM_A_VM_NAME is required");
 		return -EINVAL;
+	}
 	nla_strscpy(args.name, name_attr, sizeof(args.name));
 	if (!args.name[0] || !axvm_vm_name_valid(args.name)) {
 		NL_SET_ERR_MSG_ATTR(info->extack, name_attr,

@@ -47,6 +47,10 @@ static bool set_cr0(struct axvm_vcpu *vcpu, u64 val)
 			return false;
 		efer |= EFER_LMA;
 	} else if (!paging && (old & X86_CR0_PG)) {
+		/* Leaving paging from 64-bit code is #GP (9.8.5.4). */
+		if ((efer & EFER_LMA) &&
+		    (axvm_vmcs_read(GUEST_CS_AR_BYTES) & BIT(13)))
+			return false;
 		efer &= ~EFER_LMA;
 	}
 	vmx->cr0_shadow = val;
@@ -65,7 +69,7 @@ static bool set_cr4(struct axvm_vcpu *vcpu, u64 val)
 	struct axvm_vmx_vcpu *vmx = &vcpu->vmx;
 	u64 efer = axvm_vmcs_read(GUEST_IA32_EFER);
 
-	if (val >> 32 || (val & X86_CR4_VMXE) ||
+	if (val >> 32 || (val & (X86_CR4_VMXE | X86_CR4_PKE)) ||
 	    ((val & X86_CR4_OSXSAVE) && !axvm_vmx.host_xsave) ||
 	    ((efer & EFER_LMA) && !(val & X86_CR4_PAE)) ||
 	    !axvm_vmx_cr_valid(val | X86_CR4_VMXE, 0, axvm_vmx.cr4_fixed1))

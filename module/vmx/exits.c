@@ -72,8 +72,9 @@ static int handle_triple_fault(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 static int handle_hlt(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 {
 	axvm_vmx_skip_instruction(vcpu);
-	if (axvm_vmx_event_pending(vcpu) &&
-	    (axvm_vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF))
+	if (vcpu->vmx.nmi.pending || vcpu->vmx.exception.pending ||
+	    (vcpu->vmx.irq.pending &&
+	     (axvm_vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF)))
 		return AXVM_RESUME;
 	exit->kind = AXVM_EXIT_HALT;
 	return AXVM_USER;
@@ -98,8 +99,11 @@ static int handle_cpuid(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 	/* Per-vCPU values: initial APIC ID, OSXSAVE mirrors CR4 (Table 3-10). */
 	if (fn == 1) {
 		b = (b & 0x00ffffff) | vcpu->id << 24;
+		c &= ~BIT(27);
 		if (vcpu->vmx.cr4_shadow & X86_CR4_OSXSAVE)
 			c |= BIT(27);
+	} else if (fn == 7 && idx == 0) {
+		c &= ~(BIT(3) | BIT(4));	/* PKU/OSPKE: CR4.PKE is refused */
 	} else if (fn == 0xb || fn == 0x1f) {
 		d = vcpu->id;
 	}
@@ -138,8 +142,6 @@ static int handle_io(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 	u8 width = (q & 7) + 1;
 	u16 port = q >> 16;
 
-	if (q & BIT(4))		/* INS/OUTS: emulated by the exit-model work */
-		return internal_error(exit, AXVM_INTERNAL_EMULATION, q);
 	if (q & BIT(3)) {
 		exit->kind = AXVM_EXIT_IO_READ;
 		exit->u.io_read.port = port;
@@ -153,6 +155,8 @@ static int handle_io(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 					(width == 4 ? 0xffffffffull :
 					 (1ull << (width * 8)) - 1);
 	}
+	if (q & BIT(4))		/* INS/OUTS: one element per exit */
+		return axvm_vmx_string_io(vcpu, exit);
 	return AXVM_USER;
 }
 
@@ -194,6 +198,8 @@ static int handle_ept_violation(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 /* Entry failed on guest state or MSR loading (27.8): report, stay usable. */
 static int handle_failed_entry(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 {
+	/* An event meant for the failed entry must not stick to the next. */
+	axvm_vmcs_write(VM_ENTRY_INTR_INFO_FIELD, 0);
 	exit->kind = AXVM_EXIT_FAIL_ENTRY;
 	exit->u.fail_entry.hardware_entry_failure_reason =
 		vcpu->vmx.exit.reason & 0xffff;
@@ -316,6 +322,7 @@ int axvm_vmx_complete_exit(struct axvm_vcpu *vcpu, struct axvm_run *run)
 	vcpu->pending_exit = AXVM_EXIT_NOTHING;
 	WRITE_ONCE(run->response, AXVM_RESP_NONE);
 	if (resp == AXVM_RESP_INJECT_GP) {
+		vcpu->vmx.string_io.active = false;
 		axvm_vmx_queue_exception(vcpu, X86_TRAP_GP, true, 0);
 		return 0;
 	}
@@ -324,6 +331,14 @@ int axvm_vmx_complete_exit(struct axvm_vcpu *vcpu, struct axvm_run *run)
 	 * (width, port, ...) comes from the kernel's own copy, which
 	 * userspace cannot change under us.
 	 */
+	if (vcpu->vmx.string_io.active) {
+		u64 data = kind == AXVM_EXIT_IO_READ ?
+			   READ_ONCE(run->exit.u.io_read.data) : 0;
+
+		if (axvm_vmx_string_io_complete(vcpu, data))
+			axvm_vmx_skip_instruction(vcpu);
+		return 0;
+	}
 	switch (kind) {
 	case AXVM_EXIT_IO_READ:
 		rec->u.io_read.data = READ_ONCE(run->exit.u.io_read.data);

@@ -61,7 +61,9 @@ int axvm_vmx_queue_event(struct axvm_vcpu *vcpu, const struct axvm_event *e)
 		ev = &vmx->nmi;
 		break;
 	case AXVM_EVENT_EXCEPTION:
-		if (e->vector >= 32 || e->vector == 2)
+		/* The error code must match the vector, or VM entry fails. */
+		if (e->vector >= 32 || e->vector == 2 ||
+		    e->has_error_code != axvm_vmx_vector_has_error(e->vector))
 			return -EINVAL;
 		ev = &vmx->exception;
 		break;
@@ -86,13 +88,29 @@ static void set_window_exiting(u32 bit, bool on)
 		axvm_vmcs_write(CPU_BASED_VM_EXEC_CONTROL, want);
 }
 
+/**
+ * axvm_vmx_vector_has_error() - whether an exception pushes an error code
+ * @vector: exception vector
+ *
+ * Return: true for #DF, #TS, #NP, #SS, #GP, #PF, #AC, #CP, #VC, #SX
+ * (SDM Vol. 3A, 6.15) in protected mode.
+ */
+bool axvm_vmx_vector_has_error(u8 vector)
+{
+	return vector < 32 && (BIT(vector) & (BIT(8) | BIT(10) | BIT(11) |
+					      BIT(12) | BIT(13) | BIT(14) |
+					      BIT(17) | BIT(21) | BIT(29) |
+					      BIT(30)));
+}
+
 static void inject(struct axvm_vcpu *vcpu, u32 type,
 		   const struct axvm_vmx_event *ev)
 {
 	u32 info = INTR_INFO_VALID_MASK | type | ev->vector;
 
 	trace_axvm_inject(vcpu->vm->id, vcpu->id, ev->vector, type >> 8);
-	if (ev->has_error) {
+	/* Real mode never pushes an error code (27.2.1.3 entry checks). */
+	if (ev->has_error && (axvm_vmcs_read(GUEST_CR0) & X86_CR0_PE)) {
 		info |= INTR_INFO_DELIVER_CODE_MASK;
 		axvm_vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, ev->error);
 	}

@@ -163,7 +163,8 @@ static int write_emulated(struct axvm_vcpu *vcpu, u32 msr, u64 val)
 	u64 efer;
 
 	if (i >= 0) {
-		if (msr != MSR_STAR && msr != MSR_SYSCALL_MASK && !canonical(val))
+		if (msr == MSR_SYSCALL_MASK ? val >> 32 :
+		    msr != MSR_STAR && !canonical(val))
 			return MSR_GP;
 		if (vmx->guest_state_loaded) {
 			if (!(vmx->guest_msrs_set & BIT(i)))

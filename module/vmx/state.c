@@ -164,8 +164,9 @@ static bool seg_pad_ok(const struct axvm_segment *s)
  * @vcpu: a loaded vCPU
  * @s: the values
  *
- * Return: 0, or -EINVAL for nonzero padding/reserved fields or CR4.VMXE
- * (a guest gets no VMX).
+ * Return: 0, or -EINVAL for nonzero padding/reserved fields, CR4.VMXE
+ * (a guest gets no VMX), CR4.PKE (PKRU is not switched) or CR4.OSXSAVE
+ * on a host without XSAVE.
  */
 int axvm_vmx_set_sregs(struct axvm_vcpu *vcpu, const struct axvm_sregs *s)
 {
@@ -185,7 +186,9 @@ int axvm_vmx_set_sregs(struct axvm_vcpu *vcpu, const struct axvm_sregs *s)
 	    s->idt.pad[0] | s->idt.pad[1] | s->idt.pad[2] |
 	    s->reserved[0] | s->reserved[1] | s->reserved[2] | s->reserved[3])
 		return -EINVAL;
-	if ((s->cr4 & X86_CR4_VMXE) || s->cr0 >> 32 || s->cr4 >> 32)
+	if ((s->cr4 & (X86_CR4_VMXE | X86_CR4_PKE)) || s->cr0 >> 32 ||
+	    s->cr4 >> 32 ||
+	    ((s->cr4 & X86_CR4_OSXSAVE) && !axvm_vmx.host_xsave))
 		return -EINVAL;
 
 	for (i = 0; i < S_NR; i++)

@@ -105,7 +105,6 @@ int axvm_vmx_enter(struct axvm_vcpu *vcpu)
 	bool swap_xcr0;
 	int fail;
 
-	axvm_vmx_inject_pending(vcpu);
 	if (trace_axvm_entry_enabled())
 		trace_axvm_entry(vcpu->vm->id, vcpu->id,
 				 axvm_vmcs_read(GUEST_RIP));
@@ -116,6 +115,8 @@ int axvm_vmx_enter(struct axvm_vcpu *vcpu)
 		kernel_fpu_end();
 		return -EAGAIN;
 	}
+	/* After the last bail-out: a programmed event must reach this entry. */
+	axvm_vmx_inject_pending(vcpu);
 	axvm_vmx_switch_to_guest(vmx);
 	refresh_host_crs(vmx);
 	arm_preemption_timer();

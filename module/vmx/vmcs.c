@@ -247,11 +247,13 @@ static void setup_controls(struct axvm_vcpu *vcpu)
 	vmw(vmx, VMCS_LINK_POINTER, -1ull);
 	/*
 	 * The host owns CR0.NE and CR4.VMXE (forced by the fixed bits) and
-	 * CR4.OSXSAVE (it decides when XCR0 is switched); the
+	 * CR4.OSXSAVE (it decides when XCR0 is switched) and CR4.PKE (PKRU
+	 * is not switched, so protection keys are refused); the
 	 * guest reads its own values from the shadows (25.3, 26.3.1.1).
 	 */
 	vmw(vmx, CR0_GUEST_HOST_MASK, X86_CR0_NE);
-	vmw(vmx, CR4_GUEST_HOST_MASK, X86_CR4_VMXE | X86_CR4_OSXSAVE);
+	vmw(vmx, CR4_GUEST_HOST_MASK,
+	    X86_CR4_VMXE | X86_CR4_OSXSAVE | X86_CR4_PKE);
 }
 
 static void setup_host_state(struct axvm_vmx_vcpu *vmx)

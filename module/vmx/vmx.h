@@ -68,6 +68,21 @@ enum axvm_vmx_swapped_msr {
 };
 
 /**
+ * struct axvm_vmx_string_io - the INS/OUTS element in flight
+ * @active: an element waits for userspace
+ * @in: INS
+ * @rep: REP prefix
+ * @width: bytes per element
+ * @asize: address size (0: 16, 1: 32, 2: 64 bits)
+ * @gpa: guest-physical address of the element
+ */
+struct axvm_vmx_string_io {
+	bool active, in, rep;
+	u8 width, asize;
+	u64 gpa;
+};
+
+/**
  * struct axvm_vmx_host - host state restored when the vCPU is put
  * @fs_sel: FS selector
  * @gs_sel: GS selector
@@ -113,6 +128,7 @@ struct axvm_vmx_host {
  * @exception: exception to inject
  * @nmi: NMI to inject
  * @irq: external interrupt to inject
+ * @string_io: INS/OUTS element in flight
  * @stats: exits by basic reason
  * @fpu: guest XSAVE area
  * @io_bitmap: I/O bitmaps A and B (all ones: every port exits)
@@ -143,6 +159,7 @@ struct axvm_vmx_vcpu {
 	unsigned long dr[5];
 	u64 cr8;
 	struct axvm_vmx_event exception, nmi, irq;
+	struct axvm_vmx_string_io string_io;
 	u64 stats[AXVM_VMX_NR_REASONS];
 	void *fpu;
 	void *io_bitmap;
@@ -182,6 +199,7 @@ void axvm_vmx_queue_exception(struct axvm_vcpu *vcpu, u8 vector,
 int axvm_vmx_queue_event(struct axvm_vcpu *vcpu, const struct axvm_event *e);
 void axvm_vmx_inject_pending(struct axvm_vcpu *vcpu);
 bool axvm_vmx_event_pending(struct axvm_vcpu *vcpu);
+bool axvm_vmx_vector_has_error(u8 vector);
 
 /* msr.c, cr.c: emulation of the exits they are named for */
 int axvm_vmx_handle_rdmsr(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
@@ -192,6 +210,10 @@ int axvm_vmx_handle_cr(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
 int axvm_vmx_handle_dr(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
 int axvm_vmx_handle_xsetbv(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
 u64 axvm_vmx_supported_xcr0(void);
+
+/* string_io.c */
+int axvm_vmx_string_io(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
+bool axvm_vmx_string_io_complete(struct axvm_vcpu *vcpu, u64 data);
 
 /* vcpu_run.c */
 int axvm_vmx_enter(struct axvm_vcpu *vcpu);

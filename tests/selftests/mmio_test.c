@@ -142,4 +142,65 @@ TEST(mmio_read_needs_an_answer)
 	axvm_vm_free(vm);
 }
 
+/* REP OUTSB of "hello" to 0x3f8, then REP INSW of 3 words from 0x60. */
+static const unsigned char string_code[] = {
+	0xbe, 0x00, 0x01, 0x30, 0x00,		/* mov esi,0x300100 */
+	0xb9, 0x05, 0x00, 0x00, 0x00,		/* mov ecx,5 */
+	0x66, 0xba, 0xf8, 0x03,			/* mov dx,0x3f8 */
+	0xf3, 0x6e,				/* rep outsb */
+	0xbf, 0x00, 0x02, 0x30, 0x00,		/* mov edi,0x300200 */
+	0xb9, 0x03, 0x00, 0x00, 0x00,		/* mov ecx,3 */
+	0x66, 0xba, 0x60, 0x00,			/* mov dx,0x60 */
+	0xf3, 0x66, 0x6d,			/* rep insw */
+	0xf4,					/* hlt */
+};
+
+TEST(rep_outs_ins)
+{
+	const char *msg = "hello";
+	struct axvm_vm *vm;
+	struct axvm_vcpu *v;
+	struct axvm_regs r;
+	struct axvm_exit *e;
+	unsigned char *buf;
+	int i;
+
+	AXVM_REQUIRE();
+	vm = axvm_vm_create(AXVM_DEFAULT_RAM);
+	memcpy(axvm_gpa2hva(vm, CODE_GPA, sizeof(string_code)), string_code,
+	       sizeof(string_code));
+	memcpy(axvm_gpa2hva(vm, CODE_GPA + 0x100, 5), msg, 5);
+	v = axvm_vcpu_add(vm, 0);
+	axvm_vcpu_setup_long(v, CODE_GPA);
+	e = &v->run->exit;
+	for (i = 0; i < 5; i++) {
+		ASSERT_EQ(AXVM_EXIT_IO_WRITE, axvm_vcpu_run(v)) axvm_dump_exit(stderr, e);
+		EXPECT_EQ(0x3f8, e->u.io_write.port);
+		EXPECT_EQ(1, e->u.io_write.width);
+		EXPECT_EQ((unsigned char)msg[i], e->u.io_write.data);
+	}
+	v->run->response = AXVM_RESP_NONE;
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, __axvm_vcpu_run(v));
+		ASSERT_EQ(AXVM_EXIT_IO_READ, e->kind) axvm_dump_exit(stderr, e);
+		EXPECT_EQ(0x60, e->u.io_read.port);
+		EXPECT_EQ(2, e->u.io_read.width);
+		e->u.io_read.data = 0x1111 * (i + 1);
+		v->run->response = AXVM_RESP_DATA;
+	}
+	ASSERT_EQ(0, __axvm_vcpu_run(v));
+	ASSERT_EQ(AXVM_EXIT_HALT, e->kind) axvm_dump_exit(stderr, e);
+	buf = axvm_gpa2hva(vm, CODE_GPA + 0x200, 6);
+	EXPECT_EQ(0x11, buf[0]);
+	EXPECT_EQ(0x11, buf[1]);
+	EXPECT_EQ(0x22, buf[2]);
+	EXPECT_EQ(0x33, buf[5]);
+	axvm_vcpu_get_regs(v, &r);
+	EXPECT_EQ(CODE_GPA + 0x105, r.rsi);
+	EXPECT_EQ(CODE_GPA + 0x206, r.rdi);
+	EXPECT_EQ(0, r.rcx);
+	EXPECT_EQ(CODE_GPA + sizeof(string_code), r.rip);
+	axvm_vm_free(vm);
+}
+
 TEST_HARNESS_MAIN

@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * INS/OUTS, with and without REP (AxVM turns these into Halt; axvm
+ * emulates them). Each exit moves one element: OUTS reads it from guest
+ * memory into an IoWrite record, INS asks for an IoRead and stores the
+ * answer. Completion steps RSI/RDI by the width (backwards with
+ * RFLAGS.DF) and, with REP, decrements RCX and leaves RIP on the
+ * instruction until RCX reaches 0, so the CPU re-executes it: REP string
+ * instructions are restartable by design (SDM Vol. 2B, REP).
+ * The VMCS gives the linear address of the memory operand (28.2.5) and
+ * the address size (instruction information, 28.2.5 Table 28-8).
+ */
+#include <linux/mm.h>
+#include <asm/vmx.h>
+#include "core.h"
+#include "exit/exit.h"
+#include "exit/gmem.h"
+#include "exit/gwalk.h"
+#include "vmx/insn.h"
+#include "vmx/vmx.h"
+
+static int read_pte(void *opaque, u64 gpa, unsigned int size, u64 *val)
+{
+	*val = 0;
+	return axvm_gmem_rw(opaque, gpa, val, size, false);
+}
+
+static u64 asize_mask(unsigned int asize)
+{
+	return asize == 2 ? ~0ull : asize == 1 ? 0xffffffffull : 0xffffull;
+}
+
+/* Translate the element's linear address; -EFAULT if it is not RAM. */
+static int element_gpa(struct axvm_vcpu *vcpu, u64 la, bool write, u64 *gpa)
+{
+	struct axvm_guest_mode m;
+	struct axvm_gwalk_result r;
+	struct axvm_gwalk_ctx ctx;
+
+	axvm_vmx_read_mode(vcpu, &m);
+	ctx = (struct axvm_gwalk_ctx){
+		.cr0 = m.cr0, .cr3 = m.cr3, .cr4 = m.cr4, .efer = m.efer,
+		.read = read_pte, .opaque = vcpu->vm,
+	};
+	if (axvm_gwalk(&ctx, la, write ? AXVM_GWALK_WRITE : AXVM_GWALK_READ, &r))
+		return -EFAULT;
+	*gpa = r.gpa;
+	return 0;
+}
+
+/**
+ * axvm_vmx_string_io() - decode an INS/OUTS exit into one element
+ * @vcpu: the vCPU
+ * @exit: the record (kind IO_READ or IO_WRITE, port and width set)
+ *
+ * Return: AXVM_USER with the element, AXVM_RESUME for REP with RCX = 0,
+ * or AXVM_USER with an emulation error if the operand is not RAM.
+ */
+int axvm_vmx_string_io(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
+{
+	struct axvm_vmx_string_io *s = &vcpu->vmx.string_io;
+	u64 q = vcpu->vmx.exit.qualification;
+	u64 info = axvm_vmcs_read(VMX_INSTRUCTION_INFO);
+	u64 la = axvm_vmcs_read(GUEST_LINEAR_ADDRESS);
+
+	s->in = q & BIT(3);
+	s->rep = q & BIT(5);
+	s->width = (q & 7) + 1;
+	s->asize = (info >> 7) & 7;
+	if (s->rep && !(vcpu->vmx.gprs[AXVM_REG_RCX] & asize_mask(s->asize))) {
+		axvm_vmx_skip_instruction(vcpu);
+		return AXVM_RESUME;
+	}
+	if (element_gpa(vcpu, la, s->in, &s->gpa) ||
+	    offset_in_page(s->gpa) + s->width > PAGE_SIZE)
+		goto fault;
+	s->active = true;
+	if (s->in)
+		return AXVM_USER;	/* IoRead: the answer is stored at s->gpa */
+	exit->u.io_write.data = 0;
+	if (axvm_gmem_rw(vcpu->vm, s->gpa, &exit->u.io_write.data, s->width, false))
+		goto fault;
+	return AXVM_USER;
+fault:
+	s->active = false;
+	exit->kind = AXVM_EXIT_INTERNAL_ERROR;
+	exit->u.internal.suberror = AXVM_INTERNAL_EMULATION;
+	exit->u.internal.data[0] = q;
+	exit->u.internal.data[1] = la;
+	return AXVM_USER;
+}
+
+/**
+ * axvm_vmx_string_io_complete() - finish one element, step the registers
+ * @vcpu: the vCPU
+ * @data: for INS, the value read from the port
+ *
+ * Return: true if the instruction is done (skip it), false if REP goes on.
+ */
+bool axvm_vmx_string_io_complete(struct axvm_vcpu *vcpu, u64 data)
+{
+	struct axvm_vmx_string_io *s = &vcpu->vmx.string_io;
+	unsigned long *g = vcpu->vmx.gprs;
+	u64 mask = asize_mask(s->asize);
+	int reg = s->in ? AXVM_REG_RDI : AXVM_REG_RSI;
+	s64 step = (axvm_vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_DF) ?
+		   -(s64)s->width : s->width;
+
+	s->active = false;
+	if (s->in)
+		axvm_gmem_rw(vcpu->vm, s->gpa, &data, s->width, true);
+	g[reg] = (g[reg] & ~mask) | ((g[reg] + step) & mask);
+	if (!s->rep)
+		return true;
+	g[AXVM_REG_RCX] = (g[AXVM_REG_RCX] & ~mask) | ((g[AXVM_REG_RCX] - 1) & mask);
+	return !(g[AXVM_REG_RCX] & mask);
+}
