@@ -14,6 +14,8 @@
 #include "exit/cpuid.h"
 #include "dev/registry.h"
 #include "exit/decode.h"
+#include "exit/iobus.h"
+#include "dev/post.h"
 #include "vmx/vmx.h"
 
 /**
@@ -25,6 +27,8 @@
  * @slots: memory regions registered by userspace
  * @vcpus: vCPUs by id
  * @cpuid: the CPUID table the guest sees (RCU)
+ * @iobus: in-kernel port and MMIO devices
+ * @post: the POST-code port 0x80
  * @id: unique id (for tracing and netlink)
  * @name: name, or "" for an anonymous VM
  * @reg: registry entry and lifecycle (dev/registry.h)
@@ -36,6 +40,8 @@ struct axvm_vm {
 	struct axvm_memslots slots;
 	struct axvm_vcpu *vcpus[AXVM_MAX_VCPUS];
 	struct axvm_cpuid_table __rcu *cpuid;
+	struct axvm_iobus iobus;
+	struct axvm_post post;
 	u32 id;
 	char name[AXVM_NAME_MAX];
 	struct axvm_vm_reg reg;

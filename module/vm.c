@@ -97,8 +97,15 @@ int axvm_vm_create(const struct axvm_create_vm *args, struct axvm_vm **out)
 	if (ret)
 		goto put_vmx;
 	vm->ept.flush = flush_ept;
+	axvm_iobus_init(&vm->iobus);
+	ret = axvm_post_init(vm);
+	if (ret)
+		goto destroy_ept;
 	*out = vm;
 	return 0;
+destroy_ept:
+	axvm_iobus_destroy(&vm->iobus);
+	axvm_ept_destroy(&vm->ept);
 put_vmx:
 	axvm_vmx_put();
 free_vm:
@@ -113,6 +120,7 @@ static void vm_free(struct axvm_vm *vm)
 	axvm_vmx_flush_ept_all_cpus(vm->ept.eptp);
 	axvm_ept_destroy(&vm->ept);
 	axvm_memslots_free(&vm->slots);
+	axvm_iobus_destroy(&vm->iobus);
 	axvm_vmx_put();
 	kfree(rcu_access_pointer(vm->cpuid));
 	axvm_registry_vm_free(vm);

@@ -41,7 +41,22 @@ for s in 6.1 6.12; do
 done
 check "selftests build" make --no-print-directory selftests
 check "axctl builds" make --no-print-directory axctl
-[ -f tests/guests/Makefile ] && check "guest images build" make --no-print-directory -C tests/guests
+check "guest images build" make --no-print-directory guests
+# Host-side unit tests of axctl and the demo guest (no kernel needed).
+for t in userland/axctl tests/guests; do
+	f="$log/$(basename $t)-check.log"
+	make --no-print-directory -C "$t" check >"$f" 2>&1
+	line=$(grep -E '^[a-z]+: [0-9]+ passed, [0-9]+ failed' "$f" | tail -n1)
+	if [ -n "$line" ]; then
+		p=${line#*: }; p=${p%% *}
+		fl=${line#*passed, }; fl=${fl%% *}
+		passed=$((passed + p)); failed=$((failed + fl))
+		echo "$line"
+		[ "$fl" = 0 ] || tail -n 30 "$f"
+	else
+		notok "$t: make check reported results"; tail -n 30 "$f"
+	fi
+done
 uapi_c() {
 	printf '#include <linux/axvm.h>\nint main(void) { return sizeof(struct axvm_run) == 0; }\n' > build/uapi-test.c
 	gcc -std=c11 -Wall -Wextra -Werror -Iuapi -c build/uapi-test.c -o build/uapi-test.o &&

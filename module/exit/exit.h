@@ -27,8 +27,9 @@ enum axvm_exit_action {
 
 /* vmx/exits.c: decode the last VM exit; table indexed by basic reason. */
 int axvm_vmx_handle_exit(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
-/* vmx/exits.c: apply userspace's answer to the exit it was given. */
+/* vmx/exits.c: apply userspace's (or a device's) answer to an exit. */
 int axvm_vmx_complete_exit(struct axvm_vcpu *vcpu, struct axvm_run *run);
+int axvm_vmx_finish_exit(struct axvm_vcpu *vcpu, u32 resp, u64 data);
 
 /**
  * struct axvm_guest_mode - guest state that decides how to fetch/decode

@@ -19,6 +19,52 @@ static bool needs_completion(u32 kind)
 	       kind == AXVM_EXIT_MMIO_WRITE;
 }
 
+/*
+ * Offer a port or MMIO access to the in-kernel devices; on success the
+ * instruction completes here and the guest is re-entered.
+ */
+static bool serve_in_kernel(struct axvm_vcpu *vcpu, struct axvm_exit *e)
+{
+	enum axvm_bus bus;
+	bool write;
+	u64 addr, val = 0;
+	u8 width;
+
+	switch (e->kind) {
+	case AXVM_EXIT_IO_READ:
+	case AXVM_EXIT_IO_WRITE:
+		if (vcpu->vmx.string_io.active)
+			return false;
+		bus = AXVM_BUS_PIO;
+		write = e->kind == AXVM_EXIT_IO_WRITE;
+		addr = write ? e->u.io_write.port : e->u.io_read.port;
+		width = write ? e->u.io_write.width : e->u.io_read.width;
+		val = write ? e->u.io_write.data : 0;
+		break;
+	case AXVM_EXIT_MMIO_READ:
+		bus = AXVM_BUS_MMIO;
+		write = false;
+		addr = e->u.mmio_read.addr;
+		width = e->u.mmio_read.width;
+		break;
+	case AXVM_EXIT_MMIO_WRITE:
+		bus = AXVM_BUS_MMIO;
+		write = true;
+		addr = e->u.mmio_write.addr;
+		width = e->u.mmio_write.width;
+		val = e->u.mmio_write.data;
+		break;
+	default:
+		return false;
+	}
+	if (axvm_iobus_access(&vcpu->vm->iobus, bus, addr, width, write, &val))
+		return false;
+	vcpu->pending_exit = e->kind;
+	vcpu->pending_record = *e;
+	return !axvm_vmx_finish_exit(vcpu, write ? AXVM_RESP_NONE : AXVM_RESP_DATA,
+				     val);
+}
+
 /**
  * axvm_vcpu_run() - AXVM_RUN: run the guest until an exit needs userspace
  * @vcpu: the vCPU; its mutex is held
@@ -62,6 +108,8 @@ int axvm_vcpu_run(struct axvm_vcpu *vcpu)
 			break;
 		}
 		ret = axvm_vmx_handle_exit(vcpu, &run->exit);
+		if (ret == AXVM_USER && serve_in_kernel(vcpu, &run->exit))
+			ret = AXVM_RESUME;
 		if (ret == AXVM_RESUME)
 			vcpu->exits_kernel++;
 		if (ret == AXVM_USER) {

@@ -298,18 +298,34 @@ static void complete_io_read(struct axvm_vcpu *vcpu, const struct axvm_exit *exi
 	}
 }
 
-/**
- * axvm_vmx_complete_exit() - finish the instruction userspace answered
- * @vcpu: loaded vCPU
- * @run: the run page (response and the last exit record)
- *
- * Return: 0, or -EINVAL for a response that does not fit the exit.
- */
-int axvm_vmx_complete_exit(struct axvm_vcpu *vcpu, struct axvm_run *run)
+static u64 answer_data(const struct axvm_exit *e)
 {
-	struct axvm_exit *rec = &vcpu->pending_record;
+	switch (e->kind) {
+	case AXVM_EXIT_IO_READ:
+		return READ_ONCE(e->u.io_read.data);
+	case AXVM_EXIT_MMIO_READ:
+		return READ_ONCE(e->u.mmio_read.data);
+	case AXVM_EXIT_SYSREG_READ:
+		return READ_ONCE(e->u.sysreg_read.data);
+	case AXVM_EXIT_HYPERCALL:
+		return READ_ONCE(e->u.hypercall.ret);
+	}
+	return 0;
+}
+
+/**
+ * axvm_vmx_finish_exit() - complete the pending exit with an answer
+ * @vcpu: loaded vCPU with a pending exit (vcpu->pending_exit)
+ * @resp: AXVM_RESP_*
+ * @data: the value for read variants (and the hypercall return)
+ *
+ * Used for userspace's answers and for in-kernel devices alike.
+ *
+ * Return: 0, or -EINVAL for an answer that does not fit (nothing changes).
+ */
+int axvm_vmx_finish_exit(struct axvm_vcpu *vcpu, u32 resp, u64 data)
+{
 	u32 kind = vcpu->pending_exit;
-	u32 resp = READ_ONCE(run->response);
 
 	if (kind == AXVM_EXIT_NOTHING)
 		return 0;
@@ -320,44 +336,57 @@ int axvm_vmx_complete_exit(struct axvm_vcpu *vcpu, struct axvm_run *run)
 	      kind == AXVM_EXIT_SYSREG_READ)))
 		return -EINVAL;
 	vcpu->pending_exit = AXVM_EXIT_NOTHING;
-	WRITE_ONCE(run->response, AXVM_RESP_NONE);
 	if (resp == AXVM_RESP_INJECT_GP) {
 		vcpu->vmx.string_io.active = false;
 		axvm_vmx_queue_exception(vcpu, X86_TRAP_GP, true, 0);
 		return 0;
 	}
-	/*
-	 * Only the answer is taken from the shared page; what the exit was
-	 * (width, port, ...) comes from the kernel's own copy, which
-	 * userspace cannot change under us.
-	 */
 	if (vcpu->vmx.string_io.active) {
-		u64 data = kind == AXVM_EXIT_IO_READ ?
-			   READ_ONCE(run->exit.u.io_read.data) : 0;
-
 		if (axvm_vmx_string_io_complete(vcpu, data))
 			axvm_vmx_skip_instruction(vcpu);
 		return 0;
 	}
 	switch (kind) {
 	case AXVM_EXIT_IO_READ:
-		rec->u.io_read.data = READ_ONCE(run->exit.u.io_read.data);
-		complete_io_read(vcpu, rec);
+		vcpu->pending_record.u.io_read.data = data;
+		complete_io_read(vcpu, &vcpu->pending_record);
 		break;
 	case AXVM_EXIT_HYPERCALL:
 		if (resp == AXVM_RESP_DATA)
-			vcpu->vmx.gprs[AXVM_REG_RAX] =
-				READ_ONCE(run->exit.u.hypercall.ret);
+			vcpu->vmx.gprs[AXVM_REG_RAX] = data;
 		break;
 	case AXVM_EXIT_MMIO_READ:
-		axvm_exit_mmio_complete(vcpu, READ_ONCE(run->exit.u.mmio_read.data));
+		axvm_exit_mmio_complete(vcpu, data);
 		break;
 	case AXVM_EXIT_SYSREG_READ:
-		rec->u.sysreg_read.data = READ_ONCE(run->exit.u.sysreg_read.data);
-		vcpu->vmx.gprs[AXVM_REG_RAX] = (u32)rec->u.sysreg_read.data;
-		vcpu->vmx.gprs[AXVM_REG_RDX] = rec->u.sysreg_read.data >> 32;
+		vcpu->vmx.gprs[AXVM_REG_RAX] = (u32)data;
+		vcpu->vmx.gprs[AXVM_REG_RDX] = data >> 32;
 		break;
 	}
 	axvm_vmx_skip_instruction(vcpu);
 	return 0;
+}
+
+/**
+ * axvm_vmx_complete_exit() - finish the instruction userspace answered
+ * @vcpu: loaded vCPU
+ * @run: the run page (response and the last exit record)
+ *
+ * Only the answer is taken from the shared page; what the exit was (width,
+ * port, ...) comes from the kernel's own copy, which userspace cannot
+ * change under us.
+ *
+ * Return: 0, or -EINVAL for a response that does not fit the exit.
+ */
+int axvm_vmx_complete_exit(struct axvm_vcpu *vcpu, struct axvm_run *run)
+{
+	u32 resp = READ_ONCE(run->response);
+	int ret;
+
+	if (vcpu->pending_exit == AXVM_EXIT_NOTHING)
+		return 0;
+	ret = axvm_vmx_finish_exit(vcpu, resp, answer_data(&run->exit));
+	if (!ret)
+		WRITE_ONCE(run->response, AXVM_RESP_NONE);
+	return ret;
 }

@@ -203,4 +203,34 @@ TEST(rep_outs_ins)
 	axvm_vm_free(vm);
 }
 
+/* Port 0x80 is served in the kernel: userspace sees only the report. */
+static const unsigned char post_code[] = {
+	0xb0, 0x5a,		/* mov al,0x5a */
+	0xe6, 0x80,		/* out 0x80,al */
+	0xb0, 0x00,		/* mov al,0 */
+	0xe4, 0x80,		/* in al,0x80 */
+	0xe6, 0x10,		/* out 0x10,al */
+	0xf4,			/* hlt */
+};
+
+TEST(in_kernel_post_port)
+{
+	struct axvm_vm *vm;
+	struct axvm_vcpu *v;
+	struct axvm_exit *e;
+
+	AXVM_REQUIRE();
+	vm = axvm_vm_create(AXVM_DEFAULT_RAM);
+	memcpy(axvm_gpa2hva(vm, CODE_GPA, sizeof(post_code)), post_code,
+	       sizeof(post_code));
+	v = axvm_vcpu_add(vm, 0);
+	axvm_vcpu_setup_long(v, CODE_GPA);
+	e = &v->run->exit;
+	ASSERT_EQ(AXVM_EXIT_IO_WRITE, axvm_vcpu_run(v)) axvm_dump_exit(stderr, e);
+	EXPECT_EQ(0x10, e->u.io_write.port);
+	EXPECT_EQ(0x5a, e->u.io_write.data);
+	ASSERT_EQ(AXVM_EXIT_HALT, axvm_vcpu_run(v)) axvm_dump_exit(stderr, e);
+	axvm_vm_free(vm);
+}
+
 TEST_HARNESS_MAIN

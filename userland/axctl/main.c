@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * axctl: command-line tool and VMM for axvm.
+ *
+ *   axctl [-v|-q] COMMAND [ARGS]   (axctl --help, axctl COMMAND --help)
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/axvm.h>
+#include <linux/axvm_genl.h>
+
+#include "axctl.h"
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *synopsis;
+	const char *desc;
+	const char *options;	/* NULL: only --help */
+	const char *notes;	/* after the options, or NULL */
+};
+
+static const struct command commands[] = {
+	{ "create", cmd_create, "create NAME [--memory SIZE] [--vcpus N]",
+	  "Create a named VM (generic netlink VM_NEW). It gets no memory and runs\n"
+	  "nothing until 'axctl start' attaches to it.\n",
+	  "  -m, --memory SIZE   guest RAM the VMM provides: bytes, or with K, M, G, T\n"
+	  "                      (powers of 1024); a multiple of 2M (default 64M)\n"
+	  "  -c, --vcpus N       vCPUs, 1-64 (default 1)\n",
+	  "NAME: 1-31 characters of A-Z a-z 0-9 _ . -\n" },
+	{ "destroy", cmd_destroy, "destroy NAME",
+	  "Destroy a named VM (VM_DEL). A VMM running it sees its vCPUs stop.\n",
+	  NULL, NULL },
+	{ "stop", cmd_stop, "stop NAME",
+	  "Stop a running VM (VM_STOP): its vCPUs return ESHUTDOWN, and\n"
+	  "'axctl start' prints \"VM stopped\" and exits. The VM stays defined.\n",
+	  NULL, NULL },
+	{ "list", cmd_list, "list [-j]",
+	  "List the VMs: ID NAME STATE MEMORY VCPUS OWNER (the pid that created or\n"
+	  "attached last).\n",
+	  "  -j, --json          JSON output: an array of objects\n", NULL },
+	{ "stats", cmd_stats, "stats NAME [-j]",
+	  "Per-vCPU exit statistics of a VM (VM_STATS): exits handled in the kernel\n"
+	  "and forwarded to userspace, and the count per VMX basic exit reason.\n",
+	  "  -j, --json          JSON output\n", NULL },
+	{ "monitor", cmd_monitor, "monitor [-j]",
+	  "Print one line per axvm event (VM created, started, stopped, destroyed,\n"
+	  "terminal vCPU exits) until Ctrl-C.\n",
+	  "  -j, --json          one JSON object per line\n", NULL },
+	{ "start", cmd_start,
+	  "start NAME --kernel IMAGE [--append STR] [--format auto|flat|elf] [-v|-q]",
+	  "Run a VM created with 'axctl create': attach to it, give it its RAM, load\n"
+	  "IMAGE and run it in the foreground. The guest's COM1 goes to stdout.\n",
+	  "  -k, --kernel IMAGE  ELF64 x86-64 executable (entered in long mode at its\n"
+	  "                      entry point) or flat binary (loaded at 0x1000 and\n"
+	  "                      entered in real mode at 0000:1000)\n"
+	  "  -a, --append STR    command line for the guest (RDI/DI points to it)\n"
+	  "  -f, --format FMT    auto (default: ELF magic means elf), flat or elf\n"
+	  "  -v, --verbose       more detail (register dumps on failures, counts of\n"
+	  "                      unhandled port I/O at exit)\n"
+	  "  -q, --quiet         no messages from axctl, only the guest's output\n",
+	  "Exit status: 0 when the guest halts; (v << 1) | 1 when it writes v to the\n"
+	  "debug-exit port 0xf4; 16 triple fault, 18 VM entry failed, 20 internal\n"
+	  "error, 22 VM stopped, 24 interrupted; see axctl(8) for all of them.\n" },
+	{ "trace", cmd_trace, "trace",
+	  "Trace a VM's exits (not implemented yet: see issue 6).\n", NULL, NULL },
+};
+
+#define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const struct command *find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NR_COMMANDS; i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+void usage_cmd(FILE *f, const char *cmd)
+{
+	const struct command *c = find_command(cmd);
+
+	if (!c)
+		return;
+	fprintf(f, "Usage: %s %s\n\n%s\nOptions:\n%s  -h, --help          this text\n",
+		axctl_prog, c->synopsis, c->desc, c->options ? c->options : "");
+	if (c->notes)
+		fprintf(f, "\n%s", c->notes);
+}
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "Usage: %s [-v|-q] COMMAND [ARGS]\n\n"
+		"Manage and run axvm virtual machines.\n\nCommands:\n", axctl_prog);
+	for (i = 0; i < NR_COMMANDS; i++)
+		fprintf(f, "  %s\n", commands[i].synopsis);
+	fprintf(f, "\nOptions:\n"
+		"  -v, --verbose   more messages (repeat for more)\n"
+		"  -q, --quiet     no messages except errors\n"
+		"  -h, --help      this text ('%s COMMAND --help' for a command)\n"
+		"  -V, --version   version\n"
+		"\nSee axctl(8).\n", axctl_prog);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct command *cmd;
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+vqhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'v':
+			axctl_verbose = axctl_verbose < 0 ? 1 : axctl_verbose + 1;
+			break;
+		case 'q':
+			axctl_verbose = -1;
+			break;
+		case 'h':
+			usage(stdout);
+			return AXCTL_OK;
+		case 'V':
+			printf("axctl %s (axvm API %d, generic netlink family \"%s\" version %d)\n",
+			       AXCTL_VERSION, AXVM_API_VERSION, AXVM_GENL_NAME, AXVM_GENL_VERSION);
+			return AXCTL_OK;
+		default:
+			axctl_usage_error(NULL, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return AXCTL_EUSAGE;
+	}
+	if (!strcmp(argv[optind], "help")) {
+		if (optind + 1 < argc && find_command(argv[optind + 1]))
+			usage_cmd(stdout, argv[optind + 1]);
+		else
+			usage(stdout);
+		return AXCTL_OK;
+	}
+	cmd = find_command(argv[optind]);
+	if (!cmd)
+		axctl_usage_error(NULL, "unknown command '%s'", argv[optind]);
+	return cmd->fn(argc - optind, argv + optind);
+}

@@ -1,0 +1,815 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A fake axvm kernel side for axctl's host tests, loaded with LD_PRELOAD:
+ * no module, no VT-x. It stands in for
+ *  - the generic netlink family "axvm", at the libnl API (nl_send_auto()
+ *    queues a request, nl_recvmsgs() answers it through the callbacks
+ *    axctl installed, including NLMSG_ERROR with an extended ACK);
+ *  - /dev/axvm and its VM and vCPU fds (open, ioctl, mmap of the run
+ *    page), with AXVM_RUN playing a script of exits.
+ *
+ * It checks axctl's side of the protocol, not the module's: the module's
+ * replies are what uapi/linux/axvm_genl.h and axvm.h describe.
+ *
+ * Environment:
+ *   FAKE_AXVM_STATE   file holding the VMs across axctl runs (required)
+ *   FAKE_AXVM_LOG     what axctl did: regions, vCPUs, registers, answers
+ *   FAKE_AXVM_SCRIPT  exits of vCPU 0, comma-separated:
+ *                       oPORT=VAL[/W]  IO_WRITE (hex port and value, width W=1)
+ *                       iPORT[/W]      IO_READ (the answer goes to the log)
+ *                       hlt triple failentry internal npf msr hypercall
+ *                       mmior mmiow nothing
+ *                       shutdown       AXVM_RUN fails with ESHUTDOWN
+ *                       block          stay "in the guest" until kicked
+ *                     when the script ends: HALT
+ *   FAKE_AXVM_NO_MODULE=1   no netlink family, no /dev/axvm
+ *   FAKE_AXVM_DEV_EACCES=1  open(/dev/axvm) fails with EACCES
+ *   FAKE_AXVM_EPERM=1       mutating netlink commands fail with EPERM
+ *   FAKE_AXVM_BUSY=1        VM_NEW fails with EBUSY
+ *   FAKE_AXVM_UNCAPPED=1    error ACKs carry the request (no NLM_F_CAPPED)
+ *   FAKE_AXVM_EVENTS=1      `monitor` gets five events, then nothing
+ *   FAKE_AXVM_DUMP_INTR=1   the first dump ends with -NLE_DUMP_INTR
+ */
+#include <ctype.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/netlink.h>
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+#include <netlink/msg.h>
+
+#include <linux/axvm.h>
+#include <linux/axvm_genl.h>
+
+#define FAMILY_ID	0x30
+#define EVENTS_GRP	7
+#define MAX_VMS		32
+#define MAX_FDS		256
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void logf_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void logf_(const char *fmt, ...)
+{
+	const char *path = getenv("FAKE_AXVM_LOG");
+	va_list ap;
+	FILE *f;
+
+	if (!path || !(f = fopen(path, "a")))
+		return;
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fputc('\n', f);
+	fclose(f);
+}
+
+static bool env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v && strcmp(v, "0");
+}
+
+/* --- the VMs, in FAKE_AXVM_STATE ------------------------------------------ */
+
+struct fvm {
+	char name[AXVM_NAME_MAX];
+	unsigned int id, vcpus, state, owner;
+	unsigned long long mem;
+};
+
+static int load_vms(struct fvm *v)
+{
+	const char *path = getenv("FAKE_AXVM_STATE");
+	FILE *f = path ? fopen(path, "r") : NULL;
+	int n = 0;
+
+	if (!f)
+		return 0;
+	while (n < MAX_VMS && fscanf(f, "%31s %u %llu %u %u %u", v[n].name, &v[n].id,
+				     &v[n].mem, &v[n].vcpus, &v[n].state, &v[n].owner) == 6)
+		n++;
+	fclose(f);
+	return n;
+}
+
+static void save_vms(const struct fvm *v, int n)
+{
+	const char *path = getenv("FAKE_AXVM_STATE");
+	FILE *f = path ? fopen(path, "w") : NULL;
+	int i;
+
+	if (!f)
+		return;
+	for (i = 0; i < n; i++)
+		fprintf(f, "%s %u %llu %u %u %u\n", v[i].name, v[i].id, v[i].mem, v[i].vcpus,
+			v[i].state, v[i].owner);
+	fclose(f);
+}
+
+static int find_vm(struct fvm *v, int n, const char *name)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(v[i].name, name))
+			return i;
+	return -1;
+}
+
+/* --- netlink at the libnl API ---------------------------------------------- */
+
+struct cb_slot {
+	struct nl_cb *cb;
+	nl_recvmsg_msg_cb_t fn[NL_CB_TYPE_MAX + 1];
+	void *arg[NL_CB_TYPE_MAX + 1];
+	nl_recvmsg_err_cb_t err;
+	void *err_arg;
+};
+
+static struct cb_slot cbs[16];
+
+static struct cb_slot *slot_for(struct nl_cb *cb)
+{
+	unsigned int i;
+
+	for (i = 0; i < 16; i++)
+		if (cbs[i].cb == cb)
+			return &cbs[i];
+	for (i = 0; i < 16; i++)
+		if (!cbs[i].cb) {
+			memset(&cbs[i], 0, sizeof(cbs[i]));
+			cbs[i].cb = cb;
+			return &cbs[i];
+		}
+	abort();
+}
+
+int nl_cb_set(struct nl_cb *cb, enum nl_cb_type type, enum nl_cb_kind kind,
+	      nl_recvmsg_msg_cb_t fn, void *arg)
+{
+	int (*real)(struct nl_cb *, enum nl_cb_type, enum nl_cb_kind,
+		    nl_recvmsg_msg_cb_t, void *) = dlsym(RTLD_NEXT, "nl_cb_set");
+	struct cb_slot *s = slot_for(cb);
+
+	s->fn[type] = fn;
+	s->arg[type] = arg;
+	return real(cb, type, kind, fn, arg);
+}
+
+int nl_cb_err(struct nl_cb *cb, enum nl_cb_kind kind, nl_recvmsg_err_cb_t fn, void *arg)
+{
+	int (*real)(struct nl_cb *, enum nl_cb_kind, nl_recvmsg_err_cb_t, void *) =
+		dlsym(RTLD_NEXT, "nl_cb_err");
+	struct cb_slot *s = slot_for(cb);
+
+	s->err = fn;
+	s->err_arg = arg;
+	return real(cb, kind, fn, arg);
+}
+
+int genl_ctrl_resolve(struct nl_sock *sk, const char *name)
+{
+	(void)sk;
+	if (env("FAKE_AXVM_NO_MODULE") || strcmp(name, AXVM_GENL_NAME))
+		return -NLE_OBJ_NOTFOUND;
+	return FAMILY_ID;
+}
+
+int genl_ctrl_resolve_grp(struct nl_sock *sk, const char *family, const char *grp)
+{
+	(void)sk;
+	if (strcmp(family, AXVM_GENL_NAME) || strcmp(grp, AXVM_GENL_MCGRP_EVENTS))
+		return -NLE_OBJ_NOTFOUND;
+	return EVENTS_GRP;
+}
+
+static int monitor_fd = -1;
+static int events_left;
+
+int nl_socket_add_membership(struct nl_sock *sk, int group)
+{
+	if (group != EVENTS_GRP)
+		return -NLE_INVAL;
+	monitor_fd = nl_socket_get_fd(sk);
+	events_left = env("FAKE_AXVM_EVENTS") ? 5 : 0;
+	return 0;
+}
+
+int poll(struct pollfd *fds, nfds_t n, int timeout)
+{
+	int (*real)(struct pollfd *, nfds_t, int) = dlsym(RTLD_NEXT, "poll");
+
+	if (n == 1 && fds[0].fd == monitor_fd && monitor_fd >= 0 && events_left > 0) {
+		fds[0].revents = POLLIN;
+		return 1;
+	}
+	return real(fds, n, timeout);
+}
+
+/* The pending answer to the last request. */
+static struct {
+	bool valid, dump;
+	int error;			/* -errno */
+	char ext[128];
+	struct nlmsghdr req;		/* for the uncapped error ACK */
+	struct nl_msg *replies[MAX_VMS + 1];
+	int nr;
+} pend;
+
+static struct nl_msg *reply_msg(uint8_t cmd, int flags)
+{
+	struct nl_msg *m = nlmsg_alloc();
+
+	genlmsg_put(m, NL_AUTO_PORT, NL_AUTO_SEQ, FAMILY_ID, 0, flags, cmd, AXVM_GENL_VERSION);
+	return m;
+}
+
+static void put_vm(struct nl_msg *m, const struct fvm *v)
+{
+	nla_put_u32(m, AXVM_A_VM_ID, v->id);
+	nla_put_string(m, AXVM_A_VM_NAME, v->name);
+	nla_put_u64(m, AXVM_A_VM_MEM_BYTES, v->mem);
+	nla_put_u32(m, AXVM_A_VM_VCPUS, v->vcpus);
+	nla_put_u32(m, AXVM_A_VM_STATE, v->state);
+	nla_put_u32(m, AXVM_A_VM_OWNER_PID, v->owner);
+}
+
+static void put_stats(struct nl_msg *m, const struct fvm *v)
+{
+	static const struct { uint32_t id; uint64_t n; } reasons[] = {
+		{ 30, 1200 }, { 10, 12 }, { 12, 1 }, { 48, 40 }, { 52, 7 }, { 71, 2 },
+	};
+	unsigned int c, i;
+
+	put_vm(m, v);
+	for (c = 0; c < v->vcpus; c++) {
+		struct nlattr *vc = nla_nest_start(m, AXVM_A_VM_VCPU);
+
+		nla_put_u32(m, AXVM_A_VCPU_ID, c);
+		nla_put_u64(m, AXVM_A_VCPU_EXITS_KERNEL, c ? 0 : 59);
+		nla_put_u64(m, AXVM_A_VCPU_EXITS_USER, c ? 0 : 1203);
+		for (i = 0; !c && i < sizeof(reasons) / sizeof(reasons[0]); i++) {
+			struct nlattr *r = nla_nest_start(m, AXVM_A_VCPU_REASON);
+
+			nla_put_u32(m, AXVM_A_REASON_ID, reasons[i].id);
+			nla_put_u64(m, AXVM_A_REASON_COUNT, reasons[i].n);
+			nla_nest_end(m, r);
+		}
+		nla_nest_end(m, vc);
+	}
+}
+
+static void fail_req(int err, const char *ext)
+{
+	pend.error = -err;
+	snprintf(pend.ext, sizeof(pend.ext), "%s", ext ? ext : "");
+}
+
+int nl_send_auto(struct nl_sock *sk, struct nl_msg *msg)
+{
+	struct nlmsghdr *h = nlmsg_hdr(msg);
+	struct genlmsghdr *g = nlmsg_data(h);
+	struct nlattr *tb[AXVM_A_MAX + 1];
+	struct fvm vms[MAX_VMS];
+	const char *name = NULL;
+	int n, i, idx;
+
+	(void)sk;
+	pthread_mutex_lock(&lock);
+	memset(&pend, 0, sizeof(pend));
+	pend.valid = true;
+	pend.req = *h;
+	pend.dump = h->nlmsg_flags & NLM_F_DUMP;
+	if (genlmsg_parse(h, 0, tb, AXVM_A_MAX, NULL) < 0) {
+		fail_req(EINVAL, "bad attributes");
+		goto out;
+	}
+	if (tb[AXVM_A_VM_NAME])
+		name = nla_get_string(tb[AXVM_A_VM_NAME]);
+	n = load_vms(vms);
+	logf_("genl cmd %u%s name %s", g->cmd, pend.dump ? " dump" : "", name ? name : "-");
+	if (env("FAKE_AXVM_EPERM") && g->cmd != AXVM_CMD_VM_GET && g->cmd != AXVM_CMD_VM_STATS) {
+		fail_req(EPERM, NULL);
+		goto out;
+	}
+	switch (g->cmd) {
+	case AXVM_CMD_VM_NEW: {
+		struct fvm v = { .vcpus = 1, .mem = 64ULL << 20, .owner = getpid() };
+
+		if (!name) {
+			fail_req(EINVAL, "missing name");
+			break;
+		}
+		if (env("FAKE_AXVM_BUSY")) {
+			fail_req(EBUSY, "VMX is in use by another hypervisor");
+			break;
+		}
+		if (find_vm(vms, n, name) >= 0) {
+			fail_req(EEXIST, "VM name in use");
+			break;
+		}
+		if (tb[AXVM_A_VM_MEM_BYTES])
+			v.mem = nla_get_u64(tb[AXVM_A_VM_MEM_BYTES]);
+		if (tb[AXVM_A_VM_VCPUS])
+			v.vcpus = nla_get_u32(tb[AXVM_A_VM_VCPUS]);
+		if (v.mem > (1ULL << 30)) {
+			fail_req(EINVAL, "memory size above max_vm_mem");
+			break;
+		}
+		snprintf(v.name, sizeof(v.name), "%s", name);
+		v.id = 1;
+		for (i = 0; i < n; i++)
+			if (vms[i].id >= v.id)
+				v.id = vms[i].id + 1;
+		vms[n++] = v;
+		save_vms(vms, n);
+		pend.replies[pend.nr] = reply_msg(AXVM_CMD_VM_NEW, 0);
+		put_vm(pend.replies[pend.nr++], &v);
+		break;
+	}
+	case AXVM_CMD_VM_DEL:
+	case AXVM_CMD_VM_STOP:
+	case AXVM_CMD_VM_STATS:
+	case AXVM_CMD_VM_GET:
+		if (g->cmd == AXVM_CMD_VM_GET && pend.dump) {
+			for (i = n - 1; i >= 0; i--) {	/* backwards: axctl sorts */
+				pend.replies[pend.nr] = reply_msg(AXVM_CMD_VM_GET, NLM_F_MULTI);
+				put_vm(pend.replies[pend.nr++], &vms[i]);
+			}
+			break;
+		}
+		idx = name ? find_vm(vms, n, name) : -1;
+		if (idx < 0) {
+			fail_req(ENOENT, "no such VM");
+			break;
+		}
+		if (g->cmd == AXVM_CMD_VM_DEL) {
+			vms[idx] = vms[--n];
+			save_vms(vms, n);
+		} else if (g->cmd == AXVM_CMD_VM_STOP) {
+			vms[idx].state = AXVM_VM_STOPPED;
+			save_vms(vms, n);
+		} else {
+			pend.replies[pend.nr] = reply_msg(g->cmd, 0);
+			if (g->cmd == AXVM_CMD_VM_GET)
+				put_vm(pend.replies[pend.nr++], &vms[idx]);
+			else
+				put_stats(pend.replies[pend.nr++], &vms[idx]);
+		}
+		break;
+	default:
+		fail_req(EOPNOTSUPP, "unknown command");
+	}
+out:
+	pthread_mutex_unlock(&lock);
+	return (int)h->nlmsg_len;
+}
+
+static void call_err(struct cb_slot *s)
+{
+	unsigned char buf[1024] __attribute__((aligned(8)));
+	struct nlmsghdr *h = (struct nlmsghdr *)buf;
+	struct nlmsgerr *e = (struct nlmsgerr *)(buf + NLMSG_HDRLEN);
+	struct sockaddr_nl nla = { .nl_family = AF_NETLINK };
+	size_t off = NLMSG_HDRLEN + sizeof(*e);
+	bool capped = !env("FAKE_AXVM_UNCAPPED");
+	struct nlattr *a;
+
+	memset(buf, 0, sizeof(buf));
+	h->nlmsg_type = NLMSG_ERROR;
+	h->nlmsg_flags = capped ? NLM_F_CAPPED : 0;
+	e->error = pend.error;
+	e->msg = pend.req;
+	if (!capped) {
+		/* The request's payload follows; junk of its length will do. */
+		e->msg.nlmsg_len = NLMSG_HDRLEN + 20;
+		memset(buf + off, 0xee, 20);
+		off += NLMSG_ALIGN(20);
+	}
+	if (pend.ext[0]) {
+		h->nlmsg_flags |= NLM_F_ACK_TLVS;
+		a = (struct nlattr *)(buf + off);
+		a->nla_type = NLMSGERR_ATTR_MSG;
+		a->nla_len = NLA_HDRLEN + strlen(pend.ext) + 1;
+		memcpy(buf + off + NLA_HDRLEN, pend.ext, strlen(pend.ext) + 1);
+		off += NLA_ALIGN(a->nla_len);
+	}
+	h->nlmsg_len = off;
+	if (s && s->err)
+		s->err(&nla, e, s->err_arg);
+}
+
+static int deliver_event(struct cb_slot *s)
+{
+	static const struct { uint32_t ev, kind; } evs[] = {
+		{ AXVM_EV_CREATED, 0 }, { AXVM_EV_STARTED, 0 },
+		{ AXVM_EV_VCPU_EXIT, AXVM_EXIT_SYSTEM_DOWN }, { AXVM_EV_STOPPED, 0 },
+		{ AXVM_EV_DESTROYED, 0 },
+	};
+	struct fvm v = { .name = "demo", .id = 3, .mem = 64ULL << 20, .vcpus = 1, .owner = 42 };
+	int k = 5 - events_left--;
+	struct nl_msg *m = reply_msg(AXVM_CMD_EVENT, 0);
+
+	nla_put_u32(m, AXVM_A_EVENT, evs[k].ev);
+	put_vm(m, &v);
+	if (evs[k].ev == AXVM_EV_VCPU_EXIT) {
+		nla_put_u32(m, AXVM_A_VCPU_ID, 0);
+		nla_put_u32(m, AXVM_A_EXIT_KIND, evs[k].kind);
+	}
+	if (s && s->fn[NL_CB_VALID])
+		s->fn[NL_CB_VALID](m, s->arg[NL_CB_VALID]);
+	nlmsg_free(m);
+	return 1;
+}
+
+static bool dump_intr_done;
+
+int nl_recvmsgs(struct nl_sock *sk, struct nl_cb *cb)
+{
+	struct cb_slot *s = slot_for(cb);
+	int i, r = 0;
+
+	if (nl_socket_get_fd(sk) == monitor_fd)
+		return events_left > 0 ? deliver_event(s) : -NLE_AGAIN;
+	pthread_mutex_lock(&lock);
+	if (!pend.valid) {
+		pthread_mutex_unlock(&lock);
+		return -NLE_AGAIN;
+	}
+	pend.valid = false;
+	if (pend.error) {
+		call_err(s);
+		r = -NLE_FAILURE;
+		goto out;
+	}
+	for (i = 0; i < pend.nr; i++) {
+		if (s->fn[NL_CB_VALID])
+			s->fn[NL_CB_VALID](pend.replies[i], s->arg[NL_CB_VALID]);
+		nlmsg_free(pend.replies[i]);
+	}
+	if (pend.dump) {
+		struct nl_msg *done = nlmsg_alloc_simple(NLMSG_DONE, NLM_F_MULTI);
+		int zero = 0;
+
+		nlmsg_append(done, &zero, sizeof(zero), NLMSG_ALIGNTO);
+		if (s->fn[NL_CB_FINISH])
+			s->fn[NL_CB_FINISH](done, s->arg[NL_CB_FINISH]);
+		nlmsg_free(done);
+	} else {
+		struct nl_msg *ack = nlmsg_alloc_simple(NLMSG_ERROR, 0);
+		struct nlmsgerr e = { .error = 0, .msg = pend.req };
+
+		nlmsg_append(ack, &e, sizeof(e), NLMSG_ALIGNTO);
+		if (s->fn[NL_CB_ACK])
+			s->fn[NL_CB_ACK](ack, s->arg[NL_CB_ACK]);
+		nlmsg_free(ack);
+	}
+	r = pend.nr + 1;
+	/* The first dump "changed while it ran", as NLM_F_DUMP_INTR reports. */
+	if (pend.dump && env("FAKE_AXVM_DUMP_INTR") && !dump_intr_done) {
+		dump_intr_done = true;
+		logf_("genl dump interrupted");
+		r = -NLE_DUMP_INTR;
+	}
+out:
+	pthread_mutex_unlock(&lock);
+	return r;
+}
+
+/* --- /dev/axvm ---------------------------------------------------------------- */
+
+enum fkind { F_NONE, F_DEV, F_VM, F_VCPU };
+
+static struct {
+	enum fkind kind;
+	unsigned int vcpu;
+} fds[MAX_FDS];
+
+static struct {
+	char name[AXVM_NAME_MAX];
+	void *hva;
+	unsigned long long size;
+	struct axvm_run *run[AXVM_MAX_VCPUS];
+	struct axvm_regs regs[AXVM_MAX_VCPUS];
+	struct axvm_sregs sregs[AXVM_MAX_VCPUS];
+	char *script;
+	char *next;
+	uint32_t last_kind;
+	uint16_t last_port;
+	unsigned int last_width;
+} vm;
+
+static int new_fd(enum fkind kind, unsigned int vcpu)
+{
+	int (*real_open)(const char *, int, ...) = dlsym(RTLD_NEXT, "open");
+	int fd = real_open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (fd >= 0 && fd < MAX_FDS) {
+		fds[fd].kind = kind;
+		fds[fd].vcpu = vcpu;
+	}
+	return fd;
+}
+
+static int open_common(const char *path, int flags, mode_t mode)
+{
+	int (*real_open)(const char *, int, ...) = dlsym(RTLD_NEXT, "open");
+
+	if (strcmp(path, "/dev/axvm"))
+		return real_open(path, flags, mode);
+	if (env("FAKE_AXVM_NO_MODULE")) {
+		errno = ENOENT;
+		return -1;
+	}
+	if (env("FAKE_AXVM_DEV_EACCES")) {
+		errno = EACCES;
+		return -1;
+	}
+	return new_fd(F_DEV, 0);
+}
+
+int open(const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+	va_list ap;
+
+	if (flags & O_CREAT) {
+		va_start(ap, flags);
+		mode = va_arg(ap, mode_t);
+		va_end(ap);
+	}
+	return open_common(path, flags, mode);
+}
+
+int open64(const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+	va_list ap;
+
+	if (flags & O_CREAT) {
+		va_start(ap, flags);
+		mode = va_arg(ap, mode_t);
+		va_end(ap);
+	}
+	return open_common(path, flags, mode);
+}
+
+void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	void *(*real)(void *, size_t, int, int, int, off_t) = dlsym(RTLD_NEXT, "mmap");
+
+	if (fd >= 0 && fd < MAX_FDS && fds[fd].kind == F_VCPU)
+		return vm.run[fds[fd].vcpu];
+	return real(addr, len, prot, flags, fd, off);
+}
+
+static void log_answer(struct axvm_run *run)
+{
+	if (vm.last_kind == AXVM_EXIT_IO_READ)
+		logf_("answer in port 0x%x width %u: data 0x%llx response %u", vm.last_port,
+		      vm.last_width, (unsigned long long)run->exit.u.io_read.data, run->response);
+	else if (vm.last_kind)
+		logf_("answer %u: response %u", vm.last_kind, run->response);
+	vm.last_kind = 0;
+}
+
+/* Sleep until kicked: immediate_exit or a signal (nanosleep's EINTR). */
+static int block_until_kicked(struct axvm_run *run)
+{
+	for (;;) {
+		struct timespec ts = { 0, 5 * 1000 * 1000 };
+
+		if (__atomic_load_n(&run->immediate_exit, __ATOMIC_SEQ_CST) ||
+		    nanosleep(&ts, NULL) < 0) {
+			logf_("run: kicked");
+			errno = EINTR;
+			return -1;
+		}
+	}
+}
+
+static int fake_run(unsigned int id)
+{
+	struct axvm_run *run = vm.run[id];
+	struct axvm_exit *e = &run->exit;
+	char tok[64];
+	size_t len;
+
+	if (id != 0) {
+		logf_("run: vcpu %u ran, but only vCPU 0 should", id);
+		return block_until_kicked(run);
+	}
+	log_answer(run);
+	if (__atomic_load_n(&run->immediate_exit, __ATOMIC_SEQ_CST)) {
+		errno = EINTR;
+		return -1;
+	}
+	if (!vm.script) {
+		const char *s = getenv("FAKE_AXVM_SCRIPT");
+
+		vm.script = strdup(s ? s : "");
+		vm.next = vm.script;
+	}
+	memset(e, 0, sizeof(*e));
+	e->vcpu_id = id;
+	e->guest_rip = vm.regs[id].rip;
+	if (!*vm.next) {
+		e->kind = AXVM_EXIT_HALT;
+		e->basic_reason = 12;
+		return 0;
+	}
+	len = strcspn(vm.next, ",");
+	snprintf(tok, sizeof(tok), "%.*s", (int)len, vm.next);
+	vm.next += len + (vm.next[len] == ',');
+	if ((tok[0] == 'o' || tok[0] == 'i') && isxdigit((unsigned char)tok[1])) {
+		unsigned int port, w = 1;
+		unsigned long long val = 0;
+
+		if (tok[0] == 'o')
+			sscanf(tok + 1, "%x=%llx/%u", &port, &val, &w);
+		else
+			sscanf(tok + 1, "%x/%u", &port, &w);
+		e->basic_reason = 30;
+		e->kind = tok[0] == 'o' ? AXVM_EXIT_IO_WRITE : AXVM_EXIT_IO_READ;
+		e->u.io_write.port = port;
+		e->u.io_write.width = w;
+		e->u.io_write.data = val;
+		vm.last_kind = e->kind;
+		vm.last_port = port;
+		vm.last_width = w;
+	} else if (!strcmp(tok, "hlt")) {
+		e->kind = AXVM_EXIT_HALT;
+	} else if (!strcmp(tok, "triple")) {
+		e->kind = AXVM_EXIT_SYSTEM_DOWN;
+		e->basic_reason = 2;
+	} else if (!strcmp(tok, "failentry")) {
+		e->kind = AXVM_EXIT_FAIL_ENTRY;
+		e->basic_reason = 33;
+		e->u.fail_entry.hardware_entry_failure_reason = 33;
+		e->u.fail_entry.qualification = 0;
+	} else if (!strcmp(tok, "internal")) {
+		e->kind = AXVM_EXIT_INTERNAL_ERROR;
+		e->u.internal.suberror = AXVM_INTERNAL_UNKNOWN_EXIT;
+		e->u.internal.data[0] = 9;
+	} else if (!strcmp(tok, "npf")) {
+		e->kind = AXVM_EXIT_NESTED_PAGE_FAULT;
+		e->basic_reason = 48;
+		e->u.nested_page_fault.addr = 0xfee00000;
+		e->u.nested_page_fault.access_flags = AXVM_ACCESS_WRITE;
+	} else if (!strcmp(tok, "msr")) {
+		e->kind = AXVM_EXIT_SYSREG_READ;
+		e->basic_reason = 31;
+		e->u.sysreg_read.addr = 0xc0011234;
+		vm.last_kind = e->kind;
+	} else if (!strcmp(tok, "hypercall")) {
+		e->kind = AXVM_EXIT_HYPERCALL;
+		e->basic_reason = 18;
+		e->u.hypercall.nr = 77;
+		vm.last_kind = e->kind;
+	} else if (!strcmp(tok, "mmior")) {
+		e->kind = AXVM_EXIT_MMIO_READ;
+		e->u.mmio_read.addr = 0xfed00000;
+		e->u.mmio_read.width = 4;
+		vm.last_kind = e->kind;
+	} else if (!strcmp(tok, "mmiow")) {
+		e->kind = AXVM_EXIT_MMIO_WRITE;
+		e->u.mmio_write.addr = 0xfed00000;
+		e->u.mmio_write.width = 4;
+	} else if (!strcmp(tok, "nothing")) {
+		e->kind = AXVM_EXIT_NOTHING;
+	} else if (!strcmp(tok, "shutdown")) {
+		errno = ESHUTDOWN;
+		return -1;
+	} else if (!strcmp(tok, "block")) {
+		return block_until_kicked(run);
+	} else {
+		logf_("run: bad script token '%s'", tok);
+		e->kind = 99;
+	}
+	return 0;
+}
+
+static void log_boot(unsigned int id)
+{
+	const struct axvm_regs *r = &vm.regs[id];
+	const struct axvm_sregs *s = &vm.sregs[id];
+	const unsigned char *ram = vm.hva;
+
+	logf_("boot vcpu %u: rip 0x%llx rsp 0x%llx rdi 0x%llx rsi 0x%llx rflags 0x%llx", id,
+	      (unsigned long long)r->rip, (unsigned long long)r->rsp,
+	      (unsigned long long)r->rdi, (unsigned long long)r->rsi,
+	      (unsigned long long)r->rflags);
+	logf_("boot vcpu %u: cs 0x%x l %u cr0 0x%llx cr3 0x%llx cr4 0x%llx efer 0x%llx", id,
+	      s->cs.selector, s->cs.l, (unsigned long long)s->cr0, (unsigned long long)s->cr3,
+	      (unsigned long long)s->cr4, (unsigned long long)s->efer);
+	if (ram && r->rip + 4 <= vm.size)
+		logf_("boot vcpu %u: code at rip %02x %02x %02x %02x", id, ram[r->rip],
+		      ram[r->rip + 1], ram[r->rip + 2], ram[r->rip + 3]);
+	if (ram && r->rdi && r->rdi < vm.size)
+		logf_("boot vcpu %u: cmdline \"%s\"", id, (const char *)ram + r->rdi);
+}
+
+int ioctl(int fd, unsigned long req, ...)
+{
+	int (*real)(int, unsigned long, ...) = dlsym(RTLD_NEXT, "ioctl");
+	struct fvm vms[MAX_VMS];
+	unsigned long arg;
+	va_list ap;
+	int r = 0;
+
+	va_start(ap, req);
+	arg = va_arg(ap, unsigned long);
+	va_end(ap);
+	if (fd < 0 || fd >= MAX_FDS || fds[fd].kind == F_NONE)
+		return real(fd, req, arg);
+
+	pthread_mutex_lock(&lock);
+	switch (req) {
+	case AXVM_GET_API_VERSION:
+		r = AXVM_API_VERSION;
+		break;
+	case AXVM_GET_CAPS: {
+		struct axvm_caps *c = (void *)arg;
+
+		memset(c, 0, sizeof(*c));
+		c->api_version = AXVM_API_VERSION;
+		c->max_vcpus = AXVM_MAX_VCPUS;
+		c->max_mem_slots = AXVM_MAX_MEM_SLOTS;
+		c->run_size = 4096;
+		c->max_mem_bytes = 4ULL << 30;
+		break;
+	}
+	case AXVM_ATTACH_VM: {
+		const struct axvm_attach_vm *a = (const void *)arg;
+		int n = load_vms(vms);
+
+		if (find_vm(vms, n, a->name) < 0) {
+			errno = ENOENT;
+			r = -1;
+			break;
+		}
+		snprintf(vm.name, sizeof(vm.name), "%s", a->name);
+		logf_("attach %s", a->name);
+		r = new_fd(F_VM, 0);
+		break;
+	}
+	case AXVM_SET_MEMORY_REGION: {
+		const struct axvm_memory_region *m = (const void *)arg;
+
+		logf_("region slot %u gpa 0x%llx size 0x%llx hva %s", m->slot,
+		      (unsigned long long)m->gpa, (unsigned long long)m->size,
+		      m->hva % (2 << 20) ? "unaligned" : "2M-aligned");
+		vm.hva = (void *)(uintptr_t)m->hva;
+		vm.size = m->size;
+		break;
+	}
+	case AXVM_CREATE_VCPU:
+		if (arg >= AXVM_MAX_VCPUS || vm.run[arg]) {
+			errno = arg >= AXVM_MAX_VCPUS ? EINVAL : EEXIST;
+			r = -1;
+			break;
+		}
+		vm.run[arg] = ((void *(*)(void *, size_t, int, int, int, off_t))
+			       dlsym(RTLD_NEXT, "mmap"))(NULL, 4096, PROT_READ | PROT_WRITE,
+							 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		logf_("vcpu %lu created", arg);
+		r = new_fd(F_VCPU, arg);
+		break;
+	case AXVM_GET_REGS:
+		*(struct axvm_regs *)arg = vm.regs[fds[fd].vcpu];
+		break;
+	case AXVM_SET_REGS:
+		vm.regs[fds[fd].vcpu] = *(struct axvm_regs *)arg;
+		log_boot(fds[fd].vcpu);
+		break;
+	case AXVM_GET_SREGS:
+		*(struct axvm_sregs *)arg = vm.sregs[fds[fd].vcpu];
+		break;
+	case AXVM_SET_SREGS:
+		vm.sregs[fds[fd].vcpu] = *(struct axvm_sregs *)arg;
+		break;
+	case AXVM_RUN:
+		pthread_mutex_unlock(&lock);
+		return fake_run(fds[fd].vcpu);
+	default:
+		errno = ENOTTY;
+		r = -1;
+	}
+	pthread_mutex_unlock(&lock);
+	return r;
+}

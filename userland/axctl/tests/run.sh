@@ -1,0 +1,350 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# `make -C userland/axctl check`: axctl's host tests, no module needed.
+#   run.sh UNIT_TEST AXCTL
+# The unit tests (parsers, devices, image loader and boot state), then the
+# command line: help, usage errors and their status, image errors, and
+# "axvm module not loaded" when there is no /dev/axvm. Also the man page
+# and the bash completion. Ends with "N passed, N failed".
+unit=$1
+axctl=$2
+fake=${3:-}
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../../.." && pwd)
+demo=$top/tests/guests/bin/demo
+pass=0
+fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+ok() { pass=$((pass + 1)); echo "ok - $*"; }
+notok() { fail=$((fail + 1)); echo "not ok - $*"; }
+
+# --- unit tests ---------------------------------------------------------
+if [ -f "$demo" ]; then "$unit" "$demo"; else "$unit"; fi > "$tmp/unit" 2>&1
+cat "$tmp/unit"
+p=$(sed -n 's/^unit: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$tmp/unit")
+f=$(sed -n 's/^unit: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$tmp/unit")
+if [ -n "$p" ]; then
+	pass=$((pass + p))
+	fail=$((fail + f))
+else
+	notok "unit tests ran to the end"
+fi
+[ -f "$demo" ] || echo "# tests/guests/bin/demo not built: not loaded by the unit tests"
+
+# --- the command line ---------------------------------------------------
+# expect STATUS 'STDERR PATTERN' ARGS...: exit status and a grep -E pattern
+# of stderr+stdout ('' for none).
+expect() {
+	want=$1
+	pat=$2
+	shift 2
+	"$axctl" "$@" > "$tmp/out" 2>&1
+	got=$?
+	if [ "$got" = "$want" ] && { [ -z "$pat" ] || grep -qE -- "$pat" "$tmp/out"; }; then
+		ok "axctl $* -> $want${pat:+, /$pat/}"
+	else
+		notok "axctl $* -> $want${pat:+, /$pat/} (got $got)"
+		sed 's/^/#   /' "$tmp/out"
+	fi
+}
+
+expect 0 '^axctl [0-9]' --version
+expect 0 '^Usage: axctl \[-v\|-q\] COMMAND' --help
+expect 2 '^Usage:' 
+expect 2 "unknown command 'frobnicate'" frobnicate
+expect 2 "unknown option '--frob'" --frob
+for c in create destroy stop list stats monitor start trace; do
+	expect 0 "^Usage: axctl $c" "$c" --help
+	expect 0 "^Usage: axctl $c" help "$c"
+done
+expect 0 "^Usage: axctl create" create -h
+expect 3 'trace: not implemented yet: see issue 6' trace
+
+expect 2 'create: missing VM name' create
+expect 2 "invalid VM name 'bad/name'" create bad/name
+expect 2 "invalid VM name" create 01234567890123456789012345678901
+expect 2 "unexpected argument 'two'" create one two
+expect 2 "bad memory size '64X'" create vm0 --memory 64X
+expect 2 'not a multiple of 2M' create vm0 --memory 3M
+expect 2 "bad vCPU count '0'" create vm0 --vcpus 0
+expect 2 "bad vCPU count '65'" create vm0 --vcpus 65
+expect 2 "option '--memory' needs a value" create vm0 --memory
+expect 2 "unknown option '--frob'" create vm0 --frob
+expect 2 "unknown option '-x'" create vm0 -x
+expect 2 'destroy: missing VM name' destroy
+expect 2 "unexpected argument 'x'" list x
+expect 2 "unknown option '-j'" destroy vm0 -j
+expect 2 'missing VM name' stats -j
+expect 2 'start: missing VM name' start --kernel /bin/true
+expect 2 'start: --kernel IMAGE is required' start vm0
+expect 2 "bad format 'coff'" start vm0 --kernel /bin/true --format coff
+
+# Image errors come before the module is needed.
+printf 'not an image\n' > "$tmp/text"
+: > "$tmp/empty"
+printf '\177ELF\001\001\001\000\000\000\000\000\000\000\000\000' > "$tmp/elf32"
+printf '\364' > "$tmp/hlt.bin"
+expect 12 'cannot open image /nonexistent/img: No such file' start vm0 --kernel /nonexistent/img
+expect 12 'is not a regular file' start vm0 --kernel "$tmp"
+expect 12 'image is not ELF64 or flat \(empty file\)' start vm0 --kernel "$tmp/empty"
+expect 12 'image is not ELF64 or flat \(no ELF magic\)' start vm0 --kernel "$tmp/text" --format elf
+expect 12 'image is not ELF64 or flat \(an ELF file, but not 64-bit\)' start vm0 --kernel "$tmp/elf32"
+expect 12 'image is not ELF64 or flat \(ELF64, but not an executable' start vm0 --kernel "$axctl"
+long=$(head -c 1024 /dev/zero | tr '\0' x)
+expect 2 'command line too long \(at most 1023 bytes for a flat image\)' \
+	start vm0 --kernel "$tmp/hlt.bin" --append "$long"
+
+# Without the module.
+if [ ! -e /dev/axvm ]; then
+	for c in "list" "list -j" "create vm0" "destroy vm0" "stop vm0" "stats vm0" "monitor"; do
+		# shellcheck disable=SC2086
+		expect 4 '^axctl: axvm module not loaded \(no generic netlink family "axvm"\)$' $c
+	done
+	expect 4 '^axctl: axvm module not loaded \(no /dev/axvm\)$' start vm0 --kernel "$tmp/hlt.bin"
+	if [ -f "$demo" ]; then
+		expect 4 'axvm module not loaded' start demo --kernel "$demo" --append "hello"
+	fi
+else
+	echo "# /dev/axvm exists: the 'module not loaded' checks are skipped"
+fi
+
+# --- against the fake kernel side (tests/fake_axvm.c, LD_PRELOAD) --------
+# fx STATUS 'PATTERN' ARGS...: like expect, with the fake loaded; FAKE_AXVM_*
+# variables set by the caller pass through.
+fx() {
+	want=$1
+	pat=$2
+	shift 2
+	env LD_PRELOAD="$fake" FAKE_AXVM_STATE="$tmp/state" FAKE_AXVM_LOG="$tmp/log" \
+		"$axctl" "$@" > "$tmp/out" 2>&1
+	got=$?
+	if [ "$got" = "$want" ] && { [ -z "$pat" ] || grep -qE -- "$pat" "$tmp/out"; }; then
+		ok "fake: axctl $* -> $want${pat:+, /$pat/}"
+	else
+		notok "fake: axctl $* -> $want${pat:+, /$pat/} (got $got)"
+		sed 's/^/#   /' "$tmp/out"
+	fi
+}
+# in_log 'PATTERN' NAME: the fake's log has a line matching PATTERN.
+in_log() {
+	if grep -qE -- "$1" "$tmp/log" 2>/dev/null; then ok "$2"
+	else notok "$2"; sed 's/^/#   log: /' "$tmp/log" 2>/dev/null; fi
+}
+not_in_log() {
+	if ! grep -qE -- "$1" "$tmp/log" 2>/dev/null; then ok "$2"
+	else notok "$2"; sed 's/^/#   log: /' "$tmp/log"; fi
+}
+
+if [ -n "$fake" ] && [ -f "$fake" ] && ldd "$axctl" >/dev/null 2>&1; then
+	rm -f "$tmp/state" "$tmp/log"
+	fx 0 '^created VM demo \(id 1\): 64M, 1 vCPU$' create demo --memory 64M
+	fx 0 '^created VM smp \(id 2\): 128M, 2 vCPUs$' create smp --memory 128M --vcpus 2
+	fx 0 '^created VM tiny \(id 3\): 2M, 1 vCPU$' create tiny --memory 2M
+	fx 10 '^axctl: VM demo already exists \(kernel: VM name in use\)$' create demo
+	FAKE_AXVM_UNCAPPED=1 fx 10 'already exists \(kernel: VM name in use\)$' create demo
+	fx 26 '^axctl: create big: Invalid argument \(kernel: memory size above max_vm_mem\)$' \
+		create big --memory 2G
+	FAKE_AXVM_EPERM=1 fx 6 '^axctl: permission denied \(need CAP_NET_ADMIN\)$' create x
+	FAKE_AXVM_BUSY=1 fx 14 '^axctl: another hypervisor holds VT-x \(EBUSY\)' create x
+	fx 0 '^1 +demo +created +64M +1 +[0-9]+$' list
+	: > "$tmp/log"
+	FAKE_AXVM_DUMP_INTR=1 fx 0 '^1 +demo +created +64M +1 +[0-9]+$' list
+	in_log '^genl dump interrupted$' "an interrupted dump ..."
+	if [ "$(grep -c '^genl cmd 3 dump' "$tmp/log")" = 2 ]; then ok "... is asked again"
+	else notok "... is asked again"; sed 's/^/#   log: /' "$tmp/log"; fi
+	fx 0 '^3 +tiny +created +2M +1 ' list
+	fx 0 '"name": "smp", "state": "created", "memory": 134217728, "vcpus": 2' list -j
+	if command -v python3 >/dev/null 2>&1; then
+		fx 0 '' list -j
+		if python3 -m json.tool < "$tmp/out" >/dev/null 2>&1; then ok "list -j is valid JSON"
+		else notok "list -j is valid JSON"; fi
+		fx 0 '' stats smp -j
+		if python3 -m json.tool < "$tmp/out" >/dev/null 2>&1; then ok "stats -j is valid JSON"
+		else notok "stats -j is valid JSON"; fi
+	fi
+	fx 0 '^vCPU 0: 1262 exits: 59 handled in the kernel, 1203 by userspace$' stats demo
+	fx 0 '^ +52 +PREEMPTION_TIMER +7$' stats demo
+	fx 0 '^ +30 +IO_INSTRUCTION +1200$' stats demo
+	fx 0 '^vCPU 1: 0 exits' stats smp
+	fx 8 '^axctl: no VM named nosuch \(kernel: no such VM\)$' stats nosuch
+	fx 8 '^axctl: no VM named nosuch' destroy nosuch
+	fx 8 '^axctl: no VM named nosuch' start nosuch --kernel "$tmp/hlt.bin"
+
+	# start: the demo guest's image, a scripted run.
+	if [ -f "$demo" ]; then
+		: > "$tmp/log"
+		FAKE_AXVM_SCRIPT="o3f8=48,o3f8=69,o3f8=0a,i3fd,i2f8/2,o70=1,i3f8/4,of4=0" \
+			fx 1 'guest wrote 0x0 to the debug-exit port: exit status 1' \
+			-v start demo --kernel "$demo" --append "hello from the command line"
+		if grep -qx 'Hi' "$tmp/out"; then ok "COM1 output on stdout"
+		else notok "COM1 output on stdout"; sed 's/^/#   /' "$tmp/out"; fi
+		in_log '^region slot 0 gpa 0x0 size 0x4000000 hva 2M-aligned$' "64M of RAM at GPA 0, 2M-aligned"
+		in_log '^boot vcpu 0: rip 0x100000 rsp 0x3fff000 rdi 0x[0-9a-f]+ rsi 0x4000000 rflags 0x2$' \
+			"ELF: RIP = entry, RSP = top - 4K, RSI = RAM size"
+		in_log '^boot vcpu 0: cs 0x8 l 1 cr0 0x80010033 cr3 0x[0-9a-f]+ cr4 0x620 efer 0x500$' \
+			"ELF: 64-bit long mode"
+		in_log '^boot vcpu 0: code at rip fa fc' "the demo's first instructions at RIP (cli; cld)"
+		in_log '^boot vcpu 0: cmdline "hello from the command line"$' "command line at RDI"
+		in_log '^answer in port 0x3fd width 1: data 0x60 response 1$' "LSR read answered 0x60"
+		in_log '^answer in port 0x2f8 width 2: data 0xffff response 1$' "unhandled inw answered 0xffff"
+		in_log '^answer in port 0x3f8 width 4: data 0x3010000 response 1$' "inl at COM1: RBR, IER, IIR, LCR"
+		if grep -q '1 unhandled port write, 1 unhandled port read: port 0x2f8: 0 out, 1 in, port 0x70: 1 out, 0 in' "$tmp/out"
+		then ok "-v: unhandled port I/O counted"; else notok "-v: unhandled port I/O counted"; fi
+	fi
+	FAKE_AXVM_SCRIPT="of4=10/2" fx 33 '' start demo --kernel "$tmp/hlt.bin"
+	FAKE_AXVM_SCRIPT="of4=7f/4" fx 255 '' start demo --kernel "$tmp/hlt.bin"
+	: > "$tmp/log"
+	FAKE_AXVM_SCRIPT="o3f8=41,hlt" fx 0 '^axctl: guest halted$' start demo --kernel "$tmp/hlt.bin" --append "x=1"
+	if grep -q '^A$' "$tmp/out"; then ok "message after guest output without a newline goes on its own line"
+	else notok "message after guest output without a newline goes on its own line"; fi
+	in_log '^boot vcpu 0: rip 0x1000 rsp 0x1000 rdi 0x500 rsi 0x0 rflags 0x2$' "flat: IP 0x1000, SP 0x1000, DI 0x500"
+	in_log '^boot vcpu 0: cs 0x0 l 0 cr0 0x10 cr3 0x0 cr4 0x0 efer 0x0$' "flat: real mode"
+	in_log '^boot vcpu 0: code at rip f4 00 00 00$' "flat: image at 0x1000"
+	in_log '^boot vcpu 0: cmdline "x=1"$' "flat: command line at 0x500"
+	if [ -f "$top/tests/guests/bin/hello16.bin" ]; then
+		: > "$tmp/log"
+		FAKE_AXVM_SCRIPT="of4=0" fx 1 '' start demo --kernel "$top/tests/guests/bin/hello16.bin" --append "a b"
+		in_log '^boot vcpu 0: code at rip fa fc 31 c0$' "hello16.bin: flat image at 0x1000"
+		in_log '^boot vcpu 0: cmdline "a b"$' "hello16.bin: command line at DI"
+	fi
+	FAKE_AXVM_SCRIPT="hlt" fx 0 '' -q start demo --kernel "$tmp/hlt.bin"
+	if [ ! -s "$tmp/out" ]; then ok "-q: nothing printed"; else notok "-q: nothing printed"; fi
+	FAKE_AXVM_SCRIPT="" fx 0 'guest halted' start demo --kernel "$tmp/hlt.bin" --format flat
+	FAKE_AXVM_SCRIPT="triple" fx 16 '^axctl: guest triple fault \(vCPU 0\)$' start demo --kernel "$tmp/hlt.bin"
+	FAKE_AXVM_SCRIPT="triple" fx 16 '^  rip 0000000000001000 rflags 00000002' -v start demo --kernel "$tmp/hlt.bin"
+	FAKE_AXVM_SCRIPT="failentry" fx 18 \
+		'^axctl: VM entry failed on vCPU 0: reason 33 \(invalid guest state\), qualification 0x0$' \
+		start demo --kernel "$tmp/hlt.bin"
+	FAKE_AXVM_SCRIPT="internal" fx 20 'internal error: vCPU 0: exit axvm does not handle: reason 9 \(TASK_SWITCH\)' \
+		start demo --kernel "$tmp/hlt.bin"
+	FAKE_AXVM_SCRIPT="npf" fx 20 'guest wrote guest-physical address 0xfee00000 outside its RAM' \
+		start demo --kernel "$tmp/hlt.bin"
+	FAKE_AXVM_SCRIPT="bogus" fx 20 'unknown exit kind 99' start demo --kernel "$tmp/hlt.bin"
+	FAKE_AXVM_SCRIPT="o3f8=41,shutdown" fx 22 '^axctl: VM stopped$' start demo --kernel "$tmp/hlt.bin"
+	: > "$tmp/log"
+	FAKE_AXVM_SCRIPT="msr,hypercall,mmior,mmiow,nothing,hlt" fx 0 'guest halted' start demo --kernel "$tmp/hlt.bin"
+	in_log '^answer 4: response 2$' "unknown MSR: #GP (AXVM_RESP_INJECT_GP)"
+	in_log '^answer 1: response 1$' "unknown hypercall answered"
+	in_log '^answer 2: response 1$' "MMIO read answered"
+	: > "$tmp/log"
+	FAKE_AXVM_SCRIPT="o3f8=41,hlt" fx 0 'guest halted' start smp --kernel "$tmp/hlt.bin"
+	in_log '^vcpu 1 created$' "2 vCPUs: vCPU 1 created"
+	not_in_log 'only vCPU 0 should' "2 vCPUs: vCPU 1 stays idle"
+	in_log '^region slot 0 gpa 0x0 size 0x8000000' "128M VM: 128M of RAM"
+	# A VM made without MEM_BYTES/VCPUS (0 in replies): the VMM's defaults.
+	echo "bare 9 0 0 0 0" >> "$tmp/state"
+	: > "$tmp/log"
+	FAKE_AXVM_SCRIPT="hlt" fx 0 'guest halted' start bare --kernel "$tmp/hlt.bin"
+	in_log '^region slot 0 gpa 0x0 size 0x4000000 ' "VM without MEM_BYTES: 64M"
+	in_log '^vcpu 0 created$' "VM without VCPUS: one vCPU"
+	fx 0 '' destroy bare
+	head -c 3145728 /dev/zero > "$tmp/big.bin"
+	fx 12 'image does not fit in guest memory' start tiny --kernel "$tmp/big.bin"
+	FAKE_AXVM_DEV_EACCES=1 fx 6 '^axctl: permission denied on /dev/axvm$' start demo --kernel "$tmp/hlt.bin"
+
+	# SIGINT while the guest runs: every vCPU kicked, status 24.
+	for sig in INT TERM; do
+		: > "$tmp/log"
+		env LD_PRELOAD="$fake" FAKE_AXVM_STATE="$tmp/state" FAKE_AXVM_LOG="$tmp/log" \
+			FAKE_AXVM_SCRIPT="o3f8=41,block" "$axctl" start smp --kernel "$tmp/hlt.bin" \
+			> "$tmp/out" 2>&1 &
+		pid=$!
+		n=0
+		while [ $n -lt 50 ] && ! grep -q '^answer 7' "$tmp/log"; do sleep 0.1; n=$((n + 1)); done
+		sleep 0.2
+		kill -$sig $pid
+		wait $pid
+		rc=$?
+		if [ "$rc" = 24 ] && grep -q "^axctl: interrupted (SIG$sig)" "$tmp/out"; then
+			ok "SIG$sig while the guest runs: 'interrupted', status 24"
+		else
+			notok "SIG$sig while the guest runs: 'interrupted', status 24 (got $rc)"
+			sed 's/^/#   /' "$tmp/out"
+		fi
+		in_log '^run: kicked$' "SIG$sig: the running vCPU was kicked out of AXVM_RUN"
+	done
+
+	# monitor: five events, then Ctrl-C.
+	env LD_PRELOAD="$fake" FAKE_AXVM_STATE="$tmp/state" FAKE_AXVM_EVENTS=1 \
+		"$axctl" monitor > "$tmp/mon" 2>&1 &
+	pid=$!
+	n=0
+	while [ $n -lt 50 ] && [ "$(grep -c ' vm demo' "$tmp/mon")" -lt 5 ]; do sleep 0.1; n=$((n + 1)); done
+	kill -INT $pid
+	wait $pid
+	rc=$?
+	if [ "$rc" = 0 ] && [ "$(grep -c ' vm demo (id 3)' "$tmp/mon")" = 5 ] &&
+	   grep -q 'vcpu-exit  vm demo (id 3) vcpu 0 exit SYSTEM_DOWN' "$tmp/mon" &&
+	   grep -q 'created    vm demo (id 3) memory 64M vcpus 1 pid 42' "$tmp/mon"; then
+		ok "monitor: one line per event, status 0 on SIGINT"
+	else
+		notok "monitor: one line per event, status 0 on SIGINT (got $rc)"
+		sed 's/^/#   /' "$tmp/mon"
+	fi
+	env LD_PRELOAD="$fake" FAKE_AXVM_STATE="$tmp/state" FAKE_AXVM_EVENTS=1 \
+		"$axctl" monitor -j > "$tmp/mon" 2>&1 &
+	pid=$!
+	sleep 0.5
+	kill -TERM $pid
+	wait $pid
+	if grep -q '"event": "vcpu-exit", "id": 3, "name": "demo", "vcpu": 0, "exit": "SYSTEM_DOWN"' "$tmp/mon"
+	then ok "monitor -j: JSON lines"; else notok "monitor -j: JSON lines"; sed 's/^/#   /' "$tmp/mon"; fi
+
+	fx 0 '' stop demo
+	fx 0 '^1 +demo +stopped ' list
+	fx 0 '' destroy demo
+	fx 0 '' list
+	if ! grep -q ' demo ' "$tmp/out"; then ok "destroyed VM gone from the list"
+	else notok "destroyed VM gone from the list"; fi
+	FAKE_AXVM_NO_MODULE=1 fx 4 'axvm module not loaded \(no generic' list
+	FAKE_AXVM_NO_MODULE=1 fx 4 'axvm module not loaded \(no /dev/axvm\)' start smp --kernel "$tmp/hlt.bin"
+else
+	echo "# fake kernel side not available (or axctl linked statically): skipped"
+fi
+
+# --- man page and completion ---------------------------------------------
+if command -v groff >/dev/null 2>&1; then
+	if LC_ALL=C.UTF-8 groff -man -Tutf8 -ww -z "$here/../axctl.8" > "$tmp/groff" 2>&1 &&
+	   [ ! -s "$tmp/groff" ]; then
+		ok "axctl.8 formats without groff warnings"
+	else
+		notok "axctl.8 formats without groff warnings"
+		sed 's/^/#   /' "$tmp/groff"
+	fi
+	for c in create destroy stop list stats monitor start trace; do
+		if grep -q "^\.SS $c" "$here/../axctl.8"; then ok "axctl.8 documents $c"
+		else notok "axctl.8 documents $c"; fi
+	done
+	for s in 0 2 3 4 6 8 10 12 14 16 18 20 22 24 26; do
+		if grep -q "^\.B $s\$" "$here/../axctl.8"; then ok "axctl.8 documents exit status $s"
+		else notok "axctl.8 documents exit status $s"; fi
+	done
+else
+	echo "# groff not installed: man page not checked"
+fi
+
+if command -v bash >/dev/null 2>&1; then
+	complete_test() {	# complete_test 'EXPECTED' WORDS... (the last word is completed)
+		want=$1
+		shift
+		got=$(bash -c '
+			complete() { :; }
+			. "$1"; shift
+			COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
+			axctl() { :; }	# no VMs to list
+			_axctl
+			echo "${COMPREPLY[*]}"' _ "$here/../axctl.bash-completion" "$@" 2>&1)
+		if [ "$got" = "$want" ]; then ok "completion of '$*': $want"
+		else notok "completion of '$*': want '$want', got '$got'"; fi
+	}
+	complete_test "stop stats start" axctl st
+	complete_test "--memory" axctl create vm0 --mem
+	complete_test "auto flat elf" axctl start vm0 --format ""
+	complete_test "--json" axctl -v list --j
+	complete_test "create" axctl -q cr
+fi
+
+echo "axctl: $pass passed, $fail failed"
+[ "$fail" = 0 ]
