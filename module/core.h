@@ -19,6 +19,20 @@
 #include "vmx/vmx.h"
 
 /**
+ * struct axvm_vcpu_stats - counters of a vCPU whose fd was closed
+ * @exits_kernel: exits handled in the kernel
+ * @exits_user: exits forwarded to userspace
+ * @reasons: exits by VMX basic reason
+ *
+ * Kept per vCPU id, so statistics survive the VMM that ran the vCPU and a
+ * later VMM's vCPU of the same id continues counting from them.
+ */
+struct axvm_vcpu_stats {
+	u64 exits_kernel, exits_user;
+	u64 reasons[AXVM_VMX_NR_REASONS];
+};
+
+/**
  * struct axvm_vm - one virtual machine
  * @refs: every VM fd, every vCPU and (VM_NEW) the registry hold one
  *	reference
@@ -27,6 +41,7 @@
  * @slots: memory regions registered by userspace
  * @vcpus: vCPUs by id
  * @cpuid: the CPUID table the guest sees (RCU)
+ * @retired: counters of closed vCPUs, by id (under @lock)
  * @iobus: in-kernel port and MMIO devices
  * @post: the POST-code port 0x80
  * @id: unique id (for tracing and netlink)
@@ -40,6 +55,7 @@ struct axvm_vm {
 	struct axvm_memslots slots;
 	struct axvm_vcpu *vcpus[AXVM_MAX_VCPUS];
 	struct axvm_cpuid_table __rcu *cpuid;
+	struct axvm_vcpu_stats *retired[AXVM_MAX_VCPUS];
 	struct axvm_iobus iobus;
 	struct axvm_post post;
 	u32 id;

@@ -116,11 +116,15 @@ free_vm:
 
 static void vm_free(struct axvm_vm *vm)
 {
+	int i;
+
 	/* Translations of this EPTP must not outlive its pages on any CPU. */
 	axvm_vmx_flush_ept_all_cpus(vm->ept.eptp);
 	axvm_ept_destroy(&vm->ept);
 	axvm_memslots_free(&vm->slots);
 	axvm_iobus_destroy(&vm->iobus);
+	for (i = 0; i < AXVM_MAX_VCPUS; i++)
+		kfree(vm->retired[i]);
 	axvm_vmx_put();
 	kfree(rcu_access_pointer(vm->cpuid));
 	axvm_registry_vm_free(vm);
@@ -280,6 +284,15 @@ int axvm_vcpu_create(struct axvm_vm *vm, unsigned long id,
 	ret = axvm_vmx_vcpu_create(vcpu);
 	if (ret)
 		goto unlock;
+	if (vm->retired[id]) {
+		struct axvm_vcpu_stats *st = vm->retired[id];
+
+		vcpu->exits_kernel = st->exits_kernel;
+		vcpu->exits_user = st->exits_user;
+		memcpy(vcpu->vmx.stats, st->reasons, sizeof(st->reasons));
+		vm->retired[id] = NULL;
+		kfree(st);
+	}
 	vm->vcpus[id] = vcpu;
 	refcount_inc(&vm->refs);
 	mutex_unlock(&vm->lock);
@@ -299,9 +312,17 @@ unlock:
 void axvm_vcpu_destroy(struct axvm_vcpu *vcpu)
 {
 	struct axvm_vm *vm = vcpu->vm;
+	struct axvm_vcpu_stats *st = kmalloc(sizeof(*st), GFP_KERNEL_ACCOUNT);
 
+	if (st) {
+		st->exits_kernel = vcpu->exits_kernel;
+		st->exits_user = vcpu->exits_user;
+		memcpy(st->reasons, vcpu->vmx.stats, sizeof(st->reasons));
+	}
 	mutex_lock(&vm->lock);
 	vm->vcpus[vcpu->id] = NULL;
+	kfree(vm->retired[vcpu->id]);
+	vm->retired[vcpu->id] = st;	/* statistics outlive the fd */
 	mutex_unlock(&vm->lock);
 	axvm_vmx_vcpu_destroy(vcpu);
 	free_page((unsigned long)vcpu->run);

@@ -296,6 +296,16 @@ static int snap_vcpus(struct axvm_vm *vm, struct vcpu_snap **out)
 	mutex_lock(&vm->lock);
 	for (i = 0; i < AXVM_MAX_VCPUS; i++) {
 		vcpu = vm->vcpus[i];
+		if (!vcpu && vm->retired[i]) {
+			/* A closed vCPU: its counters as they were. */
+			s[n].id = i;
+			s[n].exits_kernel = vm->retired[i]->exits_kernel;
+			s[n].exits_user = vm->retired[i]->exits_user;
+			memcpy(s[n].stats, vm->retired[i]->reasons,
+			       sizeof(s[n].stats));
+			n++;
+			continue;
+		}
 		if (!vcpu)
 			continue;
 		/* Counted by the vCPU's thread without a lock: a snapshot. */

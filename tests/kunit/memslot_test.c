@@ -98,12 +98,14 @@ static void check_slot_flags_test(struct kunit *test)
 			-EINVAL);
 	KUNIT_EXPECT_EQ(test, check(s, U32_MAX, 0, 0, 0, 0, NO_LIMIT),
 			-EINVAL);
-	KUNIT_EXPECT_EQ(test, check(s, 0, BIT(1), 0, SZ_4K, HVA, NO_LIMIT),
+	KUNIT_EXPECT_EQ(test, check(s, 0, BIT(2), 0, SZ_4K, HVA, NO_LIMIT),
 			-EOPNOTSUPP);
+	KUNIT_EXPECT_EQ(test, check(s, 0, AXVM_MEM_POPULATE, 0, SZ_4K, HVA,
+				    NO_LIMIT), 0);
 	KUNIT_EXPECT_EQ(test, check(s, 0, BIT(31) | AXVM_MEM_READONLY, 0,
 				    SZ_4K, HVA, NO_LIMIT), -EOPNOTSUPP);
 	fake_slot(s, 0, 0, SZ_4K);
-	KUNIT_EXPECT_EQ(test, check(s, 0, BIT(1), 0, 0, 0, NO_LIMIT),
+	KUNIT_EXPECT_EQ(test, check(s, 0, BIT(2), 0, 0, 0, NO_LIMIT),
 			-EOPNOTSUPP);
 }
 
