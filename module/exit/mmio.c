@@ -14,6 +14,7 @@
 #include "exit/exit.h"
 #include "exit/gmem.h"
 #include "exit/gwalk.h"
+#include "vmx/qual.h"
 
 static int read_pte(void *opaque, u64 gpa, unsigned int size, u64 *val)
 {
@@ -88,7 +89,7 @@ int axvm_exit_mmio(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 
 	/* Bits 7/8: a linear address was translated for the data access. */
 	if ((exit->u.nested_page_fault.access_flags & AXVM_ACCESS_EXEC) ||
-	    !(q & BIT(7)) || !(q & BIT(8)))
+	    !axvm_ept_qual_data_access(q))
 		return AXVM_USER;
 	axvm_vmx_read_mode(vcpu, &m);
 	if (fetch(vcpu, &m, bytes, &len))

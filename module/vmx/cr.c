@@ -20,6 +20,7 @@
 #include "vmx/caps.h"
 #include "vmx/ctls.h"
 #include "vmx/insn.h"
+#include "vmx/qual.h"
 #include "vmx/vmx.h"
 
 /* XCR0 features a guest may enable: x87, SSE, AVX, AVX-512 (13.3). */
@@ -89,13 +90,13 @@ static bool set_cr4(struct axvm_vcpu *vcpu, u64 val)
  */
 int axvm_vmx_handle_cr(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 {
-	u64 q = vcpu->vmx.exit.qualification;
-	unsigned int cr = q & 15, type = (q >> 4) & 3, reg = (q >> 8) & 15;
+	struct axvm_cr_qual cq = axvm_decode_cr_qual(vcpu->vmx.exit.qualification);
+	unsigned int cr = cq.cr, type = cq.type, reg = cq.gpr;
 	unsigned long *g = vcpu->vmx.gprs;
 	u64 val = reg == AXVM_REG_RSP ? axvm_vmcs_read(GUEST_RSP) : g[reg];
 	bool ok = true;
 
-	if (type == 0) {			/* MOV to CR */
+	if (type == AXVM_CR_MOV_TO) {
 		if (cr == 0)
 			ok = set_cr0(vcpu, val);
 		else if (cr == 4)
@@ -104,7 +105,7 @@ int axvm_vmx_handle_cr(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 			ok = !(val >> 4) ? (vcpu->vmx.cr8 = val, true) : false;
 		else
 			ok = false;
-	} else if (type == 1 && cr == 8) {	/* MOV from CR8 */
+	} else if (type == AXVM_CR_MOV_FROM && cr == 8) {
 		if (reg == AXVM_REG_RSP)
 			axvm_vmcs_write(GUEST_RSP, vcpu->vmx.cr8);
 		else

@@ -16,6 +16,7 @@
 #include "exit/cpuid.h"
 #include "exit/exit.h"
 #include "vmx/insn.h"
+#include "vmx/qual.h"
 #include "vmx/vmx.h"
 
 /* Not named in every kernel's asm/vmx.h (SDM Vol. 3D, Table C-1). */
@@ -138,24 +139,22 @@ static int handle_window(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 /* Exit qualification for I/O instructions: 28.2.1, Table 28-5. */
 static int handle_io(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 {
-	u64 q = vcpu->vmx.exit.qualification;
-	u8 width = (q & 7) + 1;
-	u16 port = q >> 16;
+	struct axvm_io_qual io = axvm_decode_io_qual(vcpu->vmx.exit.qualification);
 
-	if (q & BIT(3)) {
+	if (io.in) {
 		exit->kind = AXVM_EXIT_IO_READ;
-		exit->u.io_read.port = port;
-		exit->u.io_read.width = width;
+		exit->u.io_read.port = io.port;
+		exit->u.io_read.width = io.width;
 		exit->u.io_read.data = 0;
 	} else {
 		exit->kind = AXVM_EXIT_IO_WRITE;
-		exit->u.io_write.port = port;
-		exit->u.io_write.width = width;
+		exit->u.io_write.port = io.port;
+		exit->u.io_write.width = io.width;
 		exit->u.io_write.data = vcpu->vmx.gprs[AXVM_REG_RAX] &
-					(width == 4 ? 0xffffffffull :
-					 (1ull << (width * 8)) - 1);
+					(io.width == 4 ? 0xffffffffull :
+					 (1ull << (io.width * 8)) - 1);
 	}
-	if (q & BIT(4))		/* INS/OUTS: one element per exit */
+	if (io.string)		/* INS/OUTS: one element per exit */
 		return axvm_vmx_string_io(vcpu, exit);
 	return AXVM_USER;
 }
@@ -179,19 +178,11 @@ static int handle_vmcall(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 /* EPT violation qualification: 28.2.1, Table 28-7. */
 static int handle_ept_violation(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 {
-	u64 q = vcpu->vmx.exit.qualification;
-	u64 flags = 0;
-
 	exit->guest_phys = axvm_vmcs_read(GUEST_PHYSICAL_ADDRESS);
-	if (q & BIT(0))
-		flags |= AXVM_ACCESS_READ;
-	if (q & BIT(1))
-		flags |= AXVM_ACCESS_WRITE;
-	if (q & BIT(2))
-		flags |= AXVM_ACCESS_EXEC;
 	exit->kind = AXVM_EXIT_NESTED_PAGE_FAULT;
 	exit->u.nested_page_fault.addr = exit->guest_phys;
-	exit->u.nested_page_fault.access_flags = flags;
+	exit->u.nested_page_fault.access_flags =
+		axvm_ept_qual_access(vcpu->vmx.exit.qualification);
 	return axvm_exit_nested_page_fault(vcpu, exit);
 }
 
