@@ -99,6 +99,58 @@ TRACE_EVENT(axvm_inject,
 		  __entry->vcpu_id, __entry->vector, __entry->type)
 );
 
+/* A record that needs userspace left the kernel: ring slot or run page. */
+TRACE_EVENT(axvm_forward,
+	TP_PROTO(u32 vm_id, u32 vcpu_id, u32 kind, bool posted, bool ring,
+		 u32 seq),
+	TP_ARGS(vm_id, vcpu_id, kind, posted, ring, seq),
+	TP_STRUCT__entry(
+		__field(u32, vm_id)
+		__field(u32, vcpu_id)
+		__field(u32, kind)
+		__field(u32, seq)
+		__field(bool, posted)
+		__field(bool, ring)
+	),
+	TP_fast_assign(
+		__entry->vm_id = vm_id;
+		__entry->vcpu_id = vcpu_id;
+		__entry->kind = kind;
+		__entry->seq = seq;
+		__entry->posted = posted;
+		__entry->ring = ring;
+	),
+	TP_printk("vm %u vcpu %u kind %s %s%s seq %u", __entry->vm_id,
+		  __entry->vcpu_id,
+		  __print_symbolic(__entry->kind, AXVM_EXIT_KIND_NAMES),
+		  __entry->ring ? "ring" : "run-page",
+		  __entry->posted ? " posted" : "", __entry->seq)
+);
+
+/* Userspace answered a forwarded record; @latency_ns since forwarding. */
+TRACE_EVENT(axvm_complete,
+	TP_PROTO(u32 vm_id, u32 vcpu_id, u32 kind, u32 resp, u64 latency_ns),
+	TP_ARGS(vm_id, vcpu_id, kind, resp, latency_ns),
+	TP_STRUCT__entry(
+		__field(u32, vm_id)
+		__field(u32, vcpu_id)
+		__field(u32, kind)
+		__field(u32, resp)
+		__field(u64, latency_ns)
+	),
+	TP_fast_assign(
+		__entry->vm_id = vm_id;
+		__entry->vcpu_id = vcpu_id;
+		__entry->kind = kind;
+		__entry->resp = resp;
+		__entry->latency_ns = latency_ns;
+	),
+	TP_printk("vm %u vcpu %u kind %s resp %u latency %llu ns",
+		  __entry->vm_id, __entry->vcpu_id,
+		  __print_symbolic(__entry->kind, AXVM_EXIT_KIND_NAMES),
+		  __entry->resp, __entry->latency_ns)
+);
+
 #endif /* AXVM_TRACE_H */
 
 #undef TRACE_INCLUDE_PATH

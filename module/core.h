@@ -15,6 +15,7 @@
 #include "dev/registry.h"
 #include "exit/decode.h"
 #include "exit/iobus.h"
+#include "exit/ring.h"
 #include "dev/post.h"
 #include "vmx/vmx.h"
 
@@ -71,6 +72,9 @@ struct axvm_vm {
  * @run: the page shared with userspace
  * @exits_kernel: exits handled without leaving the kernel
  * @exits_user: exits forwarded to userspace
+ * @reasons: exits by VMX basic reason (the choke point in exit/run.c)
+ * @forwarded_ns: when the pending record left for userspace (latency)
+ * @ring: the shared exit ring, or NULL (exit/ring.h)
  * @pending_exit: kind of the exit userspace must answer, or NOTHING
  * @pending_record: the kernel's copy of that exit
  * @mmio_insn: the decoded instruction of a pending MMIO exit
@@ -83,6 +87,9 @@ struct axvm_vcpu {
 	struct mutex mutex;
 	struct axvm_run *run;
 	u64 exits_kernel, exits_user;
+	u64 reasons[AXVM_VMX_NR_REASONS];
+	u64 forwarded_ns;
+	struct axvm_ring *ring;
 	u32 pending_exit;
 	struct axvm_exit pending_record;
 	struct axvm_insn mmio_insn;

@@ -289,7 +289,7 @@ int axvm_vcpu_create(struct axvm_vm *vm, unsigned long id,
 
 		vcpu->exits_kernel = st->exits_kernel;
 		vcpu->exits_user = st->exits_user;
-		memcpy(vcpu->vmx.stats, st->reasons, sizeof(st->reasons));
+		memcpy(vcpu->reasons, st->reasons, sizeof(st->reasons));
 		vm->retired[id] = NULL;
 		kfree(st);
 	}
@@ -317,7 +317,7 @@ void axvm_vcpu_destroy(struct axvm_vcpu *vcpu)
 	if (st) {
 		st->exits_kernel = vcpu->exits_kernel;
 		st->exits_user = vcpu->exits_user;
-		memcpy(st->reasons, vcpu->vmx.stats, sizeof(st->reasons));
+		memcpy(st->reasons, vcpu->reasons, sizeof(st->reasons));
 	}
 	mutex_lock(&vm->lock);
 	vm->vcpus[vcpu->id] = NULL;

@@ -313,7 +313,7 @@ static int snap_vcpus(struct axvm_vm *vm, struct vcpu_snap **out)
 		s[n].exits_kernel = READ_ONCE(vcpu->exits_kernel);
 		s[n].exits_user = READ_ONCE(vcpu->exits_user);
 		for (r = 0; r < AXVM_VMX_NR_REASONS; r++)
-			s[n].stats[r] = READ_ONCE(vcpu->vmx.stats[r]);
+			s[n].stats[r] = READ_ONCE(vcpu->reasons[r]);
 		n++;
 	}
 	mutex_unlock(&vm->lock);

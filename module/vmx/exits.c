@@ -247,11 +247,7 @@ int axvm_vmx_handle_exit(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 	const struct axvm_vmx_exit_info *e = &vcpu->vmx.exit;
 	u32 basic = e->reason & 0xffff;
 	axvm_vmx_exit_handler h = NULL;
-	int ret;
 
-	/* The one choke point every exit passes: count it. */
-	if (basic < AXVM_VMX_NR_REASONS)
-		vcpu->vmx.stats[basic]++;
 	memset(exit, 0, sizeof(*exit));
 	exit->basic_reason = basic;
 	exit->qualification = e->qualification;
@@ -264,10 +260,7 @@ int axvm_vmx_handle_exit(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 	else if (basic < ARRAY_SIZE(exit_handlers))
 		h = exit_handlers[array_index_nospec(basic,
 						     ARRAY_SIZE(exit_handlers))];
-	ret = h ? h(vcpu, exit) : handle_unknown(vcpu, exit);
-	trace_axvm_exit(vcpu->vm->id, vcpu->id, basic, exit->kind,
-			e->qualification, e->rip, ret == AXVM_RESUME);
-	return ret;
+	return h ? h(vcpu, exit) : handle_unknown(vcpu, exit);
 }
 
 /* Write an IN result to AL/AX/EAX as the instruction would (EAX zero-extends). */

@@ -129,7 +129,6 @@ struct axvm_vmx_host {
  * @nmi: NMI to inject
  * @irq: external interrupt to inject
  * @string_io: INS/OUTS element in flight
- * @stats: exits by basic reason
  * @fpu: guest XSAVE area
  * @io_bitmap: I/O bitmaps A and B (all ones: every port exits)
  * @msr_bitmap: MSR bitmap (all ones: every MSR exits)
@@ -160,7 +159,6 @@ struct axvm_vmx_vcpu {
 	u64 cr8;
 	struct axvm_vmx_event exception, nmi, irq;
 	struct axvm_vmx_string_io string_io;
-	u64 stats[AXVM_VMX_NR_REASONS];
 	void *fpu;
 	void *io_bitmap;
 	void *msr_bitmap;

@@ -129,6 +129,18 @@ sed -e "s|@MEGS@|$megs|" -e "s|@CPUS@|$cpus|" -e "s|@IPS@|${AXVM_IPS:-50000000}|
     -e "s|@BXLOG@|$out/bochs.log|" "$here/bochsrc.in" > "$out/bochsrc"
 
 start=$(date +%s)
+# At most two Bochs runs on this host at once (two cores), across every
+# checkout and worktree: take one of two slot locks, wait for one if both
+# are held. The lock fd is inherited by Bochs and released when it exits.
+slots=/tmp/axvm-bochs-slots
+mkdir -p "$slots"
+while :; do
+	for s in 0 1; do
+		exec 8>"$slots/$s"
+		flock -n 8 && break 2
+	done
+	sleep 3
+done
 (cd "$out" && exec timeout -k 10 "$tmo" bochs -q -f "$out/bochsrc" -rc "$here/bochs.rc" \
 	>"$out/bochs.out" 2>&1) &
 bpid=$!

@@ -32,6 +32,7 @@
 #define AXVM_CAP_VPID			(1U << 3)
 #define AXVM_CAP_PREEMPTION_TIMER	(1U << 4)
 #define AXVM_CAP_READONLY_MEM		(1U << 5)
+#define AXVM_CAP_EXIT_RING		(1U << 6)	/* AXVM_SET_RING, AXVM_SET_POSTED */
 
 /**
  * struct axvm_caps - what this host's axvm supports (AXVM_GET_CAPS)
@@ -415,6 +416,130 @@ struct axvm_event {
 
 #define AXVM_INJECT		_IOW(AXVMIO, 0x45, struct axvm_event)
 
+/*
+ * The shared exit ring (see Documentation/ring.rst).
+ *
+ * Per vCPU, mmap'd from the vCPU fd at AXVM_RING_MMAP_OFFSET: one page of
+ * struct axvm_ring_hdr, then @nr_entries slots of struct axvm_ring_entry.
+ * The kernel produces records (exits that need userspace), userspace
+ * consumes them in order. Indices are free-running __u32; slot = index &
+ * (nr_entries - 1). Ordering: the kernel fills a slot, then publishes
+ * @prod with a store-release; userspace reads @prod with a load-acquire,
+ * reads the slot, writes the answer into it (@response, the read variant's
+ * data), then publishes @cons with a store-release; the kernel reads
+ * @cons with a load-acquire before it takes the answer. At most one record
+ * in the ring waits for an answer (the vCPU stands still on it); every
+ * other record is a posted write (AXVM_EXIT_F_POSTED), for which the
+ * guest did not wait.
+ */
+#define AXVM_RING_MMAP_OFFSET	4096ULL	/* vCPU fd: the run page is at 0 */
+#define AXVM_RING_MIN_ENTRIES	16
+#define AXVM_RING_MAX_ENTRIES	4096
+
+/* axvm_ring_config.mode */
+#define AXVM_RING_OFF		0	/* every exit through the run page */
+#define AXVM_RING_SYNC		1	/* AXVM_RUN returns to service the ring */
+#define AXVM_RING_ASYNC		2	/* AXVM_RUN sleeps; any thread serves */
+
+/* axvm_ring_hdr.flags (written by the kernel) */
+#define AXVM_RING_NEED_WAKEUP	(1U << 0)	/* vCPU sleeps: AXVM_RING_KICK */
+
+/**
+ * struct axvm_ring_hdr - first page of the ring mapping
+ * @nr_entries: slots (power of two)
+ * @entry_size: sizeof(struct axvm_ring_entry)
+ * @mode: AXVM_RING_*
+ * @version: AXVM_RING_VERSION
+ * @prod: kernel: records published (store-release)
+ * @pad0: keeps @prod and @cons on separate cache lines
+ * @cons: userspace: records finished (store-release)
+ * @pad1: cache line
+ * @flags: kernel: AXVM_RING_NEED_WAKEUP
+ * @pad2: 0
+ * @posted: kernel: posted writes published so far
+ * @full_waits: kernel: times the vCPU waited for a free slot
+ * @reserved: 0
+ */
+struct axvm_ring_hdr {
+	__u32 nr_entries;
+	__u32 entry_size;
+	__u32 mode;
+	__u32 version;
+	__u32 prod;
+	__u32 pad0[11];
+	__u32 cons;
+	__u32 pad1[15];
+	__u32 flags;
+	__u32 pad2;
+	__u64 posted;
+	__u64 full_waits;
+	__u64 reserved[5];
+};
+
+#define AXVM_RING_VERSION	1
+
+/**
+ * struct axvm_ring_entry - one slot
+ * @exit: the record, as in struct axvm_run; read variants take their
+ *	answer in their data field
+ * @response: userspace: AXVM_RESP_* for a record that waits for an answer
+ * @seq: kernel: the record's free-running index (prod at publication)
+ * @reserved: 0
+ */
+struct axvm_ring_entry {
+	struct axvm_exit exit;
+	__u32 response;
+	__u32 seq;
+	__u64 reserved[15];
+};
+
+/**
+ * struct axvm_ring_config - AXVM_SET_RING argument (vCPU fd, once)
+ * @mode: AXVM_RING_SYNC or AXVM_RING_ASYNC
+ * @nr_entries: power of two, AXVM_RING_MIN_ENTRIES..AXVM_RING_MAX_ENTRIES
+ * @flags: 0
+ * @pad: 0
+ * @reserved: 0
+ */
+struct axvm_ring_config {
+	__u32 mode;
+	__u32 nr_entries;
+	__u32 flags;
+	__u32 pad;
+	__u64 reserved[2];
+};
+
+/* axvm_posted_range.bus */
+#define AXVM_POSTED_PIO		0
+#define AXVM_POSTED_MMIO	1
+#define AXVM_MAX_POSTED_RANGES	16
+
+/**
+ * struct axvm_posted_range - AXVM_SET_POSTED argument (VM fd)
+ * @bus: AXVM_POSTED_PIO or AXVM_POSTED_MMIO
+ * @pad: 0
+ * @flags: 0 to add the range, AXVM_POSTED_F_REMOVE to remove it
+ * @base: first port or guest-physical address
+ * @len: bytes (ports) in the range, > 0
+ *
+ * Writes into a posted range by a vCPU with a ring become records with
+ * AXVM_EXIT_F_POSTED and the guest goes on at once. Reads are never
+ * posted; a read of any device is delivered after every write before it.
+ */
+struct axvm_posted_range {
+	__u8 bus;
+	__u8 pad[3];
+	__u32 flags;
+	__u64 base;
+	__u64 len;
+};
+
+#define AXVM_POSTED_F_REMOVE	(1U << 0)
+
+#define AXVM_SET_RING		_IOW(AXVMIO, 0x46, struct axvm_ring_config)
+#define AXVM_RING_KICK		_IO(AXVMIO, 0x47)
+#define AXVM_SET_POSTED		_IOW(AXVMIO, 0x34, struct axvm_posted_range)
+
 #ifdef __cplusplus
 #define AXVM_ASSERT_SIZE(t, n) static_assert(sizeof(t) == (n), #t)
 #else
@@ -433,5 +558,9 @@ AXVM_ASSERT_SIZE(struct axvm_dtable, 16);
 AXVM_ASSERT_SIZE(struct axvm_sregs, 312);
 AXVM_ASSERT_SIZE(struct axvm_exit, 128);
 AXVM_ASSERT_SIZE(struct axvm_run, 136);
+AXVM_ASSERT_SIZE(struct axvm_ring_hdr, 192);
+AXVM_ASSERT_SIZE(struct axvm_ring_entry, 256);
+AXVM_ASSERT_SIZE(struct axvm_ring_config, 32);
+AXVM_ASSERT_SIZE(struct axvm_posted_range, 24);
 
 #endif /* _UAPI_LINUX_AXVM_H */
