@@ -31,6 +31,8 @@ struct vm_area_struct;
  * @cons: the last @hdr->cons found valid
  * @wait_seq: index of the record the vCPU waits on, if @waiting
  * @waiting: a record that needs an answer is in the ring
+ * @unpublished: the vCPU's pending record found the ring full
+ * @posted_pending: that record is a posted write
  * @vcpu_wq: the vCPU thread sleeps here in async mode
  * @poll_wq: poll() on the vCPU fd waits here for records
  */
@@ -42,6 +44,8 @@ struct axvm_ring {
 	u32 prod, cons;
 	u32 wait_seq;
 	bool waiting;
+	bool unpublished;
+	bool posted_pending;
 	wait_queue_head_t vcpu_wq;
 	wait_queue_head_t poll_wq;
 };
