@@ -113,42 +113,16 @@ void axvm_ring_destroy(struct axvm_vcpu *vcpu)
 	vcpu->ring = NULL;
 }
 
-/* Read and check the consumer index; -EPROTO if userspace broke it. */
-static int ring_update_cons(struct axvm_ring *r)
-{
-	u32 cons = smp_load_acquire(&r->hdr->cons);
-
-	if (!axvm_ring_cons_valid(r->prod, r->cons, cons))
-		return -EPROTO;
-	r->cons = cons;
-	return 0;
-}
-
 /* Put @e into the next slot; -ENOSPC when the ring is full. */
 static int ring_publish(struct axvm_vcpu *vcpu, struct axvm_ring *r,
 			const struct axvm_exit *e, bool posted)
 {
-	struct axvm_ring_entry *slot;
-	int ret;
+	int ret = axvm_ring_produce(r, e, posted);
 
-	ret = ring_update_cons(r);
 	if (ret)
 		return ret;
-	if (axvm_ring_is_full(r->prod, r->cons, r->nr))
-		return -ENOSPC;
-	slot = &r->entries[axvm_ring_slot(r->prod, r->nr)];
-	memcpy(&slot->exit, e, sizeof(*e));
-	if (posted)
-		slot->exit.flags |= AXVM_EXIT_F_POSTED;
-	slot->response = AXVM_RESP_NONE;
-	slot->seq = r->prod;
 	trace_axvm_forward(vcpu->vm->id, vcpu->id, e->kind, posted, true,
-			   r->prod);
-	/* The slot is complete before the consumer can see it. */
-	smp_store_release(&r->hdr->prod, r->prod + 1);
-	WRITE_ONCE(r->prod, r->prod + 1);
-	if (posted)
-		r->hdr->posted++;
+			   r->prod - 1);
 	/* wq_has_sleeper() has the barrier that pairs with poll_wait(). */
 	if (wq_has_sleeper(&r->poll_wq))
 		wake_up_interruptible_poll(&r->poll_wq, EPOLLIN | EPOLLRDNORM);
@@ -268,7 +242,7 @@ int axvm_ring_collect(struct axvm_vcpu *vcpu)
 				return ret;
 			r->hdr->full_waits++;
 		} else if (r->waiting) {
-			ret = ring_update_cons(r);
+			ret = axvm_ring_update_cons(r);
 			if (ret)
 				return ret;
 			if (axvm_ring_done(r->cons, r->wait_seq))

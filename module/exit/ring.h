@@ -12,6 +12,7 @@
 #define AXVM_EXIT_RING_H
 
 #include <linux/types.h>
+#include <asm/barrier.h>
 #include <linux/wait.h>
 #include <linux/axvm.h>
 
@@ -78,6 +79,12 @@ static inline u32 axvm_ring_slot(u32 index, u32 nr)
 	return index & (nr - 1);
 }
 
+/* ring_buf.c: the producer, without a vCPU (KUnit-tested). */
+int axvm_ring_update_cons(struct axvm_ring *r);
+int axvm_ring_produce(struct axvm_ring *r, const struct axvm_exit *e,
+		      bool posted);
+
+/* ring.c */
 bool axvm_ring_config_valid(const struct axvm_ring_config *c);
 int axvm_ring_create(struct axvm_vcpu *vcpu, const struct axvm_ring_config *c);
 void axvm_ring_destroy(struct axvm_vcpu *vcpu);
