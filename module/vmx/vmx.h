@@ -183,6 +183,7 @@ void axvm_vmx_vcpu_load(struct axvm_vcpu *vcpu);
 void axvm_vmx_vcpu_put(struct axvm_vcpu *vcpu);
 void axvm_vmx_clear_on_this_cpu(struct axvm_vmx_vcpu *vmx);
 void axvm_vmx_switch_to_guest(struct axvm_vmx_vcpu *vmx);
+u32 axvm_vmx_preempt_ticks(void);
 
 /* state.c: guest registers <-> VMCS; the vCPU must be loaded. */
 void axvm_vmx_get_regs(struct axvm_vcpu *vcpu, struct axvm_regs *regs);
