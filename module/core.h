@@ -102,8 +102,9 @@ struct axvm_vcpu {
 	struct axvm_vcpu_reg reg;
 };
 
-/* module parameter: guest memory bytes one VM may register */
+/* module parameters: guest memory bytes one VM may register, live VMs */
 extern u64 axvm_max_vm_mem;
+extern unsigned int axvm_max_vms;
 
 /* vm.c */
 bool axvm_vm_name_valid(const char *name);

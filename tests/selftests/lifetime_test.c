@@ -12,7 +12,11 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <grp.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "lib/axvm_test.h"
 
@@ -164,6 +168,74 @@ TEST(module_held_by_open_fds)
 	EXPECT_EQ(0, access(AXVM_DEV_PATH, F_OK));
 	axvm_vm_free(vm);
 	cycle();
+}
+
+/* Past max_vms, creating a VM fails with ENOSPC; nothing else changes. */
+TEST(max_vms_limit)
+{
+	const char *param = "/sys/module/axvm/parameters/max_vms";
+	struct axvm_create_vm c = { 0 };
+	char old[32] = "";
+	int dev, fds[3], i;
+	FILE *f;
+
+	AXVM_REQUIRE();
+	f = fopen(param, "r");
+	if (!f)
+		SKIP(return, "no %s", param);
+	ASSERT_NE(NULL, fgets(old, sizeof(old), f));
+	fclose(f);
+	dev = axvm_open_dev();
+	/* No other VM exists while the selftests run: allow exactly 3. */
+	f = fopen(param, "w");
+	ASSERT_NE(NULL, f);
+	fprintf(f, "3\n");
+	fclose(f);
+	for (i = 0; i < 3; i++)
+		fds[i] = ioctl(dev, AXVM_CREATE_VM, &c);
+	EXPECT_EQ(-1, ioctl(dev, AXVM_CREATE_VM, &c));
+	EXPECT_EQ(ENOSPC, errno);
+	for (i = 0; i < 3; i++) {
+		EXPECT_LE(0, fds[i]);
+		if (fds[i] >= 0)
+			close(fds[i]);
+	}
+	/* Freed VMs make room again. */
+	fds[0] = ioctl(dev, AXVM_CREATE_VM, &c);
+	EXPECT_LE(0, fds[0]);
+	close(fds[0]);
+	f = fopen(param, "w");
+	ASSERT_NE(NULL, f);
+	fputs(old, f);
+	fclose(f);
+	close(dev);
+}
+
+/* Without root or the device's group, /dev/axvm does not open. */
+TEST(unprivileged_user_cannot_open)
+{
+	struct stat st;
+	pid_t pid;
+	int status;
+
+	AXVM_REQUIRE();
+	if (geteuid() != 0)
+		SKIP(return, "needs root to drop to an unprivileged user");
+	ASSERT_EQ(0, stat(AXVM_DEV_PATH, &st));
+	EXPECT_EQ(0, st.st_mode & 0007);	/* nothing for others */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		int fd;
+
+		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+			_exit(3);
+		fd = open(AXVM_DEV_PATH, O_RDWR);
+		_exit(fd < 0 && (errno == EACCES || errno == EPERM) ? 0 : 1);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
 }
 
 TEST_HARNESS_MAIN
