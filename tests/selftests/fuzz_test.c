@@ -7,7 +7,10 @@
  * AXVM_RUN) and closed while other threads use them. The kernel must
  * answer every call with success or a documented errno and never splat
  * (the test machine checks the kernel log; rmmod afterwards checks that
- * nothing leaked a reference).
+ * nothing leaked a reference). One more thread does the same to the
+ * generic netlink family axvm: every command, with valid-looking
+ * attributes of random sizes and contents, names that are almost valid,
+ * nests where scalars belong, and truncated headers.
  *
  *   AXVM_FUZZ_SEED   first seed (default 1); thread i uses seed + i
  *   AXVM_FUZZ_CALLS  calls in all (default 100000)
@@ -21,6 +24,10 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <linux/axvm_genl.h>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+#include <sys/socket.h>
 #include "lib/axvm_test.h"
 
 #define NR_THREADS	4
@@ -249,6 +256,165 @@ static void one_call(struct rng *r, int t)
 	}
 }
 
+/* --- netlink ------------------------------------------------------- */
+
+static int nl_family;
+static uint64_t nl_sent;
+
+struct nlreq {
+	struct nlmsghdr n;
+	struct genlmsghdr g;
+	char buf[512];
+};
+
+static size_t put_attr(char *p, size_t room, uint16_t type, const void *d,
+		       size_t len)
+{
+	struct nlattr *a = (void *)p;
+	size_t tot = NLA_ALIGN(NLA_HDRLEN + len);
+
+	if (tot > room)
+		return 0;
+	a->nla_type = type;
+	a->nla_len = NLA_HDRLEN + len;
+	memcpy(p + NLA_HDRLEN, d, len);
+	return tot;
+}
+
+/* Resolve the family id with CTRL_CMD_GETFAMILY; 0 if absent. */
+static int nl_resolve(int sk)
+{
+	struct nlreq q = { 0 };
+	char rbuf[4096];
+	struct nlattr *a;
+	struct genlmsghdr *g;
+	struct nlmsghdr *n;
+	ssize_t len;
+	size_t off;
+
+	q.n.nlmsg_type = GENL_ID_CTRL;
+	q.n.nlmsg_flags = NLM_F_REQUEST;
+	q.g.cmd = CTRL_CMD_GETFAMILY;
+	q.g.version = 1;
+	off = put_attr(q.buf, sizeof(q.buf), CTRL_ATTR_FAMILY_NAME,
+		       AXVM_GENL_NAME, sizeof(AXVM_GENL_NAME));
+	q.n.nlmsg_len = NLMSG_HDRLEN + GENL_HDRLEN + off;
+	if (send(sk, &q, q.n.nlmsg_len, 0) < 0)
+		return 0;
+	len = recv(sk, rbuf, sizeof(rbuf), 0);
+	n = (void *)rbuf;
+	if (len < (ssize_t)NLMSG_HDRLEN || n->nlmsg_type == NLMSG_ERROR)
+		return 0;
+	g = NLMSG_DATA(n);
+	for (off = NLMSG_HDRLEN + GENL_HDRLEN; off + NLA_HDRLEN <= (size_t)len;
+	     off += NLA_ALIGN(a->nla_len)) {
+		a = (void *)(rbuf + off);
+		if (a->nla_len < NLA_HDRLEN)
+			break;
+		if (a->nla_type == CTRL_ATTR_FAMILY_ID)
+			return *(uint16_t *)((char *)a + NLA_HDRLEN);
+	}
+	(void)g;
+	return 0;
+}
+
+static void nl_one(struct rng *r, int sk)
+{
+	static const char *const names[] = {
+		"fuzz0", "fuzz1", "", "bad name", "../x",
+		"0123456789012345678901234567890123456789", "fuzz\x01",
+	};
+	char rbuf[8192], data[64];
+	struct nlreq q = { 0 };
+	size_t off = 0, k, i, n;
+	const char *nm;
+
+	q.n.nlmsg_type = below(r, 20) ? (uint16_t)nl_family : below(r, 0x40);
+	q.n.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK |
+			  (below(r, 4) ? 0 : NLM_F_DUMP);
+	q.g.cmd = below(r, AXVM_CMD_MAX + 3);
+	q.g.version = below(r, 8) ? AXVM_GENL_VERSION : rnd(r);
+	n = below(r, 5);
+	for (k = 0; k < n; k++) {
+		uint16_t type = below(r, AXVM_A_MAX + 3);
+		size_t len = below(r, 3) ? (size_t[]){ 4, 8, 0, 1, 2, 16 }[below(r, 6)] :
+				below(r, sizeof(data));
+
+		for (i = 0; i < sizeof(data); i++)
+			data[i] = rnd(r);
+		if (type == AXVM_A_VM_NAME && below(r, 2)) {
+			nm = names[below(r, ARRAY_SIZE(names))];
+			len = strlen(nm) + (below(r, 4) ? 1 : 0);
+			memcpy(data, nm, len);
+		}
+		if (type == AXVM_A_VM_MEM_BYTES && below(r, 2)) {
+			uint64_t mb = (below(r, 4) + 1) << 20;
+
+			memcpy(data, &mb, 8);
+			len = 8;
+		}
+		if (below(r, 10) == 0)
+			type |= NLA_F_NESTED;
+		off += put_attr(q.buf + off, sizeof(q.buf) - off, type, data, len);
+	}
+	q.n.nlmsg_len = NLMSG_HDRLEN + GENL_HDRLEN + off;
+	if (below(r, 20) == 0)		/* truncated or overlong header */
+		q.n.nlmsg_len = below(r, sizeof(q));
+	if (send(sk, &q, q.n.nlmsg_len < sizeof(q) ? q.n.nlmsg_len : sizeof(q),
+		 0) < 0)
+		return;
+	__atomic_add_fetch(&nl_sent, 1, __ATOMIC_RELAXED);
+	/* Drain replies (dumps span several); never block for long. */
+	while (recv(sk, rbuf, sizeof(rbuf), MSG_DONTWAIT) > 0)
+		;
+}
+
+static void *nl_thread(void *p)
+{
+	struct rng r = { .s = (uintptr_t)p * 0x9e3779b97f4a7c15ull + 7 };
+	struct timeval tv = { .tv_usec = 100000 };
+	int sk = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+
+	if (sk < 0)
+		return NULL;
+	setsockopt(sk, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	nl_family = nl_resolve(sk);
+	while (nl_family && !stop_all) {
+		nl_one(&r, sk);
+		usleep(200);	/* let the reply arrive; drained next round */
+	}
+	close(sk);
+	return NULL;
+}
+
+/* Delete what the netlink fuzzing created (names fuzz0, fuzz1). */
+static void nl_cleanup(void)
+{
+	int sk = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	const char *const names[] = { "fuzz0", "fuzz1" };
+	struct nlreq q;
+	char rbuf[4096];
+	size_t off, i;
+
+	if (sk < 0 || !nl_family)
+		goto out;
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		memset(&q, 0, sizeof(q));
+		q.n.nlmsg_type = nl_family;
+		q.n.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+		q.g.cmd = AXVM_CMD_VM_DEL;
+		q.g.version = AXVM_GENL_VERSION;
+		off = put_attr(q.buf, sizeof(q.buf), AXVM_A_VM_NAME, names[i],
+			       strlen(names[i]) + 1);
+		q.n.nlmsg_len = NLMSG_HDRLEN + GENL_HDRLEN + off;
+		if (send(sk, &q, q.n.nlmsg_len, 0) > 0)
+			recv(sk, rbuf, sizeof(rbuf), 0);
+	}
+out:
+	if (sk >= 0)
+		close(sk);
+}
+
 struct targ {
 	int id;
 	uint64_t seed;
@@ -292,7 +458,7 @@ TEST(ioctl_fuzz)
 	uint64_t seed = s ? strtoull(s, NULL, 0) : 1;
 	uint64_t calls = c ? strtoull(c, NULL, 0) : 100000;
 	struct targ args[NR_THREADS];
-	pthread_t wd;
+	pthread_t wd, nl;
 	int i;
 
 	AXVM_REQUIRE();
@@ -312,10 +478,17 @@ TEST(ioctl_fuzz)
 		ASSERT_EQ(0, pthread_create(&threads[i], NULL, fuzz_thread, &args[i]));
 	}
 	ASSERT_EQ(0, pthread_create(&wd, NULL, watchdog, NULL));
+	ASSERT_EQ(0, pthread_create(&nl, NULL, nl_thread, (void *)(uintptr_t)seed));
 	for (i = 0; i < NR_THREADS; i++)
 		pthread_join(threads[i], NULL);
 	stop_all = 1;
 	pthread_join(wd, NULL);
+	pthread_join(nl, NULL);
+	nl_cleanup();
+	TH_LOG("netlink: family %d, %llu messages", nl_family,
+	       (unsigned long long)nl_sent);
+	EXPECT_NE(0, nl_family);
+	EXPECT_LT(100, nl_sent);
 	for (i = 0; i < POOL; i++) {
 		if (pool.vcpu[i] >= 0)
 			close(pool.vcpu[i]);
