@@ -25,7 +25,7 @@ fi
 mkdir -p "$tmp"
 trap '"$AXCTL" destroy axt >/dev/null 2>&1; rm -rf "$tmp"' EXIT
 echo "TAP version 13"
-echo "1..15"
+echo "1..18"
 
 "$AXCTL" create axt --memory 16M >"$tmp/create" 2>&1
 ok $? "axctl create axt"
@@ -60,6 +60,26 @@ rc=0
 "$AXCTL" start axt --kernel "$GUEST" --ring bogus >/dev/null 2>"$tmp/err" || rc=$?
 [ "$rc" = 2 ] && grep -q "bad --ring" "$tmp/err"
 ok $? "start --ring bogus: usage error, status 2 (got $rc)"
+
+# A VMM killed with SIGKILL while its guest spins on port reads (each an
+# exit answered by axctl): the VM stays, the next VMM attaches and runs.
+printf '\344\140\353\374' >"$tmp/spin.bin"	# in al,0x60; jmp $-2
+"$AXCTL" start axt --kernel "$tmp/spin.bin" --format flat >/dev/null 2>&1 &
+pid=$!
+sleep 3
+kill -9 $pid 2>/dev/null
+wait $pid 2>/dev/null
+st=$?
+[ "$st" = 137 ]
+ok $? "VMM killed with SIGKILL mid-run (status $st)"
+rc=0
+"$AXCTL" start axt --kernel "$GUEST" >"$tmp/out.again" 2>&1 || rc=$?
+[ "$rc" = 1 ] && grep -q '^Hello from the axvm demo guest!$' "$tmp/out.again"
+ok $? "the VM is attached again and runs the demo (status $rc)" ||
+	sed 's/^/# /' "$tmp/out.again"
+"$AXCTL" list >"$tmp/list" 2>&1
+grep -q axt "$tmp/list"
+ok $? "axctl list still shows the VM"
 
 "$AXCTL" destroy axt
 ok $? "axctl destroy axt"
