@@ -553,6 +553,11 @@ static void b_new_reserved(struct axnl_req *r, size_t *l)
 	axnl_genlhdr(r)->reserved = 1;
 	axnl_put_str(r, AXVM_A_VM_NAME, "nlt-m");
 }
+static void b_new_name(struct axnl_req *r, size_t *l)
+{
+	(void)l;
+	axnl_put_str(r, AXVM_A_VM_NAME, "nlt-m");
+}
 static void b_new_nested_flag(struct axnl_req *r, size_t *l)
 {
 	PUT(l, r, axnl_put(r, AXVM_A_VM_NAME | NLA_F_NESTED, "nlt-m", 6));
@@ -634,6 +639,10 @@ static const struct mcase mcases[] = {
 	     false, b_new_trailing),
 	MNEW("genlmsghdr.reserved 1", -EINVAL, "genlmsghdr.reserved field is not 0",
 	     false, b_new_reserved),
+	{ "VM_NEW with NLM_F_CREATE", AXVM_CMD_VM_NEW, NLM_F_CREATE, -EINVAL,
+	  "ambiguous or reserved bits set in nlmsg_flags", -1, false, b_new_name },
+	{ "VM_NEW as a dump", AXVM_CMD_VM_NEW, NLM_F_DUMP, -EOPNOTSUPP, NULL, -1,
+	  false, b_new_name },
 	MNEW("NAME with NLA_F_NESTED", -EINVAL, "NLA_F_NESTED not expected", true,
 	     b_new_nested_flag),
 	MREF("neither NAME nor ID", -EINVAL, "AXVM_A_VM_NAME or AXVM_A_VM_ID is required",
@@ -981,7 +990,7 @@ struct runner {
 	struct axvm_vcpu *vcpu;
 	pthread_t thread;
 	int err;		/* errno AXVM_RUN ended with, 0: an exit */
-	volatile int done;
+	int done;		/* __atomic: set by the runner thread */
 };
 
 static void *runner_fn(void *arg)
@@ -1008,7 +1017,7 @@ static bool runner_join(struct runner *r)
 
 	for (i = 0; i < 400 && !__atomic_load_n(&r->done, __ATOMIC_ACQUIRE); i++)
 		usleep(50 * 1000);
-	if (!r->done)
+	if (!__atomic_load_n(&r->done, __ATOMIC_ACQUIRE))
 		return false;
 	pthread_join(r->thread, NULL);
 	return true;
