@@ -21,6 +21,9 @@
  *  - cross_process: VM_NEW here, AXVM_ATTACH_VM + run in a child; owner
  *    pid follows; VM_STATS outlives the child (retired vCPU counters), and
  *    a second VMM's vCPU 0 continues the same counters.
+ *  - stats_by_vcpu_id: VM_STATS has a nest per vCPU id that exists or
+ *    existed (none for ids never created); a closed vCPU's counters stay,
+ *    and a vCPU created again with its id counts on.
  *  - stop_running: VM_STOP makes a spinning vCPU's AXVM_RUN return
  *    ESHUTDOWN once; the VM stays registered and can run again.
  *  - del_attached: VM_DEL of a VM a live process runs: its AXVM_RUN
@@ -982,6 +985,74 @@ TEST_F_TIMEOUT(nl, cross_process, 240)
 
 	EXPECT_EQ(0, axnl_vm_ref(&self->nl, AXVM_CMD_VM_DEL, "nlt-xp", 0, &res, NULL));
 	EXPECT_EQ(-ENOENT, axnl_vm_stats(&self->nl, "nlt-xp", &st, &res));
+}
+
+/* --- statistics by vCPU id ---------------------------------------------- */
+
+/* vCPU id runs the OUT loop for n exits (a fresh vCPU each time: setup). */
+static struct axvm_vcpu *out_vcpu(struct axvm_vm *vm, uint32_t id, int n)
+{
+	struct axvm_vcpu *vcpu = axvm_vcpu_add(vm, id);
+	int i;
+
+	axvm_vcpu_setup_long(vcpu, GPA_SCRATCH);
+	memcpy(axvm_gpa2hva(vm, GPA_SCRATCH, sizeof(code_out)), code_out,
+	       sizeof(code_out));
+	for (i = 0; i < n; i++)
+		AXVM_CHECK(axvm_vcpu_run(vcpu) == AXVM_EXIT_IO_WRITE,
+			   "vCPU %u: exit %u", id, vcpu->run->exit.kind);
+	return vcpu;
+}
+
+/* VM_STATS has exactly the vCPUs ids[0..n-1], with these IO exit counts. */
+static void expect_stats(struct __test_metadata *_metadata, struct axnl *nl,
+			 const char *what, unsigned int n, const uint32_t *ids,
+			 const uint64_t *io)
+{
+	struct axnl_result res;
+	struct axnl_stats st;
+	unsigned int i;
+
+	ASSERT_EQ(0, axnl_vm_stats(nl, "nlt-ids", &st, &res)) TH_LOG("%s", res.msg);
+	ASSERT_EQ(n, st.nr_vcpus) TH_LOG("%s", what);
+	for (i = 0; i < n; i++) {
+		EXPECT_EQ(ids[i], st.vcpus[i].id) TH_LOG("%s", what);
+		EXPECT_EQ(io[i], st.vcpus[i].reasons[VMX_EXIT_IO]) TH_LOG("%s: vCPU %u", what,
+									 ids[i]);
+		EXPECT_LE(io[i], st.vcpus[i].exits_user) TH_LOG("%s", what);
+	}
+}
+
+TEST_F_TIMEOUT(nl, stats_by_vcpu_id, 180)
+{
+	static const uint32_t ids[] = { 0, 2 };
+	struct axvm_vcpu *v0, *v2;
+	struct axnl_result res;
+	struct axvm_vm *vm;
+
+	NL_REQUIRE();
+	del_quiet(&self->nl, "nlt-ids");
+	ASSERT_EQ(0, axnl_vm_new(&self->nl, "nlt-ids", AXVM_DEFAULT_RAM, 3, &res, NULL))
+		TH_LOG("%s", res.msg);
+	vm = axvm_vm_attach("nlt-ids", AXVM_DEFAULT_RAM);
+	v0 = axvm_vcpu_add(vm, 0);
+	v2 = out_vcpu(vm, 2, 2);
+	/* Live vCPUs 0 (never run) and 2; no nest for id 1. */
+	expect_stats(_metadata, &self->nl, "live", 2, ids, (const uint64_t[]){ 0, 2 });
+	/* Closed vCPUs keep their place and their counters. */
+	axvm_vcpu_free(v2);
+	expect_stats(_metadata, &self->nl, "vCPU 2 closed", 2, ids,
+		     (const uint64_t[]){ 0, 2 });
+	axvm_vcpu_free(v0);
+	expect_stats(_metadata, &self->nl, "both closed", 2, ids,
+		     (const uint64_t[]){ 0, 2 });
+	/* vCPU 2 again: it counts on. */
+	out_vcpu(vm, 2, 1);
+	expect_stats(_metadata, &self->nl, "vCPU 2 again", 2, ids,
+		     (const uint64_t[]){ 0, 3 });
+	axvm_vm_free(vm);
+	expect_stats(_metadata, &self->nl, "VMM gone", 2, ids, (const uint64_t[]){ 0, 3 });
+	EXPECT_EQ(0, axnl_vm_ref(&self->nl, AXVM_CMD_VM_DEL, "nlt-ids", 0, &res, NULL));
 }
 
 /* --- VM_STOP of a running VM -------------------------------------------- */
