@@ -197,6 +197,9 @@ static int vm_new_doit(struct sk_buff *skb, struct genl_info *info)
 		if (ret == -EBUSY)
 			NL_SET_ERR_MSG(info->extack,
 				       "VMX is in use by another hypervisor");
+		else if (ret == -ENOSPC)
+			NL_SET_ERR_MSG(info->extack,
+				       "as many VMs exist as the max_vms module parameter allows");
 		goto free_msg;
 	}
 	vm->reg.mem_bytes = mem;

@@ -8,6 +8,7 @@
  *  - names: too long, bad characters, empty, no NUL, duplicate (EEXIST,
  *    also against an ioctl-made VM), 31 characters; extack checked; a
  *    refused VM_NEW uses no id; a deleted VM's name is free at once.
+ *  - max_vms: at the limit VM_NEW is ENOSPC, a name in use still EEXIST.
  *  - malformed: every command with missing, unknown, misplaced, wrongly
  *    sized or out-of-range attributes, trailing bytes, reserved header
  *    bits, unknown commands: the documented errno and extack, and no state
@@ -455,6 +456,62 @@ TEST_F_TIMEOUT(nl, names, 120)
 	ASSERT_EQ(0, axnl_vm_new(&self->nl, "nlt-dup", 0, 0, &res, &again)) TH_LOG("%s", res.msg);
 	EXPECT_NE(vm.id, again.id);
 	EXPECT_EQ(0, axnl_vm_ref(&self->nl, AXVM_CMD_VM_DEL, "nlt-dup", 0, &res, NULL));
+}
+
+/* --- the max_vms limit --------------------------------------------------- */
+
+#define MAX_VMS_PARAM	"/sys/module/axvm/parameters/max_vms"
+
+static bool write_param(const char *val)
+{
+	FILE *f = fopen(MAX_VMS_PARAM, "w");
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = fputs(val, f) >= 0;
+	return !fclose(f) && ok;
+}
+
+/*
+ * At max_vms: VM_NEW is ENOSPC with a message, but a name in use is still
+ * EEXIST (checked before a VM is built); nothing changes either way.
+ */
+TEST_F_TIMEOUT(nl, max_vms, 120)
+{
+	struct axnl_vm before[MAX_VMS], after[MAX_VMS];
+	struct axnl_result res;
+	char old[32] = "", val[32];
+	int nb, na;
+	FILE *f;
+
+	NL_REQUIRE();
+	f = fopen(MAX_VMS_PARAM, "r");
+	if (!f)
+		SKIP(return, "no " MAX_VMS_PARAM);
+	ASSERT_NE(NULL, fgets(old, sizeof(old), f));
+	fclose(f);
+	del_quiet(&self->nl, "nlt-lim");
+	del_quiet(&self->nl, "nlt-lim2");
+	/* Room for exactly one more VM than are listed now. */
+	nb = list(_metadata, &self->nl, before);
+	snprintf(val, sizeof(val), "%d\n", nb + 1);
+	ASSERT_TRUE(write_param(val));
+	EXPECT_EQ(0, axnl_vm_new(&self->nl, "nlt-lim", 0, 0, &res, NULL))
+		TH_LOG("%s (a VM that is not listed but alive?)", res.msg);
+	nb = list(_metadata, &self->nl, before);
+	drain_events(&self->ev);
+
+	EXPECT_EQ(-ENOSPC, axnl_vm_new(&self->nl, "nlt-lim2", 0, 0, &res, NULL));
+	EXPECT_STREQ("as many VMs exist as the max_vms module parameter allows", res.msg);
+	EXPECT_EQ(-EEXIST, axnl_vm_new(&self->nl, "nlt-lim", 0, 0, &res, NULL));
+	EXPECT_STREQ("a VM of this name exists", res.msg);
+	na = list(_metadata, &self->nl, after);
+	expect_same(_metadata, "at max_vms", before, nb, after, na);
+	expect_no_event(_metadata, &self->ev, "refused at max_vms");
+
+	EXPECT_TRUE(write_param(old));
+	EXPECT_EQ(0, axnl_vm_ref(&self->nl, AXVM_CMD_VM_DEL, "nlt-lim", 0, &res, NULL));
 }
 
 /* --- malformed ----------------------------------------------------------- */
