@@ -155,24 +155,32 @@ static u64 slot_answer(const struct axvm_ring_entry *slot, u32 kind)
  * full barrier, as are the consumer's index store and flag load, so one
  * of the two sides always sees the other (no lost wakeup).
  */
+static bool ring_moved(struct axvm_ring *r, u32 seen)
+{
+	/* Pairs with the consumer's store-release of cons. */
+	return smp_load_acquire(&r->hdr->cons) != seen;
+}
+
 static int ring_wait(struct axvm_vcpu *vcpu, struct axvm_ring *r, u32 seen)
 {
 	u64 until = ktime_get_ns() + READ_ONCE(ring_poll_ns);
 	int ret;
 
-#define RING_MOVED (smp_load_acquire(&r->hdr->cons) != seen)
 	while (!need_resched() && ktime_get_ns() < until) {
-		if (RING_MOVED)
+		if (ring_moved(r, seen))
 			return 0;
 		cpu_relax();
 	}
 	WRITE_ONCE(r->hdr->flags, AXVM_RING_NEED_WAKEUP);
+	/*
+	 * Flag store before the cons load in ring_moved(); pairs with the
+	 * consumer's fence between its cons store and its flags load.
+	 */
 	smp_mb();
-	ret = wait_event_interruptible(r->vcpu_wq, RING_MOVED ||
+	ret = wait_event_interruptible(r->vcpu_wq, ring_moved(r, seen) ||
 				       READ_ONCE(vcpu->run->immediate_exit) ||
 				       axvm_vcpu_stop_pending(vcpu));
 	WRITE_ONCE(r->hdr->flags, 0);
-#undef RING_MOVED
 	if (ret || READ_ONCE(vcpu->run->immediate_exit))
 		return -EINTR;
 	if (axvm_vcpu_stop_requested(vcpu))
@@ -277,6 +285,7 @@ int axvm_ring_collect(struct axvm_vcpu *vcpu)
  */
 void axvm_ring_kick(struct axvm_vcpu *vcpu)
 {
+	/* Pairs with the store-release in axvm_ring_create(). */
 	struct axvm_ring *r = smp_load_acquire(&vcpu->ring);
 
 	if (r)
@@ -295,11 +304,13 @@ void axvm_ring_kick(struct axvm_vcpu *vcpu)
 __poll_t axvm_ring_poll(struct axvm_vcpu *vcpu, struct file *f,
 			struct poll_table_struct *pt)
 {
+	/* Pairs with the store-release in axvm_ring_create(). */
 	struct axvm_ring *r = smp_load_acquire(&vcpu->ring);
 
 	if (!r)
 		return 0;
 	poll_wait(f, &r->poll_wq, pt);
+	/* cons: pairs with the consumer's store-release. */
 	if (READ_ONCE(r->hdr->prod) != smp_load_acquire(&r->hdr->cons))
 		return EPOLLIN | EPOLLRDNORM;
 	return 0;
@@ -315,6 +326,7 @@ __poll_t axvm_ring_poll(struct axvm_vcpu *vcpu, struct file *f,
  */
 int axvm_ring_mmap(struct axvm_vcpu *vcpu, struct vm_area_struct *vma)
 {
+	/* Pairs with the store-release in axvm_ring_create(). */
 	struct axvm_ring *r = smp_load_acquire(&vcpu->ring);
 
 	if (!r)

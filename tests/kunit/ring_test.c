@@ -42,6 +42,7 @@ static struct axvm_exit io_write(u32 data)
 /* The consumer: take every published record, check order, finish them. */
 static u32 consume(struct kunit *test, struct axvm_ring *r, u32 *next)
 {
+	/* Pairs with the producer's store-release of prod. */
 	u32 prod = smp_load_acquire(&r->hdr->prod), cons = r->hdr->cons, n = 0;
 
 	for (; cons != prod; cons++, n++) {
@@ -51,6 +52,7 @@ static u32 consume(struct kunit *test, struct axvm_ring *r, u32 *next)
 		KUNIT_EXPECT_EQ(test, s->exit.u.io_write.data, (u64)*next);
 		(*next)++;
 	}
+	/* Slots finished before the producer may reuse them. */
 	smp_store_release(&r->hdr->cons, cons);
 	return n;
 }
