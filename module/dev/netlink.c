@@ -83,7 +83,28 @@ static int reply_vm(struct sk_buff *msg, struct genl_info *info, u8 cmd,
 	return genlmsg_reply(msg, info);
 }
 
-/* The VM a request names (NAME and/or ID); axvm_reg_lock held. */
+/*
+ * The VM name in @attr if it is one: 1 to 31 characters of
+ * [A-Za-z0-9_.-]; else NULL with the extack set. The policy has already
+ * checked that a NUL comes within AXVM_NAME_MAX bytes.
+ */
+static const char *parse_name(const struct nlattr *attr,
+			      struct netlink_ext_ack *extack)
+{
+	const char *name = nla_data(attr);
+
+	if (!name[0] || !axvm_vm_name_valid(name)) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "VM name must be 1 to 31 characters of [A-Za-z0-9_.-]");
+		return NULL;
+	}
+	return name;
+}
+
+/*
+ * The VM a request names (NAME and/or ID: both must then match); every
+ * command that takes an existing VM goes through here. axvm_reg_lock held.
+ */
 static struct axvm_vm *lookup(struct genl_info *info)
 {
 	struct nlattr *id_attr = info->attrs[AXVM_A_VM_ID];
@@ -97,13 +118,9 @@ static struct axvm_vm *lookup(struct genl_info *info)
 		return ERR_PTR(-EINVAL);
 	}
 	if (name_attr) {
-		/* The policy guarantees the NUL within AXVM_NAME_MAX. */
-		name = nla_data(name_attr);
-		if (!name[0] || !axvm_vm_name_valid(name)) {
-			NL_SET_ERR_MSG_ATTR(info->extack, name_attr,
-					    "VM name must be 1 to 31 characters of [A-Za-z0-9_.-]");
+		name = parse_name(name_attr, info->extack);
+		if (!name)
 			return ERR_PTR(-EINVAL);
-		}
 	}
 	vm = axvm_registry_find(id_attr ? nla_get_u32(id_attr) : 0, name);
 	if (!vm) {
@@ -135,6 +152,7 @@ static int vm_new_doit(struct sk_buff *skb, struct genl_info *info)
 	struct axvm_vm_info vi;
 	struct axvm_vm *vm;
 	struct sk_buff *msg;
+	const char *name;
 	u64 mem = 0;
 	int ret;
 
@@ -142,12 +160,10 @@ static int vm_new_doit(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG(info->extack, "AXVM_A_VM_NAME is required");
 		return -EINVAL;
 	}
-	nla_strscpy(args.name, name_attr, sizeof(args.name));
-	if (!args.name[0] || !axvm_vm_name_valid(args.name)) {
-		NL_SET_ERR_MSG_ATTR(info->extack, name_attr,
-				    "VM name must be 1 to 31 characters of [A-Za-z0-9_.-]");
+	name = parse_name(name_attr, info->extack);
+	if (!name)
 		return -EINVAL;
-	}
+	strscpy(args.name, name, sizeof(args.name));
 	if (mem_attr) {
 		mem = nla_get_u64(mem_attr);
 		if (!mem || mem > READ_ONCE(axvm_max_vm_mem)) {
@@ -162,6 +178,17 @@ static int vm_new_doit(struct sk_buff *skb, struct genl_info *info)
 		}
 	}
 
+	/*
+	 * Before creating anything: a VM takes VMX operation (EBUSY while
+	 * another hypervisor has it) and an id. axvm_registry_add() checks
+	 * again, for a VM_NEW of the same name that races with this one.
+	 */
+	if (axvm_registry_name_taken(args.name)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, name_attr,
+				    "a VM of this name exists");
+		return -EEXIST;
+	}
+
 	msg = genlmsg_new(vm_msg_size(), GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
@@ -170,6 +197,9 @@ static int vm_new_doit(struct sk_buff *skb, struct genl_info *info)
 		if (ret == -EBUSY)
 			NL_SET_ERR_MSG(info->extack,
 				       "VMX is in use by another hypervisor");
+		else if (ret == -ENOSPC)
+			NL_SET_ERR_MSG(info->extack,
+				       "as many VMs exist as the max_vms module parameter allows");
 		goto free_msg;
 	}
 	vm->reg.mem_bytes = mem;

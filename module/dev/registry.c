@@ -108,6 +108,25 @@ out:
 }
 
 /**
+ * axvm_registry_name_taken() - does a registered VM have this name?
+ * @name: a non-empty name
+ *
+ * A hint for creators, to fail before building a VM: the answer can change
+ * as soon as the lock is dropped, so axvm_registry_add() has the last word.
+ *
+ * Return: true if a registered VM is called @name.
+ */
+bool axvm_registry_name_taken(const char *name)
+{
+	bool taken;
+
+	mutex_lock(&axvm_reg_lock);
+	taken = find_name(name);
+	mutex_unlock(&axvm_reg_lock);
+	return taken;
+}
+
+/**
  * axvm_registry_put_last() - drop a reference; unlink the VM with the last
  * @vm: the VM
  *

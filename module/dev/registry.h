@@ -78,6 +78,7 @@ struct axvm_vm_info {
 extern struct mutex axvm_reg_lock;
 
 int axvm_registry_add(struct axvm_vm *vm, bool held);
+bool axvm_registry_name_taken(const char *name);
 bool axvm_registry_put_last(struct axvm_vm *vm);
 void axvm_registry_vm_free(struct axvm_vm *vm);
 int axvm_registry_attach(const char *name, struct axvm_vm **out);

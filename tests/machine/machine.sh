@@ -3,7 +3,7 @@
 #
 # Boot Debian's distro kernel in Bochs (VMX, EPT, VPID, unrestricted guest),
 # with a busybox initramfs that carries axvm.ko, axctl, the selftests,
-# bpftool and kvm_intel, run one job inside, and report.
+# bpftool, genl and kvm_intel, run one job inside, and report.
 #
 #   machine.sh [--kver V] [--cpus N] [--megs M] [--timeout S] [--name N]
 #              [--quiet] (--job FILE | --cmd 'shell command')
@@ -90,6 +90,9 @@ cp "$top"/tests/selftests/*.sh "$root/opt/axvm/tests/" 2>/dev/null
 [ -d "$top/tests/guests/bin" ] && cp -r "$top/tests/guests/bin" "$root/opt/axvm/guests"
 bpftool=$(command -v bpftool || ls /usr/sbin/bpftool 2>/dev/null)
 [ -n "$bpftool" ] && copy_prog "$bpftool" usr/sbin/bpftool
+# iproute2's genl, for genl_test (`genl ctrl get name axvm`).
+genl=$(command -v genl || ls /usr/sbin/genl /sbin/genl 2>/dev/null | head -n 1)
+[ -n "$genl" ] && copy_prog "$genl" usr/sbin/genl
 
 if [ -n "$job" ]; then cp "$job" "$root/opt/axvm/job.sh"
 else printf '%s\n' "$cmd" > "$root/opt/axvm/job.sh"

@@ -205,6 +205,33 @@ struct axvm_vm *axvm_vm_create_from(int dev_fd, uint64_t ram_size)
 	return vm;
 }
 
+int __axvm_attach_vm(int dev_fd, const char *name)
+{
+	struct axvm_attach_vm args;
+
+	memset(&args, 0, sizeof(args));
+	strncpy(args.name, name, sizeof(args.name) - 1);
+	return ioctl(dev_fd, AXVM_ATTACH_VM, &args);
+}
+
+struct axvm_vm *axvm_vm_attach(const char *name, uint64_t ram_size)
+{
+	int dev = axvm_open_dev();
+	struct axvm_vm *vm;
+	int r;
+
+	vm = calloc(1, sizeof(*vm));
+	AXVM_CHECK(vm, "calloc");
+	r = ioctl(dev, AXVM_GET_CAPS, &vm->caps);
+	AXVM_CHECK(r == 0, "AXVM_GET_CAPS returned %d", r);
+	vm->fd = __axvm_attach_vm(dev, name);
+	AXVM_CHECK(vm->fd >= 0, "AXVM_ATTACH_VM \"%s\" returned %d", name, vm->fd);
+	close(dev);
+	if (ram_size)
+		axvm_vm_add_region(vm, 0, 0, ram_size);
+	return vm;
+}
+
 struct axvm_vm *axvm_vm_create(uint64_t ram_size)
 {
 	int dev = axvm_open_dev();

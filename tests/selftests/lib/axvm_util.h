@@ -95,6 +95,13 @@ struct axvm_vm {
 struct axvm_vm *axvm_vm_create(uint64_t ram_size);
 /* The same through an open /dev/axvm fd, which stays open. */
 struct axvm_vm *axvm_vm_create_from(int dev_fd, uint64_t ram_size);
+/* AXVM_ATTACH_VM of a named VM through dev_fd: the VM fd, or -1 and errno. */
+int __axvm_attach_vm(int dev_fd, const char *name);
+/*
+ * Attach to the named VM (created by netlink or another process) and give
+ * it RAM like axvm_vm_create(); fatal on failure.
+ */
+struct axvm_vm *axvm_vm_attach(const char *name, uint64_t ram_size);
 /*
  * Close the vCPUs and the VM, unmap their run pages and guest memory. An
  * fd the test already closed is marked -1 and skipped.
