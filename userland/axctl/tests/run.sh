@@ -175,7 +175,7 @@ if [ -n "$fake" ] && [ -f "$fake" ] && ldd "$axctl" >/dev/null 2>&1; then
 	# start: the demo guest's image, a scripted run.
 	if [ -f "$demo" ]; then
 		: > "$tmp/log"
-		FAKE_AXVM_SCRIPT="o3f8=48,o3f8=69,o3f8=0a,i3fd,i2f8/2,o70=1,i3f8/4,of4=0" \
+		FAKE_AXVM_SCRIPT="o3f8=48,o3f8=69,o3f8=0a,i3fd,i2f8/2,o2e8=1,i3f8/4,of4=0" \
 			fx 1 'guest wrote 0x0 to the debug-exit port: exit status 1' \
 			-v start demo --kernel "$demo" --append "hello from the command line"
 		if grep -qx 'Hi' "$tmp/out"; then ok "COM1 output on stdout"
@@ -190,7 +190,7 @@ if [ -n "$fake" ] && [ -f "$fake" ] && ldd "$axctl" >/dev/null 2>&1; then
 		in_log '^answer in port 0x3fd width 1: data 0x60 response 1$' "LSR read answered 0x60"
 		in_log '^answer in port 0x2f8 width 2: data 0xffff response 1$' "unhandled inw answered 0xffff"
 		in_log '^answer in port 0x3f8 width 4: data 0x3010000 response 1$' "inl at COM1: RBR, IER, IIR, LCR"
-		if grep -q '1 unhandled port write, 1 unhandled port read: port 0x2f8: 0 out, 1 in, port 0x70: 1 out, 0 in' "$tmp/out"
+		if grep -q '1 unhandled port write, 1 unhandled port read: port 0x2f8: 0 out, 1 in, port 0x2e8: 1 out, 0 in' "$tmp/out"
 		then ok "-v: unhandled port I/O counted"; else notok "-v: unhandled port I/O counted"; fi
 	fi
 	FAKE_AXVM_SCRIPT="of4=10/2" fx 33 '' start demo --kernel "$tmp/hlt.bin"
