@@ -372,7 +372,7 @@ if command -v bash >/dev/null 2>&1; then
 	}
 	complete_test "stop stats start" axctl st
 	complete_test "--memory" axctl create vm0 --mem
-	complete_test "auto flat elf" axctl start vm0 --format ""
+	complete_test "auto flat elf multiboot" axctl start vm0 --format ""
 	complete_test "--json" axctl -v list --j
 	complete_test "create" axctl -q cr
 fi
