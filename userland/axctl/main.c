@@ -51,7 +51,7 @@ static const struct command commands[] = {
 	  "  -j, --json          one JSON object per line\n", NULL },
 	{ "start", cmd_start,
 	  "start NAME --kernel IMAGE [--append STR] [--format auto|flat|elf|multiboot]\n"
-	  "      [--module FILE[ ARGS]]... [-v|-q]",
+	  "      [--module FILE[ ARGS]]... [--ring sync|off] [-v|-q]",
 	  "Run a VM created with 'axctl create': attach to it, give it its RAM, load\n"
 	  "IMAGE and run it in the foreground. The guest's COM1 goes to stdout.\n",
 	  "  -k, --kernel IMAGE  Multiboot kernel (entered in 32-bit protected mode,\n"
@@ -65,6 +65,8 @@ static const struct command commands[] = {
 	  "                      multiboot\n"
 	  "  -M, --module FILE[ ARGS]  Multiboot module, loaded after the kernel\n"
 	  "                      (repeatable; the kernel sees the whole string)\n"
+	  "  -r, --ring MODE     sync (default): exits through the shared exit ring,\n"
+	  "                      COM1 writes posted; off: one AXVM_RUN per exit\n"
 	  "  -v, --verbose       more detail (register dumps on failures, counts of\n"
 	  "                      unhandled port I/O at exit)\n"
 	  "  -q, --quiet         no messages from axctl, only the guest's output\n",
