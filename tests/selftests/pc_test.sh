@@ -47,7 +47,7 @@ cleanup() {
 trap cleanup EXIT
 
 echo "TAP version 13"
-echo "1..21"
+echo "1..22"
 
 # run NAME WANT_STATUS ARGS...: axctl start; output in $tmp/NAME.out
 run() {
@@ -89,11 +89,13 @@ check "reset92: axctl reports the reset" grep -q "guest reset the machine (port 
 run mb_fwcfg_reset64 28 --kernel "$G/mb_fwcfg" --append reset64
 
 t0=$(cut -d' ' -f1 /proc/uptime | tr -d .)
-run mb_pit 1 --kernel "$G/mb_pit"
+run mb_pit 1 -v --kernel "$G/mb_pit"
 t1=$(cut -d' ' -f1 /proc/uptime | tr -d .)
 has mb_pit "ok - 101 IRQ0s counted"
 has mb_pit "ok - one-shot mode 0 gives exactly one IRQ0"
 has mb_pit "mb_pit: 0 failed"
+d=$(sed -n 's/.*PIC: \([0-9]*\) IRQ0 interrupts delivered$/\1/p' "$tmp/mb_pit.out")
+check "mb_pit: axctl -v counts at least 102 IRQ0s delivered (${d:-none})" [ "${d:-0}" -ge 102 ]
 # 100 ticks at 1 kHz plus a 10 ms one-shot cannot take less than 0.11 s.
 check "mb_pit: took at least 0.11 s ($((t1 - t0))0 ms)" [ $((t1 - t0)) -ge 11 ]
 

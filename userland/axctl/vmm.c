@@ -828,6 +828,10 @@ static void print_unhandled(struct vmm *v)
 			axctl_prog, (unsigned long long)v->mmio_reads,
 			(unsigned long long)v->mmio_writes,
 			(unsigned long long)v->msr_faults, (unsigned long long)v->hypercalls);
+	if (v->pc.pit_irqs || v->pc.pic.delivered[0])
+		fprintf(stderr, "%s: PIT: %llu IRQ0 edges; PIC: %llu IRQ0 interrupts delivered\n",
+			axctl_prog, (unsigned long long)v->pc.pit_irqs,
+			(unsigned long long)v->pc.pic.delivered[0]);
 	for (i = 0; i < v->nr_vcpus; i++)
 		if (v->vcpus[i].runnable)
 			fprintf(stderr, "%s: vCPU %u: %llu exits served by axctl, %llu bytes on COM1\n",
