@@ -9,7 +9,7 @@
 #  mb_fwcfg  fw_cfg signature, NB_CPUS, RAM_SIZE, file directory; 16550
 #            registers; reset through port 0x92 and 0x64 (status 28)
 #  mb_pit    PIC + PIT IRQ0 with HLT between ticks, one-shot mode,
-#            latch/read-back, CMOS clock
+#            latch/read-back, CMOS clock; with the exit ring and without
 # A guest passes when axctl exits with (0 << 1) | 1 = 1 and it printed
 # what it should. TAP on stdout; exit 0 if all passed, 4 (skip) without
 # the guests or axctl.
@@ -47,7 +47,7 @@ cleanup() {
 trap cleanup EXIT
 
 echo "TAP version 13"
-echo "1..22"
+echo "1..24"
 
 # run NAME WANT_STATUS ARGS...: axctl start; output in $tmp/NAME.out
 run() {
@@ -98,5 +98,8 @@ d=$(sed -n 's/.*PIC: \([0-9]*\) IRQ0 interrupts delivered$/\1/p' "$tmp/mb_pit.ou
 check "mb_pit: axctl -v counts at least 102 IRQ0s delivered (${d:-none})" [ "${d:-0}" -ge 102 ]
 # 100 ticks at 1 kHz plus a 10 ms one-shot cannot take less than 0.11 s.
 check "mb_pit: took at least 0.11 s ($((t1 - t0))0 ms)" [ $((t1 - t0)) -ge 11 ]
+# Again with every exit through the run page (no exit ring).
+run mb_pit_ringoff 1 -v --ring off --kernel "$G/mb_pit"
+has mb_pit_ringoff "mb_pit: 0 failed"
 
 [ "$failed" = 0 ]

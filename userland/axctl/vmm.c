@@ -13,8 +13,8 @@
  * the VM ends (SMP boot comes later).
  *
  * Interrupts (pc/pc.h): vCPU 0 takes the PIC's output. Before each
- * AXVM_RUN it clears immediate_exit and hands a deliverable vector to the
- * kernel with AXVM_INJECT (which waits for the interrupt window); when
+ * AXVM_RUN it clears immediate_exit and, if the guest has IF=1, hands a
+ * deliverable vector to the kernel with AXVM_INJECT; when
  * the PIT's timer thread or another thread makes one deliverable, it
  * kicks vCPU 0 like a stop does. A HLT with IF=1 waits for the next
  * interrupt instead of ending the VM.
@@ -284,13 +284,28 @@ static void irq_notify(void *arg)
 		kick(&v->vcpus[0]);		/* vCPU 0 checks before its next run */
 }
 
-/* Before AXVM_RUN on vCPU 0: hand the PIC's vector to the kernel. False: done. */
+/*
+ * Before AXVM_RUN on vCPU 0: hand the PIC's vector to the kernel. False:
+ * done. Only when the guest has IF=1: the PIC acknowledges (IRR -> ISR)
+ * as the vector is handed over, so handing it over while the guest keeps
+ * interrupts off would show it "in service" long before its handler runs.
+ * With IF=0 it stays in the PIC and the board's timer thread kicks vCPU 0
+ * again soon (PC_IRQ_RETRY_NS) to try once more.
+ */
 static bool inject_irq(struct vcpu *c)
 {
 	struct vmm *v = c->vmm;
 	struct axvm_event ev = { .type = AXVM_EVENT_EXTINT };
+	struct axvm_regs r;
 	int vec, err = 0;
 
+	pthread_mutex_lock(&v->lock);
+	vec = pc_irq_vector(&v->pc);
+	pthread_mutex_unlock(&v->lock);
+	if (vec < 0)
+		return true;
+	if (ioctl(c->fd, AXVM_GET_REGS, &r) == 0 && !(r.rflags & RFLAGS_IF))
+		return true;
 	pthread_mutex_lock(&v->lock);
 	vec = pc_irq_vector(&v->pc);
 	if (vec >= 0) {

@@ -207,9 +207,20 @@ int mb_main(uint32_t magic, const struct mb_info *mbi)
 	c1 = lo | hi << 8;
 	mb_check(c1 >= 1 && c1 <= DIVISOR, "latched count within the divisor");
 
-	/* Mode 0: one IRQ0 after 10 ms, then none. */
+	/*
+	 * Mode 0: one IRQ0 after 10 ms, then none. The control word stops the
+	 * rate generator; an edge it raised meanwhile is still in the IRR (as
+	 * on hardware): take it with interrupts on for 3 ms before counting.
+	 */
+	outb(PIT_CTL, 0x30);
+	end = rdtsc() + 3 * per_ms;
+	__asm__ volatile("sti");
+	while (rdtsc() < end)
+		;
+	__asm__ volatile("cli");
 	n = ticks;
-	pit_program(0, 11932);
+	outb(PIT_CH0, 11932 & 0xff);
+	outb(PIT_CH0, 11932 >> 8);
 	wait_ticks(n + 1);
 	end = rdtsc() + 30 * per_ms;
 	__asm__ volatile("sti");

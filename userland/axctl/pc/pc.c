@@ -26,8 +26,11 @@ static time_t host_time(void)
 
 static void irq_update(struct pc *pc)
 {
-	if (pic_pending_vector(&pc->pic) >= 0 && pc->notify)
+	if (pic_pending_vector(&pc->pic) < 0)
+		return;
+	if (pc->notify)
 		pc->notify(pc->notify_arg);
+	pthread_cond_signal(&pc->timer_cond);	/* its retry deadline */
 }
 
 /* --- port handlers -------------------------------------------------------- */
@@ -192,6 +195,10 @@ static void *timer_main(void *arg)
 
 		pc_timer_poll(pc);
 		next = pit_next_edge(&pc->pit);
+		/* A vector vCPU 0 could not take yet (IF=0): kick it again soon. */
+		if (pic_pending_vector(&pc->pic) >= 0 &&
+		    pc_monotonic_ns() + PC_IRQ_RETRY_NS < next)
+			next = pc_monotonic_ns() + PC_IRQ_RETRY_NS;
 		if (next == PIT_NEVER) {
 			pthread_cond_wait(&pc->timer_cond, pc->lock);
 		} else if (next > pc_monotonic_ns()) {

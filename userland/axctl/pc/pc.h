@@ -16,7 +16,9 @@
  * Locking: every call, and the device handlers on the bus, run under the
  * VMM's lock (pc->lock); the timer thread takes it too. When an interrupt
  * becomes deliverable, the board calls notify(arg) with the lock held, so
- * the VMM wakes or kicks the vCPU that takes external interrupts.
+ * the VMM wakes or kicks the vCPU that takes external interrupts; while
+ * one stays deliverable (the guest has interrupts off), the timer thread
+ * notifies again every PC_IRQ_RETRY_NS.
  */
 #ifndef AXCTL_PC_PC_H
 #define AXCTL_PC_PC_H
@@ -34,6 +36,8 @@
 #define PC_PORT_A	0x92
 #define PC_KBD_STATUS	0x64
 #define PC_KBD_RESET	0xfe
+/* How soon the timer thread notifies again about a vector not yet taken. */
+#define PC_IRQ_RETRY_NS	500000ULL
 
 struct pc {
 	struct pic pic;
