@@ -52,3 +52,10 @@ uint64_t __udivmoddi4(uint64_t n, uint64_t d, uint64_t *rem)
 		*rem = r;
 	return q;
 }
+
+uint64_t __udivdi3(uint64_t n, uint64_t d);
+
+uint64_t __udivdi3(uint64_t n, uint64_t d)
+{
+	return __udivmoddi4(n, d, NULL);
+}

@@ -4,8 +4,9 @@
  *
  * Remaps the PIC to 0x20/0x28 (ICW1-ICW4), unmasks IRQ0 only, programs
  * channel 0 as a rate generator at ~1 kHz (divisor 1193), and counts
- * IRQ0s with STI; HLT in between. The TSC time of the first and second
- * 50 ticks must agree (the tick rate is steady), the ISR must show IRQ0
+ * IRQ0s with STI; HLT in between. The TSC rate is first measured on the
+ * PIT's counter alone; 50 ticks must then take at least 45 of those
+ * milliseconds (interrupts may come late, never early), the ISR must show IRQ0
  * in service inside the handler (OCW3) and be clear after the EOI. Then
  * mode 0 (one shot, 10 ms) must give exactly one IRQ0; the counter latch
  * and the read-back status must show a counting channel in the mode we
@@ -121,6 +122,36 @@ static void wait_ticks(uint32_t n)
 		__asm__ volatile("sti; hlt; cli" ::: "memory");
 }
 
+static uint16_t latch(void)
+{
+	uint8_t lo, hi;
+
+	outb(PIT_CTL, 0x00);		/* counter latch, channel 0 */
+	lo = inb(PIT_CH0);
+	hi = inb(PIT_CH0);
+	return lo | hi << 8;
+}
+
+/*
+ * TSC cycles per ms measured on the PIT's own counter (no interrupts):
+ * channel 0 in mode 0 from 0xffff, until 11932 counts (10 ms) went by.
+ */
+static uint64_t tsc_per_ms_by_counter(void)
+{
+	uint64_t t0, t1;
+	uint16_t start;
+
+	outb(PIT_CTL, 0x30);
+	outb(PIT_CH0, 0xff);
+	outb(PIT_CH0, 0xff);
+	start = latch();
+	t0 = rdtsc();
+	while ((uint16_t)(start - latch()) < 11932)
+		;
+	t1 = rdtsc();
+	return (t1 - t0) / 10;
+}
+
 static uint8_t cmos(uint8_t reg)
 {
 	outb(0x70, reg);
@@ -175,7 +206,10 @@ int mb_main(uint32_t magic, const struct mb_info *mbi)
 	printf("mb_pit: PIT IRQ0 through the PIC\n");
 	mb_check(magic == MB_BOOT_MAGIC, "EAX holds the Multiboot magic");
 	load_tables();
-	pic_init();
+	per_ms = tsc_per_ms_by_counter();	/* PIC still masked: no IRQ0 */
+	printf("TSC: %llu per ms by the PIT counter\n", (unsigned long long)per_ms);
+	mb_check(per_ms > 0, "the PIT counter counts down");
+	pic_init();			/* ICW1 drops anything the PIT raised */
 	pit_program(2, DIVISOR);
 	wait_ticks(1);			/* line up on a tick */
 	t0 = rdtsc();
@@ -188,13 +222,18 @@ int mb_main(uint32_t magic, const struct mb_info *mbi)
 	printf("ticks: %u; TSC for ticks 1-50: %llu, 51-100: %llu\n", ticks,
 	       (unsigned long long)a, (unsigned long long)b);
 	mb_check(ticks == 101, "101 IRQ0s counted");
-	mb_check(a && b && a < b + b / 4 && b < a + a / 4, "the tick rate is steady against the TSC");
+	/*
+	 * IRQ0 can come late (edges merge while the VMM is slow), never early:
+	 * 50 ticks take at least ~50 ms of TSC as the PIT counter measured it.
+	 */
+	printf("TSC per tick: %llu (%llu%% of a PIT ms)\n", (unsigned long long)(b / 50),
+	       (unsigned long long)(per_ms ? b / 50 * 100 / per_ms : 0));
+	mb_check(a >= 45 * per_ms && b >= 45 * per_ms,
+		 "IRQ0 no faster than the PIT rate against the TSC");
 	mb_check(isr_in_handler & 1, "ISR shows IRQ0 in service in the handler");
 	outb(PIC1_CMD, 0x0b);
 	mb_check(!(inb(PIC1_CMD) & 1), "ISR clear after the EOI");
 	outb(PIC1_CMD, 0x0a);
-	per_ms = b / 50;
-	printf("TSC: ~%llu per ms (assuming the PIT's 1 kHz)\n", (unsigned long long)per_ms);
 
 	/* The latch and read-back while the rate generator runs. */
 	outb(PIT_CTL, 0xe2);		/* read-back: status of channel 0 */
