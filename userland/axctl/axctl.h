@@ -36,6 +36,7 @@ enum axctl_status {
 	AXCTL_ESTOPPED = 22,		/* VM stopped by `axctl stop`/`destroy` */
 	AXCTL_EINTR = 24,		/* axctl got SIGINT/SIGTERM */
 	AXCTL_EFAIL = 26,		/* any other failure (system call, netlink) */
+	AXCTL_ERESET = 28,		/* `start`: the guest reset the machine */
 };
 
 /* Verbosity: -q gives -1, -v gives 1 (more -v, more detail). */

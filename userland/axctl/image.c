@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "image.h"
+#include "multiboot.h"
 
 #define PAGE		0x1000ULL
 #define SZ_2M		0x200000ULL
@@ -56,6 +57,8 @@ bool image_format_parse(const char *s, enum image_format *fmt)
 		*fmt = IMAGE_FLAT;
 	else if (!strcmp(s, "elf"))
 		*fmt = IMAGE_ELF;
+	else if (!strcmp(s, "multiboot"))
+		*fmt = IMAGE_MULTIBOOT;
 	else
 		return false;
 	return true;
@@ -68,6 +71,8 @@ const char *image_format_name(enum image_format fmt)
 		return "flat";
 	case IMAGE_ELF:
 		return "ELF64";
+	case IMAGE_MULTIBOOT:
+		return "Multiboot";
 	default:
 		return "auto";
 	}
@@ -164,8 +169,19 @@ int image_probe(const void *img, size_t len, enum image_format fmt,
 
 	if (len == 0)
 		return fail(IMAGE_EFORMAT, err, errlen, "image is not ELF64 or flat (empty file)");
-	if (fmt == IMAGE_AUTO)
-		fmt = has_elf_magic(img, len) ? IMAGE_ELF : IMAGE_FLAT;
+	if (fmt == IMAGE_AUTO) {
+		struct mb_header h;
+
+		/* Multiboot first: such an image is often ELF32 too. */
+		if (mb_find_header(img, len, &h))
+			fmt = IMAGE_MULTIBOOT;
+		else
+			fmt = has_elf_magic(img, len) ? IMAGE_ELF : IMAGE_FLAT;
+	}
+	if (fmt == IMAGE_MULTIBOOT) {
+		r = mb_probe(img, len, err, errlen);
+		return r ? r : IMAGE_MULTIBOOT;
+	}
 	if (fmt == IMAGE_FLAT)
 		return IMAGE_FLAT;
 	r = elf_check(img, len, &eh, &ph, err, errlen);
@@ -486,6 +502,10 @@ int image_load(const void *img, size_t len, enum image_format fmt, void *ram,
 	r = image_probe(img, len, fmt, err, errlen);
 	if (r < 0)
 		return r;
+	if (r == IMAGE_MULTIBOOT)
+		return mb_load(img, len, "kernel", cmdline, NULL, 0, ram,
+			       ram_size < (1ULL << 32) ? ram_size : (1ULL << 32), 0, bs,
+			       err, errlen);
 	if (r == IMAGE_FLAT)
 		return load_flat(img, len, ram, ram_size, cmdline, bs, err, errlen);
 	return load_elf(img, len, ram, ram_size, cmdline, bs, err, errlen);

@@ -26,6 +26,7 @@ enum image_format {
 	IMAGE_AUTO,
 	IMAGE_FLAT,
 	IMAGE_ELF,
+	IMAGE_MULTIBOOT,	/* multiboot.h: 32-bit protected mode */
 };
 
 #define FLAT_LOAD_GPA		0x1000ULL
@@ -64,12 +65,13 @@ struct boot_state {
 	struct axvm_sregs sregs;
 };
 
-/* "auto", "flat", "elf": false if none of these. */
+/* "auto", "flat", "elf", "multiboot": false if none of these. */
 bool image_format_parse(const char *s, enum image_format *fmt);
 const char *image_format_name(enum image_format fmt);
 
 /*
- * Check that img looks like fmt (AUTO: ELF magic means ELF, else flat)
+ * Check that img looks like fmt (AUTO: a Multiboot header means
+ * Multiboot, else ELF magic means ELF, else flat)
  * and, for ELF, that its headers are sane. Returns the resolved format,
  * or an image_error with err filled.
  */
@@ -79,7 +81,9 @@ int image_probe(const void *img, size_t len, enum image_format fmt,
 /*
  * Load img into ram (ram_size bytes, zeroed by the caller, standing for
  * GPA 0..ram_size), write the boot structures and the command line
- * (NULL: none), and fill bs with the vCPU state to enter it. Returns
+ * (NULL: none), and fill bs with the vCPU state to enter it (Multiboot:
+ * as mb_load() with the image name "kernel", no modules, no high RAM; the
+ * VMM calls mb_load() itself). Returns
  * IMAGE_OK or an image_error with err filled.
  */
 int image_load(const void *img, size_t len, enum image_format fmt, void *ram,

@@ -50,14 +50,21 @@ static const struct command commands[] = {
 	  "terminal vCPU exits) until Ctrl-C.\n",
 	  "  -j, --json          one JSON object per line\n", NULL },
 	{ "start", cmd_start,
-	  "start NAME --kernel IMAGE [--append STR] [--format auto|flat|elf] [--ring sync|off] [-v|-q]",
+	  "start NAME --kernel IMAGE [--append STR] [--format auto|flat|elf|multiboot]\n"
+	  "      [--module FILE[ ARGS]]... [--ring sync|off] [-v|-q]",
 	  "Run a VM created with 'axctl create': attach to it, give it its RAM, load\n"
 	  "IMAGE and run it in the foreground. The guest's COM1 goes to stdout.\n",
-	  "  -k, --kernel IMAGE  ELF64 x86-64 executable (entered in long mode at its\n"
-	  "                      entry point) or flat binary (loaded at 0x1000 and\n"
-	  "                      entered in real mode at 0000:1000)\n"
-	  "  -a, --append STR    command line for the guest (RDI/DI points to it)\n"
-	  "  -f, --format FMT    auto (default: ELF magic means elf), flat or elf\n"
+	  "  -k, --kernel IMAGE  Multiboot kernel (entered in 32-bit protected mode,\n"
+	  "                      EBX = Multiboot info), ELF64 x86-64 executable\n"
+	  "                      (entered in long mode at its entry point) or flat\n"
+	  "                      binary (loaded at 0x1000, real mode at 0000:1000)\n"
+	  "  -a, --append STR    command line for the guest (RDI/DI points to it;\n"
+	  "                      Multiboot: \"IMAGE STR\" in the info structure)\n"
+	  "  -f, --format FMT    auto (default: a Multiboot header means multiboot,\n"
+	  "                      else ELF magic means elf, else flat), flat, elf or\n"
+	  "                      multiboot\n"
+	  "  -M, --module FILE[ ARGS]  Multiboot module, loaded after the kernel\n"
+	  "                      (repeatable; the kernel sees the whole string)\n"
 	  "  -r, --ring MODE     sync (default): exits through the shared exit ring,\n"
 	  "                      COM1 writes posted; off: one AXVM_RUN per exit\n"
 	  "  -v, --verbose       more detail (register dumps on failures, counts of\n"
@@ -65,7 +72,8 @@ static const struct command commands[] = {
 	  "  -q, --quiet         no messages from axctl, only the guest's output\n",
 	  "Exit status: 0 when the guest halts; (v << 1) | 1 when it writes v to the\n"
 	  "debug-exit port 0xf4; 16 triple fault, 18 VM entry failed, 20 internal\n"
-	  "error, 22 VM stopped, 24 interrupted; see axctl(8) for all of them.\n" },
+	  "error, 22 VM stopped, 24 interrupted, 28 guest reset the machine; see\n"
+	  "axctl(8) for all of them.\n" },
 	{ "trace", cmd_trace, "trace",
 	  "Trace a VM's exits (not implemented yet: see issue 6).\n", NULL, NULL },
 };

@@ -11,6 +11,13 @@
  * a vCPU thread that ends the VM does the same and wakes the main thread
  * with SIGUSR2. Only vCPU 0 runs the image; the others wait idle until
  * the VM ends (SMP boot comes later).
+ *
+ * Interrupts (pc/pc.h): vCPU 0 takes the PIC's output. Before each
+ * AXVM_RUN it clears immediate_exit and, if the guest has IF=1, hands a
+ * deliverable vector to the kernel with AXVM_INJECT; when
+ * the PIT's timer thread or another thread makes one deliverable, it
+ * kicks vCPU 0 like a stop does. A HLT with IF=1 waits for the next
+ * interrupt instead of ending the VM.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,11 +38,16 @@
 #include "axctl.h"
 #include "devices.h"
 #include "image.h"
+#include "multiboot.h"
+#include "pc/pc.h"
 #include "nl.h"
 
 #define SZ_2M		0x200000ULL
 #define IMAGE_MAX	(1ULL << 32)	/* larger files are not images */
 #define VMM_DEFAULT_MEM	(64ULL << 20)	/* for a VM made without MEM_BYTES */
+#define PC_LOW_MEM_MAX	(3ULL << 30)	/* Multiboot: RAM above this goes above 4 GiB */
+#define SZ_4G		(1ULL << 32)
+#define RFLAGS_IF	(1ULL << 9)
 #define RING_ENTRIES	64		/* exit ring slots per vCPU */
 
 struct vmm;
@@ -60,6 +72,7 @@ struct vmm {
 	int dev_fd, vm_fd;
 	void *ram;
 	uint64_t ram_size;
+	uint64_t ram_low;	/* at GPA 0; the rest (slot 1) at 4 GiB */
 	unsigned int nr_vcpus;
 	struct vcpu *vcpus;
 	pthread_t main_thread;
@@ -67,6 +80,7 @@ struct vmm {
 	pthread_mutex_t lock;	/* io, done, status, the counters */
 	pthread_cond_t cond;	/* idle vCPUs wait for done */
 	struct io_bus io;
+	struct pc pc;
 	bool done;
 	int status;
 	atomic_int stop;	/* SIGINT/SIGTERM seen */
@@ -260,6 +274,88 @@ static uint64_t width_ones(unsigned int width)
 	return width >= 8 ? ~0ULL : (1ULL << (8 * width)) - 1;
 }
 
+/* Under v->lock, from the board: an interrupt is deliverable. */
+static void irq_notify(void *arg)
+{
+	struct vmm *v = arg;
+
+	pthread_cond_broadcast(&v->cond);	/* a halted vCPU 0 */
+	if (!pthread_equal(v->vcpus[0].thread, pthread_self()))
+		kick(&v->vcpus[0]);		/* vCPU 0 checks before its next run */
+}
+
+/*
+ * Before AXVM_RUN on vCPU 0: hand the PIC's vector to the kernel. False:
+ * done. Only when the guest has IF=1: the PIC acknowledges (IRR -> ISR)
+ * as the vector is handed over, so handing it over while the guest keeps
+ * interrupts off would show it "in service" long before its handler runs.
+ * With IF=0 it stays in the PIC and the board's timer thread kicks vCPU 0
+ * again soon (PC_IRQ_RETRY_NS) to try once more.
+ */
+static bool inject_irq(struct vcpu *c)
+{
+	struct vmm *v = c->vmm;
+	struct axvm_event ev = { .type = AXVM_EVENT_EXTINT };
+	struct axvm_regs r;
+	int vec, err = 0;
+
+	pthread_mutex_lock(&v->lock);
+	vec = pc_irq_vector(&v->pc);
+	pthread_mutex_unlock(&v->lock);
+	if (vec < 0)
+		return true;
+	if (ioctl(c->fd, AXVM_GET_REGS, &r) == 0 && !(r.rflags & RFLAGS_IF))
+		return true;
+	pthread_mutex_lock(&v->lock);
+	vec = pc_irq_vector(&v->pc);
+	if (vec >= 0) {
+		ev.vector = vec;
+		/* EBUSY: the last one still waits for its window; later. */
+		if (ioctl(c->fd, AXVM_INJECT, &ev) == 0)
+			pc_irq_ack(&v->pc);
+		else if (errno != EBUSY)
+			err = errno;
+	}
+	pthread_mutex_unlock(&v->lock);
+	if (err) {
+		finish(v, AXCTL_EINTERNAL, "vCPU %u: AXVM_INJECT of vector 0x%x: %s%s", c->id, vec,
+		       strerror(err), vec < 32 ? " (PIC vector base below 32)" : "");
+		return false;
+	}
+	return true;
+}
+
+/*
+ * HLT: with IF=0 nothing can wake the guest: the VM ends as before. With
+ * IF=1 wait for the PIC, unless no interrupt can ever come.
+ */
+static bool halt(struct vcpu *c)
+{
+	struct vmm *v = c->vmm;
+	struct axvm_regs r;
+
+	if (c->id != 0 || ioctl(c->fd, AXVM_GET_REGS, &r) < 0 || !(r.rflags & RFLAGS_IF)) {
+		finish(v, AXCTL_OK, "guest halted");
+		return false;
+	}
+	pthread_mutex_lock(&v->lock);
+	for (;;) {
+		if (v->done || atomic_load(&v->stop))
+			break;
+		pc_timer_poll(&v->pc);
+		if (pc_irq_vector(&v->pc) >= 0)
+			break;
+		if (!pc_irq_possible(&v->pc)) {
+			pthread_mutex_unlock(&v->lock);
+			finish(v, AXCTL_OK, "guest halted (interrupts on, but none can come)");
+			return false;
+		}
+		pthread_cond_wait(&v->cond, &v->lock);
+	}
+	pthread_mutex_unlock(&v->lock);
+	return true;
+}
+
 /*
  * Serve one exit record, from the run page or a ring slot; an answer goes
  * into the record's data field and *resp. False when this vCPU is done.
@@ -267,7 +363,7 @@ static uint64_t width_ones(unsigned int width)
 static bool handle_exit(struct vcpu *c, struct axvm_exit *e, uint32_t *resp)
 {
 	struct vmm *v = c->vmm;
-	bool r;
+	int r;
 
 	if (e->kind != AXVM_EXIT_NOTHING)
 		c->exits++;
@@ -286,7 +382,12 @@ static bool handle_exit(struct vcpu *c, struct axvm_exit *e, uint32_t *resp)
 		r = io_write(&v->io, e->u.io_write.port, e->u.io_write.width,
 			     e->u.io_write.data);
 		pthread_mutex_unlock(&v->lock);
-		if (r) {
+		if (r == IO_RESET) {
+			finish(v, AXCTL_ERESET, "guest reset the machine (port 0x%x)",
+			       e->u.io_write.port);
+			return false;
+		}
+		if (r == IO_EXIT) {
 			uint64_t val = e->u.io_write.data & width_ones(e->u.io_write.width);
 
 			finish(v, debug_exit_status(val),
@@ -296,8 +397,7 @@ static bool handle_exit(struct vcpu *c, struct axvm_exit *e, uint32_t *resp)
 		}
 		return true;
 	case AXVM_EXIT_HALT:
-		finish(v, AXCTL_OK, "guest halted");
-		return false;
+		return halt(c);
 	case AXVM_EXIT_SYSTEM_DOWN:
 		finish(v, AXCTL_ETRIPLE, "guest triple fault (vCPU %u)", c->id);
 		dump_vcpu(c);
@@ -437,7 +537,11 @@ static void run_vcpu(struct vcpu *c)
 
 	c->run->response = AXVM_RESP_NONE;
 	for (;;) {
+		/* Clear a kick first: one that comes after this is not lost. */
+		__atomic_store_n(&c->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
 		if (stopping(v))
+			return;
+		if (c->id == 0 && !inject_irq(c))
 			return;
 		if (ioctl(c->fd, AXVM_RUN, 0) < 0) {
 			int err = errno;
@@ -606,16 +710,40 @@ static void *alloc_ram(uint64_t size)
 	return (void *)aligned;
 }
 
-static int set_region(int vm_fd, uint64_t size, void *hva)
+static int set_region_at(int vm_fd, uint32_t slot, uint64_t gpa, uint64_t size, void *hva)
 {
 	struct axvm_memory_region r = {
-		.slot = 0,
-		.gpa = 0,
+		.slot = slot,
+		.gpa = gpa,
 		.size = size,
 		.hva = (uintptr_t)hva,
 	};
 
 	return ioctl(vm_fd, AXVM_SET_MEMORY_REGION, &r);
+}
+
+static int set_region(int vm_fd, uint64_t size, void *hva)
+{
+	return set_region_at(vm_fd, 0, 0, size, hva);
+}
+
+/* The part of RAM above v->ram_low, at 4 GiB (slot 1). */
+static void add_high_ram(struct vmm *v)
+{
+	struct axvm_memory_region del = { .slot = 1 };
+	uint64_t high = v->ram_size - v->ram_low;
+	void *hva = (char *)v->ram + v->ram_low;
+
+	if (!high)
+		return;
+	if (set_region_at(v->vm_fd, 1, SZ_4G, high, hva) == 0)
+		return;
+	/* A slot 1 left by the last VMM: drop it and try again. */
+	if (ioctl(v->vm_fd, AXVM_SET_MEMORY_REGION, &del) == 0 &&
+	    set_region_at(v->vm_fd, 1, SZ_4G, high, hva) == 0)
+		return;
+	axctl_die(AXCTL_EFAIL, "AXVM_SET_MEMORY_REGION of %llu bytes at 4 GiB: %s",
+		  (unsigned long long)high, strerror(errno));
 }
 
 static void add_ram(struct vmm *v)
@@ -624,8 +752,10 @@ static void add_ram(struct vmm *v)
 	int err;
 
 	format_size(v->ram_size, sz, sizeof(sz));
-	if (set_region(v->vm_fd, v->ram_size, v->ram) == 0)
+	if (set_region(v->vm_fd, v->ram_low, v->ram) == 0) {
+		add_high_ram(v);
 		return;
+	}
 	err = errno;
 	/*
 	 * A VM that ran before still has the last VMM's RAM pinned in slot 0.
@@ -636,8 +766,10 @@ static void add_ram(struct vmm *v)
 		struct axvm_memory_region del = { .slot = 0 };
 
 		if (ioctl(v->vm_fd, AXVM_SET_MEMORY_REGION, &del) == 0 &&
-		    set_region(v->vm_fd, v->ram_size, v->ram) == 0)
+		    set_region(v->vm_fd, v->ram_low, v->ram) == 0) {
+			add_high_ram(v);
 			return;
+		}
 		errno = err;
 	}
 	if (err == E2BIG)
@@ -711,11 +843,31 @@ static void print_unhandled(struct vmm *v)
 			axctl_prog, (unsigned long long)v->mmio_reads,
 			(unsigned long long)v->mmio_writes,
 			(unsigned long long)v->msr_faults, (unsigned long long)v->hypercalls);
+	if (v->pc.pit_irqs || v->pc.pic.delivered[0])
+		fprintf(stderr, "%s: PIT: %llu IRQ0 edges; PIC: %llu IRQ0 interrupts delivered\n",
+			axctl_prog, (unsigned long long)v->pc.pit_irqs,
+			(unsigned long long)v->pc.pic.delivered[0]);
 	for (i = 0; i < v->nr_vcpus; i++)
 		if (v->vcpus[i].runnable)
 			fprintf(stderr, "%s: vCPU %u: %llu exits served by axctl, %llu bytes on COM1\n",
 				axctl_prog, i, (unsigned long long)v->vcpus[i].exits,
 				(unsigned long long)v->io.com1.tx_bytes);
+}
+
+/* --module "FILE [ARGS]": the kernel sees the whole string, axctl reads FILE. */
+static void read_modules(struct mb_module *mods, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		size_t flen = strcspn(mods[i].string, " ");
+		char *path = strndup(mods[i].string, flen);
+
+		if (!path)
+			axctl_die(AXCTL_EFAIL, "out of memory");
+		mods[i].data = read_image(path, &mods[i].len);
+		free(path);
+	}
 }
 
 /* --- axctl start ------------------------------------------------------------- */
@@ -726,6 +878,7 @@ int cmd_start(int argc, char **argv)
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "append", required_argument, NULL, 'a' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "module", required_argument, NULL, 'M' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "ring", required_argument, NULL, 'r' },
@@ -734,6 +887,8 @@ int cmd_start(int argc, char **argv)
 	};
 	enum image_format fmt = IMAGE_AUTO;
 	const char *kernel = NULL, *cmdline = NULL;
+	static struct mb_module mods[MB_MAX_MODULES];
+	unsigned int nr_mods = 0;
 	bool use_ring = true;
 	struct axvm_caps caps;
 	struct boot_state bs;
@@ -749,7 +904,7 @@ int cmd_start(int argc, char **argv)
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":k:a:f:vqr:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":k:a:f:M:vqr:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			kernel = optarg;
@@ -759,7 +914,13 @@ int cmd_start(int argc, char **argv)
 			break;
 		case 'f':
 			if (!image_format_parse(optarg, &fmt))
-				axctl_usage_error("start", "start: bad format '%s' (auto, flat or elf)", optarg);
+				axctl_usage_error("start", "start: bad format '%s' (auto, flat, elf or multiboot)", optarg);
+			break;
+		case 'M':
+			if (nr_mods == MB_MAX_MODULES)
+				axctl_usage_error("start", "start: too many --module (at most %d)",
+						  MB_MAX_MODULES);
+			mods[nr_mods++].string = optarg;
 			break;
 		case 'v':
 			axctl_verbose = axctl_verbose < 0 ? 1 : axctl_verbose + 1;
@@ -796,7 +957,15 @@ int cmd_start(int argc, char **argv)
 	if (r < 0)
 		axctl_die(AXCTL_EIMAGE, "%s: %s", kernel, err);
 	fmt = r;
-	if (cmdline && strlen(cmdline) > (fmt == IMAGE_FLAT ? FLAT_CMDLINE_MAX : ELF_CMDLINE_MAX))
+	if (nr_mods && fmt != IMAGE_MULTIBOOT)
+		axctl_usage_error("start", "start: --module needs a Multiboot image (%s is %s)",
+				  kernel, image_format_name(fmt));
+	if (fmt == IMAGE_MULTIBOOT) {
+		if (strlen(kernel) + 1 + (cmdline ? strlen(cmdline) : 0) > MB_CMDLINE_MAX)
+			axctl_usage_error("start", "start: --append: command line too long (at most %d bytes with the image name)",
+					  MB_CMDLINE_MAX);
+		read_modules(mods, nr_mods);
+	} else if (cmdline && strlen(cmdline) > (fmt == IMAGE_FLAT ? FLAT_CMDLINE_MAX : ELF_CMDLINE_MAX))
 		axctl_usage_error("start", "start: --append: command line too long (at most %d bytes for a%s image)",
 				  fmt == IMAGE_FLAT ? FLAT_CMDLINE_MAX : ELF_CMDLINE_MAX,
 				  fmt == IMAGE_FLAT ? " flat" : "n ELF");
@@ -824,6 +993,9 @@ int cmd_start(int argc, char **argv)
 		axctl_die(AXCTL_EFAIL, "VM %s has %u vCPUs, more than axvm supports", vmm.name,
 			  info.vcpus);
 	vmm.ram_size = info.mem_bytes;
+	vmm.ram_low = vmm.ram_size;
+	if (fmt == IMAGE_MULTIBOOT && vmm.ram_low > PC_LOW_MEM_MAX)
+		vmm.ram_low = PC_LOW_MEM_MAX;	/* the rest above 4 GiB, past the PCI hole */
 	vmm.nr_vcpus = info.vcpus;
 	format_size(vmm.ram_size, sz, sizeof(sz));
 	if (vmm.ram_size % 4096)
@@ -838,7 +1010,12 @@ int cmd_start(int argc, char **argv)
 	vmm.ram = alloc_ram(vmm.ram_size);
 	if (!vmm.ram)
 		axctl_die(AXCTL_EFAIL, "cannot allocate %s of guest memory: %s", sz, strerror(errno));
-	r = image_load(img, img_len, fmt, vmm.ram, vmm.ram_size, cmdline, &bs, err, sizeof(err));
+	if (fmt == IMAGE_MULTIBOOT)
+		r = mb_load(img, img_len, kernel, cmdline, mods, nr_mods, vmm.ram, vmm.ram_low,
+			    vmm.ram_size - vmm.ram_low, &bs, err, sizeof(err));
+	else
+		r = image_load(img, img_len, fmt, vmm.ram, vmm.ram_size, cmdline, &bs, err,
+			       sizeof(err));
 	if (r == IMAGE_ECMDLINE)
 		axctl_usage_error("start", "start: %s", err);
 	if (r)
@@ -850,7 +1027,8 @@ int cmd_start(int argc, char **argv)
 			axctl_prog, vmm.name, sz, vmm.nr_vcpus, vmm.nr_vcpus == 1 ? "" : "s",
 			image_format_name(bs.format), kernel, (unsigned long long)bs.load_lo,
 			(unsigned long long)bs.load_hi, (unsigned long long)bs.entry,
-			bs.format == IMAGE_FLAT ? " (real mode)" : " (long mode)");
+			bs.format == IMAGE_FLAT ? " (real mode)" :
+			bs.format == IMAGE_MULTIBOOT ? " (protected mode)" : " (long mode)");
 
 	vmm.vcpus = calloc(vmm.nr_vcpus, sizeof(*vmm.vcpus));
 	if (!vmm.vcpus)
@@ -872,6 +1050,9 @@ int cmd_start(int argc, char **argv)
 
 	io_bus_init(&vmm.io, STDOUT_FILENO);
 	pthread_mutex_init(&vmm.lock, NULL);
+	if (pc_init(&vmm.pc, &vmm.io, vmm.ram_low, vmm.ram_size - vmm.ram_low, vmm.nr_vcpus,
+		    &vmm.lock, irq_notify, &vmm))
+		axctl_die(AXCTL_EFAIL, "cannot set up the PC devices");
 	pthread_cond_init(&vmm.cond, NULL);
 	vmm.main_thread = pthread_self();
 	signal(SIGPIPE, SIG_IGN);
@@ -897,6 +1078,9 @@ int cmd_start(int argc, char **argv)
 		pthread_mutex_unlock(&vmm.lock);
 	}
 
+	r = pc_start(&vmm.pc);
+	if (r)
+		axctl_die(AXCTL_EFAIL, "cannot start the PIT timer thread: %s", strerror(-r));
 	sigdelset(&set, SIGUSR1);
 	for (;;) {
 		int sig = sigwaitinfo(&set, NULL);
@@ -918,7 +1102,9 @@ int cmd_start(int argc, char **argv)
 	}
 	for (i = 0; i < vmm.nr_vcpus; i++)
 		pthread_join(vmm.vcpus[i].thread, NULL);
+	pc_stop(&vmm.pc);
 	print_unhandled(&vmm);
+	pc_free(&vmm.pc);
 
 	for (i = 0; i < vmm.nr_vcpus; i++) {
 		munmap(vmm.vcpus[i].run, vmm.vcpus[i].run_size);

@@ -21,7 +21,7 @@ static unsigned char *ram;
 
 void outb(uint16_t port, uint8_t val)
 {
-	if (io_write(&bus, port, 1, val)) {
+	if (io_write(&bus, port, 1, val) == IO_EXIT) {
 		fflush(stdout);
 		exit(debug_exit_status(bus.exit_value));
 	}

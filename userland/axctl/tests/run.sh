@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # `make -C userland/axctl check`: axctl's host tests, no module needed.
-#   run.sh UNIT_TEST AXCTL
+#   run.sh UNIT_TEST AXCTL [FAKE_AXVM_SO [PC_UNIT_TEST]]
 # The unit tests (parsers, devices, image loader and boot state), then the
 # command line: help, usage errors and their status, image errors, and
 # "axvm module not loaded" when there is no /dev/axvm. Also the man page
@@ -9,6 +9,7 @@
 unit=$1
 axctl=$2
 fake=${3:-}
+pcunit=${4:-}
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../../.." && pwd)
 demo=$top/tests/guests/bin/demo
@@ -32,6 +33,22 @@ else
 	notok "unit tests ran to the end"
 fi
 [ -f "$demo" ] || echo "# tests/guests/bin/demo not built: not loaded by the unit tests"
+
+# The PC devices and the Multiboot loader (pc_unit.c), when built.
+if [ -n "$pcunit" ]; then
+	mbguest=$top/tests/guests/bin/mb_hello
+	if [ -f "$mbguest" ]; then "$pcunit" "$mbguest"; else "$pcunit"; fi > "$tmp/pc" 2>&1
+	cat "$tmp/pc"
+	p=$(sed -n 's/^pc: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$tmp/pc")
+	f=$(sed -n 's/^pc: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$tmp/pc")
+	if [ -n "$p" ]; then
+		pass=$((pass + p))
+		fail=$((fail + f))
+	else
+		notok "PC unit tests ran to the end"
+	fi
+	[ -f "$mbguest" ] || echo "# tests/guests/bin/mb_hello not built: not loaded by the PC unit tests"
+fi
 
 # --- the command line ---------------------------------------------------
 # expect STATUS 'STDERR PATTERN' ARGS...: exit status and a grep -E pattern
@@ -92,6 +109,8 @@ expect 12 'image is not ELF64 or flat \(empty file\)' start vm0 --kernel "$tmp/e
 expect 12 'image is not ELF64 or flat \(no ELF magic\)' start vm0 --kernel "$tmp/text" --format elf
 expect 12 'image is not ELF64 or flat \(an ELF file, but not 64-bit\)' start vm0 --kernel "$tmp/elf32"
 expect 12 'image is not ELF64 or flat \(ELF64, but not an executable' start vm0 --kernel "$axctl"
+expect 12 'no Multiboot header \(magic 0x1badb002' start vm0 --kernel "$tmp/hlt.bin" --format multiboot
+expect 2 '--module needs a Multiboot image' start vm0 --kernel "$tmp/hlt.bin" --module "$tmp/hlt.bin"
 long=$(head -c 1024 /dev/zero | tr '\0' x)
 expect 2 'command line too long \(at most 1023 bytes for a flat image\)' \
 	start vm0 --kernel "$tmp/hlt.bin" --append "$long"
@@ -175,7 +194,7 @@ if [ -n "$fake" ] && [ -f "$fake" ] && ldd "$axctl" >/dev/null 2>&1; then
 	# start: the demo guest's image, a scripted run.
 	if [ -f "$demo" ]; then
 		: > "$tmp/log"
-		FAKE_AXVM_SCRIPT="o3f8=48,o3f8=69,o3f8=0a,i3fd,i2f8/2,o70=1,i3f8/4,of4=0" \
+		FAKE_AXVM_SCRIPT="o3f8=48,o3f8=69,o3f8=0a,i3fd,i2f8/2,o2e8=1,i3f8/4,of4=0" \
 			fx 1 'guest wrote 0x0 to the debug-exit port: exit status 1' \
 			-v start demo --kernel "$demo" --append "hello from the command line"
 		if grep -qx 'Hi' "$tmp/out"; then ok "COM1 output on stdout"
@@ -190,10 +209,22 @@ if [ -n "$fake" ] && [ -f "$fake" ] && ldd "$axctl" >/dev/null 2>&1; then
 		in_log '^answer in port 0x3fd width 1: data 0x60 response 1$' "LSR read answered 0x60"
 		in_log '^answer in port 0x2f8 width 2: data 0xffff response 1$' "unhandled inw answered 0xffff"
 		in_log '^answer in port 0x3f8 width 4: data 0x3010000 response 1$' "inl at COM1: RBR, IER, IIR, LCR"
-		if grep -q '1 unhandled port write, 1 unhandled port read: port 0x2f8: 0 out, 1 in, port 0x70: 1 out, 0 in' "$tmp/out"
+		if grep -q '1 unhandled port write, 1 unhandled port read: port 0x2f8: 0 out, 1 in, port 0x2e8: 1 out, 0 in' "$tmp/out"
 		then ok "-v: unhandled port I/O counted"; else notok "-v: unhandled port I/O counted"; fi
 	fi
 	FAKE_AXVM_SCRIPT="of4=10/2" fx 33 '' start demo --kernel "$tmp/hlt.bin"
+	# The PC's reset ports end the VM with status 28.
+	FAKE_AXVM_SCRIPT="o92=1" fx 28 '^axctl: guest reset the machine \(port 0x92\)$' start demo --kernel "$tmp/hlt.bin"
+	FAKE_AXVM_SCRIPT="o64=fe" fx 28 'guest reset the machine \(port 0x64\)' start demo --kernel "$tmp/hlt.bin"
+	mbguest=$top/tests/guests/bin/mb_hello
+	if [ -f "$mbguest" ]; then
+		: > "$tmp/log"
+		FAKE_AXVM_SCRIPT="of4=0" fx 1 'Multiboot image .* \(protected mode\)' -v start demo \
+			--kernel "$mbguest" --append "a b" --module "$tmp/hlt.bin x"
+		in_log '^boot vcpu 0: cs 0x8 l 0 cr0 0x11 cr3 0x0 cr4 0x0 efer 0x0$' \
+			"Multiboot: 32-bit protected mode, no paging"
+		in_log '^boot vcpu 0: rip 0x10000c rsp 0x9f000 ' "Multiboot: entry, ESP"
+	fi
 	FAKE_AXVM_SCRIPT="of4=7f/4" fx 255 '' start demo --kernel "$tmp/hlt.bin"
 	: > "$tmp/log"
 	FAKE_AXVM_SCRIPT="o3f8=41,hlt" fx 0 '^axctl: guest halted$' start demo --kernel "$tmp/hlt.bin" --append "x=1"
@@ -341,7 +372,7 @@ if command -v bash >/dev/null 2>&1; then
 	}
 	complete_test "stop stats start" axctl st
 	complete_test "--memory" axctl create vm0 --mem
-	complete_test "auto flat elf" axctl start vm0 --format ""
+	complete_test "auto flat elf multiboot" axctl start vm0 --format ""
 	complete_test "--json" axctl -v list --j
 	complete_test "create" axctl -q cr
 fi
