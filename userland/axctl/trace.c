@@ -39,13 +39,18 @@ static size_t bpf_log_len;
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	char line[1024];
+	va_list copy;
 	size_t n;
 
 	if (level == LIBBPF_DEBUG && axctl_verbose < 2)
 		return 0;
+	/* Whole (verifier logs are long), before the capture truncates. */
+	if (axctl_verbose > 0) {
+		va_copy(copy, ap);
+		vfprintf(stderr, fmt, copy);
+		va_end(copy);
+	}
 	vsnprintf(line, sizeof(line), fmt, ap);
-	if (axctl_verbose > 0)
-		fprintf(stderr, "libbpf: %s", line);
 	n = strlen(line);
 	if (n >= sizeof(bpf_log))
 		return 0;
@@ -121,9 +126,13 @@ static struct axvm_trace *trace_load(uint32_t vm_id, bool btf, int *err)
 	return skel;
 }
 
+/*
+ * Only EPERM means "not allowed": the verifier rejects programs with
+ * EACCES (and EINVAL), which is a load failure, not missing privilege.
+ */
 static bool is_perm(int err)
 {
-	return err == -EPERM || err == -EACCES;
+	return err == -EPERM;
 }
 
 static void trace_help_and_exit(void)

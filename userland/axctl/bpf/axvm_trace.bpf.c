@@ -76,8 +76,11 @@ static __always_inline __u32 log2_slot(__u64 v)
 	s = (v > 0xf) << 2; v >>= s; r |= s;
 	s = (v > 0x3) << 1; v >>= s; r |= s;
 	r |= (v >> 1);
-	return r < TRACE_HIST_SLOTS ? r : TRACE_HIST_SLOTS - 1;
+	return r;
 }
+
+_Static_assert((TRACE_HIST_SLOTS & (TRACE_HIST_SLOTS - 1)) == 0 && TRACE_HIST_SLOTS >= 64,
+	       "the slot mask must keep every log2 of a u64");
 
 static __always_inline void hist_add(void *map, __u32 vm_id, __u32 id,
 				     __u64 ns, __u32 drop_idx)
@@ -96,7 +99,7 @@ static __always_inline void hist_add(void *map, __u32 vm_id, __u32 id,
 			return;
 		}
 	}
-	slot = log2_slot(ns);
+	slot = log2_slot(ns) & (TRACE_HIST_SLOTS - 1);
 	__sync_fetch_and_add(&h->slots[slot], 1);
 	__sync_fetch_and_add(&h->count, 1);
 	__sync_fetch_and_add(&h->sum_ns, ns);

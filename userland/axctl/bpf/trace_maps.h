@@ -7,8 +7,12 @@
 #ifndef AXCTL_TRACE_MAPS_H
 #define AXCTL_TRACE_MAPS_H
 
-/* log2 buckets of nanoseconds: slot i counts [2^i, 2^(i+1)) ns, slot 0 [0, 2) */
-#define TRACE_HIST_SLOTS	40
+/*
+ * log2 buckets of nanoseconds: slot i counts [2^i, 2^(i+1)) ns, slot 0
+ * [0, 2). 64 covers every u64 and lets the BPF side bound the index with
+ * a mask, which every verifier version follows.
+ */
+#define TRACE_HIST_SLOTS	64
 /* Entries per hash map; a full map counts drops instead of failing. */
 #define TRACE_MAX_ENTRIES	8192
 
