@@ -221,9 +221,9 @@ int cmd_trace(int argc, char **argv)
 		if (is_perm(err))
 			axctl_die(AXCTL_EPERM,
 				  "trace: permission denied loading BPF programs (need root: CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN)");
-		axctl_die(AXCTL_EBPF, "trace: cannot load or attach the BPF programs: %s%s%s",
+		axctl_die(AXCTL_EBPF, "trace: cannot load or attach the BPF programs: %s%s%s%s",
 			  strerror(-err), bpf_log_len ? " (libbpf: " : "",
-			  bpf_log_len ? bpf_last_line() : "");
+			  bpf_log_len ? bpf_last_line() : "", bpf_log_len ? ")" : "");
 	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_trace_signal;	/* no SA_RESTART: the sleep ends */
