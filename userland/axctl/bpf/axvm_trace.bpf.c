@@ -87,7 +87,7 @@ static __always_inline void hist_add(void *map, __u32 vm_id, __u32 id,
 {
 	struct trace_hist_key k = { .vm_id = vm_id, .id = id };
 	struct trace_hist *h;
-	__u32 slot;
+	__u64 slot;
 
 	h = bpf_map_lookup_elem(map, &k);
 	if (!h) {
@@ -99,7 +99,15 @@ static __always_inline void hist_add(void *map, __u32 vm_id, __u32 id,
 			return;
 		}
 	}
-	slot = log2_slot(ns) & (TRACE_HIST_SLOTS - 1);
+	/*
+	 * The verifier must see the index bounded on the very register used
+	 * for the access. clang knows log2_slot() < 64 and would drop a plain
+	 * mask; 6.1's verifier does not follow the variable shifts there.
+	 * barrier_var() hides the value from clang, so the AND stays.
+	 */
+	slot = log2_slot(ns);
+	barrier_var(slot);
+	slot &= TRACE_HIST_SLOTS - 1;
 	__sync_fetch_and_add(&h->slots[slot], 1);
 	__sync_fetch_and_add(&h->count, 1);
 	__sync_fetch_and_add(&h->sum_ns, ns);
