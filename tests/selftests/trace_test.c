@@ -13,7 +13,8 @@
  *   attach_detach_phases attachments opened and closed between phases of
  *                        100 CPUID each count exactly their phases
  *   attach_detach_live   a second tracer attaches and detaches three times
- *                        while the guest spins on CPUID: the first tracer,
+ *                        while the guest loops on CPUID (paced by a port
+ *                        write the host answers after 1 ms): the first tracer,
  *                        attached throughout, still equals VM_STATS and the
  *                        guest's own count, and each window counts no more
  *                        than the first tracer did
@@ -66,7 +67,9 @@ _Static_assert(TG_PORT == UCALL_PORT_REPORT, "report port");
  * tg_counts: the known mix, then HLT. CPUID clobbers EAX-EDX, so the loop
  * counters live in R8; OUT writes EAX; the MMIO loads go through RSI.
  * tg_phases: forever { PHASE_CPUID x CPUID; OUT } (one phase per report).
- * tg_spin: forever { CPUID; ++[TG_COUNTER_GPA] }.
+ * tg_spin: forever { CPUID; ++[TG_COUNTER_GPA]; OUT }: the OUT lets the
+ * host pace the guest (a guest that never leaves the kernel would take
+ * the only CPU of the test machine from the tracers being loaded).
  */
 asm(
 "	.pushsection .rodata.axvm_trace_guest, \"a\"\n"
@@ -112,6 +115,7 @@ asm(
 "	xorl	%ecx, %ecx\n"
 "	cpuid\n"
 "	incq	(%rdi)\n"
+"	outl	%eax, $" XSTR(TG_PORT) "\n"
 "	jmp	1b\n"
 "	.globl tg_end\n"
 "tg_end:\n"
@@ -392,6 +396,8 @@ struct run_counts {
 	uint64_t out, mmio;
 };
 
+static void sleep_ms(long ms);
+
 static uint32_t run_vcpu(struct axvm_vcpu *v, struct run_counts *rc, volatile int *stop)
 {
 	struct axvm_run *run = v->run;
@@ -415,6 +421,15 @@ static uint32_t run_vcpu(struct axvm_vcpu *v, struct run_counts *rc, volatile in
 			rc->mmio++;
 			run->exit.u.mmio_read.data = 0;
 			run->response = AXVM_RESP_DATA;
+			continue;
+		case AXVM_EXIT_IO_WRITE:
+			if (!stop)
+				return run->exit.kind;
+			/* tg_spin: pace it, and stop between two exits. */
+			rc->out++;
+			if (*stop)
+				return AXVM_EXIT_NOTHING;
+			sleep_ms(1);
 			continue;
 		default:
 			return run->exit.kind;
@@ -477,6 +492,11 @@ TEST(trace_equals_stats)
 	EXPECT_NE(NULL, strstr(tb.json, "\"attach\": \"tp_btf\"")) TH_LOG("%s", tb.json);
 	EXPECT_NE(NULL, strstr(tp.json, "\"attach\": \"tracepoint\"")) TH_LOG("%s", tp.json);
 
+	TH_LOG("VM_STATS vCPU 0: CPUID %llu, IO_INSTRUCTION %llu, EPT_VIOLATION %llu, HLT %llu; "
+	       "%llu in the kernel, %llu forwarded",
+	       (unsigned long long)s.reason[R_CPUID], (unsigned long long)s.reason[R_IO],
+	       (unsigned long long)s.reason[R_EPT], (unsigned long long)s.reason[R_HLT],
+	       (unsigned long long)s.kernel, (unsigned long long)s.user);
 	/* VM_STATS against the expected numbers. */
 	EXPECT_EQ(N_CPUID, s.reason[R_CPUID]);
 	EXPECT_EQ(N_OUT, s.reason[R_IO]);
@@ -505,6 +525,16 @@ TEST(trace_equals_stats)
 		EXPECT_EQ(s.user, total - kern) TH_LOG("forwarded exits: trace vs VM_STATS");
 		/* Every in-kernel CPUID exit is followed by an entry: all timed. */
 		EXPECT_EQ(N_CPUID, json_hist_count(j, "kernel_time", R_CPUID));
+		TH_LOG("%s: CPUID %llu, IO_INSTRUCTION %llu, EPT_VIOLATION %llu, HLT %llu; "
+		       "%llu in the kernel; CPUID timed %llu; service latency IoWrite %llu, MmioRead %llu",
+		       i ? "tracepoint" : "tp_btf",
+		       (unsigned long long)json_exits(j, R_CPUID, NULL),
+		       (unsigned long long)json_exits(j, R_IO, NULL),
+		       (unsigned long long)json_exits(j, R_EPT, NULL),
+		       (unsigned long long)json_exits(j, R_HLT, NULL), (unsigned long long)kern,
+		       (unsigned long long)json_hist_count(j, "kernel_time", R_CPUID),
+		       (unsigned long long)json_hist_count(j, "service_latency", AXVM_EXIT_IO_WRITE),
+		       (unsigned long long)json_hist_count(j, "service_latency", AXVM_EXIT_MMIO_READ));
 		/* Every forwarded port write and MMIO read was answered once. */
 		EXPECT_EQ(N_OUT, json_hist_count(j, "service_latency", AXVM_EXIT_IO_WRITE));
 		EXPECT_EQ(N_MMIO, json_hist_count(j, "service_latency", AXVM_EXIT_MMIO_READ));
@@ -550,6 +580,10 @@ TEST(attach_detach_phases)
 	phase(_metadata, v);				/* 7: nobody */
 	ASSERT_EQ(0, get_stats("trace-ph", &s));
 
+	TH_LOG("CPUID exits: VM_STATS %llu (7 phases), tracer a %llu (phases 2-5), b %llu (4-6)",
+	       (unsigned long long)s.reason[R_CPUID],
+	       (unsigned long long)json_exits(a.json, R_CPUID, NULL),
+	       (unsigned long long)json_exits(b.json, R_CPUID, NULL));
 	EXPECT_EQ(7 * PHASE_CPUID, s.reason[R_CPUID]);
 	EXPECT_EQ(7, s.reason[R_IO]);
 	EXPECT_EQ(4 * PHASE_CPUID, json_exits(a.json, R_CPUID, NULL)) TH_LOG("%s", a.json);
@@ -565,6 +599,7 @@ struct spinner {
 	struct axvm_vcpu *v;
 	volatile int stop;
 	uint32_t last_kind;
+	uint64_t outs;
 };
 
 static void on_usr1(int sig)
@@ -578,6 +613,7 @@ static void *spin_thread(void *arg)
 	struct run_counts rc = { 0 };
 
 	sp->last_kind = run_vcpu(sp->v, &rc, &sp->stop);
+	sp->outs = rc.out;
 	return NULL;
 }
 
@@ -622,6 +658,7 @@ TEST(attach_detach_live)
 	sp.stop = 1;
 	pthread_kill(th, SIGUSR1);
 	pthread_join(th, NULL);
+	TH_LOG("the guest made %llu paced exits to userspace", (unsigned long long)sp.outs);
 	ASSERT_EQ(AXVM_EXIT_NOTHING, sp.last_kind) axvm_dump_exit(stderr, &sp.v->run->exit);
 	ASSERT_EQ(0, tracer_stop(&a)) TH_LOG("%s", a.err);
 	ASSERT_EQ(0, get_stats("trace-live", &s));
@@ -633,6 +670,7 @@ TEST(attach_detach_live)
 	       (unsigned long long)b_n[1], (unsigned long long)b_n[2]);
 	/* Nothing missed or doubled while b came and went. */
 	EXPECT_EQ(s.reason[R_CPUID], a_n);
+	EXPECT_EQ(s.reason[R_IO], json_exits(a.json, R_IO, NULL));
 	/* The guest counts after each CPUID: the last one may be uncounted. */
 	EXPECT_TRUE(guest_n == a_n || guest_n + 1 == a_n);
 	for (i = 0; i < 3; i++) {
