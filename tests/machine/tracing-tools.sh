@@ -3,8 +3,9 @@
 # Test-machine job for the perf one-liners of Documentation/tracing.rst:
 #   AXVM_MACHINE_TOOLS=perf tests/machine/machine.sh --name tools \
 #	--job tests/machine/tracing-tools.sh
-# The demo guest runs under `perf stat -e 'axvm:*'` and `perf record`; the
-# axvm_exit counts they see must equal VM_STATS' total for that run. TAP.
+# The demo guest runs under `perf stat -e 'axvm:*'`, `perf record` and
+# `perf trace`; the axvm_exit counts they see must equal VM_STATS' total
+# for that run. TAP.
 A=/opt/axvm/axctl
 G=/opt/axvm/guests/demo
 rc=0
@@ -42,14 +43,13 @@ t "perf record + perf script: one record per exit ($want)" [ "$got" = "$want" ]
 t "perf script prints symbolic reasons" grep -q 'reason IO_INSTRUCTION kind IoWrite' /tmp/perf-script.txt
 $A destroy prec
 
-# perf trace needs syscall tracepoints and libtraceevent: report, not judge.
 $A create ptrace >/dev/null
-if perf trace -e 'axvm:axvm_exit' -o /tmp/perf-trace.txt -- $A -q start ptrace --kernel $G >/dev/null 2>/tmp/perf-trace.err; then
-	echo "# perf trace: $(grep -c axvm_exit /tmp/perf-trace.txt) axvm_exit lines, VM_STATS $(stats_total ptrace)"
-	head -n 2 /tmp/perf-trace.txt | sed 's/^/# /'
-else
-	echo "# perf trace failed: $(tail -n 2 /tmp/perf-trace.err)"
-fi
+perf trace -e 'axvm:axvm_exit' -o /tmp/perf-trace.txt -- $A -q start ptrace --kernel $G >/dev/null 2>/tmp/perf-trace.err
+head -n 2 /tmp/perf-trace.txt | sed 's/^/# /'
+want=$(stats_total ptrace)
+got=$(grep -c 'axvm:axvm_exit' /tmp/perf-trace.txt)
+echo "# perf trace: $got axvm_exit lines, VM_STATS $want"
+t "perf trace -e axvm:axvm_exit: one line per exit ($want)" [ "$got" = "$want" ]
 $A destroy ptrace
 t "rmmod axvm" rmmod axvm
 exit $rc
