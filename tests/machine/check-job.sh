@@ -15,4 +15,6 @@ t "module BTF in /sys/kernel/btf/axvm" test -e /sys/kernel/btf/axvm
 dmesg | grep 'axvm:' | sed 's/^/# /'
 sh /opt/axvm/tests/run.sh || rc=1
 t "rmmod axvm (no VM or fd left behind)" rmmod axvm
+# axctl trace without the module: status 4, before any BPF is loaded.
+t "axctl trace without axvm: status 4" sh -c '/opt/axvm/axctl trace -j >/dev/null 2>&1; [ $? = 4 ]'
 exit $rc

@@ -8,6 +8,9 @@
 #   machine.sh [--kver V] [--cpus N] [--megs M] [--timeout S] [--name N]
 #              [--quiet] (--job FILE | --cmd 'shell command')
 #
+# AXVM_MACHINE_TOOLS="perf ...": also pack these host programs (from PATH)
+# and their libraries into /usr/bin (tests/machine/tracing-tools.sh).
+#
 # Exit status: the job's status, or 1 when the boot, the job or the kernel
 # log went wrong (never reached init, no result line, splat, timeout).
 # Logs: build/machine/<name>/{serial.log,bochs.log}.
@@ -93,6 +96,12 @@ bpftool=$(command -v bpftool || ls /usr/sbin/bpftool 2>/dev/null)
 # iproute2's genl, for genl_test (`genl ctrl get name axvm`).
 genl=$(command -v genl || ls /usr/sbin/genl /sbin/genl 2>/dev/null | head -n 1)
 [ -n "$genl" ] && copy_prog "$genl" usr/sbin/genl
+# Big tools only for the jobs that ask (AXVM_MACHINE_TOOLS="perf": about
+# 35 MB with its libraries, more than the rest of the initramfs).
+for tool in ${AXVM_MACHINE_TOOLS:-}; do
+	src=$(command -v "$tool") || die "AXVM_MACHINE_TOOLS: $tool is not installed"
+	copy_prog "$src" "usr/bin/$tool"
+done
 
 if [ -n "$job" ]; then cp "$job" "$root/opt/axvm/job.sh"
 else printf '%s\n' "$cmd" > "$root/opt/axvm/job.sh"

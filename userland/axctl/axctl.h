@@ -16,14 +16,14 @@
 
 /*
  * Exit statuses (axctl.8, EXIT STATUS). Every status axctl chooses itself
- * is even, except 3 (`trace`, not implemented) so that `start` can hand
- * the guest the odd ones: a write of v to the debug-exit port ends axctl
- * with (v << 1) | 1, as QEMU's isa-debug-exit does.
+ * is even so that `start` can hand the guest the odd ones: a write of v to
+ * the debug-exit port ends axctl with (v << 1) | 1, as QEMU's
+ * isa-debug-exit does. (3 was the `trace` stub's "not implemented"; it is
+ * no longer used.)
  */
 enum axctl_status {
 	AXCTL_OK = 0,			/* done; `start`: the guest halted */
 	AXCTL_EUSAGE = 2,		/* bad command line */
-	AXCTL_ENOTIMPL = 3,		/* `trace`: not implemented yet */
 	AXCTL_ENOMODULE = 4,		/* axvm module not loaded */
 	AXCTL_EPERM = 6,		/* permission denied */
 	AXCTL_ENOVM = 8,		/* no VM of that name */
@@ -37,6 +37,7 @@ enum axctl_status {
 	AXCTL_EINTR = 24,		/* axctl got SIGINT/SIGTERM */
 	AXCTL_EFAIL = 26,		/* any other failure (system call, netlink) */
 	AXCTL_ERESET = 28,		/* `start`: the guest reset the machine */
+	AXCTL_EBPF = 30,		/* `trace`: BPF programs did not load/attach */
 };
 
 /* Verbosity: -q gives -1, -v gives 1 (more -v, more detail). */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * axctl: the management subcommands, all over generic netlink: create,
- * destroy, stop, list, stats, monitor (and trace, not there yet).
+ * destroy, stop, list, stats, monitor (trace is in trace.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -644,13 +644,4 @@ int cmd_monitor(int argc, char **argv)
 	nl_cb_put(cb);
 	axnl_close(&nl);
 	return AXCTL_OK;
-}
-
-/* --- trace ---------------------------------------------------------------- */
-
-int cmd_trace(int argc, char **argv)
-{
-	parse_simple(argc, argv, "trace", NULL);
-	axctl_warn("trace: not implemented yet: see issue 6");
-	return AXCTL_ENOTIMPL;
 }

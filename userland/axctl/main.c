@@ -74,8 +74,18 @@ static const struct command commands[] = {
 	  "debug-exit port 0xf4; 16 triple fault, 18 VM entry failed, 20 internal\n"
 	  "error, 22 VM stopped, 24 interrupted, 28 guest reset the machine; see\n"
 	  "axctl(8) for all of them.\n" },
-	{ "trace", cmd_trace, "trace",
-	  "Trace a VM's exits (not implemented yet: see issue 6).\n", NULL, NULL },
+	{ "trace", cmd_trace, "trace [NAME] [--duration S] [-j] [--tracepoint]",
+	  "Trace the exits of a VM (or of every VM without NAME) with BPF programs on\n"
+	  "axvm's tracepoints: exits per VMX reason and vCPU (handled in the kernel or\n"
+	  "forwarded), in-kernel handling time and userspace service latency\n"
+	  "histograms (log2 ns). A table refreshed every second, or JSON at the end.\n"
+	  "Needs root (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN).\n",
+	  "  -d, --duration S    stop after S seconds (default: at Ctrl-C/SIGTERM)\n"
+	  "  -j, --json          no table: one JSON object when tracing stops\n"
+	  "  -t, --tracepoint    use the tracepoint/axvm/ programs, not tp_btf/ (which\n"
+	  "                      need the module's BTF; they are the fallback anyway)\n",
+	  "Exit status: 0; 4 axvm not loaded, 8 no such VM, 6 no privilege to load BPF,\n"
+	  "30 the BPF programs did not load or attach; see axctl(8).\n" },
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -77,7 +77,11 @@ for c in create destroy stop list stats monitor start trace; do
 	expect 0 "^Usage: axctl $c" help "$c"
 done
 expect 0 "^Usage: axctl create" create -h
-expect 3 'trace: not implemented yet: see issue 6' trace
+expect 2 "trace: bad duration 'x'" trace --duration x
+expect 2 "trace: bad duration '0'" trace vm0 -d 0
+expect 2 "trace: invalid VM name 'bad/name'" trace bad/name
+expect 2 "trace: unexpected argument 'two'" trace one two
+expect 2 "trace: unknown option '--frob'" trace --frob
 
 expect 2 'create: missing VM name' create
 expect 2 "invalid VM name 'bad/name'" create bad/name
@@ -117,7 +121,8 @@ expect 2 'command line too long \(at most 1023 bytes for a flat image\)' \
 
 # Without the module.
 if [ ! -e /dev/axvm ]; then
-	for c in "list" "list -j" "create vm0" "destroy vm0" "stop vm0" "stats vm0" "monitor"; do
+	for c in "list" "list -j" "create vm0" "destroy vm0" "stop vm0" "stats vm0" "monitor" \
+		"trace" "trace vm0 -j --duration 1"; do
 		# shellcheck disable=SC2086
 		expect 4 '^axctl: axvm module not loaded \(no generic netlink family "axvm"\)$' $c
 	done
@@ -330,6 +335,9 @@ if [ -n "$fake" ] && [ -f "$fake" ] && ldd "$axctl" >/dev/null 2>&1; then
 	if ! grep -q ' demo ' "$tmp/out"; then ok "destroyed VM gone from the list"
 	else notok "destroyed VM gone from the list"; fi
 	FAKE_AXVM_NO_MODULE=1 fx 4 'axvm module not loaded \(no generic' list
+	# trace resolves the name before it touches BPF.
+	fx 8 '^axctl: no VM named nosuch( \(kernel: .*\))?$' trace nosuch -j
+	FAKE_AXVM_NO_MODULE=1 fx 4 'axvm module not loaded \(no generic' trace demo
 	FAKE_AXVM_NO_MODULE=1 fx 4 'axvm module not loaded \(no /dev/axvm\)' start smp --kernel "$tmp/hlt.bin"
 else
 	echo "# fake kernel side not available (or axctl linked statically): skipped"
@@ -348,7 +356,7 @@ if command -v groff >/dev/null 2>&1; then
 		if grep -q "^\.SS $c" "$here/../axctl.8"; then ok "axctl.8 documents $c"
 		else notok "axctl.8 documents $c"; fi
 	done
-	for s in 0 2 3 4 6 8 10 12 14 16 18 20 22 24 26; do
+	for s in 0 2 4 6 8 10 12 14 16 18 20 22 24 26 28; do
 		if grep -q "^\.B $s\$" "$here/../axctl.8"; then ok "axctl.8 documents exit status $s"
 		else notok "axctl.8 documents exit status $s"; fi
 	done
@@ -375,6 +383,8 @@ if command -v bash >/dev/null 2>&1; then
 	complete_test "auto flat elf multiboot" axctl start vm0 --format ""
 	complete_test "--json" axctl -v list --j
 	complete_test "create" axctl -q cr
+	complete_test "--duration" axctl trace vm0 --dur
+	complete_test "-d --duration -j --json -t --tracepoint -h --help" axctl trace -
 fi
 
 echo "axctl: $pass passed, $fail failed"

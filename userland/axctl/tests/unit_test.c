@@ -19,6 +19,7 @@
 #include "axctl.h"
 #include "devices.h"
 #include "image.h"
+#include "trace.h"
 
 static int passed, failed;
 
@@ -547,6 +548,32 @@ static void test_guest(const char *path)
 	free(img);
 }
 
+/* axctl trace's histogram arithmetic (trace_report.c). */
+static void test_trace_hist(void)
+{
+	struct trace_hist h;
+	char buf[32];
+
+	memset(&h, 0, sizeof(h));
+	check(trace_hist_quantile(&h, 0.5) == 0, "empty histogram: quantile 0");
+	h.slots[10] = 90;	/* [1024, 2047] ns */
+	h.slots[20] = 10;	/* [1 Mi, 2 Mi) ns */
+	check(trace_hist_quantile(&h, 0.5) == 2047, "p50 in slot 10: <= 2047 ns");
+	check(trace_hist_quantile(&h, 0.9) == 2047, "p90 still slot 10 (90 of 100)");
+	check(trace_hist_quantile(&h, 0.91) == (2ULL << 20) - 1, "p91 in slot 20");
+	check(trace_hist_quantile(&h, 1.0) == (2ULL << 20) - 1, "max in slot 20");
+	h.slots[TRACE_HIST_SLOTS - 1] = 1;
+	check(trace_hist_quantile(&h, 1.0) == ~0ULL, "the last slot ends at 2^64 - 1");
+	trace_format_ns(850, buf, sizeof(buf));
+	check(!strcmp(buf, "850ns"), "850 ns: %s", buf);
+	trace_format_ns(12345, buf, sizeof(buf));
+	check(!strcmp(buf, "12.3us"), "12345 ns: %s", buf);
+	trace_format_ns(4560000, buf, sizeof(buf));
+	check(!strcmp(buf, "4.56ms"), "4560000 ns: %s", buf);
+	trace_format_ns(1200000000ULL, buf, sizeof(buf));
+	check(!strcmp(buf, "1.20s"), "1.2e9 ns: %s", buf);
+}
+
 int main(int argc, char **argv)
 {
 	test_parsers();
@@ -555,6 +582,7 @@ int main(int argc, char **argv)
 	test_io_bus();
 	test_flat();
 	test_elf();
+	test_trace_hist();
 	if (argc > 1)
 		test_guest(argv[1]);
 	printf("unit: %d passed, %d failed\n", passed, failed);
