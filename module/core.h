@@ -16,6 +16,7 @@
 #include "exit/decode.h"
 #include "exit/iobus.h"
 #include "exit/ring.h"
+#include "exit/posted.h"
 #include "dev/post.h"
 #include "vmx/vmx.h"
 
@@ -45,6 +46,7 @@ struct axvm_vcpu_stats {
  * @retired: counters of closed vCPUs, by id (under @lock)
  * @iobus: in-kernel port and MMIO devices
  * @post: the POST-code port 0x80
+ * @posted: ranges whose writes are posted on the exit ring (RCU)
  * @id: unique id (for tracing and netlink)
  * @name: name, or "" for an anonymous VM
  * @reg: registry entry and lifecycle (dev/registry.h)
@@ -59,6 +61,7 @@ struct axvm_vm {
 	struct axvm_vcpu_stats *retired[AXVM_MAX_VCPUS];
 	struct axvm_iobus iobus;
 	struct axvm_post post;
+	struct axvm_posted_table __rcu *posted;
 	u32 id;
 	char name[AXVM_NAME_MAX];
 	struct axvm_vm_reg reg;

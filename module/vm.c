@@ -127,6 +127,7 @@ static void vm_free(struct axvm_vm *vm)
 		kfree(vm->retired[i]);
 	axvm_vmx_put();
 	kfree(rcu_access_pointer(vm->cpuid));
+	axvm_posted_free(&vm->posted);
 	axvm_registry_vm_free(vm);
 	kfree(vm);
 }
@@ -325,6 +326,7 @@ void axvm_vcpu_destroy(struct axvm_vcpu *vcpu)
 	vm->retired[vcpu->id] = st;	/* statistics outlive the fd */
 	mutex_unlock(&vm->lock);
 	axvm_vmx_vcpu_destroy(vcpu);
+	axvm_ring_destroy(vcpu);
 	free_page((unsigned long)vcpu->run);
 	kfree(vcpu);
 	axvm_vm_put(vm);

@@ -10,6 +10,7 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
+#include <linux/poll.h>
 #include <linux/module.h>
 #include <linux/uaccess.h>
 #include "core.h"
@@ -29,10 +30,18 @@ static long vcpu_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 		struct axvm_regs regs;
 		struct axvm_sregs sregs;
 		struct axvm_event event;
+		struct axvm_ring_config ring;
 	} u;
 	long ret;
 
 	switch (cmd) {
+	case AXVM_RING_KICK:
+		/* Without the mutex: the vCPU's own thread holds it, asleep. */
+		if (arg)
+			return -EINVAL;
+		axvm_ring_kick(vcpu);
+		return 0;
+	case AXVM_SET_RING:
 	case AXVM_RUN:
 	case AXVM_GET_REGS:
 	case AXVM_SET_REGS:
@@ -49,10 +58,17 @@ static long vcpu_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 		return -EFAULT;
 	if (cmd == AXVM_SET_SREGS && copy_from_user(&u.sregs, uarg, sizeof(u.sregs)))
 		return -EFAULT;
+	if (cmd == AXVM_SET_RING && copy_from_user(&u.ring, uarg, sizeof(u.ring)))
+		return -EFAULT;
 	if (mutex_lock_killable(&vcpu->mutex))
 		return -EINTR;
 	if (cmd == AXVM_RUN) {
 		ret = arg ? -EINVAL : axvm_vcpu_run(vcpu);
+		mutex_unlock(&vcpu->mutex);
+		return ret;
+	}
+	if (cmd == AXVM_SET_RING) {
+		ret = axvm_ring_create(vcpu, &u.ring);
 		mutex_unlock(&vcpu->mutex);
 		return ret;
 	}
@@ -86,10 +102,17 @@ static long vcpu_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 	return 0;
 }
 
+static __poll_t vcpu_poll(struct file *f, struct poll_table_struct *pt)
+{
+	return axvm_ring_poll(f->private_data, f, pt);
+}
+
 static int vcpu_mmap(struct file *f, struct vm_area_struct *vma)
 {
 	struct axvm_vcpu *vcpu = f->private_data;
 
+	if (vma->vm_pgoff == AXVM_RING_MMAP_OFFSET >> PAGE_SHIFT)
+		return axvm_ring_mmap(vcpu, vma);
 	if (vma->vm_pgoff != 0 || vma->vm_end - vma->vm_start != PAGE_SIZE)
 		return -EINVAL;
 	if (vma->vm_flags & VM_EXEC)
@@ -103,6 +126,7 @@ static const struct file_operations vcpu_fops = {
 	.release = vcpu_release,
 	.unlocked_ioctl = vcpu_ioctl,
 	.mmap = vcpu_mmap,
+	.poll = vcpu_poll,
 	.llseek = noop_llseek,
 };
 
@@ -126,8 +150,13 @@ static long vm_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 {
 	struct axvm_vm *vm = f->private_data;
 	struct axvm_memory_region r;
+	struct axvm_posted_range pr;
 
 	switch (cmd) {
+	case AXVM_SET_POSTED:
+		if (copy_from_user(&pr, (void __user *)arg, sizeof(pr)))
+			return -EFAULT;
+		return axvm_posted_set(&vm->posted, &vm->lock, &pr);
 	case AXVM_SET_MEMORY_REGION:
 		if (copy_from_user(&r, (void __user *)arg, sizeof(r)))
 			return -EFAULT;
@@ -160,7 +189,8 @@ static void fill_caps(struct axvm_caps *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->api_version = AXVM_API_VERSION;
-	c->flags = AXVM_CAP_UNRESTRICTED_GUEST | AXVM_CAP_READONLY_MEM;
+	c->flags = AXVM_CAP_UNRESTRICTED_GUEST | AXVM_CAP_READONLY_MEM |
+		   AXVM_CAP_EXIT_RING;
 	if (axvm_vmx.has_ept_2m)
 		c->flags |= AXVM_CAP_EPT_2M;
 	if (axvm_vmx.has_ept_ad)

@@ -307,6 +307,8 @@ static void kick_vcpu(struct axvm_vcpu *vcpu)
 	if (t)
 		kick_process(t);
 	rcu_read_unlock();
+	/* A vCPU asleep on its exit ring (async mode) is not in the guest. */
+	axvm_ring_kick(vcpu);
 }
 
 /**
@@ -413,6 +415,23 @@ bool axvm_vcpu_stop_requested(struct axvm_vcpu *vcpu)
 		return false;
 	vcpu->reg.stop_seen = seq;
 	return true;
+}
+
+/**
+ * axvm_vcpu_stop_pending() - is a stop request unanswered? (no side effect)
+ * @vcpu: the vCPU, in AXVM_RUN
+ *
+ * For wait conditions; the caller then answers the request with
+ * axvm_vcpu_stop_requested().
+ *
+ * Return: true if axvm_vcpu_stop_requested() would return true.
+ */
+bool axvm_vcpu_stop_pending(struct axvm_vcpu *vcpu)
+{
+	struct axvm_vm_reg *r = &vcpu->vm->reg;
+
+	return test_bit(AXVM_VMF_DEAD, &r->flags) ||
+	       atomic_read(&r->stop_seq) != vcpu->reg.stop_seen;
 }
 
 static bool terminal_exit(u32 kind)

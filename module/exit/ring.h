@@ -12,6 +12,7 @@
 #define AXVM_EXIT_RING_H
 
 #include <linux/types.h>
+#include <asm/barrier.h>
 #include <linux/wait.h>
 #include <linux/axvm.h>
 
@@ -31,6 +32,8 @@ struct vm_area_struct;
  * @cons: the last @hdr->cons found valid
  * @wait_seq: index of the record the vCPU waits on, if @waiting
  * @waiting: a record that needs an answer is in the ring
+ * @unpublished: the vCPU's pending record found the ring full
+ * @posted_pending: that record is a posted write
  * @vcpu_wq: the vCPU thread sleeps here in async mode
  * @poll_wq: poll() on the vCPU fd waits here for records
  */
@@ -42,6 +45,8 @@ struct axvm_ring {
 	u32 prod, cons;
 	u32 wait_seq;
 	bool waiting;
+	bool unpublished;
+	bool posted_pending;
 	wait_queue_head_t vcpu_wq;
 	wait_queue_head_t poll_wq;
 };
@@ -74,6 +79,12 @@ static inline u32 axvm_ring_slot(u32 index, u32 nr)
 	return index & (nr - 1);
 }
 
+/* ring_buf.c: the producer, without a vCPU (KUnit-tested). */
+int axvm_ring_update_cons(struct axvm_ring *r);
+int axvm_ring_produce(struct axvm_ring *r, const struct axvm_exit *e,
+		      bool posted);
+
+/* ring.c */
 bool axvm_ring_config_valid(const struct axvm_ring_config *c);
 int axvm_ring_create(struct axvm_vcpu *vcpu, const struct axvm_ring_config *c);
 void axvm_ring_destroy(struct axvm_vcpu *vcpu);

@@ -5,8 +5,10 @@
  * to userspace. Like AxVM's run_vcpu, but an exit the kernel cannot handle
  * is reported as what it is, never turned into a Halt.
  */
+#include <linux/ktime.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
+#include "axvm_trace.h"
 #include "core.h"
 #include "exit/exit.h"
 
@@ -65,15 +67,107 @@ static bool serve_in_kernel(struct axvm_vcpu *vcpu, struct axvm_exit *e)
 				     val);
 }
 
+/* Is this write one userspace asked to have posted? */
+static bool is_posted(struct axvm_vcpu *vcpu, const struct axvm_exit *e)
+{
+	if (e->kind == AXVM_EXIT_IO_WRITE)
+		return !vcpu->vmx.string_io.active &&
+		       axvm_posted_match(&vcpu->vm->posted, AXVM_POSTED_PIO,
+					 e->u.io_write.port,
+					 e->u.io_write.width);
+	if (e->kind == AXVM_EXIT_MMIO_WRITE)
+		return axvm_posted_match(&vcpu->vm->posted, AXVM_POSTED_MMIO,
+					 e->u.mmio_write.addr,
+					 e->u.mmio_write.width);
+	return false;
+}
+
+/*
+ * The one choke point every exit passes once its fate is known: the
+ * per-reason and kernel/forwarded counters (VM_STATS) and the axvm_exit
+ * tracepoint, so the two always agree.
+ */
+static void account_exit(struct axvm_vcpu *vcpu, const struct axvm_exit *e,
+			 int action)
+{
+	u32 basic = e->basic_reason;
+
+	if (basic < AXVM_VMX_NR_REASONS)
+		vcpu->reasons[basic]++;
+	if (action == AXVM_RESUME)
+		vcpu->exits_kernel++;
+	else if (action == AXVM_USER)
+		vcpu->exits_user++;
+	trace_axvm_exit(vcpu->vm->id, vcpu->id, basic, e->kind,
+			e->qualification, e->guest_rip, action == AXVM_RESUME);
+}
+
+/* The record on the run page says "nothing here: serve the ring". */
+static void set_nothing(struct axvm_vcpu *vcpu, struct axvm_exit *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->kind = AXVM_EXIT_NOTHING;
+	e->vcpu_id = vcpu->id;
+}
+
+/*
+ * After the hardware layer decoded an exit: serve it in the kernel, or
+ * hand it to userspace (ring or run page). Returns an enum
+ * axvm_exit_action or a negative errno.
+ */
+static int route_exit(struct axvm_vcpu *vcpu, struct axvm_exit *e, int action)
+{
+	int ret;
+
+	if (action == AXVM_USER && serve_in_kernel(vcpu, e))
+		action = AXVM_RESUME;
+	account_exit(vcpu, e, action);
+	if (action != AXVM_USER || !needs_completion(e->kind))
+		return action;
+	if (vcpu->ring) {
+		ret = axvm_ring_forward(vcpu, e, is_posted(vcpu, e));
+		if (ret == AXVM_USER)
+			set_nothing(vcpu, e);
+		return ret;
+	}
+	vcpu->pending_exit = e->kind;
+	vcpu->pending_record = *e;
+	trace_axvm_forward(vcpu->vm->id, vcpu->id, e->kind, false, false, 0);
+	if (trace_axvm_complete_enabled())
+		vcpu->forwarded_ns = ktime_get_ns();
+	return AXVM_USER;
+}
+
+/* Finish what the last AXVM_RUN left pending, before entering the guest. */
+static int resume_pending(struct axvm_vcpu *vcpu, struct axvm_run *run)
+{
+	u32 kind = vcpu->pending_exit;
+	u32 resp = READ_ONCE(run->response);
+	int ret;
+
+	if (vcpu->ring) {
+		ret = axvm_ring_collect(vcpu);
+		if (ret == AXVM_USER)
+			set_nothing(vcpu, &run->exit);
+		return ret;
+	}
+	ret = axvm_vmx_complete_exit(vcpu, run);
+	if (!ret && kind != AXVM_EXIT_NOTHING && trace_axvm_complete_enabled())
+		trace_axvm_complete(vcpu->vm->id, vcpu->id, kind, resp,
+				    ktime_get_ns() - vcpu->forwarded_ns);
+	return ret;
+}
+
 /**
  * axvm_vcpu_run() - AXVM_RUN: run the guest until an exit needs userspace
  * @vcpu: the vCPU; its mutex is held
  *
- * Return: 0 with run->exit filled, -EINTR for a signal or immediate_exit
- * (the guest can be re-entered), -EINVAL for a bad answer, -EIO when the
- * VMX instructions themselves failed (also reported in run->exit),
- * -ESHUTDOWN for a stop request (VM_STOP: once per request) or a deleted
- * VM (VM_DEL: for good); see dev/registry.c.
+ * Return: 0 with run->exit filled (a Nothing record in sync ring mode:
+ * serve the ring), -EINTR for a signal or immediate_exit (the guest can
+ * be re-entered), -EINVAL for a bad answer, -EPROTO for a broken ring
+ * consumer index, -EIO when the VMX instructions themselves failed (also
+ * reported in run->exit), -ESHUTDOWN for a stop request (VM_STOP: once
+ * per request) or a deleted VM (VM_DEL: for good); see dev/registry.c.
  */
 int axvm_vcpu_run(struct axvm_vcpu *vcpu)
 {
@@ -82,8 +176,9 @@ int axvm_vcpu_run(struct axvm_vcpu *vcpu)
 
 	axvm_vcpu_run_begin(vcpu);
 	axvm_vmx_vcpu_load(vcpu);
-	ret = axvm_vmx_complete_exit(vcpu, run);
-	while (!ret) {
+	ret = resume_pending(vcpu, run);
+	while (ret == AXVM_RESUME) {
+		cond_resched();
 		if (axvm_vcpu_stop_requested(vcpu)) {
 			ret = -ESHUTDOWN;
 			break;
@@ -92,10 +187,9 @@ int axvm_vcpu_run(struct axvm_vcpu *vcpu)
 			ret = -EINTR;
 			break;
 		}
-		cond_resched();
 		ret = axvm_vmx_enter(vcpu);
 		if (ret == -EAGAIN) {
-			ret = 0;
+			ret = AXVM_RESUME;
 			continue;
 		}
 		if (ret) {
@@ -104,24 +198,14 @@ int axvm_vcpu_run(struct axvm_vcpu *vcpu)
 			run->exit.vcpu_id = vcpu->id;
 			run->exit.u.internal.suberror = AXVM_INTERNAL_VMX_INSN;
 			run->exit.u.internal.data[0] = vcpu->vmx.exit.qualification;
-			ret = 0;
+			ret = AXVM_USER;
 			break;
 		}
-		ret = axvm_vmx_handle_exit(vcpu, &run->exit);
-		if (ret == AXVM_USER && serve_in_kernel(vcpu, &run->exit))
-			ret = AXVM_RESUME;
-		if (ret == AXVM_RESUME)
-			vcpu->exits_kernel++;
-		if (ret == AXVM_USER) {
-			vcpu->exits_user++;
-			if (needs_completion(run->exit.kind)) {
-				vcpu->pending_exit = run->exit.kind;
-				vcpu->pending_record = run->exit;
-			}
-			ret = 0;
-			break;
-		}
+		ret = route_exit(vcpu, &run->exit,
+				 axvm_vmx_handle_exit(vcpu, &run->exit));
 	}
+	if (ret == AXVM_USER)
+		ret = 0;
 	axvm_vmx_vcpu_put(vcpu);
 	axvm_vcpu_run_end(vcpu, ret);
 	return ret;
