@@ -163,8 +163,15 @@ static int ax_ring_drain(struct ax *a)
 		cons++;
 		n++;
 	}
-	if (n)
+	if (n) {
 		__atomic_store_n(&a->hdr->cons, cons, __ATOMIC_RELEASE);
+		/*
+		 * Documentation/ring.rst: the index store and the flag load are
+		 * ordered by a full fence, so a vCPU going to sleep is either
+		 * seen here or sees the new index.
+		 */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	}
 	a->records += n;
 	return n;
 }
@@ -175,12 +182,16 @@ static void *ax_server(void *arg)
 	struct pollfd p = { .fd = a->vcpu, .events = POLLIN };
 
 	while (!a->stop) {
-		if (ax_ring_drain(a) < 0)
+		int n = ax_ring_drain(a);
+
+		if (n < 0)
 			break;
-		if (__atomic_load_n(&a->hdr->flags, __ATOMIC_ACQUIRE) & AXVM_RING_NEED_WAKEUP)
+		if (n && (__atomic_load_n(&a->hdr->flags, __ATOMIC_RELAXED) &
+			  AXVM_RING_NEED_WAKEUP))
 			ioctl(a->vcpu, AXVM_RING_KICK, 0);
 		if (a->stop)
 			break;
+		/* POLLIN while the ring holds unfinished records. */
 		poll(&p, 1, 20);
 	}
 	return NULL;

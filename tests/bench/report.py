@@ -70,6 +70,8 @@ def fmt(c, hv):
         return "not run"
     if r["status"] != "ok":
         return "—" if r["status"] == "skipped" else "error"
+    if c["where"] == "host":
+        return "%.0f (%.1f µs)" % (r["ticks"], r["ns"] / 1000.0)
     return "%.0f" % r["ticks"]
 
 
@@ -102,13 +104,15 @@ def markdown(cases, unit, env):
             c["title"], u, fmt(c, "axvm"), fmt(c, "kvm"), ratio, tgt, notes(c)))
     head = ["# axvm exit costs vs kvm_intel", "",
             "Unit: %s per iteration (guest loop, empty loop subtracted); "
-            "host-side rows: host TSC ticks per operation." % unit,
+            "host-side rows: host TSC ticks (and clock_gettime µs) per operation. "
+            "— : the path does not exist there (see notes)." % unit,
             "Environment: %s." % env, ""]
     return "\n".join(head + lines) + "\n"
 
 
 def chart(cases, out, unit):
-    rows = [c for c in cases if c["ratio"] is not None]
+    # Exit paths only: the host-side rows differ by orders of magnitude.
+    rows = [c for c in cases if c["ratio"] is not None and c["where"] != "host"]
     if not rows:
         return None
     gp = shutil.which("gnuplot")
