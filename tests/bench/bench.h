@@ -33,6 +33,7 @@
 #define HV_KVM_HC_EXIT		(1U << 5)	/* KVM: KVM_CAP_EXIT_HYPERCALL */
 #define HV_HOST_VM		(1U << 6)	/* host-timed: VM create + destroy */
 #define HV_HOST_VCPU		(1U << 7)	/* host-timed: vCPU create */
+#define HV_RING_NOSPIN		(1U << 8)	/* axvm: ring_poll_ns = 0 for this case */
 
 /* Where the exit is answered: what the sanity check expects. */
 enum bench_where { W_KERNEL, W_USER, W_POSTED, W_HOST };

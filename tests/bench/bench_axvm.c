@@ -95,6 +95,27 @@ static int ax_setup_vcpu(struct ax *a)
 	return ioctl(a->vcpu, AXVM_SET_REGS, &regs);
 }
 
+#define POLL_NS_PARAM	"/sys/module/axvm/parameters/ring_poll_ns"
+
+/* Write the async spin time; the old value goes to old (if given). */
+static int set_poll_ns(const char *val, char *old, size_t len)
+{
+	FILE *f = fopen(POLL_NS_PARAM, "r+");
+	int ret = 0;
+
+	if (!f)
+		return -1;
+	if (old && (!fgets(old, len, f) || fseek(f, 0, SEEK_SET)))
+		ret = -1;
+	if (!ret && (fputs(val, f) < 0 || fflush(f)))
+		ret = -1;
+	if (fclose(f))
+		ret = -1;
+	if (old && ret)
+		old[0] = 0;
+	return ret;
+}
+
 static void ax_close(struct ax *a)
 {
 	if (a->hdr)
@@ -294,6 +315,7 @@ int bench_axvm_run(const struct bench_case *c, const struct bench_opts *o,
 	struct axvm_create_vm cv = { 0 };
 	struct axvm_memory_region mr = { 0 };
 	bool ring = hv->flags & (HV_RING_SYNC | HV_RING_ASYNC);
+	char saved_poll_ns[32] = "";
 	pthread_t server;
 	int ret = -1;
 
@@ -382,6 +404,14 @@ int bench_axvm_run(const struct bench_case *c, const struct bench_opts *o,
 			goto out;
 		}
 	}
+	if (hv->flags & HV_RING_NOSPIN) {
+		if (set_poll_ns("0", saved_poll_ns, sizeof(saved_poll_ns))) {
+			r->skipped = true;
+			bench_set_why(r, "cannot write " POLL_NS_PARAM ": %s", strerror(errno));
+			ret = 0;
+			goto out;
+		}
+	}
 	if (hv->flags & HV_RING_ASYNC) {
 		if (pthread_create(&server, NULL, ax_server, &a)) {
 			bench_set_why(r, "pthread_create failed");
@@ -408,6 +438,8 @@ int bench_axvm_run(const struct bench_case *c, const struct bench_opts *o,
 	if (hv->note)
 		bench_set_why(r, "%s", hv->note);
 out:
+	if (saved_poll_ns[0])
+		set_poll_ns(saved_poll_ns, NULL, 0);
 	ax_close(&a);
 	return ret;
 }

@@ -4,7 +4,7 @@
 # The exit-cost benchmark against kvm_intel (issue 7).
 #
 #   tests/bench/run.sh [--host] [--iters N] [--warm N] [--host-iters N]
-#                      [--kver V] [--out DIR]
+#                      [--kver V] [--cpus N] [--out DIR]
 #
 # Default: boots the test machine (tests/machine/machine.sh, Bochs), loads
 # axvm.ko and runs the axvm half, unloads it, loads kvm_intel and runs the
@@ -26,6 +26,7 @@ iters=1000
 warm=16
 hiters=20
 kver=""
+cpus=1
 out="$top/build/bench"
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -34,6 +35,7 @@ while [ $# -gt 0 ]; do
 	--warm) warm=$2; shift 2 ;;
 	--host-iters) hiters=$2; shift 2 ;;
 	--kver) kver=$2; shift 2 ;;
+	--cpus) cpus=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
 	*) echo "bench: unknown argument $1" >&2; exit 2 ;;
 	esac
@@ -69,13 +71,13 @@ echo "AXVM-BENCH: kvm half"
 \$b --hv kvm $args || rc=1
 exit \$rc
 JOB
-	"$top/tests/machine/machine.sh" --kver "$kver" --name bench --job "$job"
+	"$top/tests/machine/machine.sh" --kver "$kver" --cpus "$cpus" --name bench --job "$job"
 	rc=$?
 	serial="$top/build/machine/bench/serial.log"
 	grep -a '^BENCH ' "$serial" | tr -d '\r' > "$raw"
 	[ "$rc" = 0 ] || echo "bench: the machine run failed (rc=$rc); reporting what it printed" >&2
 	unit="guest TSC ticks"
-	env="Bochs $(dpkg-query -W -f='${Version}' bochs 2>/dev/null) (corei7_skylake_x, 1 CPU), \
+	env="Bochs $(dpkg-query -W -f='${Version}' bochs 2>/dev/null) (corei7_skylake_x, $cpus CPU), \
 Debian $kver with its own kvm_intel, mitigations=off"
 fi
 [ -s "$raw" ] || { echo "bench: no results" >&2; exit 1; }
