@@ -17,7 +17,7 @@ echo x86-tsc > $T/trace_clock
 echo 8192 > $T/buffer_size_kb
 dump() {	# dump NAME: the trace of one run
 	echo "PROF-BEGIN $1"
-	grep -v '^#' $T/trace | tail -n 1500
+	grep -v '^#' $T/trace | tail -n 600
 	echo "PROF-END $1"
 	echo > $T/trace
 }

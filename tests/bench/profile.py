@@ -5,7 +5,7 @@ per-stage breakdown of one exit round trip: build/bench/profile.md.
 
 For each case: the untraced cost per iteration (PROF-REF), then from the
 function trace the typical round trip (from one axvm_vmx_enter to the
-next) as a list of traced function entries with the mean x86-tsc ticks
+next) as a list of traced function entries with the median x86-tsc ticks
 from each entry to the next. Tracing adds a roughly constant cost per
 traced call; it is estimated as (traced round trip - untraced) / calls and
 subtracted in the "est." column, so the column is approximate.
@@ -13,6 +13,7 @@ subtracted in the "est." column, so the column is approximate.
 import collections
 import json
 import re
+import statistics
 import sys
 
 LINE = re.compile(r"^\s*(.+?)-(\d+)\s+\[(\d+)\]\s+\S+\s+(\d+):\s+(.*)$")
@@ -29,7 +30,8 @@ def parse(lines):
             name = rest.split(":")[0]  # an event
         else:
             name = rest.split(" <-")[0].strip()
-        out.append((int(m.group(4)), name, m.group(1)))
+        if m.group(1).strip().startswith("axvm_bench"):
+            out.append((int(m.group(4)), name, m.group(1)))
     return out
 
 
@@ -82,10 +84,10 @@ def main():
             seq, same = typical(cyc)
             md.append("## %s: tracepoints" % case)
             md.append("")
-            md.append("| from | to | mean ticks |")
+            md.append("| from | to | median ticks |")
             md.append("| --- | --- | ---: |")
             for i in range(len(seq) - 1):
-                d = sum(c[i + 1][0] - c[i][0] for c in same) / len(same)
+                d = statistics.median(c[i + 1][0] - c[i][0] for c in same)
                 md.append("| %s | %s | %.0f |" % (seq[i], seq[i + 1], d))
             md.append("")
             continue
@@ -94,7 +96,7 @@ def main():
             md += ["## %s: no function trace" % case, ""]
             continue
         seq, same = typical(cyc)
-        total = sum(c[-1][0] - c[0][0] for c in same) / len(same)
+        total = statistics.median(c[-1][0] - c[0][0] for c in same)
         calls = len(seq) - 1
         over = (total - refc) / calls if refc and calls else 0
         md.append("## %s: function trace" % case)
@@ -105,10 +107,10 @@ def main():
                       "%.0f" % refc if refc else "?", r["ticks"] if r else 0,
                       r["empty"] if r else 0, total, calls, len(same), len(cyc), over))
         md.append("")
-        md.append("| # | from the entry of | to the entry of | mean ticks | est. untraced |")
+        md.append("| # | from the entry of | to the entry of | median ticks | est. untraced |")
         md.append("| ---: | --- | --- | ---: | ---: |")
         for i in range(calls):
-            d = sum(c[i + 1][0] - c[i][0] for c in same) / len(same)
+            d = statistics.median(c[i + 1][0] - c[i][0] for c in same)
             md.append("| %d | %s | %s | %.0f | %.0f |" % (i + 1, seq[i], seq[i + 1], d,
                                                          max(d - over, 0)))
         md.append("")
