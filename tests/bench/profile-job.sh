@@ -30,14 +30,22 @@ for c in ${PROF_CASES:-cpuid rdmsr_pat pio_read_kernel pio_write_user}; do
 	echo 0 > $T/tracing_on
 	echo 0 > $T/events/enable
 	dump "events $c"
-	echo ':mod:axvm' > $T/set_ftrace_filter
-	for f in kernel_fpu_begin_mask kernel_fpu_end __cond_resched \
-		 __x64_sys_ioctl do_syscall_64 syscall_exit_to_user_mode \
-		 exit_to_user_mode_prepare fpregs_restore_userregs \
-		 switch_fpu_return mutex_lock mutex_unlock; do
-		echo $f >> $T/set_ftrace_filter 2>/dev/null
+	# Named functions (not :mod:axvm, which traced nothing on Debian
+	# 6.1 in this machine): the run loop's stages and the kernel
+	# helpers it calls once per exit.
+	echo > $T/set_ftrace_filter
+	for f in axvm_vmx_enter axvm_vmx_inject_pending axvm_vmx_switch_to_guest \
+		 axvm_vmx_handle_exit handle_cpuid axvm_cpuid_lookup handle_io \
+		 axvm_vmx_handle_rdmsr axvm_vmx_skip_instruction axvm_iobus_access \
+		 post_read axvm_vmx_finish_exit axvm_vcpu_stop_requested \
+		 kernel_fpu_begin_mask kernel_fpu_end __cond_resched \
+		 __x64_sys_ioctl syscall_exit_to_user_mode \
+		 exit_to_user_mode_prepare switch_fpu_return; do
+		echo $f >> $T/set_ftrace_filter || echo "PROF: cannot trace $f"
 	done
-	echo function > $T/current_tracer
+	echo "PROF: $(wc -l < $T/set_ftrace_filter) functions traced"
+	echo function > $T/current_tracer || echo "PROF: no function tracer"
+	echo "PROF: tracer $(cat $T/current_tracer), $(cat $T/available_tracers)"
 	echo 1 > $T/tracing_on
 	$B --hv axvm --case $c --iters $N --warm 4 > /dev/null
 	echo 0 > $T/tracing_on
