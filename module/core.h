@@ -81,6 +81,7 @@ struct axvm_vm {
  * @pending_exit: kind of the exit userspace must answer, or NOTHING
  * @pending_record: the kernel's copy of that exit
  * @mmio_insn: the decoded instruction of a pending MMIO exit
+ * @mmio_ram_gpa: where MOVS from MMIO stores the element it read
  * @vmx: hardware state
  * @reg: stop requests answered, thread in AXVM_RUN (dev/registry.h)
  */
@@ -96,12 +97,14 @@ struct axvm_vcpu {
 	u32 pending_exit;
 	struct axvm_exit pending_record;
 	struct axvm_insn mmio_insn;
+	u64 mmio_ram_gpa;
 	struct axvm_vmx_vcpu vmx;
 	struct axvm_vcpu_reg reg;
 };
 
-/* module parameter: guest memory bytes one VM may register */
+/* module parameters: guest memory bytes one VM may register, live VMs */
 extern u64 axvm_max_vm_mem;
+extern unsigned int axvm_max_vms;
 
 /* vm.c */
 bool axvm_vm_name_valid(const char *name);

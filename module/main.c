@@ -18,6 +18,10 @@ u64 axvm_max_vm_mem = 4ull << 30;
 module_param_named(max_vm_mem, axvm_max_vm_mem, ullong, 0644);
 MODULE_PARM_DESC(max_vm_mem, "Guest memory bytes one VM may register (default 4 GiB)");
 
+unsigned int axvm_max_vms = 128;
+module_param_named(max_vms, axvm_max_vms, uint, 0644);
+MODULE_PARM_DESC(max_vms, "VMs that may exist at once (default 128)");
+
 static int __init axvm_init(void)
 {
 	int ret;

@@ -19,6 +19,7 @@
 #include "vmx/caps.h"
 
 static atomic_t next_vm_id = ATOMIC_INIT(0);
+static atomic_t nr_vms = ATOMIC_INIT(0);	/* bounded by axvm_max_vms */
 
 static void host_cpuid(u32 fn, u32 idx, u32 *a, u32 *b, u32 *c, u32 *d)
 {
@@ -68,7 +69,7 @@ bool axvm_vm_name_valid(const char *name)
  * @out: the new VM, one reference
  *
  * Return: 0, -EINVAL for bad arguments, -EBUSY if another hypervisor holds
- * VMX, -ENOMEM.
+ * VMX, -ENOSPC when max_vms VMs exist, -ENOMEM.
  */
 int axvm_vm_create(const struct axvm_create_vm *args, struct axvm_vm **out)
 {
@@ -77,9 +78,15 @@ int axvm_vm_create(const struct axvm_create_vm *args, struct axvm_vm **out)
 
 	if (args->flags || args->pad || !axvm_vm_name_valid(args->name))
 		return -EINVAL;
+	if (atomic_inc_return(&nr_vms) > READ_ONCE(axvm_max_vms)) {
+		atomic_dec(&nr_vms);
+		return -ENOSPC;
+	}
 	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
-	if (!vm)
+	if (!vm) {
+		atomic_dec(&nr_vms);
 		return -ENOMEM;
+	}
 	refcount_set(&vm->refs, 1);
 	mutex_init(&vm->lock);
 	memcpy(vm->name, args->name, AXVM_NAME_MAX);
@@ -87,6 +94,7 @@ int axvm_vm_create(const struct axvm_create_vm *args, struct axvm_vm **out)
 	RCU_INIT_POINTER(vm->cpuid, default_cpuid());
 	if (!rcu_access_pointer(vm->cpuid)) {
 		kfree(vm);
+		atomic_dec(&nr_vms);
 		return -ENOMEM;
 	}
 
@@ -111,6 +119,7 @@ put_vmx:
 free_vm:
 	kfree(rcu_access_pointer(vm->cpuid));
 	kfree(vm);
+	atomic_dec(&nr_vms);
 	return ret;
 }
 
@@ -130,6 +139,7 @@ static void vm_free(struct axvm_vm *vm)
 	axvm_posted_free(&vm->posted);
 	axvm_registry_vm_free(vm);
 	kfree(vm);
+	atomic_dec(&nr_vms);
 }
 
 /**

@@ -48,13 +48,19 @@ struct axvm_guest_mode {
 
 /* vmx/state.c: accessors for arch-neutral policy code. */
 void axvm_vmx_read_mode(struct axvm_vcpu *vcpu, struct axvm_guest_mode *m);
+u64 axvm_vmx_get_rflags(struct axvm_vcpu *vcpu);
+u64 axvm_vmx_seg_base(struct axvm_vcpu *vcpu, unsigned int seg);
 u64 axvm_vmx_get_gpr(struct axvm_vcpu *vcpu, unsigned int reg);
 void axvm_vmx_set_gpr(struct axvm_vcpu *vcpu, unsigned int reg, u64 val);
 void axvm_vmx_set_inst_len(struct axvm_vcpu *vcpu, unsigned int len);
 
 /* exit/mmio.c */
 int axvm_exit_mmio(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
-void axvm_exit_mmio_complete(struct axvm_vcpu *vcpu, u64 data);
+bool axvm_exit_mmio_complete(struct axvm_vcpu *vcpu, bool read, u64 data);
+
+/* exit/gmem.c: translate a guest linear address through guest paging. */
+int axvm_gmem_translate(struct axvm_vcpu *vcpu, u64 la, unsigned int access,
+			u64 *gpa);
 
 /* exit/npf.c: resolve a nested page fault on guest RAM in the kernel. */
 int axvm_exit_nested_page_fault(struct axvm_vcpu *vcpu, struct axvm_exit *exit);

@@ -8,7 +8,9 @@
 #include <linux/minmax.h>
 #include <linux/string.h>
 #include "core.h"
+#include "exit/exit.h"
 #include "exit/gmem.h"
+#include "exit/gwalk.h"
 
 /**
  * axvm_gmem_rw() - copy to or from guest RAM
@@ -53,4 +55,40 @@ int axvm_gmem_rw(struct axvm_vm *vm, u64 gpa, void *buf, size_t len,
 	}
 	mutex_unlock(&vm->lock);
 	return ret;
+}
+
+static int read_pte(void *opaque, u64 gpa, unsigned int size, u64 *val)
+{
+	*val = 0;
+	return axvm_gmem_rw(opaque, gpa, val, size, false);
+}
+
+/**
+ * axvm_gmem_translate() - a guest linear address to guest-physical
+ * @vcpu: a loaded vCPU (its paging mode is read from the hardware)
+ * @la: the linear address
+ * @access: AXVM_GWALK_READ, AXVM_GWALK_WRITE or AXVM_GWALK_FETCH
+ * @gpa: out
+ *
+ * The one walker callback for every instruction emulation path: page-table
+ * entries are read from guest RAM.
+ *
+ * Return: 0, or -EFAULT when the guest's own paging does not allow it.
+ */
+int axvm_gmem_translate(struct axvm_vcpu *vcpu, u64 la, unsigned int access,
+			u64 *gpa)
+{
+	struct axvm_guest_mode m;
+	struct axvm_gwalk_result r;
+	struct axvm_gwalk_ctx ctx;
+
+	axvm_vmx_read_mode(vcpu, &m);
+	ctx = (struct axvm_gwalk_ctx){
+		.cr0 = m.cr0, .cr3 = m.cr3, .cr4 = m.cr4, .efer = m.efer,
+		.read = read_pte, .opaque = vcpu->vm,
+	};
+	if (axvm_gwalk(&ctx, la, access, &r))
+		return -EFAULT;
+	*gpa = r.gpa;
+	return 0;
 }

@@ -8,7 +8,9 @@
  * width, reg_width and signed_ext (AxVM ignores the last two), and RIP
  * advances by the decoded length.
  */
+#include <linux/mm.h>
 #include <linux/string.h>
+#include <asm/processor-flags.h>
 #include "core.h"
 #include "exit/decode.h"
 #include "exit/exit.h"
@@ -16,31 +18,20 @@
 #include "exit/gwalk.h"
 #include "vmx/qual.h"
 
-static int read_pte(void *opaque, u64 gpa, unsigned int size, u64 *val)
-{
-	*val = 0;
-	return axvm_gmem_rw(opaque, gpa, val, size, false);
-}
-
 /* Fetch up to 15 bytes at CS:RIP through the guest's paging (may span pages). */
 static int fetch(struct axvm_vcpu *vcpu, const struct axvm_guest_mode *m,
 		 u8 *buf, unsigned int *len)
 {
-	struct axvm_gwalk_ctx ctx = {
-		.cr0 = m->cr0, .cr3 = m->cr3, .cr4 = m->cr4, .efer = m->efer,
-		.read = read_pte, .opaque = vcpu->vm,
-	};
-	u64 la = m->cs_base + m->rip;
+	u64 la = m->cs_base + m->rip, gpa;
 	unsigned int got = 0, n;
-	struct axvm_gwalk_result r;
 
 	if (!(m->efer & EFER_LMA))
 		la = (u32)la;
 	while (got < 15) {
-		if (axvm_gwalk(&ctx, la + got, AXVM_GWALK_FETCH, &r))
+		if (axvm_gmem_translate(vcpu, la + got, AXVM_GWALK_FETCH, &gpa))
 			break;
 		n = min_t(unsigned int, 15 - got, PAGE_SIZE - ((la + got) & ~PAGE_MASK));
-		if (axvm_gmem_rw(vcpu->vm, r.gpa, buf + got, n, false))
+		if (axvm_gmem_rw(vcpu->vm, gpa, buf + got, n, false))
 			break;
 		got += n;
 	}
@@ -63,6 +54,81 @@ static int emulation_error(struct axvm_exit *exit, int err)
 	exit->u.internal.suberror = AXVM_INTERNAL_EMULATION;
 	exit->u.internal.data[0] = exit->guest_phys;
 	exit->u.internal.data[1] = (u64)err;
+	return AXVM_USER;
+}
+
+static u64 addr_mask(const struct axvm_insn *insn)
+{
+	return insn->addr_size == 8 ? ~0ull :
+	       insn->addr_size == 4 ? 0xffffffffull : 0xffffull;
+}
+
+/* Linear address of seg:[reg] for the RAM side of MOVS (3.3.7, 3.4.4). */
+static u64 string_linear(struct axvm_vcpu *vcpu, const struct axvm_guest_mode *m,
+			 unsigned int seg, unsigned int reg,
+			 const struct axvm_insn *insn)
+{
+	u64 la = axvm_vmx_get_gpr(vcpu, reg) & addr_mask(insn);
+
+	/* 64-bit mode: only FS and GS have bases (3.7.4.1). */
+	if (!(m->efer & EFER_LMA) || seg == AXVM_INSN_SEG_FS ||
+	    seg == AXVM_INSN_SEG_GS)
+		la += axvm_vmx_seg_base(vcpu, seg);
+	return (m->efer & EFER_LMA) && (m->cs_ar & BIT(13)) ? la : (u32)la;
+}
+
+/*
+ * STOS or MOVS with one operand in MMIO: one element per exit, as the CPU
+ * itself executes REP string instructions one iteration at a time (SDM
+ * Vol. 2B, REP): completion steps rSI/rDI and rCX and leaves RIP on the
+ * instruction until rCX reaches 0, so the next element faults again. The
+ * RAM side of MOVS is read (RAM to MMIO) or written at completion (MMIO to
+ * RAM) here. MMIO to MMIO is not emulated.
+ */
+static int mmio_string(struct axvm_vcpu *vcpu, struct axvm_exit *exit,
+		       const struct axvm_insn *insn,
+		       const struct axvm_guest_mode *m, bool write)
+{
+	u64 la, gpa;
+
+	if (insn->rep && !(axvm_vmx_get_gpr(vcpu, AXVM_REG_RCX) & addr_mask(insn)))
+		return emulation_error(exit, -EINVAL);	/* cannot fault */
+	if (insn->op == AXVM_INSN_OP_STOS) {
+		if (!write)
+			return emulation_error(exit, -EINVAL);
+		exit->kind = AXVM_EXIT_MMIO_WRITE;
+		exit->u.mmio_write.addr = exit->guest_phys;
+		exit->u.mmio_write.width = insn->width;
+		exit->u.mmio_write.data = axvm_insn_store_value(insn,
+				axvm_vmx_get_gpr(vcpu, AXVM_REG_RAX));
+		return AXVM_USER;
+	}
+	if (write) {
+		/* RAM (DS:rSI, overridable) to MMIO (ES:rDI). */
+		la = string_linear(vcpu, m, insn->mem.seg, AXVM_REG_RSI, insn);
+		exit->u.mmio_write.data = 0;
+		if (axvm_gmem_translate(vcpu, la, AXVM_GWALK_READ, &gpa) ||
+		    offset_in_page(gpa) + insn->width > PAGE_SIZE ||
+		    axvm_gmem_rw(vcpu->vm, gpa, &exit->u.mmio_write.data,
+				 insn->width, false))
+			return emulation_error(exit, -EFAULT);
+		exit->kind = AXVM_EXIT_MMIO_WRITE;
+		exit->u.mmio_write.addr = exit->guest_phys;
+		exit->u.mmio_write.width = insn->width;
+		return AXVM_USER;
+	}
+	/* MMIO (DS:rSI) to RAM (ES:rDI): the answer is stored at completion. */
+	la = string_linear(vcpu, m, AXVM_INSN_SEG_ES, AXVM_REG_RDI, insn);
+	if (axvm_gmem_translate(vcpu, la, AXVM_GWALK_WRITE, &gpa) ||
+	    offset_in_page(gpa) + insn->width > PAGE_SIZE)
+		return emulation_error(exit, -EFAULT);
+	vcpu->mmio_ram_gpa = gpa;
+	exit->kind = AXVM_EXIT_MMIO_READ;
+	exit->u.mmio_read.addr = exit->guest_phys;
+	exit->u.mmio_read.width = insn->width;
+	exit->u.mmio_read.reg = AXVM_INSN_NO_REG;
+	exit->u.mmio_read.reg_width = insn->width;
+	exit->u.mmio_read.data = 0;
 	return AXVM_USER;
 }
 
@@ -120,20 +186,59 @@ int axvm_exit_mmio(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 		exit->u.mmio_write.data =
 			axvm_insn_store_value(insn, axvm_vmx_get_gpr(vcpu, insn->reg));
 		return AXVM_USER;
+	case AXVM_INSN_OP_STOS:
+	case AXVM_INSN_OP_MOVS:
+		return mmio_string(vcpu, exit, insn, &m,
+				   exit->u.nested_page_fault.access_flags &
+				   AXVM_ACCESS_WRITE);
 	default:
 		return emulation_error(exit, -EOPNOTSUPP);
 	}
 }
 
+/* Add @delta to the low addr_size bytes of @reg (string registers wrap). */
+static void step_reg(struct axvm_vcpu *vcpu, const struct axvm_insn *insn,
+		     unsigned int reg, s64 delta)
+{
+	u64 mask = addr_mask(insn), v = axvm_vmx_get_gpr(vcpu, reg);
+
+	axvm_vmx_set_gpr(vcpu, reg, (v & ~mask) | ((v + delta) & mask));
+}
+
 /**
- * axvm_exit_mmio_complete() - finish a MmioRead with userspace's data
+ * axvm_exit_mmio_complete() - finish a MmioRead/MmioWrite
  * @vcpu: the vCPU (loaded)
+ * @read: the exit was a MmioRead
  * @data: the value read
+ *
+ * Return: true if the instruction is done (skip it); false if a REP
+ * string instruction goes on with its next element.
  */
-void axvm_exit_mmio_complete(struct axvm_vcpu *vcpu, u64 data)
+bool axvm_exit_mmio_complete(struct axvm_vcpu *vcpu, bool read, u64 data)
 {
 	const struct axvm_insn *insn = &vcpu->mmio_insn;
-	u64 old = axvm_vmx_get_gpr(vcpu, insn->reg);
+	s64 step = insn->width;
+	u64 old;
 
-	axvm_vmx_set_gpr(vcpu, insn->reg, axvm_insn_load_value(insn, old, data));
+	if (insn->op != AXVM_INSN_OP_MOVS && insn->op != AXVM_INSN_OP_STOS) {
+		if (read) {
+			old = axvm_vmx_get_gpr(vcpu, insn->reg);
+			axvm_vmx_set_gpr(vcpu, insn->reg,
+					 axvm_insn_load_value(insn, old, data));
+		}
+		return true;
+	}
+	/* Checked at the exit: in RAM, within one page. */
+	if (read)
+		axvm_gmem_rw(vcpu->vm, vcpu->mmio_ram_gpa, &data, insn->width,
+			     true);
+	if (axvm_vmx_get_rflags(vcpu) & X86_EFLAGS_DF)
+		step = -step;
+	step_reg(vcpu, insn, AXVM_REG_RDI, step);
+	if (insn->op == AXVM_INSN_OP_MOVS)
+		step_reg(vcpu, insn, AXVM_REG_RSI, step);
+	if (!insn->rep)
+		return true;
+	step_reg(vcpu, insn, AXVM_REG_RCX, -1);
+	return !(axvm_vmx_get_gpr(vcpu, AXVM_REG_RCX) & addr_mask(insn));
 }

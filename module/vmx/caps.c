@@ -11,6 +11,7 @@
 #include <asm/vmx.h>
 #include "vmx/caps.h"
 #include "vmx/ctls.h"
+#include "vmx/exit_table.h"
 
 struct axvm_vmx_caps axvm_vmx __ro_after_init;
 
@@ -108,31 +109,17 @@ int axvm_vmx_probe(void)
 
 	ret = probe_ctl("pin-based", MSR_IA32_VMX_PINBASED_CTLS,
 			MSR_IA32_VMX_TRUE_PINBASED_CTLS,
-			PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING |
-			PIN_BASED_VIRTUAL_NMIS,
-			PIN_BASED_VMX_PREEMPTION_TIMER, &axvm_vmx.pin);
+			AXVM_PIN_REQUIRED, AXVM_PIN_OPTIONAL, &axvm_vmx.pin);
 	if (ret)
 		return ret;
 	ret = probe_ctl("processor-based", MSR_IA32_VMX_PROCBASED_CTLS,
 			MSR_IA32_VMX_TRUE_PROCBASED_CTLS,
-			CPU_BASED_HLT_EXITING | CPU_BASED_USE_IO_BITMAPS |
-			CPU_BASED_USE_MSR_BITMAPS | CPU_BASED_MOV_DR_EXITING |
-			CPU_BASED_RDPMC_EXITING | CPU_BASED_MWAIT_EXITING |
-			CPU_BASED_MONITOR_EXITING | CPU_BASED_CR8_LOAD_EXITING |
-			CPU_BASED_CR8_STORE_EXITING |
-			CPU_BASED_ACTIVATE_SECONDARY_CONTROLS,
-			CPU_BASED_USE_TSC_OFFSETTING, &axvm_vmx.proc);
+			AXVM_PROC_REQUIRED, AXVM_PROC_OPTIONAL, &axvm_vmx.proc);
 	if (ret)
 		return ret;
 	ret = probe_ctl("secondary", MSR_IA32_VMX_PROCBASED_CTLS2,
 			MSR_IA32_VMX_PROCBASED_CTLS2,
-			SECONDARY_EXEC_ENABLE_EPT |
-			SECONDARY_EXEC_UNRESTRICTED_GUEST,
-			/*
-			 * Not RDTSCP or XSAVES: they would read the host's
-			 * TSC_AUX and IA32_XSS until those are switched.
-			 */
-			SECONDARY_EXEC_ENABLE_VPID | SECONDARY_EXEC_ENABLE_INVPCID,
+			AXVM_PROC2_REQUIRED, AXVM_PROC2_OPTIONAL,
 			&axvm_vmx.proc2);
 	if (ret)
 		return ret;

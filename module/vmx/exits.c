@@ -15,15 +15,11 @@
 #include "core.h"
 #include "exit/cpuid.h"
 #include "exit/exit.h"
+#include "vmx/exit_table.h"
 #include "vmx/insn.h"
 #include "vmx/qual.h"
 #include "vmx/vmx.h"
 
-/* Not named in every kernel's asm/vmx.h (SDM Vol. 3D, Table C-1). */
-#define AXVM_EXIT_REASON_GETSEC	11
-
-typedef int (*axvm_vmx_exit_handler)(struct axvm_vcpu *vcpu,
-				     struct axvm_exit *exit);
 
 static int internal_error(struct axvm_exit *exit, u32 suberror, u64 data)
 {
@@ -41,14 +37,14 @@ static int handle_unknown(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 }
 
 /* Interrupts stay pending (no ack-on-exit): the host takes them at sti. */
-static int handle_external_interrupt(struct axvm_vcpu *vcpu,
+int axvm_vmx_exit_external_interrupt(struct axvm_vcpu *vcpu,
 				     struct axvm_exit *exit)
 {
 	return AXVM_RESUME;
 }
 
 /* Only NMIs exit here (the exception bitmap is 0); the host got it. */
-static int handle_exception_nmi(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
+int axvm_vmx_exit_exception_nmi(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 {
 	u32 info = vcpu->vmx.exit.intr_info;
 
@@ -57,20 +53,20 @@ static int handle_exception_nmi(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 	return handle_unknown(vcpu, exit);
 }
 
-static int handle_preemption_timer(struct axvm_vcpu *vcpu,
+int axvm_vmx_exit_preemption_timer(struct axvm_vcpu *vcpu,
 				   struct axvm_exit *exit)
 {
 	return AXVM_RESUME;
 }
 
-static int handle_triple_fault(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
+int axvm_vmx_exit_triple_fault(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 {
 	exit->kind = AXVM_EXIT_SYSTEM_DOWN;
 	return AXVM_USER;
 }
 
 /* HLT with an event to deliver just continues: the injection wakes it. */
-static int handle_hlt(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
+int axvm_vmx_exit_hlt(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 {
 	axvm_vmx_skip_instruction(vcpu);
 	if (vcpu->vmx.nmi.pending || vcpu->vmx.exception.pending ||
@@ -81,7 +77,7 @@ static int handle_hlt(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 	return AXVM_USER;
 }
 
-static int handle_cpuid(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
+int axvm_vmx_exit_cpuid(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 {
 	unsigned long *g = vcpu->vmx.gprs;
 	u32 fn = g[AXVM_REG_RAX], idx = g[AXVM_REG_RCX];
@@ -117,27 +113,27 @@ static int handle_cpuid(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 }
 
 /* VMX instructions, GETSEC, INVD, MONITOR/MWAIT: not for guests (#UD). */
-static int handle_ud(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
+int axvm_vmx_exit_ud(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 {
 	axvm_vmx_queue_exception(vcpu, X86_TRAP_UD, false, 0);
 	return AXVM_RESUME;
 }
 
 /* No PMU is exposed: RDPMC of any counter is #GP(0). */
-static int handle_rdpmc(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
+int axvm_vmx_exit_rdpmc(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 {
 	axvm_vmx_queue_exception(vcpu, X86_TRAP_GP, true, 0);
 	return AXVM_RESUME;
 }
 
 /* The window opened: axvm_vmx_inject_pending() delivers at entry. */
-static int handle_window(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
+int axvm_vmx_exit_window(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 {
 	return AXVM_RESUME;
 }
 
 /* Exit qualification for I/O instructions: 28.2.1, Table 28-5. */
-static int handle_io(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
+int axvm_vmx_exit_io(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 {
 	struct axvm_io_qual io = axvm_decode_io_qual(vcpu->vmx.exit.qualification);
 
@@ -159,7 +155,7 @@ static int handle_io(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 	return AXVM_USER;
 }
 
-static int handle_vmcall(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
+int axvm_vmx_exit_vmcall(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 {
 	const unsigned long *g = vcpu->vmx.gprs;
 
@@ -176,7 +172,7 @@ static int handle_vmcall(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 }
 
 /* EPT violation qualification: 28.2.1, Table 28-7. */
-static int handle_ept_violation(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
+int axvm_vmx_exit_ept_violation(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 {
 	exit->guest_phys = axvm_vmcs_read(GUEST_PHYSICAL_ADDRESS);
 	exit->kind = AXVM_EXIT_NESTED_PAGE_FAULT;
@@ -187,7 +183,7 @@ static int handle_ept_violation(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 }
 
 /* Entry failed on guest state or MSR loading (27.8): report, stay usable. */
-static int handle_failed_entry(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
+int axvm_vmx_exit_failed_entry(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 {
 	/* An event meant for the failed entry must not stick to the next. */
 	axvm_vmcs_write(VM_ENTRY_INTR_INFO_FIELD, 0);
@@ -198,42 +194,6 @@ static int handle_failed_entry(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 	return AXVM_USER;
 }
 
-static const axvm_vmx_exit_handler exit_handlers[] = {
-	[EXIT_REASON_EXCEPTION_NMI]	= handle_exception_nmi,
-	[EXIT_REASON_EXTERNAL_INTERRUPT] = handle_external_interrupt,
-	[EXIT_REASON_TRIPLE_FAULT]	= handle_triple_fault,
-	[EXIT_REASON_INTERRUPT_WINDOW]	= handle_window,
-	[EXIT_REASON_NMI_WINDOW]	= handle_window,
-	[EXIT_REASON_CPUID]		= handle_cpuid,
-	[AXVM_EXIT_REASON_GETSEC]	= handle_ud,
-	[EXIT_REASON_HLT]		= handle_hlt,
-	[EXIT_REASON_INVD]		= handle_ud,
-	[EXIT_REASON_RDPMC]		= handle_rdpmc,
-	[EXIT_REASON_VMCALL]		= handle_vmcall,
-	[EXIT_REASON_VMCLEAR]		= handle_ud,
-	[EXIT_REASON_VMLAUNCH]		= handle_ud,
-	[EXIT_REASON_VMPTRLD]		= handle_ud,
-	[EXIT_REASON_VMPTRST]		= handle_ud,
-	[EXIT_REASON_VMREAD]		= handle_ud,
-	[EXIT_REASON_VMRESUME]		= handle_ud,
-	[EXIT_REASON_VMWRITE]		= handle_ud,
-	[EXIT_REASON_VMOFF]		= handle_ud,
-	[EXIT_REASON_VMON]		= handle_ud,
-	[EXIT_REASON_CR_ACCESS]		= axvm_vmx_handle_cr,
-	[EXIT_REASON_DR_ACCESS]		= axvm_vmx_handle_dr,
-	[EXIT_REASON_IO_INSTRUCTION]	= handle_io,
-	[EXIT_REASON_MSR_READ]		= axvm_vmx_handle_rdmsr,
-	[EXIT_REASON_MSR_WRITE]		= axvm_vmx_handle_wrmsr,
-	[EXIT_REASON_INVALID_STATE]	= handle_failed_entry,
-	[EXIT_REASON_MSR_LOAD_FAIL]	= handle_failed_entry,
-	[EXIT_REASON_MWAIT_INSTRUCTION]	= handle_ud,
-	[EXIT_REASON_MONITOR_INSTRUCTION] = handle_ud,
-	[EXIT_REASON_EPT_VIOLATION]	= handle_ept_violation,
-	[EXIT_REASON_INVEPT]		= handle_ud,
-	[EXIT_REASON_PREEMPTION_TIMER]	= handle_preemption_timer,
-	[EXIT_REASON_INVVPID]		= handle_ud,
-	[EXIT_REASON_XSETBV]		= axvm_vmx_handle_xsetbv,
-};
 
 /**
  * axvm_vmx_handle_exit() - decode and handle the last VM exit
@@ -256,10 +216,10 @@ int axvm_vmx_handle_exit(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 	exit->inst_len = e->inst_len;
 
 	if (e->reason & VMX_EXIT_REASONS_FAILED_VMENTRY)
-		h = handle_failed_entry;
-	else if (basic < ARRAY_SIZE(exit_handlers))
-		h = exit_handlers[array_index_nospec(basic,
-						     ARRAY_SIZE(exit_handlers))];
+		h = axvm_vmx_exit_failed_entry;
+	else if (basic < AXVM_VMX_NR_REASONS)
+		h = axvm_vmx_exit_handlers[array_index_nospec(basic,
+							      AXVM_VMX_NR_REASONS)];
 	return h ? h(vcpu, exit) : handle_unknown(vcpu, exit);
 }
 
@@ -340,7 +300,11 @@ int axvm_vmx_finish_exit(struct axvm_vcpu *vcpu, u32 resp, u64 data)
 			vcpu->vmx.gprs[AXVM_REG_RAX] = data;
 		break;
 	case AXVM_EXIT_MMIO_READ:
-		axvm_exit_mmio_complete(vcpu, data);
+	case AXVM_EXIT_MMIO_WRITE:
+		/* REP MOVS/STOS: RIP stays until the last element. */
+		if (!axvm_exit_mmio_complete(vcpu, kind == AXVM_EXIT_MMIO_READ,
+					     data))
+			return 0;
 		break;
 	case AXVM_EXIT_SYSREG_READ:
 		vcpu->vmx.gprs[AXVM_REG_RAX] = (u32)data;

@@ -235,6 +235,31 @@ void axvm_vmx_read_mode(struct axvm_vcpu *vcpu, struct axvm_guest_mode *m)
 }
 
 /**
+ * axvm_vmx_get_rflags() - the guest's RFLAGS
+ * @vcpu: a loaded vCPU
+ *
+ * Return: RFLAGS.
+ */
+u64 axvm_vmx_get_rflags(struct axvm_vcpu *vcpu)
+{
+	return axvm_vmcs_read(GUEST_RFLAGS);
+}
+
+/**
+ * axvm_vmx_seg_base() - a guest segment base by enum axvm_insn_seg
+ * @vcpu: a loaded vCPU
+ * @seg: ES, CS, SS, DS, FS or GS (the VMCS field order, Appendix B.4.3)
+ *
+ * Return: the base.
+ */
+u64 axvm_vmx_seg_base(struct axvm_vcpu *vcpu, unsigned int seg)
+{
+	if (seg > AXVM_INSN_SEG_GS)
+		return 0;
+	return axvm_vmcs_read(GUEST_ES_BASE + 2 * seg);
+}
+
+/**
  * axvm_vmx_get_gpr() - a guest GPR by enum axvm_gpr number
  * @vcpu: a loaded vCPU
  * @reg: 0..15 (RSP comes from the VMCS)

@@ -19,33 +19,9 @@
 #include "vmx/insn.h"
 #include "vmx/vmx.h"
 
-static int read_pte(void *opaque, u64 gpa, unsigned int size, u64 *val)
-{
-	*val = 0;
-	return axvm_gmem_rw(opaque, gpa, val, size, false);
-}
-
 static u64 asize_mask(unsigned int asize)
 {
 	return asize == 2 ? ~0ull : asize == 1 ? 0xffffffffull : 0xffffull;
-}
-
-/* Translate the element's linear address; -EFAULT if it is not RAM. */
-static int element_gpa(struct axvm_vcpu *vcpu, u64 la, bool write, u64 *gpa)
-{
-	struct axvm_guest_mode m;
-	struct axvm_gwalk_result r;
-	struct axvm_gwalk_ctx ctx;
-
-	axvm_vmx_read_mode(vcpu, &m);
-	ctx = (struct axvm_gwalk_ctx){
-		.cr0 = m.cr0, .cr3 = m.cr3, .cr4 = m.cr4, .efer = m.efer,
-		.read = read_pte, .opaque = vcpu->vm,
-	};
-	if (axvm_gwalk(&ctx, la, write ? AXVM_GWALK_WRITE : AXVM_GWALK_READ, &r))
-		return -EFAULT;
-	*gpa = r.gpa;
-	return 0;
 }
 
 /**
@@ -71,7 +47,8 @@ int axvm_vmx_string_io(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 		axvm_vmx_skip_instruction(vcpu);
 		return AXVM_RESUME;
 	}
-	if (element_gpa(vcpu, la, s->in, &s->gpa) ||
+	if (axvm_gmem_translate(vcpu, la, s->in ? AXVM_GWALK_WRITE :
+				AXVM_GWALK_READ, &s->gpa) ||
 	    offset_in_page(s->gpa) + s->width > PAGE_SIZE)
 		goto fault;
 	s->active = true;

@@ -58,15 +58,20 @@ static void refresh_host_crs(struct axvm_vmx_vcpu *vmx)
 	}
 }
 
-/* Bound the time in the guest to about one host tick (25.5.1). */
-static void arm_preemption_timer(void)
+/**
+ * axvm_vmx_preempt_ticks() - VMX-preemption timer value of one host tick
+ *
+ * Return: the value for VMX_PREEMPTION_TIMER_VALUE (25.5.1), 0 without
+ * the timer.
+ */
+u32 axvm_vmx_preempt_ticks(void)
 {
 	u64 ticks;
 
 	if (!axvm_vmx.has_preempt_timer)
-		return;
+		return 0;
 	ticks = ((u64)tsc_khz * 1000 / HZ) >> axvm_vmx.preempt_timer_shift;
-	axvm_vmcs_write(VMX_PREEMPTION_TIMER_VALUE, min_t(u64, ticks, U32_MAX));
+	return min_t(u64, ticks, U32_MAX);
 }
 
 static void read_exit_info(struct axvm_vmx_vcpu *vmx)
@@ -75,7 +80,9 @@ static void read_exit_info(struct axvm_vmx_vcpu *vmx)
 
 	e->reason = axvm_vmcs_read(VM_EXIT_REASON);
 	e->qualification = axvm_vmcs_read(EXIT_QUALIFICATION);
-	e->intr_info = axvm_vmcs_read(VM_EXIT_INTR_INFO);
+	/* Only exception/NMI exits report an event here (28.2.2). */
+	e->intr_info = (e->reason & 0xffff) == EXIT_REASON_EXCEPTION_NMI ?
+		       axvm_vmcs_read(VM_EXIT_INTR_INFO) : 0;
 	e->idt_vectoring = axvm_vmcs_read(IDT_VECTORING_INFO_FIELD);
 	e->inst_len = axvm_vmcs_read(VM_EXIT_INSTRUCTION_LEN);
 	e->rip = axvm_vmcs_read(GUEST_RIP);
@@ -119,7 +126,6 @@ int axvm_vmx_enter(struct axvm_vcpu *vcpu)
 	axvm_vmx_inject_pending(vcpu);
 	axvm_vmx_switch_to_guest(vmx);
 	refresh_host_crs(vmx);
-	arm_preemption_timer();
 	debugctl = get_debugctlmsr();
 
 	restore_guest_fpu(vmx->fpu);

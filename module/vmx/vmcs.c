@@ -340,7 +340,12 @@ static void setup_guest_state(struct axvm_vmx_vcpu *vmx)
 	vmw(vmx, GUEST_INTERRUPTIBILITY_INFO, 0);
 	vmw(vmx, GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
 	vmw(vmx, GUEST_PENDING_DBG_EXCEPTIONS, 0);
-	vmw(vmx, VMX_PREEMPTION_TIMER_VALUE, 0);
+	/*
+	 * Without "save VMX-preemption timer value" every entry restarts the
+	 * timer from this field (25.5.1): written once, it bounds each trip
+	 * into the guest to about one host tick.
+	 */
+	vmw(vmx, VMX_PREEMPTION_TIMER_VALUE, axvm_vmx_preempt_ticks());
 	if (axvm_vmx.proc & CPU_BASED_USE_TSC_OFFSETTING)
 		vmw(vmx, TSC_OFFSET, 0);
 	vmx->misc_enable = MSR_IA32_MISC_ENABLE_FAST_STRING |

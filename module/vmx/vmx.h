@@ -13,8 +13,7 @@
 
 struct axvm_vcpu;
 
-/* Basic exit reasons are below this (SDM Vol. 3D, Appendix C). */
-#define AXVM_VMX_NR_REASONS	80
+#include "vmx/exit_table.h"	/* AXVM_VMX_NR_REASONS, the handlers */
 
 /* Guest GPR slots used by vmenter.S; the order is enum axvm_gpr. */
 #define AXVM_NR_GPRS	16
@@ -184,6 +183,7 @@ void axvm_vmx_vcpu_load(struct axvm_vcpu *vcpu);
 void axvm_vmx_vcpu_put(struct axvm_vcpu *vcpu);
 void axvm_vmx_clear_on_this_cpu(struct axvm_vmx_vcpu *vmx);
 void axvm_vmx_switch_to_guest(struct axvm_vmx_vcpu *vmx);
+u32 axvm_vmx_preempt_ticks(void);
 
 /* state.c: guest registers <-> VMCS; the vCPU must be loaded. */
 void axvm_vmx_get_regs(struct axvm_vcpu *vcpu, struct axvm_regs *regs);
@@ -199,14 +199,9 @@ void axvm_vmx_inject_pending(struct axvm_vcpu *vcpu);
 bool axvm_vmx_event_pending(struct axvm_vcpu *vcpu);
 bool axvm_vmx_vector_has_error(u8 vector);
 
-/* msr.c, cr.c: emulation of the exits they are named for */
-int axvm_vmx_handle_rdmsr(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
-int axvm_vmx_handle_wrmsr(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
+/* msr.c, cr.c: emulation (the exit handlers are in exit_table.h) */
 void axvm_vmx_msrs_to_guest(struct axvm_vmx_vcpu *vmx);
 void axvm_vmx_msrs_to_host(struct axvm_vmx_vcpu *vmx);
-int axvm_vmx_handle_cr(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
-int axvm_vmx_handle_dr(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
-int axvm_vmx_handle_xsetbv(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
 u64 axvm_vmx_supported_xcr0(void);
 
 /* string_io.c */

@@ -233,4 +233,93 @@ TEST(in_kernel_post_port)
 	axvm_vm_free(vm);
 }
 
+/*
+ * REP STOS and REP MOVS with one operand in MMIO: one record per element,
+ * registers stepped as the CPU would (DF too), RAM side read or written.
+ */
+static const unsigned char mmio_string_code[] = {
+	0xbf, 0x00, 0x00, 0x00, 0x30,		/* mov edi,MMIO */
+	0xb9, 0x04, 0x00, 0x00, 0x00,		/* mov ecx,4 */
+	0xb8, 0x44, 0x33, 0x22, 0x11,		/* mov eax,0x11223344 */
+	0xf3, 0xab,				/* rep stosd */
+	0xbe, 0x00, 0x00, 0x31, 0x00,		/* mov esi,0x310000 */
+	0xbf, 0x00, 0x01, 0x00, 0x30,		/* mov edi,MMIO+0x100 */
+	0xb9, 0x03, 0x00, 0x00, 0x00,		/* mov ecx,3 */
+	0xf3, 0x66, 0xa5,			/* rep movsw */
+	0xbe, 0x00, 0x02, 0x00, 0x30,		/* mov esi,MMIO+0x200 */
+	0xbf, 0x00, 0x00, 0x32, 0x00,		/* mov edi,0x320000 */
+	0xb9, 0x02, 0x00, 0x00, 0x00,		/* mov ecx,2 */
+	0xf3, 0xa4,				/* rep movsb */
+	0xfd,					/* std */
+	0xbf, 0x00, 0x03, 0x00, 0x30,		/* mov edi,MMIO+0x300 */
+	0xaa,					/* stosb */
+	0xfc,					/* cld */
+	0xf4,					/* hlt */
+};
+
+static void next_exit(struct __test_metadata *_metadata, struct axvm_vcpu *v,
+		      uint32_t kind, uint64_t addr, uint8_t width)
+{
+	struct axvm_exit *e = &v->run->exit;
+
+	ASSERT_EQ(0, __axvm_vcpu_run(v));
+	ASSERT_EQ(kind, e->kind) axvm_dump_exit(stderr, e);
+	v->run->response = AXVM_RESP_NONE;
+	if (kind == AXVM_EXIT_MMIO_WRITE) {
+		EXPECT_EQ(addr, e->u.mmio_write.addr);
+		EXPECT_EQ(width, e->u.mmio_write.width);
+	} else {
+		EXPECT_EQ(addr, e->u.mmio_read.addr);
+		EXPECT_EQ(width, e->u.mmio_read.width);
+	}
+}
+
+TEST(mmio_string_instructions)
+{
+	static const uint16_t words[] = { 0xaaaa, 0xbbbb, 0xcccc };
+	struct axvm_exit *e;
+	struct axvm_vm *vm;
+	struct axvm_vcpu *v;
+	struct axvm_regs r;
+	uint8_t *dst;
+	int i;
+
+	AXVM_REQUIRE();
+	vm = axvm_vm_create(AXVM_DEFAULT_RAM);
+	memcpy(axvm_gpa2hva(vm, CODE_GPA, sizeof(mmio_string_code)), mmio_string_code,
+	       sizeof(mmio_string_code));
+	memcpy(axvm_gpa2hva(vm, 0x310000, sizeof(words)), words, sizeof(words));
+	dst = axvm_gpa2hva(vm, 0x320000, 2);
+	v = axvm_vcpu_add(vm, 0);
+	axvm_vcpu_setup_long(v, CODE_GPA);
+	e = &v->run->exit;
+
+	for (i = 0; i < 4; i++) {
+		next_exit(_metadata, v, AXVM_EXIT_MMIO_WRITE, MMIO + 4 * i, 4);
+		EXPECT_EQ(0x11223344, e->u.mmio_write.data);
+	}
+	for (i = 0; i < 3; i++) {
+		next_exit(_metadata, v, AXVM_EXIT_MMIO_WRITE, MMIO + 0x100 + 2 * i, 2);
+		EXPECT_EQ(words[i], e->u.mmio_write.data);
+	}
+	for (i = 0; i < 2; i++) {
+		next_exit(_metadata, v, AXVM_EXIT_MMIO_READ, MMIO + 0x200 + i, 1);
+		EXPECT_EQ(0xff, e->u.mmio_read.reg);	/* no register: memory */
+		e->u.mmio_read.data = i ? 0xa5 : 0x5a;
+		v->run->response = AXVM_RESP_DATA;
+	}
+	next_exit(_metadata, v, AXVM_EXIT_MMIO_WRITE, MMIO + 0x300, 1);
+	EXPECT_EQ(0x44, e->u.mmio_write.data);
+	ASSERT_EQ(0, __axvm_vcpu_run(v));
+	ASSERT_EXIT_KIND(v, AXVM_EXIT_HALT);
+	EXPECT_EQ(0x5a, dst[0]);
+	EXPECT_EQ(0xa5, dst[1]);
+	axvm_vcpu_get_regs(v, &r);
+	EXPECT_EQ(0, r.rcx);
+	EXPECT_EQ(0x30000202, r.rsi);
+	EXPECT_EQ(0x300002ff, r.rdi);	/* STOSB with DF=1 went down */
+	EXPECT_EQ(0, r.rflags & (1 << 10));
+	axvm_vm_free(vm);
+}
+
 TEST_HARNESS_MAIN

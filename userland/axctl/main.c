@@ -50,7 +50,7 @@ static const struct command commands[] = {
 	  "terminal vCPU exits) until Ctrl-C.\n",
 	  "  -j, --json          one JSON object per line\n", NULL },
 	{ "start", cmd_start,
-	  "start NAME --kernel IMAGE [--append STR] [--format auto|flat|elf] [-v|-q]",
+	  "start NAME --kernel IMAGE [--append STR] [--format auto|flat|elf] [--ring sync|off] [-v|-q]",
 	  "Run a VM created with 'axctl create': attach to it, give it its RAM, load\n"
 	  "IMAGE and run it in the foreground. The guest's COM1 goes to stdout.\n",
 	  "  -k, --kernel IMAGE  ELF64 x86-64 executable (entered in long mode at its\n"
@@ -58,6 +58,8 @@ static const struct command commands[] = {
 	  "                      entered in real mode at 0000:1000)\n"
 	  "  -a, --append STR    command line for the guest (RDI/DI points to it)\n"
 	  "  -f, --format FMT    auto (default: ELF magic means elf), flat or elf\n"
+	  "  -r, --ring MODE     sync (default): exits through the shared exit ring,\n"
+	  "                      COM1 writes posted; off: one AXVM_RUN per exit\n"
 	  "  -v, --verbose       more detail (register dumps on failures, counts of\n"
 	  "                      unhandled port I/O at exit)\n"
 	  "  -q, --quiet         no messages from axctl, only the guest's output\n",

@@ -367,6 +367,13 @@ void axnl_die(struct axnl *nl, int err, const char *what, const char *name)
 		else
 			snprintf(msg, sizeof(msg), "VM %s is busy", name);
 		break;
+	case ENOSPC:
+		if (!strcmp(what, "create")) {
+			snprintf(msg, sizeof(msg),
+				 "too many VMs (axvm module parameter max_vms)");
+			break;
+		}
+		/* fall through */
 	default:
 		snprintf(msg, sizeof(msg), "%s %s: %s", what, name, strerror(err));
 		break;

@@ -36,6 +36,7 @@
 #define SZ_2M		0x200000ULL
 #define IMAGE_MAX	(1ULL << 32)	/* larger files are not images */
 #define VMM_DEFAULT_MEM	(64ULL << 20)	/* for a VM made without MEM_BYTES */
+#define RING_ENTRIES	64		/* exit ring slots per vCPU */
 
 struct vmm;
 
@@ -49,6 +50,9 @@ struct vcpu {
 	bool thread_started;
 	bool runnable;		/* runs guest code (vCPU 0 for now) */
 	uint64_t exits;		/* exits that reached axctl */
+	struct axvm_ring_hdr *ring;	/* sync-mode exit ring, or NULL */
+	struct axvm_ring_entry *slots;
+	size_t ring_size;
 };
 
 struct vmm {
@@ -256,15 +260,17 @@ static uint64_t width_ones(unsigned int width)
 	return width >= 8 ? ~0ULL : (1ULL << (8 * width)) - 1;
 }
 
-/* Serve one exit. False when this vCPU is done. */
-static bool handle_exit(struct vcpu *c)
+/*
+ * Serve one exit record, from the run page or a ring slot; an answer goes
+ * into the record's data field and *resp. False when this vCPU is done.
+ */
+static bool handle_exit(struct vcpu *c, struct axvm_exit *e, uint32_t *resp)
 {
-	struct axvm_run *run = c->run;
-	struct axvm_exit *e = &run->exit;
 	struct vmm *v = c->vmm;
 	bool r;
 
-	c->exits++;
+	if (e->kind != AXVM_EXIT_NOTHING)
+		c->exits++;
 	switch (e->kind) {
 	case AXVM_EXIT_NOTHING:
 	case AXVM_EXIT_EXTERNAL_INTERRUPT:
@@ -273,7 +279,7 @@ static bool handle_exit(struct vcpu *c)
 		pthread_mutex_lock(&v->lock);
 		e->u.io_read.data = io_read(&v->io, e->u.io_read.port, e->u.io_read.width);
 		pthread_mutex_unlock(&v->lock);
-		run->response = AXVM_RESP_DATA;
+		*resp = AXVM_RESP_DATA;
 		return true;
 	case AXVM_EXIT_IO_WRITE:
 		pthread_mutex_lock(&v->lock);
@@ -327,7 +333,7 @@ static bool handle_exit(struct vcpu *c)
 			 (unsigned long long)e->u.mmio_read.addr, e->u.mmio_read.width);
 		pthread_mutex_unlock(&v->lock);
 		e->u.mmio_read.data = width_ones(e->u.mmio_read.width);
-		run->response = AXVM_RESP_DATA;
+		*resp = AXVM_RESP_DATA;
 		return true;
 	case AXVM_EXIT_MMIO_WRITE:
 		pthread_mutex_lock(&v->lock);
@@ -347,7 +353,7 @@ static bool handle_exit(struct vcpu *c)
 			 (unsigned long long)e->u.sysreg_read.addr,
 			 (unsigned long long)e->guest_rip);
 		pthread_mutex_unlock(&v->lock);
-		run->response = AXVM_RESP_INJECT_GP;
+		*resp = AXVM_RESP_INJECT_GP;
 		return true;
 	case AXVM_EXIT_HYPERCALL:
 		pthread_mutex_lock(&v->lock);
@@ -356,7 +362,7 @@ static bool handle_exit(struct vcpu *c)
 			 (unsigned long long)e->u.hypercall.nr);
 		pthread_mutex_unlock(&v->lock);
 		e->u.hypercall.ret = (uint64_t)-1000;	/* KVM's -KVM_ENOSYS */
-		run->response = AXVM_RESP_DATA;
+		*resp = AXVM_RESP_DATA;
 		return true;
 	case AXVM_EXIT_CPU_UP:
 	case AXVM_EXIT_SEND_IPI:
@@ -388,6 +394,43 @@ static bool stopping(struct vmm *v)
 	return done || atomic_load(&v->stop);
 }
 
+/*
+ * Sync ring mode: serve every record the kernel published, in order, then
+ * hand the consumer index back (see Documentation/ring.rst). False when
+ * a record ended the VM.
+ */
+static bool serve_ring(struct vcpu *c)
+{
+	uint32_t prod = __atomic_load_n(&c->ring->prod, __ATOMIC_ACQUIRE);
+	uint32_t cons = c->ring->cons;
+	bool ok = true;
+
+	for (; cons != prod && ok; cons++) {
+		struct axvm_ring_entry *s = &c->slots[cons & (c->ring->nr_entries - 1)];
+
+		ok = handle_exit(c, &s->exit, &s->response);
+	}
+	__atomic_store_n(&c->ring->cons, cons, __ATOMIC_RELEASE);
+	return ok;
+}
+
+/* Give the vCPU a ring (sync mode) if the module has them; else run page. */
+static void setup_ring(struct vcpu *c)
+{
+	struct axvm_ring_config cfg = { .mode = AXVM_RING_SYNC, .nr_entries = RING_ENTRIES };
+	size_t size = 4096 + RING_ENTRIES * sizeof(struct axvm_ring_entry);
+	void *p;
+
+	if (ioctl(c->fd, AXVM_SET_RING, &cfg) < 0)
+		axctl_die(AXCTL_EFAIL, "AXVM_SET_RING on vCPU %u: %s", c->id, strerror(errno));
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, c->fd, AXVM_RING_MMAP_OFFSET);
+	if (p == MAP_FAILED)
+		axctl_die(AXCTL_EFAIL, "mapping the exit ring of vCPU %u: %s", c->id, strerror(errno));
+	c->ring = p;
+	c->slots = (struct axvm_ring_entry *)((char *)p + 4096);
+	c->ring_size = size;
+}
+
 static void run_vcpu(struct vcpu *c)
 {
 	struct vmm *v = c->vmm;
@@ -409,7 +452,9 @@ static void run_vcpu(struct vcpu *c)
 			return;
 		}
 		c->run->response = AXVM_RESP_NONE;
-		if (!handle_exit(c))
+		if (c->ring && !serve_ring(c))
+			return;
+		if (!handle_exit(c, &c->run->exit, &c->run->response))
 			return;
 	}
 }
@@ -683,11 +728,13 @@ int cmd_start(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "ring", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	enum image_format fmt = IMAGE_AUTO;
 	const char *kernel = NULL, *cmdline = NULL;
+	bool use_ring = true;
 	struct axvm_caps caps;
 	struct boot_state bs;
 	struct vm_info info;
@@ -702,7 +749,7 @@ int cmd_start(int argc, char **argv)
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":k:a:f:vqh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":k:a:f:vqr:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			kernel = optarg;
@@ -719,6 +766,11 @@ int cmd_start(int argc, char **argv)
 			break;
 		case 'q':
 			axctl_verbose = -1;
+			break;
+		case 'r':
+			if (strcmp(optarg, "sync") && strcmp(optarg, "off"))
+				axctl_usage_error("start", "start: bad --ring '%s' (sync or off)", optarg);
+			use_ring = !strcmp(optarg, "sync");
 			break;
 		case 'h':
 			usage_cmd(stdout, "start");
@@ -805,6 +857,16 @@ int cmd_start(int argc, char **argv)
 		axctl_die(AXCTL_EFAIL, "out of memory");
 	for (i = 0; i < vmm.nr_vcpus; i++)
 		add_vcpu(&vmm, &vmm.vcpus[i], i, caps.run_size);
+	if (use_ring && (caps.flags & AXVM_CAP_EXIT_RING)) {
+		/* UART writes need no answer: post them, the guest goes on. */
+		struct axvm_posted_range com1 = { .bus = AXVM_POSTED_PIO,
+						  .base = COM1_BASE, .len = COM1_SIZE };
+
+		if (ioctl(vmm.vm_fd, AXVM_SET_POSTED, &com1) < 0 && errno != EEXIST)
+			axctl_die(AXCTL_EFAIL, "AXVM_SET_POSTED for COM1: %s", strerror(errno));
+		for (i = 0; i < vmm.nr_vcpus; i++)
+			setup_ring(&vmm.vcpus[i]);
+	}
 	vmm.vcpus[0].runnable = true;
 	setup_boot_vcpu(&vmm.vcpus[0], &bs);
 

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The VMX exit handler table: one entry per basic exit reason (SDM Vol.
+ * 3D, Appendix C), defined on its own in vmx/exit_table.c so that KUnit
+ * can check its coverage (tests/kunit/exit_table_test.c) without VMX.
+ */
+#ifndef AXVM_VMX_EXIT_TABLE_H
+#define AXVM_VMX_EXIT_TABLE_H
+
+#include <linux/axvm.h>
+
+struct axvm_vcpu;
+
+/* Basic exit reasons 0..79 (Table C-1 of the SDM this code follows). */
+#define AXVM_VMX_NR_REASONS	80
+
+/* Not named in every kernel's asm/vmx.h (SDM Vol. 3D, Table C-1). */
+#define AXVM_EXIT_REASON_GETSEC	11
+
+/*
+ * Every handler decodes one exit into @exit and returns enum
+ * axvm_exit_action (exit/exit.h) or a negative errno.
+ */
+typedef int (*axvm_vmx_exit_handler)(struct axvm_vcpu *vcpu,
+				     struct axvm_exit *exit);
+
+extern const axvm_vmx_exit_handler axvm_vmx_exit_handlers[AXVM_VMX_NR_REASONS];
+
+/* vmx/exits.c */
+int axvm_vmx_exit_exception_nmi(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
+int axvm_vmx_exit_external_interrupt(struct axvm_vcpu *vcpu,
+				     struct axvm_exit *exit);
+int axvm_vmx_exit_triple_fault(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
+int axvm_vmx_exit_window(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
+int axvm_vmx_exit_cpuid(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
+int axvm_vmx_exit_ud(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
+int axvm_vmx_exit_hlt(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
+int axvm_vmx_exit_rdpmc(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
+int axvm_vmx_exit_vmcall(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
+int axvm_vmx_exit_io(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
+int axvm_vmx_exit_failed_entry(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
+int axvm_vmx_exit_ept_violation(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
+int axvm_vmx_exit_preemption_timer(struct axvm_vcpu *vcpu,
+				   struct axvm_exit *exit);
+/* vmx/cr.c */
+int axvm_vmx_handle_cr(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
+int axvm_vmx_handle_dr(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
+int axvm_vmx_handle_xsetbv(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
+/* vmx/msr.c */
+int axvm_vmx_handle_rdmsr(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
+int axvm_vmx_handle_wrmsr(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
+
+/*
+ * The VM-execution controls axvm asks for (vmx/caps.c): required ones
+ * fail the probe if missing, optional ones are used when present. Every
+ * exit they can cause has a handler (tests/kunit/exit_table_test.c).
+ */
+#define AXVM_PIN_REQUIRED	(PIN_BASED_EXT_INTR_MASK | PIN_BASED_NMI_EXITING | \
+				 PIN_BASED_VIRTUAL_NMIS)
+#define AXVM_PIN_OPTIONAL	PIN_BASED_VMX_PREEMPTION_TIMER
+#define AXVM_PROC_REQUIRED	(CPU_BASED_HLT_EXITING | CPU_BASED_USE_IO_BITMAPS | \
+				 CPU_BASED_USE_MSR_BITMAPS | CPU_BASED_MOV_DR_EXITING | \
+				 CPU_BASED_RDPMC_EXITING | CPU_BASED_MWAIT_EXITING | \
+				 CPU_BASED_MONITOR_EXITING | CPU_BASED_CR8_LOAD_EXITING | \
+				 CPU_BASED_CR8_STORE_EXITING | \
+				 CPU_BASED_ACTIVATE_SECONDARY_CONTROLS)
+#define AXVM_PROC_OPTIONAL	CPU_BASED_USE_TSC_OFFSETTING
+/* Set and cleared at run time (vmx/inject.c). */
+#define AXVM_PROC_DYNAMIC	(CPU_BASED_INTR_WINDOW_EXITING | \
+				 CPU_BASED_NMI_WINDOW_EXITING)
+#define AXVM_PROC2_REQUIRED	(SECONDARY_EXEC_ENABLE_EPT | \
+				 SECONDARY_EXEC_UNRESTRICTED_GUEST)
+/*
+ * Not RDTSCP or XSAVES: they would read the host's TSC_AUX and IA32_XSS
+ * until those are switched.
+ */
+#define AXVM_PROC2_OPTIONAL	(SECONDARY_EXEC_ENABLE_VPID | \
+				 SECONDARY_EXEC_ENABLE_INVPCID)
+
+#endif
