@@ -123,19 +123,24 @@ def chart(cases, out, unit):
     dat = os.path.join(out, "ratios.dat")
     with open(dat, "w") as f:
         for i, c in enumerate(rows):
-            f.write('%d "%s" %.3f %s\n' % (i, c["id"], c["ratio"],
+            # Posted rows: on the scale their target is stated on.
+            v, label = c["ratio"], c["id"]
+            if c["where"] == "posted" and c.get("ratio_vs_kvm_user_write") is not None:
+                v, label = c["ratio_vs_kvm_user_write"], c["id"] + " (vs KVM OUT)"
+            f.write('%d "%s" %.3f %s\n' % (i, label, v,
                                            c["target"] if c["target"] is not None else "NaN"))
     png = os.path.join(out, "bench.png")
     script = """
 set terminal pngcairo size 1100,520 noenhanced
 set output '%s'
-set title 'axvm / kvm_intel exit cost (%s), lower is better'
+set title 'axvm / kvm_intel exit cost (%s, log scale), lower is better'
 set ylabel 'axvm / KVM'
 set style fill solid 0.8 border -1
 set boxwidth 0.6
 set xtics rotate by -35 left
 set grid ytics
-set yrange [0:*]
+set logscale y
+set yrange [0.1:*]
 set key top left
 plot '%s' using 1:3:xtic(2) with boxes lc rgb '#3a6ea5' title 'axvm/KVM', \\
      '' using 1:4 with points pt 7 ps 1.2 lc rgb '#c0392b' title 'target', \\

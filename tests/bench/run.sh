@@ -14,7 +14,8 @@
 # instruction (a path length, not time).
 #
 # --host: the same on a real VT-x host, no Bochs: needs root, /dev/axvm
-# (insmod axvm.ko) and kvm_intel (taken in turns: no other VM may be
+# (insmod axvm.ko; ./axvm.ko is loaded if present) and kvm_intel (loaded
+# after the axvm half if absent; taken in turns: no other VM may be
 # running under either). Unit: TSC cycles.
 #
 # Expects `make machine-module userland` done (make bench does it).
@@ -51,8 +52,16 @@ if [ "$host" = 1 ]; then
 	grep -q vmx /proc/cpuinfo || { echo "bench: no VT-x on this host" >&2; exit 1; }
 	if [ ! -c /dev/axvm ] && [ -f "$top/axvm.ko" ]; then insmod "$top/axvm.ko" || exit 1; fi
 	[ -c /dev/axvm ] || echo "bench: no /dev/axvm (insmod axvm.ko): the axvm half is skipped" >&2
-	grep -q '^kvm_intel ' /proc/modules || modprobe kvm_intel || echo "bench: no kvm_intel" >&2
-	"$bench" --hv both $args | tee "$raw"
+	# axvm first: a kvm_intel loaded with enable_virt_at_load=1 (6.12+)
+	# holds VMX from load time, and axvm then gets EBUSY.
+	"$bench" --hv axvm $args | tee "$raw"
+	if ! grep -q '^kvm_intel ' /proc/modules; then
+		if modinfo -p kvm 2>/dev/null | grep -q '^enable_virt_at_load:'; then
+			modprobe kvm enable_virt_at_load=0
+		fi
+		modprobe kvm_intel || echo "bench: no kvm_intel" >&2
+	fi
+	"$bench" --hv kvm $args | tee -a "$raw"
 	unit="TSC cycles"
 	env="real host: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), kernel $(uname -r)"
 else
