@@ -6,6 +6,7 @@
 #ifndef AXVM_EXIT_EXIT_H
 #define AXVM_EXIT_EXIT_H
 
+#include <linux/compiler.h>
 #include <linux/types.h>
 #include <linux/axvm.h>
 
@@ -24,6 +25,30 @@ enum axvm_exit_action {
 	AXVM_RESUME = 0,
 	AXVM_USER = 1,
 };
+
+/**
+ * axvm_exit_answer() - the answer userspace wrote into a shared record
+ * @e: the record in shared memory (run page or ring slot)
+ * @kind: what the exit was, from the kernel's own copy (never @e->kind)
+ *
+ * Read once: userspace may change it under us.
+ *
+ * Return: the read variant's data, the hypercall's return value, or 0.
+ */
+static inline u64 axvm_exit_answer(const struct axvm_exit *e, u32 kind)
+{
+	switch (kind) {
+	case AXVM_EXIT_IO_READ:
+		return READ_ONCE(e->u.io_read.data);
+	case AXVM_EXIT_MMIO_READ:
+		return READ_ONCE(e->u.mmio_read.data);
+	case AXVM_EXIT_SYSREG_READ:
+		return READ_ONCE(e->u.sysreg_read.data);
+	case AXVM_EXIT_HYPERCALL:
+		return READ_ONCE(e->u.hypercall.ret);
+	}
+	return 0;
+}
 
 /* vmx/exits.c: decode the last VM exit; table indexed by basic reason. */
 int axvm_vmx_handle_exit(struct axvm_vcpu *vcpu, struct axvm_exit *exit);

@@ -130,24 +130,6 @@ static int ring_publish(struct axvm_vcpu *vcpu, struct axvm_ring *r,
 	return 0;
 }
 
-/* The answer of a read variant, taken once from the shared slot. */
-static u64 slot_answer(const struct axvm_ring_entry *slot, u32 kind)
-{
-	const struct axvm_exit *e = &slot->exit;
-
-	switch (kind) {
-	case AXVM_EXIT_IO_READ:
-		return READ_ONCE(e->u.io_read.data);
-	case AXVM_EXIT_MMIO_READ:
-		return READ_ONCE(e->u.mmio_read.data);
-	case AXVM_EXIT_SYSREG_READ:
-		return READ_ONCE(e->u.sysreg_read.data);
-	case AXVM_EXIT_HYPERCALL:
-		return READ_ONCE(e->u.hypercall.ret);
-	}
-	return 0;
-}
-
 /*
  * Async mode: wait until the consumer moves past @seen (an answer or a
  * free slot), a signal, immediate_exit or a stop request. Spins for
@@ -274,7 +256,8 @@ int axvm_ring_collect(struct axvm_vcpu *vcpu)
 	slot = &r->entries[axvm_ring_slot(r->wait_seq, r->nr)];
 	resp = READ_ONCE(slot->response);
 	ret = axvm_vmx_finish_exit(vcpu, resp,
-				   slot_answer(slot, vcpu->pending_record.kind));
+				   axvm_exit_answer(&slot->exit,
+						    vcpu->pending_record.kind));
 	if (ret)
 		return ret;
 	r->waiting = false;

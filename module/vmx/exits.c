@@ -255,20 +255,6 @@ static void complete_io_read(struct axvm_vcpu *vcpu, const struct axvm_exit *exi
 	}
 }
 
-static u64 answer_data(const struct axvm_exit *e)
-{
-	switch (e->kind) {
-	case AXVM_EXIT_IO_READ:
-		return READ_ONCE(e->u.io_read.data);
-	case AXVM_EXIT_MMIO_READ:
-		return READ_ONCE(e->u.mmio_read.data);
-	case AXVM_EXIT_SYSREG_READ:
-		return READ_ONCE(e->u.sysreg_read.data);
-	case AXVM_EXIT_HYPERCALL:
-		return READ_ONCE(e->u.hypercall.ret);
-	}
-	return 0;
-}
 
 /**
  * axvm_vmx_finish_exit() - complete the pending exit with an answer
@@ -346,7 +332,8 @@ int axvm_vmx_complete_exit(struct axvm_vcpu *vcpu, struct axvm_run *run)
 
 	if (vcpu->pending_exit == AXVM_EXIT_NOTHING)
 		return 0;
-	ret = axvm_vmx_finish_exit(vcpu, resp, answer_data(&run->exit));
+	ret = axvm_vmx_finish_exit(vcpu, resp,
+				   axvm_exit_answer(&run->exit, vcpu->pending_exit));
 	if (!ret)
 		WRITE_ONCE(run->response, AXVM_RESP_NONE);
 	return ret;
