@@ -21,9 +21,19 @@ static bool needs_completion(u32 kind)
 	       kind == AXVM_EXIT_MMIO_WRITE;
 }
 
+/* Complete @e here, as if userspace had answered it. */
+static bool complete_here(struct axvm_vcpu *vcpu, const struct axvm_exit *e,
+			  u32 resp, u64 val)
+{
+	vcpu->pending_exit = e->kind;
+	vcpu->pending_record = *e;
+	return !axvm_vmx_finish_exit(vcpu, resp, val);
+}
+
 /*
- * Offer a port or MMIO access to the in-kernel devices; on success the
- * instruction completes here and the guest is re-entered.
+ * Offer a port or MMIO access to the in-kernel devices, and axvm's own
+ * hypercalls to their handlers; on success the instruction completes here
+ * and the guest is re-entered.
  */
 static bool serve_in_kernel(struct axvm_vcpu *vcpu, struct axvm_exit *e)
 {
@@ -33,6 +43,11 @@ static bool serve_in_kernel(struct axvm_vcpu *vcpu, struct axvm_exit *e)
 	u8 width;
 
 	switch (e->kind) {
+	case AXVM_EXIT_HYPERCALL:
+		/* AXVM_HC_NOP: the cheapest round trip a guest can make. */
+		if (e->u.hypercall.nr != AXVM_HC_NOP)
+			return false;
+		return complete_here(vcpu, e, AXVM_RESP_DATA, 0);
 	case AXVM_EXIT_IO_READ:
 	case AXVM_EXIT_IO_WRITE:
 		if (vcpu->vmx.string_io.active)
@@ -61,10 +76,8 @@ static bool serve_in_kernel(struct axvm_vcpu *vcpu, struct axvm_exit *e)
 	}
 	if (axvm_iobus_access(&vcpu->vm->iobus, bus, addr, width, write, &val))
 		return false;
-	vcpu->pending_exit = e->kind;
-	vcpu->pending_record = *e;
-	return !axvm_vmx_finish_exit(vcpu, write ? AXVM_RESP_NONE : AXVM_RESP_DATA,
-				     val);
+	return complete_here(vcpu, e, write ? AXVM_RESP_NONE : AXVM_RESP_DATA,
+			     val);
 }
 
 /* Is this write one userspace asked to have posted? */

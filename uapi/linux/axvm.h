@@ -364,6 +364,14 @@ struct axvm_exit {
 	} u;
 };
 
+/*
+ * Hypercalls (VMCALL with the number in RAX) in this range are axvm's own
+ * and answered in the kernel; every other number is a Hypercall exit.
+ */
+#define AXVM_HC_BASE		0x41585600ULL	/* "AXV" */
+#define AXVM_HC_NOP		(AXVM_HC_BASE + 0)	/* RAX = 0 */
+#define AXVM_HC_LAST		(AXVM_HC_BASE + 0xff)
+
 /* What userspace asks for when it answers an exit (axvm_run.response). */
 #define AXVM_RESP_NONE		0	/* nothing to complete */
 #define AXVM_RESP_DATA		1	/* read variant: @data is valid */
