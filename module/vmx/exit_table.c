@@ -43,5 +43,6 @@ const axvm_vmx_exit_handler axvm_vmx_exit_handlers[AXVM_VMX_NR_REASONS] = {
 	[EXIT_REASON_INVEPT]		= axvm_vmx_exit_ud,
 	[EXIT_REASON_PREEMPTION_TIMER]	= axvm_vmx_exit_preemption_timer,
 	[EXIT_REASON_INVVPID]		= axvm_vmx_exit_ud,
+	[EXIT_REASON_WBINVD]		= axvm_vmx_exit_wbinvd,
 	[EXIT_REASON_XSETBV]		= axvm_vmx_handle_xsetbv,
 };

@@ -37,6 +37,7 @@ int axvm_vmx_exit_cpuid(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
 int axvm_vmx_exit_ud(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
 int axvm_vmx_exit_hlt(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
 int axvm_vmx_exit_rdpmc(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
+int axvm_vmx_exit_wbinvd(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
 int axvm_vmx_exit_vmcall(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
 int axvm_vmx_exit_io(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
 int axvm_vmx_exit_failed_entry(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
@@ -73,6 +74,7 @@ int axvm_vmx_handle_wrmsr(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
  * Not RDTSCP or XSAVES: they would read the host's TSC_AUX and IA32_XSS
  * until those are switched.
  */
-#define AXVM_PROC2_OPTIONAL	(AXVM_PROC2_VPID | AXVM_PROC2_INVPCID)
+#define AXVM_PROC2_OPTIONAL	(AXVM_PROC2_VPID | AXVM_PROC2_INVPCID | \
+				 AXVM_PROC2_WBINVD_EXITING)
 
 #endif

@@ -119,6 +119,19 @@ int axvm_vmx_exit_ud(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 	return AXVM_RESUME;
 }
 
+/*
+ * WBINVD would write back and flush every cache of this host CPU: costly
+ * for the host and of no use to a guest without assigned devices (all its
+ * memory is write-back and coherent). It completes as a no-op, as in KVM
+ * without non-coherent DMA. Not #UD: it is a legal CPL0 instruction that
+ * Linux guests execute (MTRR changes, CPU offlining).
+ */
+int axvm_vmx_exit_wbinvd(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
+{
+	axvm_vmx_skip_instruction(vcpu);
+	return AXVM_RESUME;
+}
+
 /* No PMU is exposed: RDPMC of any counter is #GP(0). */
 int axvm_vmx_exit_rdpmc(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 {

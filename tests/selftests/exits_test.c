@@ -365,6 +365,11 @@ asm(
 "xg_rdpmc:	rdpmc\n"
 "	XG_BAD_TAIL\n"
 
+/* WBINVD completes as a no-op in the kernel. */
+"	.globl xg_wbinvd\n"
+"xg_wbinvd:	wbinvd\n"
+"	hlt\n"
+
 /* UD2 (with no IDT: triple fault). */
 "	.globl xg_ud2\n"
 "xg_ud2:\n"
@@ -465,6 +470,7 @@ extern const unsigned char xg_xsetbv[], xg_xgetbv[], xg_xgetbv_hlt[];
 extern const unsigned char xg_vmxon[], xg_vmclear[], xg_vmptrld[], xg_vmptrst[], xg_vmread[];
 extern const unsigned char xg_vmwrite[], xg_vmlaunch[], xg_vmresume[], xg_vmxoff[], xg_invept[];
 extern const unsigned char xg_invvpid[], xg_invd[], xg_getsec[], xg_monitor[], xg_mwait[];
+extern const unsigned char xg_wbinvd[];
 extern const unsigned char xg_rdpmc[], xg_ud2[], xg_loop[];
 extern const unsigned char xg_irq_window[], xg_irq_window_loop2[], xg_irq_window_end[];
 extern const unsigned char xg_hlt_wake[], xg_hlt_wake_hlt[], xg_hlt_wake_after[];
@@ -1305,6 +1311,21 @@ TEST(ud_for_vmx_insns)
 		expect_fault(_metadata, vm, vcpu, insns[i].name, insns[i].vector,
 			     insns[i].vector == VEC_GP, 0, GPA_OF(insns[i].insn));
 	}
+	axvm_vm_free(vm);
+}
+
+TEST(wbinvd_is_a_nop)
+{
+	struct axvm_vcpu *vcpu;
+	struct axvm_regs regs = { 0 };
+	struct axvm_vm *vm;
+
+	AXVM_REQUIRE();
+	vcpu = xg_create(&vm, 0, GPA_OF(xg_wbinvd), true);
+	xg_start_at(vcpu, GPA_OF(xg_wbinvd), &regs);
+	ASSERT_EQ(AXVM_EXIT_HALT, axvm_vcpu_run(vcpu))
+		axvm_dump_exit(stderr, &vcpu->run->exit);
+	EXPECT_EQ(GPA_OF(xg_wbinvd) + 2, vcpu->run->exit.guest_rip);
 	axvm_vm_free(vm);
 }
 

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * axvm_bench: the exit-cost benchmark's host side. One guest image
+ * (guest.S), one table of cases (cases.c), two runners that put the guest
+ * into a VM and answer its exits the same way: axvm (bench_axvm.c, through
+ * /dev/axvm) and KVM (bench_kvm.c, through /dev/kvm).
+ */
+#ifndef AXVM_BENCH_H
+#define AXVM_BENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bench_abi.h"
+
+/* Guest RAM: slot 0 at GPA 0. TOUCH pages start at BENCH_TOUCH_GPA. */
+#define BENCH_MEM_SIZE		(16ULL << 20)
+#define BENCH_TOUCH_GPA		(4ULL << 20)
+#define BENCH_MMIO_READ_GPA	0xd0000000ULL	/* no memory: MMIO to userspace */
+#define BENCH_MMIO_POST_GPA	0xd0001000ULL	/* posted / coalesced MMIO */
+#define BENCH_PORT_USER_READ	0xe0
+#define BENCH_PORT_USER_WRITE	0xe4
+#define BENCH_PORT_POSTED	0xe8
+#define BENCH_READ_VALUE	0x5a	/* what userspace answers to reads */
+
+/* How a hypervisor serves a case (struct bench_hv_case.flags). */
+#define HV_RING_SYNC		(1U << 0)	/* axvm: AXVM_RING_SYNC */
+#define HV_RING_ASYNC		(1U << 1)	/* axvm: AXVM_RING_ASYNC + server thread */
+#define HV_POSTED_PIO		(1U << 2)	/* axvm: AXVM_SET_POSTED PIO / KVM: coalesced PIO */
+#define HV_POSTED_MMIO		(1U << 3)	/* axvm: AXVM_SET_POSTED MMIO / KVM: coalesced MMIO */
+#define HV_KVM_PIT		(1U << 4)	/* KVM: in-kernel irqchip + PIT */
+#define HV_KVM_HC_EXIT		(1U << 5)	/* KVM: KVM_CAP_EXIT_HYPERCALL */
+#define HV_HOST_VM		(1U << 6)	/* host-timed: VM create + destroy */
+#define HV_HOST_VCPU		(1U << 7)	/* host-timed: vCPU create */
+#define HV_RING_NOSPIN		(1U << 8)	/* axvm: ring_poll_ns = 0 for this case */
+
+/* Where the exit is answered: what the sanity check expects. */
+enum bench_where { W_KERNEL, W_USER, W_POSTED, W_HOST };
+
+struct bench_hv_case {
+	const char *absent;	/* non-NULL: no such path here, and why */
+	const char *note;	/* how this hypervisor does it, if not obvious */
+	uint32_t param;		/* EDI (port, address, MSR, hypercall nr) */
+	uint32_t flags;		/* HV_* */
+};
+
+struct bench_case {
+	const char *id;
+	const char *title;
+	uint32_t body;		/* BODY_* */
+	enum bench_where where;
+	struct bench_hv_case axvm, kvm;
+};
+
+extern const struct bench_case bench_cases[];
+extern const size_t bench_nr_cases;
+
+struct bench_opts {
+	uint32_t iters;		/* measured iterations (guest loops, host loops) */
+	uint32_t warm;		/* warm-up iterations */
+	uint32_t host_iters;	/* host-timed cases: VM/vCPU creations */
+	bool verbose;
+};
+
+/* What one run of one case gives. */
+struct bench_result {
+	bool skipped;
+	char why[200];		/* skipped: the reason; else a note (may be empty) */
+	double ticks;		/* per iteration, empty loop subtracted */
+	double empty;		/* empty-loop ticks per iteration */
+	double ns;		/* host-timed cases: nanoseconds per iteration */
+	uint64_t user_exits;	/* returns of KVM_RUN / AXVM_RUN */
+	uint64_t records;	/* ring or coalesced records consumed */
+	const char *unit;
+};
+
+/* Guest RAM and the image in it. */
+extern const unsigned char bench_guest_start[], bench_guest_end[];
+void *bench_mem_alloc(void);
+void bench_mem_free(void *mem);
+void bench_mem_prepare(void *mem, const struct bench_case *c,
+		       const struct bench_hv_case *hv, const struct bench_opts *o);
+/* From the time stamps in guest memory; false if the guest did not finish. */
+bool bench_mem_result(const void *mem, const struct bench_opts *o,
+		      struct bench_result *r);
+uint64_t bench_rdtsc(void);
+uint64_t bench_now_ns(void);
+
+/* Runners: 0 and *r filled (maybe skipped), or -1 with r->why set. */
+const char *bench_axvm_unavailable(void);
+int bench_axvm_run(const struct bench_case *c, const struct bench_opts *o,
+		   struct bench_result *r);
+const char *bench_kvm_unavailable(void);
+void bench_kvm_done(void);
+int bench_kvm_run(const struct bench_case *c, const struct bench_opts *o,
+		  struct bench_result *r);
+
+void bench_set_why(struct bench_result *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif
