@@ -356,7 +356,7 @@ if command -v groff >/dev/null 2>&1; then
 		if grep -q "^\.SS $c" "$here/../axctl.8"; then ok "axctl.8 documents $c"
 		else notok "axctl.8 documents $c"; fi
 	done
-	for s in 0 2 4 6 8 10 12 14 16 18 20 22 24 26 28; do
+	for s in 0 2 4 6 8 10 12 14 16 18 20 22 24 26 28 30; do
 		if grep -q "^\.B $s\$" "$here/../axctl.8"; then ok "axctl.8 documents exit status $s"
 		else notok "axctl.8 documents exit status $s"; fi
 	done
