@@ -79,6 +79,10 @@ u64 axvm_vmx_get_gpr(struct axvm_vcpu *vcpu, unsigned int reg);
 void axvm_vmx_set_gpr(struct axvm_vcpu *vcpu, unsigned int reg, u64 val);
 void axvm_vmx_set_inst_len(struct axvm_vcpu *vcpu, unsigned int len);
 
+/* exit/run.c: the axvm_complete latency of a forwarded record */
+void axvm_exit_note_forwarded(struct axvm_vcpu *vcpu);
+void axvm_exit_trace_completed(struct axvm_vcpu *vcpu, u32 kind, u32 resp);
+
 /* exit/mmio.c */
 int axvm_exit_mmio(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
 bool axvm_exit_mmio_complete(struct axvm_vcpu *vcpu, bool read, u64 data);

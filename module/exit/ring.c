@@ -194,8 +194,7 @@ int axvm_ring_forward(struct axvm_vcpu *vcpu, const struct axvm_exit *e,
 	vcpu->pending_record = *e;
 	r->unpublished = true;
 	r->posted_pending = posted;
-	if (trace_axvm_complete_enabled())
-		vcpu->forwarded_ns = ktime_get_ns();
+	axvm_exit_note_forwarded(vcpu);
 	return axvm_ring_collect(vcpu);
 }
 
@@ -261,10 +260,7 @@ int axvm_ring_collect(struct axvm_vcpu *vcpu)
 	if (ret)
 		return ret;
 	r->waiting = false;
-	if (trace_axvm_complete_enabled())
-		trace_axvm_complete(vcpu->vm->id, vcpu->id,
-				    vcpu->pending_record.kind, resp,
-				    ktime_get_ns() - vcpu->forwarded_ns);
+	axvm_exit_trace_completed(vcpu, vcpu->pending_record.kind, resp);
 	return AXVM_RESUME;
 }
 

@@ -80,6 +80,32 @@ static bool serve_in_kernel(struct axvm_vcpu *vcpu, struct axvm_exit *e)
 			     val);
 }
 
+/**
+ * axvm_exit_note_forwarded() - a record left for userspace: note when
+ * @vcpu: the vCPU
+ *
+ * Only while axvm_complete is traced; 0 otherwise, so a tracer attached
+ * between forwarding and completion gets no bogus latency.
+ */
+void axvm_exit_note_forwarded(struct axvm_vcpu *vcpu)
+{
+	vcpu->forwarded_ns = trace_axvm_complete_enabled() ? ktime_get_ns() : 0;
+}
+
+/**
+ * axvm_exit_trace_completed() - fire axvm_complete with the service latency
+ * @vcpu: the vCPU
+ * @kind: the exit kind answered
+ * @resp: the response (AXVM_RESP_*)
+ */
+void axvm_exit_trace_completed(struct axvm_vcpu *vcpu, u32 kind, u32 resp)
+{
+	if (trace_axvm_complete_enabled() && vcpu->forwarded_ns)
+		trace_axvm_complete(vcpu->vm->id, vcpu->id, kind, resp,
+				    ktime_get_ns() - vcpu->forwarded_ns);
+	vcpu->forwarded_ns = 0;
+}
+
 /* Is this write one userspace asked to have posted? */
 static bool is_posted(struct axvm_vcpu *vcpu, const struct axvm_exit *e)
 {
@@ -146,8 +172,7 @@ static int route_exit(struct axvm_vcpu *vcpu, struct axvm_exit *e, int action)
 	vcpu->pending_exit = e->kind;
 	vcpu->pending_record = *e;
 	trace_axvm_forward(vcpu->vm->id, vcpu->id, e->kind, false, false, 0);
-	if (trace_axvm_complete_enabled())
-		vcpu->forwarded_ns = ktime_get_ns();
+	axvm_exit_note_forwarded(vcpu);
 	return AXVM_USER;
 }
 
@@ -165,9 +190,8 @@ static int resume_pending(struct axvm_vcpu *vcpu, struct axvm_run *run)
 		return ret;
 	}
 	ret = axvm_vmx_complete_exit(vcpu, run);
-	if (!ret && kind != AXVM_EXIT_NOTHING && trace_axvm_complete_enabled())
-		trace_axvm_complete(vcpu->vm->id, vcpu->id, kind, resp,
-				    ktime_get_ns() - vcpu->forwarded_ns);
+	if (!ret && kind != AXVM_EXIT_NOTHING)
+		axvm_exit_trace_completed(vcpu, kind, resp);
 	return ret;
 }
 
