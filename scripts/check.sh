@@ -101,7 +101,10 @@ machine_stage() {	# machine_stage SERIES CPUS
 	echo "== test machine: Debian $kv, $cpus CPU(s)"
 	make --no-print-directory machine-module KVER="$kv" >/dev/null 2>&1 || { notok "machine-module $kv"; return; }
 	local name="check-$kv-$cpus"
+	# The whole selftest suite takes ~16 min of wall time on one
+	# emulated CPU and ~28 on two (measured): allow an hour.
 	tests/machine/machine.sh --kver "$kv" --cpus "$cpus" --name "$name" \
+		--timeout "${AXVM_CHECK_MACHINE_TIMEOUT:-3600}" \
 		--job tests/machine/check-job.sh
 	local rc=$?
 	serial="build/machine/$name/serial.log"
