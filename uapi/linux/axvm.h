@@ -33,6 +33,7 @@
 #define AXVM_CAP_PREEMPTION_TIMER	(1U << 4)
 #define AXVM_CAP_READONLY_MEM		(1U << 5)
 #define AXVM_CAP_EXIT_RING		(1U << 6)	/* AXVM_SET_RING, AXVM_SET_POSTED */
+#define AXVM_CAP_LAPIC			(1U << 7)	/* AXVM_CREATE_LAPIC, AXVM_IRQ */
 
 /**
  * struct axvm_caps - what this host's axvm supports (AXVM_GET_CAPS)
@@ -548,6 +549,63 @@ struct axvm_posted_range {
 #define AXVM_RING_KICK		_IO(AXVMIO, 0x47)
 #define AXVM_SET_POSTED		_IOW(AXVMIO, 0x34, struct axvm_posted_range)
 
+/*
+ * In-kernel local APICs (see Documentation/lapic.rst). AXVM_CREATE_LAPIC on
+ * the VM fd, before the first vCPU is created, gives every vCPU created
+ * afterwards a local APIC (xAPIC page at IA32_APIC_BASE, x2APIC MSRs
+ * 0x800-0x8ff, timer, IPIs). With it, HLT with IF=1 sleeps in the kernel
+ * until an interrupt can be taken, and every vCPU but 0 starts in
+ * wait-for-SIPI: its AXVM_RUN sleeps until another vCPU sends INIT and
+ * SIPI, then the vCPU starts in real mode at the SIPI vector.
+ */
+
+/* axvm_lapic_config.flags */
+#define AXVM_LAPIC_F_CPU_UP_EXIT	(1U << 0)	/* SIPI sender gets a CpuUp record */
+#define AXVM_LAPIC_F_IPI_EXIT		(1U << 1)	/* fixed IPIs: SendIPI records */
+
+/**
+ * struct axvm_lapic_config - AXVM_CREATE_LAPIC argument
+ * @flags: AXVM_LAPIC_F_*; unknown bits are refused
+ * @pad: must be 0
+ *
+ * AXVM_LAPIC_F_CPU_UP_EXIT: after the kernel started an AP, the vCPU that
+ * sent the SIPI returns a CpuUp record (target_cpu = APIC ID, entry_point
+ * = vector << 12); no answer is needed. AXVM_LAPIC_F_IPI_EXIT: ICR writes
+ * with fixed delivery are not delivered by the kernel but returned as
+ * SendIPI records, which userspace delivers (AXVM_IRQ) or drops.
+ */
+struct axvm_lapic_config {
+	__u32 flags;
+	__u32 pad;
+};
+
+/* axvm_irq.mode: the delivery modes of an interrupt message */
+#define AXVM_IRQ_FIXED		0
+#define AXVM_IRQ_NMI		4
+#define AXVM_IRQ_INIT		5
+
+#define AXVM_IRQ_BROADCAST	0xffffffffU	/* every LAPIC */
+
+/**
+ * struct axvm_irq - AXVM_IRQ argument: an interrupt message to LAPICs
+ * @dest: physical APIC ID (the vCPU id), or AXVM_IRQ_BROADCAST
+ * @mode: AXVM_IRQ_*
+ * @vector: vector for AXVM_IRQ_FIXED (16-255)
+ * @pad: must be 0
+ *
+ * Any thread may send one at any time (like an MSI from a device model);
+ * a sleeping or running target is woken.
+ */
+struct axvm_irq {
+	__u32 dest;
+	__u8 mode;
+	__u8 vector;
+	__u8 pad[2];
+};
+
+#define AXVM_CREATE_LAPIC	_IOW(AXVMIO, 0x35, struct axvm_lapic_config)
+#define AXVM_IRQ		_IOW(AXVMIO, 0x36, struct axvm_irq)
+
 #ifdef __cplusplus
 #define AXVM_ASSERT_SIZE(t, n) static_assert(sizeof(t) == (n), #t)
 #else
@@ -570,5 +628,7 @@ AXVM_ASSERT_SIZE(struct axvm_ring_hdr, 192);
 AXVM_ASSERT_SIZE(struct axvm_ring_entry, 256);
 AXVM_ASSERT_SIZE(struct axvm_ring_config, 32);
 AXVM_ASSERT_SIZE(struct axvm_posted_range, 24);
+AXVM_ASSERT_SIZE(struct axvm_lapic_config, 8);
+AXVM_ASSERT_SIZE(struct axvm_irq, 8);
 
 #endif /* _UAPI_LINUX_AXVM_H */
