@@ -11,6 +11,7 @@
  *   init_sipi            vCPU 0 starts vCPU 1 with INIT + SIPI; vCPU 1's
  *                        AXVM_RUN slept until then and starts in real
  *                        mode at the SIPI vector; CpuUp with the flag
+ *   ipi_exit             AXVM_LAPIC_F_IPI_EXIT: SendIPI records
  *   irq_from_host        AXVM_IRQ (fixed, NMI) from another thread wakes
  *                        a vCPU sleeping in HLT
  *   wait_sipi_signal     an AP waiting for SIPI sleeps in AXVM_RUN; a
@@ -163,8 +164,9 @@ asm(
 "	movl	$100000, %ecx\n"
 "5:	loop	5b\n"
 "	APIC_RD	0x390\n"
+"	movl	%eax, %ebx\n"
 "	REPORT	%esi\n"				/* 6: TMCCT first */
-"	REPORT	%eax\n"				/* 7: TMCCT later (smaller) */
+"	REPORT	%ebx\n"				/* 7: TMCCT later (smaller) */
 "	APIC_WR	0x380, $0\n"
 "	movq	$5, %rax\n"
 "	movq	%rax, %cr8\n"
@@ -226,6 +228,17 @@ asm(
 "	outl	%eax, $" XSTR(LG_PORT_DONE) "\n"
 "	hlt\n"
 
+/* ipi_exit: a fixed IPI to APIC ID 1 and one to all but self. */
+"	.globl lg_send_ipi\n"
+"lg_send_ipi:\n"
+"	APIC_WR	0x310, $(1<<24)\n"
+"	APIC_WR	0x300, $0x45\n"
+"	APIC_WR	0x300, $(0xc0000|0x46)\n"
+"	REPORT	$2\n"
+"	xorl	%eax, %eax\n"
+"	outl	%eax, $" XSTR(LG_PORT_DONE) "\n"
+"	hlt\n"
+
 /* irq_from_host: sleep in HLT until the host's vector and an NMI came. */
 "	.globl lg_wait_host\n"
 "lg_wait_host:\n"
@@ -260,7 +273,7 @@ asm(
 );
 
 extern const unsigned char lg_start[], lg_end[], lg_ap_start[], lg_ap_end[];
-extern const unsigned char lg_main[], lg_boot_ap[], lg_wait_host[];
+extern const unsigned char lg_main[], lg_boot_ap[], lg_wait_host[], lg_send_ipi[];
 extern const unsigned char lg_vec_2[], lg_vec_0x40[], lg_vec_0x41[],
 	lg_vec_0x42[], lg_vec_0x50[];
 
@@ -506,6 +519,32 @@ TEST(init_sipi)
 	AXVM_REQUIRE_CAP(AXVM_CAP_LAPIC);
 	boot_ap(_metadata, 0);
 	boot_ap(_metadata, AXVM_LAPIC_F_CPU_UP_EXIT);
+}
+
+/* AXVM_LAPIC_F_IPI_EXIT: fixed IPIs come to userspace as SendIPI. */
+TEST(ipi_exit)
+{
+	struct axvm_vcpu *vcpu;
+	struct axvm_exit *e;
+	struct axvm_vm *vm;
+
+	AXVM_REQUIRE_CAP(AXVM_CAP_LAPIC);
+	vm = lg_vm(AXVM_LAPIC_F_IPI_EXIT);
+	vcpu = lg_vcpu(vm, 0, lg_send_ipi);
+	axvm_vcpu_add(vm, 1);
+	e = &vcpu->run->exit;
+	ASSERT_EQ(AXVM_EXIT_SEND_IPI, axvm_vcpu_run(vcpu));
+	EXPECT_EQ(1ULL, e->u.send_ipi.target_cpu);
+	EXPECT_EQ(0x45ULL, e->u.send_ipi.vector);
+	EXPECT_EQ(0, e->u.send_ipi.send_to_all);
+	EXPECT_EQ(0, e->u.send_ipi.send_to_self);
+	ASSERT_EQ(AXVM_EXIT_SEND_IPI, axvm_vcpu_run(vcpu));
+	EXPECT_EQ(0x46ULL, e->u.send_ipi.vector);
+	EXPECT_EQ(1, e->u.send_ipi.send_to_all);
+	EXPECT_EQ(0, e->u.send_ipi.send_to_self);
+	ASSERT_EQ(AXVM_EXIT_IO_WRITE, axvm_vcpu_run(vcpu));
+	EXPECT_EQ(2ULL, e->u.io_write.data);
+	axvm_vm_free(vm);
 }
 
 struct sender {
