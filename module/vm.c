@@ -69,8 +69,12 @@ bool axvm_vm_name_valid(const char *name)
  * @args: flags (must be 0) and name
  * @out: the new VM, one reference
  *
- * Return: 0, -EINVAL for bad arguments, -EBUSY if another hypervisor holds
- * VMX, -ENOSPC when max_vms VMs exist, -ENOMEM.
+ * A taken name is refused before anything is built (a VM takes VMX
+ * operation and an id); axvm_registry_add() checks again, for a creation
+ * of the same name that races with this one.
+ *
+ * Return: 0, -EINVAL for bad arguments, -EEXIST for a name in use, -EBUSY
+ * if another hypervisor holds VMX, -ENOSPC when max_vms VMs exist, -ENOMEM.
  */
 int axvm_vm_create(const struct axvm_create_vm *args, struct axvm_vm **out)
 {
@@ -79,6 +83,8 @@ int axvm_vm_create(const struct axvm_create_vm *args, struct axvm_vm **out)
 
 	if (args->flags || args->pad || !axvm_vm_name_valid(args->name))
 		return -EINVAL;
+	if (args->name[0] && axvm_registry_name_taken(args->name))
+		return -EEXIST;
 	if (atomic_inc_return(&nr_vms) > READ_ONCE(axvm_max_vms)) {
 		atomic_dec(&nr_vms);
 		return -ENOSPC;

@@ -224,10 +224,6 @@ static long dev_ioctl_create_vm(void __user *uarg)
 
 	if (copy_from_user(&args, uarg, sizeof(args)))
 		return -EFAULT;
-	/* A taken name costs no VM (registry_add checks again, for races). */
-	if (args.name[0] && axvm_vm_name_valid(args.name) &&
-	    axvm_registry_name_taken(args.name))
-		return -EEXIST;
 	ret = axvm_vm_create(&args, &vm);
 	if (ret)
 		return ret;
