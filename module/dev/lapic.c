@@ -15,9 +15,10 @@
 #include "dev/lapic.h"
 
 #define LVT_TIMER	0	/* index in lvt[] */
-#define ESR_SEND_ILLEGAL_VECTOR		BIT(5)
-#define ESR_RECEIVE_ILLEGAL_VECTOR	BIT(6)
-#define ESR_ILLEGAL_REGISTER		BIT(7)
+/* ESR bits (Figure 10-9), as bit numbers for set_bit(). */
+#define ESR_SEND_ILLEGAL_VECTOR		5
+#define ESR_RECEIVE_ILLEGAL_VECTOR	6
+#define ESR_ILLEGAL_REGISTER		7
 
 static bool x2apic_mode(const struct axvm_lapic *l)
 {
@@ -75,8 +76,7 @@ static void accept_fixed(struct axvm_lapic *l, u8 vector)
 	if (!hw_enabled(l) || !sw_enabled(l))
 		return;		/* a disabled APIC drops fixed interrupts */
 	if (vector < 16) {
-		WRITE_ONCE(l->esr_pending,
-			   READ_ONCE(l->esr_pending) | ESR_RECEIVE_ILLEGAL_VECTOR);
+		set_bit(ESR_RECEIVE_ILLEGAL_VECTOR, &l->esr_pending);
 		return;
 	}
 	set_bit(vector, l->irr);
@@ -161,6 +161,7 @@ static void set_tsc_deadline(struct axvm_lapic *l, u64 deadline, u64 guest_tsc)
 	}
 	/* Rounded up: never before the deadline. */
 	ns = mul_u64_u64_div_u64(deadline - guest_tsc, 1000000, tsc_khz) + 1;
+	ns = min_t(u64, ns, KTIME_MAX / 2);	/* far future: never negative */
 	hrtimer_start(&l->timer, ns_to_ktime(ns), HRTIMER_MODE_REL_HARD);
 }
 
@@ -284,7 +285,7 @@ static void send_ipi(struct axvm_lapic *l, u32 lo, u32 dest)
 	if (mode == LAPIC_DM_INIT && !(lo & LAPIC_ICR_LEVEL_ASSERT))
 		return;
 	if ((mode == LAPIC_DM_FIXED || mode == LAPIC_DM_LOWEST) && vector < 16) {
-		l->esr_pending |= ESR_SEND_ILLEGAL_VECTOR;
+		set_bit(ESR_SEND_ILLEGAL_VECTOR, &l->esr_pending);
 		return;
 	}
 	if ((vm->lapic_flags & AXVM_LAPIC_F_IPI_EXIT) && sh != LAPIC_SH_SELF &&
@@ -511,11 +512,11 @@ int axvm_lapic_mmio(struct axvm_vcpu *vcpu, u64 gpa, unsigned int width,
 		    !(offset == LAPIC_REG_ID || offset == LAPIC_REG_VERSION ||
 		      offset == LAPIC_REG_PPR || offset == LAPIC_REG_TMCCT ||
 		      (offset >= LAPIC_REG_ISR && offset < LAPIC_REG_ESR)))
-			l->esr_pending |= ESR_ILLEGAL_REGISTER;
+			set_bit(ESR_ILLEGAL_REGISTER, &l->esr_pending);
 		return 0;
 	}
 	if (reg_read(l, offset, &v))
-		l->esr_pending |= ESR_ILLEGAL_REGISTER;
+		set_bit(ESR_ILLEGAL_REGISTER, &l->esr_pending);
 	*val = v;
 	return 0;
 }

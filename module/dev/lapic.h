@@ -124,7 +124,7 @@ enum axvm_mp_state {
  * @dfr: destination format register (xAPIC)
  * @spiv: spurious-interrupt vector register
  * @esr: error status as last latched by an ESR write
- * @esr_pending: errors since the last ESR write
+ * @esr_pending: errors since the last ESR write (bit ops: any context)
  * @lvt: LVT timer, thermal, perf, LINT0, LINT1, error, CMCI
  * @icr_lo: ICR bits 31:0 as last written
  * @icr_hi: ICR bits 63:32 (xAPIC destination)
@@ -150,7 +150,8 @@ struct axvm_lapic {
 	int mp_state;
 	u64 base;
 	u32 id, tpr, ldr, dfr, spiv;
-	u32 esr, esr_pending;
+	u32 esr;
+	unsigned long esr_pending;
 	u32 lvt[7];
 	u32 icr_lo, icr_hi;
 	u32 tmict, tdcr;
