@@ -261,6 +261,7 @@ int axvm_vcpu_run(struct axvm_vcpu *vcpu)
 	}
 	if (ret == AXVM_USER)
 		ret = 0;
+	WRITE_ONCE(run->ready_for_interrupt, axvm_vmx_ready_for_interrupt(vcpu));
 	axvm_vmx_vcpu_put(vcpu);
 	axvm_vcpu_run_end(vcpu, ret);
 	return ret;

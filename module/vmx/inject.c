@@ -199,6 +199,21 @@ windows:
 }
 
 /**
+ * axvm_vmx_ready_for_interrupt() - could the guest take an interrupt now?
+ * @vcpu: the loaded vCPU, outside the guest
+ *
+ * Return: true if RFLAGS.IF=1, no STI/MOV-SS shadow blocks and no
+ * external interrupt from AXVM_INJECT is queued.
+ */
+bool axvm_vmx_ready_for_interrupt(struct axvm_vcpu *vcpu)
+{
+	return !vcpu->vmx.irq.pending &&
+	       (axvm_vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF) &&
+	       !(axvm_vmcs_read(GUEST_INTERRUPTIBILITY_INFO) &
+		 (INTR_BLOCK_STI | INTR_BLOCK_MOV_SS));
+}
+
+/**
  * axvm_vmx_event_pending() - an NMI or interrupt waits for the guest
  * @vcpu: the vCPU
  *

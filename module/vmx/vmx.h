@@ -201,6 +201,7 @@ void axvm_vmx_queue_exception(struct axvm_vcpu *vcpu, u8 vector,
 int axvm_vmx_queue_event(struct axvm_vcpu *vcpu, const struct axvm_event *e);
 void axvm_vmx_inject_pending(struct axvm_vcpu *vcpu);
 bool axvm_vmx_event_pending(struct axvm_vcpu *vcpu);
+bool axvm_vmx_ready_for_interrupt(struct axvm_vcpu *vcpu);
 bool axvm_vmx_vector_has_error(u8 vector);
 
 /* msr.c, cr.c: emulation (the exit handlers are in exit_table.h) */

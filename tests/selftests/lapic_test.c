@@ -12,6 +12,7 @@
  *                        AXVM_RUN slept until then and starts in real
  *                        mode at the SIPI vector; CpuUp with the flag
  *   ipi_exit             AXVM_LAPIC_F_IPI_EXIT: SendIPI records
+ *   ready_for_interrupt  run->ready_for_interrupt (IF, STI shadow, queued)
  *   irq_from_host        AXVM_IRQ (fixed, NMI) from another thread wakes
  *                        a vCPU sleeping in HLT
  *   wait_sipi_signal     an AP waiting for SIPI sleeps in AXVM_RUN; a
@@ -239,6 +240,21 @@ asm(
 "	outl	%eax, $" XSTR(LG_PORT_DONE) "\n"
 "	hlt\n"
 
+/* ready_for_interrupt: IF=0, IF=1, IF=1 in the STI shadow. */
+"	.globl lg_ready\n"
+"lg_ready:\n"
+"	cli\n"
+"	REPORT	$0\n"
+"	sti\n"
+"	nop\n"
+"	REPORT	$1\n"
+"	cli\n"
+"	sti\n"
+"	REPORT	$2\n"
+"	xorl	%eax, %eax\n"
+"	outl	%eax, $" XSTR(LG_PORT_DONE) "\n"
+"	hlt\n"
+
 /* irq_from_host: sleep in HLT until the host's vector and an NMI came. */
 "	.globl lg_wait_host\n"
 "lg_wait_host:\n"
@@ -273,7 +289,8 @@ asm(
 );
 
 extern const unsigned char lg_start[], lg_end[], lg_ap_start[], lg_ap_end[];
-extern const unsigned char lg_main[], lg_boot_ap[], lg_wait_host[], lg_send_ipi[];
+extern const unsigned char lg_main[], lg_boot_ap[], lg_wait_host[], lg_send_ipi[],
+	lg_ready[];
 extern const unsigned char lg_vec_2[], lg_vec_0x40[], lg_vec_0x41[],
 	lg_vec_0x42[], lg_vec_0x50[];
 
@@ -544,6 +561,41 @@ TEST(ipi_exit)
 	EXPECT_EQ(0, e->u.send_ipi.send_to_self);
 	ASSERT_EQ(AXVM_EXIT_IO_WRITE, axvm_vcpu_run(vcpu));
 	EXPECT_EQ(2ULL, e->u.io_write.data);
+	axvm_vm_free(vm);
+}
+
+/*
+ * run->ready_for_interrupt after each AXVM_RUN: what a VMM's PIC looks at
+ * instead of AXVM_GET_REGS (no LAPIC needed).
+ */
+TEST(ready_for_interrupt)
+{
+	struct axvm_event ev = { .type = AXVM_EVENT_EXTINT, .vector = VEC_HOST };
+	struct axvm_vcpu *vcpu;
+	struct axvm_vm *vm;
+	struct axvm_run *run;
+
+	vm = axvm_vm_create(AXVM_DEFAULT_RAM);
+	memcpy(axvm_gpa2hva(vm, LG_CODE_GPA, lg_end - lg_start), lg_start, lg_end - lg_start);
+	vcpu = axvm_vcpu_add(vm, 0);
+	axvm_vcpu_setup_long(vcpu, GPA_OF(lg_ready));
+	run = vcpu->run;
+	ASSERT_EQ(AXVM_EXIT_IO_WRITE, axvm_vcpu_run(vcpu));
+	EXPECT_EQ(0ULL, run->exit.u.io_write.data);
+	EXPECT_EQ(0, run->ready_for_interrupt);		/* IF=0 */
+	ASSERT_EQ(AXVM_EXIT_IO_WRITE, axvm_vcpu_run(vcpu));
+	EXPECT_EQ(1ULL, run->exit.u.io_write.data);
+	EXPECT_EQ(1, run->ready_for_interrupt);		/* IF=1 */
+	ASSERT_EQ(AXVM_EXIT_IO_WRITE, axvm_vcpu_run(vcpu));
+	EXPECT_EQ(2ULL, run->exit.u.io_write.data);
+	EXPECT_EQ(0, run->ready_for_interrupt);		/* STI shadow */
+	/* A queued vector makes it 0 until the guest took it. */
+	ASSERT_EQ(0, ioctl(vcpu->fd, AXVM_INJECT, &ev));
+	run->immediate_exit = 1;
+	EXPECT_EQ(-1, __axvm_vcpu_run(vcpu));
+	EXPECT_EQ(EINTR, errno);
+	EXPECT_EQ(0, run->ready_for_interrupt);
+	run->immediate_exit = 0;
 	axvm_vm_free(vm);
 }
 
