@@ -75,6 +75,7 @@ struct axvm_guest_mode {
 void axvm_vmx_read_mode(struct axvm_vcpu *vcpu, struct axvm_guest_mode *m);
 u64 axvm_vmx_get_rflags(struct axvm_vcpu *vcpu);
 u64 axvm_vmx_seg_base(struct axvm_vcpu *vcpu, unsigned int seg);
+u64 axvm_vmx_guest_linear(struct axvm_vcpu *vcpu);
 u64 axvm_vmx_get_gpr(struct axvm_vcpu *vcpu, unsigned int reg);
 void axvm_vmx_set_gpr(struct axvm_vcpu *vcpu, unsigned int reg, u64 val);
 void axvm_vmx_set_inst_len(struct axvm_vcpu *vcpu, unsigned int len);

@@ -57,6 +57,35 @@ static int emulation_error(struct axvm_exit *exit, int err)
 	return AXVM_USER;
 }
 
+/*
+ * Is the decoded instruction the one that faulted? Another vCPU may have
+ * rewritten the bytes between the fault and our fetch; the record would
+ * then mix two instructions (the hardware's address, the new register
+ * and width). The hardware's own facts decide: the access direction
+ * (qualification bit 1) and the guest-linear address (valid: bit 7 was
+ * checked) must fall within the decoded operand. A mismatch re-runs the
+ * instruction, whatever it is now, as if it had not faulted.
+ */
+static bool insn_made_fault(struct axvm_vcpu *vcpu, const struct axvm_insn *insn,
+			    const struct axvm_guest_mode *m, bool write)
+{
+	bool long64 = (m->efer & EFER_LMA) && (m->cs_ar & BIT(13));
+	u64 gprs[AXVM_NR_GPRS], la;
+	unsigned int i, seg = insn->mem.seg;
+
+	if (write != (insn->op != AXVM_INSN_OP_READ))
+		return false;
+	for (i = 0; i < AXVM_NR_GPRS; i++)
+		gprs[i] = axvm_vmx_get_gpr(vcpu, i);
+	la = axvm_insn_mem_offset(insn, gprs, m->rip);
+	/* 64-bit mode: only FS and GS have bases (3.7.4.1). */
+	if (!long64 || seg == AXVM_INSN_SEG_FS || seg == AXVM_INSN_SEG_GS)
+		la += axvm_vmx_seg_base(vcpu, seg);
+	if (!long64)
+		la = (u32)la;
+	return axvm_vmx_guest_linear(vcpu) - la < insn->width;
+}
+
 static u64 addr_mask(const struct axvm_insn *insn)
 {
 	return insn->addr_size == 8 ? ~0ull :
@@ -167,6 +196,11 @@ int axvm_exit_mmio(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 		return emulation_error(exit, ret);
 	exit->inst_len = insn->len;
 	axvm_vmx_set_inst_len(vcpu, insn->len);
+	if ((insn->op == AXVM_INSN_OP_READ || insn->op == AXVM_INSN_OP_WRITE ||
+	     insn->op == AXVM_INSN_OP_WRITE_IMM) &&
+	    !insn_made_fault(vcpu, insn, &m,
+			     exit->u.nested_page_fault.access_flags & AXVM_ACCESS_WRITE))
+		return AXVM_RESUME;
 
 	switch (insn->op) {
 	case AXVM_INSN_OP_READ:

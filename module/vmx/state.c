@@ -260,6 +260,19 @@ u64 axvm_vmx_seg_base(struct axvm_vcpu *vcpu, unsigned int seg)
 }
 
 /**
+ * axvm_vmx_guest_linear() - guest-linear address of the last exit
+ * @vcpu: a loaded vCPU
+ *
+ * Valid for EPT violations whose qualification has bit 7 set (28.2.1).
+ *
+ * Return: the address.
+ */
+u64 axvm_vmx_guest_linear(struct axvm_vcpu *vcpu)
+{
+	return axvm_vmcs_read(GUEST_LINEAR_ADDRESS);
+}
+
+/**
  * axvm_vmx_get_gpr() - a guest GPR by enum axvm_gpr number
  * @vcpu: a loaded vCPU
  * @reg: 0..15 (RSP comes from the VMCS)
