@@ -66,7 +66,9 @@ static void cycle(void)
  *  - SUnreclaim: the kernel's slab (VM, vCPU, slot structures).
  *  - MemFree: whole pages: VMCS, bitmaps, XSAVE area, run page, EPT tables
  *    (not slab), and the 512 pinned guest pages if one was never unpinned.
- *    1 kB per cycle: one page leaked per cycle (4 kB) fails.
+ *    It moved by 0-4 kB in the test machine (page cache dropped first);
+ *    768 kB + 1 kB per cycle fails one page leaked per cycle (4 kB) from
+ *    300 cycles on.
  *  - Mlocked, Unevictable: axvm pins with FOLL_LONGTERM and charges
  *    locked_vm, it never mlocks: these must not move.
  *  - PageTables, KernelStack, VmallocUsed, Percpu: the process's page
@@ -88,7 +90,7 @@ struct counter {
 
 static struct counter counters[] = {
 	COUNTER("/proc/meminfo", "SUnreclaim", 64, 128, false),
-	COUNTER("/proc/meminfo", "MemFree", 2048, 1024, true),
+	COUNTER("/proc/meminfo", "MemFree", 768, 1024, true),
 	COUNTER("/proc/meminfo", "Mlocked", 0, 0, false),
 	COUNTER("/proc/meminfo", "Unevictable", 64, 0, false),
 	COUNTER("/proc/meminfo", "PageTables", 256, 0, false),
