@@ -666,7 +666,7 @@ TEST(mmio_insn_rewritten_while_pending)
 
 struct smc_toggler {
 	struct axvm_vcpu *v;
-	volatile int running, stop;
+	int running, stop;	/* __atomic: shared with the main thread */
 	int err;
 };
 
@@ -679,8 +679,8 @@ static void *smc_toggle_thread(void *p)
 {
 	struct smc_toggler *t = p;
 
-	t->running = 1;
-	while (!t->stop) {
+	__atomic_store_n(&t->running, 1, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&t->stop, __ATOMIC_ACQUIRE)) {
 		if (__axvm_vcpu_run(t->v) == 0) {
 			/* only benign exits: the loop has no other */
 			if (t->v->run->exit.kind != AXVM_EXIT_NOTHING &&
@@ -746,7 +746,7 @@ TEST(mmio_insn_flipped_by_another_vcpu)
 	e = &v0->run->exit;
 
 	ASSERT_EQ(0, pthread_create(&th, NULL, smc_toggle_thread, &t));
-	while (!t.running)
+	while (!__atomic_load_n(&t.running, __ATOMIC_ACQUIRE))
 		usleep(1000);
 	v0->run->response = AXVM_RESP_NONE;
 	for (i = 0; i < n; i++) {
@@ -788,7 +788,9 @@ TEST(mmio_insn_flipped_by_another_vcpu)
 		e->u.mmio_read.data = last_data;
 		v0->run->response = AXVM_RESP_DATA;
 	}
-	t.stop = 1;
+	/* immediate_exit: a signal just before its next AXVM_RUN is not lost. */
+	__atomic_store_n(&t.stop, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&t.v->run->immediate_exit, 1, __ATOMIC_RELEASE);
 	pthread_kill(th, SIGUSR1);
 	pthread_join(th, NULL);
 	EXPECT_EQ(0, t.err);
