@@ -12,6 +12,7 @@
 #include <linux/atomic.h>
 #include <linux/ctype.h>
 #include <linux/module.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/processor.h>
@@ -68,8 +69,12 @@ bool axvm_vm_name_valid(const char *name)
  * @args: flags (must be 0) and name
  * @out: the new VM, one reference
  *
- * Return: 0, -EINVAL for bad arguments, -EBUSY if another hypervisor holds
- * VMX, -ENOSPC when max_vms VMs exist, -ENOMEM.
+ * A taken name is refused before anything is built (a VM takes VMX
+ * operation and an id); axvm_registry_add() checks again, for a creation
+ * of the same name that races with this one.
+ *
+ * Return: 0, -EINVAL for bad arguments, -EEXIST for a name in use, -EBUSY
+ * if another hypervisor holds VMX, -ENOSPC when max_vms VMs exist, -ENOMEM.
  */
 int axvm_vm_create(const struct axvm_create_vm *args, struct axvm_vm **out)
 {
@@ -78,6 +83,8 @@ int axvm_vm_create(const struct axvm_create_vm *args, struct axvm_vm **out)
 
 	if (args->flags || args->pad || !axvm_vm_name_valid(args->name))
 		return -EINVAL;
+	if (args->name[0] && axvm_registry_name_taken(args->name))
+		return -EEXIST;
 	if (atomic_inc_return(&nr_vms) > READ_ONCE(axvm_max_vms)) {
 		atomic_dec(&nr_vms);
 		return -ENOSPC;
@@ -292,6 +299,11 @@ int axvm_vcpu_create(struct axvm_vm *vm, unsigned long id,
 		ret = -EEXIST;
 		goto unlock;
 	}
+	if (vm->has_lapic) {
+		ret = axvm_lapic_create(vcpu);
+		if (ret)
+			goto unlock;
+	}
 	ret = axvm_vmx_vcpu_create(vcpu);
 	if (ret)
 		goto unlock;
@@ -304,13 +316,15 @@ int axvm_vcpu_create(struct axvm_vm *vm, unsigned long id,
 		vm->retired[id] = NULL;
 		kfree(st);
 	}
-	vm->vcpus[id] = vcpu;
+	/* Published whole: IPIs find it under RCU (dev/lapic.c). */
+	smp_store_release(&vm->vcpus[id], vcpu);
 	refcount_inc(&vm->refs);
 	mutex_unlock(&vm->lock);
 	*out = vcpu;
 	return 0;
 unlock:
 	mutex_unlock(&vm->lock);
+	axvm_lapic_destroy(vcpu);
 	free_page((unsigned long)vcpu->run);
 	kfree(vcpu);
 	return ret;
@@ -335,6 +349,11 @@ void axvm_vcpu_destroy(struct axvm_vcpu *vcpu)
 	kfree(vm->retired[vcpu->id]);
 	vm->retired[vcpu->id] = st;	/* statistics outlive the fd */
 	mutex_unlock(&vm->lock);
+	if (vcpu->lapic) {
+		/* Other vCPUs' IPIs may still be delivering to this one. */
+		synchronize_rcu();
+		axvm_lapic_destroy(vcpu);
+	}
 	axvm_vmx_vcpu_destroy(vcpu);
 	axvm_ring_destroy(vcpu);
 	free_page((unsigned long)vcpu->run);

@@ -178,23 +178,15 @@ static int vm_new_doit(struct sk_buff *skb, struct genl_info *info)
 		}
 	}
 
-	/*
-	 * Before creating anything: a VM takes VMX operation (EBUSY while
-	 * another hypervisor has it) and an id. axvm_registry_add() checks
-	 * again, for a VM_NEW of the same name that races with this one.
-	 */
-	if (axvm_registry_name_taken(args.name)) {
-		NL_SET_ERR_MSG_ATTR(info->extack, name_attr,
-				    "a VM of this name exists");
-		return -EEXIST;
-	}
-
 	msg = genlmsg_new(vm_msg_size(), GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
 	ret = axvm_vm_create(&args, &vm);
 	if (ret) {
-		if (ret == -EBUSY)
+		if (ret == -EEXIST)
+			NL_SET_ERR_MSG_ATTR(info->extack, name_attr,
+					    "a VM of this name exists");
+		else if (ret == -EBUSY)
 			NL_SET_ERR_MSG(info->extack,
 				       "VMX is in use by another hypervisor");
 		else if (ret == -ENOSPC)

@@ -68,7 +68,7 @@ static const unsigned long dev_cmds[] = {
 };
 static const unsigned long vm_cmds[] = {
 	AXVM_SET_MEMORY_REGION, AXVM_CREATE_VCPU, AXVM_SET_CPUID,
-	AXVM_GET_CPUID, AXVM_SET_POSTED,
+	AXVM_GET_CPUID, AXVM_SET_POSTED, AXVM_CREATE_LAPIC, AXVM_IRQ,
 };
 static const unsigned long vcpu_cmds[] = {
 	AXVM_RUN, AXVM_GET_REGS, AXVM_SET_REGS, AXVM_GET_SREGS,
@@ -83,7 +83,7 @@ static bool expected_errno(int e)
 	case ENOENT: case ENOSPC: case EBUSY: case ENOMEM: case EINTR:
 	case EPERM: case E2BIG: case ENODEV: case EPROTO: case ESHUTDOWN:
 	case EAGAIN: case EIO: case ENAMETOOLONG: case ERANGE:
-	case EOPNOTSUPP: case EOVERFLOW:
+	case EOPNOTSUPP: case EOVERFLOW: case ENXIO:
 		return true;
 	}
 	return false;
@@ -157,6 +157,18 @@ static void make_arg(struct rng *r, unsigned long cmd, uint8_t *buf,
 	case AXVM_ATTACH_VM:
 		memcpy(buf, "fuzz", 5);
 		break;
+	case AXVM_CREATE_LAPIC:
+		((struct axvm_lapic_config *)buf)->flags = below(r, 4);
+		break;
+	case AXVM_IRQ: {
+		struct axvm_irq *q = (void *)buf;
+
+		q->dest = below(r, 8) ? below(r, 3) : AXVM_IRQ_BROADCAST;
+		q->mode = (const uint8_t[]){ AXVM_IRQ_FIXED, AXVM_IRQ_NMI,
+					     AXVM_IRQ_INIT }[below(r, 3)];
+		q->vector = below(r, 256);
+		break;
+	}
 	}
 	/* one field mutated: a random byte of the structure */
 	if (len && below(r, 2))

@@ -382,13 +382,18 @@ struct axvm_exit {
  * struct axvm_run - the page shared by a vCPU fd (mmap offset 0)
  * @immediate_exit: set by userspace: the next AXVM_RUN returns -EINTR
  *	without entering the guest (kick without signal races)
- * @response: AXVM_RESP_*, consumed by the next AXVM_RUN
+ * @ready_for_interrupt: set by the kernel whenever AXVM_RUN returns: 1
+ *	if the guest could take an external interrupt right now (RFLAGS.IF=1,
+ *	no STI/MOV-SS shadow, none queued by AXVM_INJECT), so a VMM's PIC
+ *	can acknowledge a vector and AXVM_INJECT it without AXVM_GET_REGS
  * @pad: 0
+ * @response: AXVM_RESP_*, consumed by the next AXVM_RUN
  * @exit: the record of the last exit that returned to userspace
  */
 struct axvm_run {
 	__u8 immediate_exit;
-	__u8 pad[3];
+	__u8 ready_for_interrupt;
+	__u8 pad[2];
 	__u32 response;
 	struct axvm_exit exit;
 };
