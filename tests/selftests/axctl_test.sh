@@ -66,7 +66,15 @@ ok $? "start --ring bogus: usage error, status 2 (got $rc)"
 printf '\344\140\353\374' >"$tmp/spin.bin"	# in al,0x60; jmp $-2
 "$AXCTL" start axt --kernel "$tmp/spin.bin" --format flat >/dev/null 2>&1 &
 pid=$!
-sleep 3
+# Kill it as soon as its vCPU is seen inside AXVM_RUN (state "running"), not
+# after a fixed sleep: every emulated second of that spin costs the test
+# machine minutes (about 2.8e9 Bochs ticks, ~100 s wall with 2 CPUs).
+i=0
+while [ $i -lt 300 ] && ! "$AXCTL" list 2>/dev/null | grep -Eq "[[:space:]]axt[[:space:]]+running[[:space:]]"; do
+	sleep 0.05 2>/dev/null || sleep 1
+	i=$((i + 1))
+done
+echo "# the VM was seen running after $i polls"
 kill -9 $pid 2>/dev/null
 wait $pid 2>/dev/null
 st=$?

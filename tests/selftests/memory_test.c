@@ -15,6 +15,8 @@
  * so GPA = linear address and only axvm's EPT translates.
  */
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 
 #include "axvm_test.h"
 
@@ -322,6 +324,245 @@ TEST(slot_delete_and_replace)
 	ASSERT_RUN_REPORT(vcpu, 7);
 	ASSERT_RUN_DONE(vcpu);
 	ASSERT_RUN_HALT(vcpu);
+	axvm_vm_free(vm);
+}
+
+/*
+ * What a new VM starts from. Guest RAM is the VMM's own anonymous memory
+ * (axvm pins it, it does not allocate it): fresh pages come zeroed from
+ * the kernel's memory manager, and a VMM that hands an old buffer to a
+ * new VM hands over its contents too. What axvm itself allocates and
+ * shows to userspace or the guest must not carry anything of an earlier
+ * VM: the run page, the exit ring, the vCPU's registers (VMCS, GPRs, the
+ * XSAVE area), and the EPT (no GPA outside the slots may reach memory).
+ *
+ * VM A fills its RAM and XMM0-15 with a pattern and makes 40 exits with
+ * pattern data on vCPU 0's run page and vCPU 1's ring; it is destroyed,
+ * then VM B is made in the same process and must show none of it.
+ */
+#define CLEAN_CODE	0x1000ULL
+#define CLEAN_FROM	0x30000ULL	/* above the GDT, TSS and page tables */
+#define CLEAN_RAM	(2 * SZ_2M)
+#define CLEAN_PATTERN	0xa5a5a5a5a5a5a5a5ULL
+#define CLEAN_PORT	0x3f8
+
+static size_t put(uint8_t *code, size_t n, const uint8_t *b, size_t len)
+{
+	memcpy(code + n, b, len);
+	return n + len;
+}
+
+/* movq xmmN,rax for N = 0..15 (SSE2, CR4.OSFXSR). */
+static size_t put_xmm_set(uint8_t *code, size_t n)
+{
+	int i;
+
+	for (i = 0; i < 16; i++) {
+		uint8_t b[] = { 0x66, i < 8 ? 0x48 : 0x4c, 0x0f, 0x6e,
+				(uint8_t)(0xc0 | (i & 7) << 3) };
+
+		n = put(code, n, b, sizeof(b));
+	}
+	return n;
+}
+
+/* rdx = OR of the low quadwords of XMM0-15 (movq rax,xmmN; or rdx,rax). */
+static size_t put_xmm_or(uint8_t *code, size_t n)
+{
+	static const uint8_t zero_rdx[] = { 0x31, 0xd2 };
+	int i;
+
+	n = put(code, n, zero_rdx, sizeof(zero_rdx));
+	for (i = 0; i < 16; i++) {
+		uint8_t b[] = { 0x66, i < 8 ? 0x48 : 0x4c, 0x0f, 0x7e,
+				(uint8_t)(0xc0 | (i & 7) << 3), 0x48, 0x09, 0xc2 };
+
+		n = put(code, n, b, sizeof(b));
+	}
+	return n;
+}
+
+static void clean_setup(struct axvm_vcpu *v, uint64_t rax)
+{
+	struct axvm_sregs s;
+	struct axvm_regs r;
+
+	axvm_vcpu_setup_long(v, CLEAN_CODE);
+	axvm_vcpu_get_sregs(v, &s);
+	s.cr4 |= 1ULL << 9;		/* OSFXSR: SSE instructions */
+	axvm_vcpu_set_sregs(v, &s);
+	axvm_vcpu_get_regs(v, &r);
+	r.rax = rax;
+	axvm_vcpu_set_regs(v, &r);
+}
+
+/* VM A's vCPU 1: serve its sync ring (posted writes) until HLT. */
+static void clean_run_ring(struct __test_metadata *_metadata,
+			   struct axvm_vcpu *v, struct axvm_ring_hdr *hdr)
+{
+	struct axvm_ring_entry *ent = (void *)((char *)hdr + 4096);
+	unsigned int records = 0, guard;
+
+	for (guard = 0; guard < 1000; guard++) {
+		uint32_t prod, cons;
+
+		v->run->response = AXVM_RESP_NONE;
+		ASSERT_EQ(0, __axvm_vcpu_run(v));
+		if (v->run->exit.kind == AXVM_EXIT_HALT)
+			break;
+		ASSERT_EQ(AXVM_EXIT_NOTHING, v->run->exit.kind)
+			axvm_dump_exit(stderr, &v->run->exit);
+		prod = __atomic_load_n(&hdr->prod, __ATOMIC_ACQUIRE);
+		for (cons = hdr->cons; cons != prod; cons++, records++)
+			ent[cons & (hdr->nr_entries - 1)].response = AXVM_RESP_NONE;
+		__atomic_store_n(&hdr->cons, cons, __ATOMIC_RELEASE);
+	}
+	ASSERT_EXIT_KIND(v, AXVM_EXIT_HALT);
+	/* 40 port writes and the MMIO write went through the ring. */
+	EXPECT_LE(41, records);
+}
+
+TEST(new_vm_starts_clean)
+{
+	static const uint8_t fill[] = {
+		0xbf, 0x00, 0x00, 0x03, 0x00,		/* mov edi,CLEAN_FROM */
+		0xb9, 0x00, 0xa0, 0x07, 0x00,		/* mov ecx,(4M-CLEAN_FROM)/8 */
+		0xf3, 0x48, 0xab,			/* rep stosq */
+		0xb9, 0x28, 0x00, 0x00, 0x00,		/* mov ecx,40 */
+		0x66, 0xba, 0xf8, 0x03,			/* mov dx,CLEAN_PORT */
+		0x89, 0xc8,				/* P: mov eax,ecx */
+		0x0d, 0x00, 0xa5, 0xa5, 0xa5,		/* or eax,0xa5a5a500 */
+		0xef,					/* out dx,eax */
+		0xe2, 0xf6,				/* loop P */
+		0x48, 0x89, 0x04, 0x25, 0x00, 0x01, 0x00, 0x30, /* mov [0x30000100],rax */
+		0xf4,					/* hlt */
+	};
+	static const uint8_t scan[] = {
+		0x48, 0x89, 0xd0,			/* mov rax,rdx */
+		0xe7, 0x12,				/* out 0x12,eax */
+		0x48, 0xc1, 0xe8, 0x20,			/* shr rax,32 */
+		0xe7, 0x12,				/* out 0x12,eax */
+		0xbe, 0x00, 0x00, 0x03, 0x00,		/* mov esi,CLEAN_FROM */
+		0x48, 0x8b, 0x06,			/* L: mov rax,[rsi] */
+		0x48, 0x85, 0xc0,			/* test rax,rax */
+		0x75, 0x18,				/* jnz bad */
+		0x48, 0x83, 0xc6, 0x08,			/* add rsi,8 */
+		0x48, 0x81, 0xfe, 0x00, 0x00, 0x40, 0x00, /* cmp rsi,4M */
+		0x72, 0xeb,				/* jb L */
+		0xe7, 0x11,				/* out 0x11,eax: clean */
+		0x48, 0x8b, 0x04, 0x25, 0x00, 0x00, 0x40, 0x00, /* mov rax,[4M] */
+		0xf4,					/* hlt */
+		0x89, 0xf0,				/* bad: mov eax,esi */
+		0xe7, 0x10,				/* out 0x10,eax */
+		0xf4,					/* hlt */
+	};
+	struct axvm_ring_config rc = { .mode = AXVM_RING_SYNC, .nr_entries = 16 };
+	struct axvm_posted_range pio = { .bus = AXVM_POSTED_PIO,
+					 .base = CLEAN_PORT, .len = 4 };
+	size_t ring_size = 4096 + 16 * sizeof(struct axvm_ring_entry), n, i;
+	struct axvm_regs ref_regs, regs;
+	struct axvm_sregs ref_sregs, sregs;
+	struct axvm_ring_hdr *hdr, want;
+	struct axvm_vcpu *a[2], *b[2];
+	const uint8_t *bytes;
+	struct axvm_vm *vm;
+	uint8_t code[512];
+	uint32_t lo, hi;
+
+	AXVM_REQUIRE();
+	/* A vCPU nothing ran in yet: the reference state. */
+	vm = axvm_vm_create(CLEAN_RAM);
+	a[0] = axvm_vcpu_add(vm, 0);
+	axvm_vcpu_get_regs(a[0], &ref_regs);
+	axvm_vcpu_get_sregs(a[0], &ref_sregs);
+	axvm_vm_free(vm);
+
+	/* --- VM A: leave a pattern everywhere ----------------------------- */
+	vm = axvm_vm_create(CLEAN_RAM);
+	n = put_xmm_set(code, 0);
+	n = put(code, n, fill, sizeof(fill));
+	ASSERT_LE(n, sizeof(code));
+	memcpy(axvm_gpa2hva(vm, CLEAN_CODE, n), code, n);
+	ASSERT_EQ(0, ioctl(vm->fd, AXVM_SET_POSTED, &pio));
+	for (i = 0; i < 2; i++) {
+		a[i] = axvm_vcpu_add(vm, i);
+		clean_setup(a[i], CLEAN_PATTERN);
+	}
+	ASSERT_EQ(0, ioctl(a[1]->fd, AXVM_SET_RING, &rc));
+	hdr = mmap(NULL, ring_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   a[1]->fd, AXVM_RING_MMAP_OFFSET);
+	ASSERT_NE(MAP_FAILED, hdr);
+	for (i = 0; i < 40; i++) {
+		ASSERT_EQ(AXVM_EXIT_IO_WRITE, axvm_vcpu_run(a[0]))
+			axvm_dump_exit(stderr, &a[0]->run->exit);
+		EXPECT_EQ(0xa5a5a500 | (40 - i), a[0]->run->exit.u.io_write.data);
+	}
+	ASSERT_EQ(AXVM_EXIT_MMIO_WRITE, axvm_vcpu_run(a[0]));
+	ASSERT_EQ(AXVM_EXIT_HALT, axvm_vcpu_run(a[0]));
+	clean_run_ring(_metadata, a[1], hdr);
+	bytes = axvm_gpa2hva(vm, 0x3ff000, 8);
+	ASSERT_EQ(CLEAN_PATTERN, *(const uint64_t *)bytes);
+	/* Registers full of the pattern, too. */
+	axvm_vcpu_get_regs(a[0], &regs);
+	memset(&regs, 0xa5, 16 * sizeof(uint64_t));
+	axvm_vcpu_set_regs(a[0], &regs);
+	munmap(hdr, ring_size);
+	axvm_vm_free(vm);
+
+	/* --- VM B ------------------------------------------------------- */
+	vm = axvm_vm_create(CLEAN_RAM);
+	for (i = 0; i < 2; i++)
+		b[i] = axvm_vcpu_add(vm, i);
+	/* The run page: nothing before the first run. */
+	bytes = (const uint8_t *)b[0]->run;
+	for (i = 0; i < b[0]->run_size; i++)
+		if (bytes[i])
+			break;
+	EXPECT_EQ(b[0]->run_size, i) TH_LOG("run page byte %zu is 0x%02x", i, bytes[i]);
+	/* The registers: those of a vCPU that never ran. */
+	axvm_vcpu_get_regs(b[0], &regs);
+	axvm_vcpu_get_sregs(b[0], &sregs);
+	EXPECT_EQ(0, memcmp(&ref_regs, &regs, sizeof(regs)));
+	EXPECT_EQ(0, memcmp(&ref_sregs, &sregs, sizeof(sregs)));
+	/* The ring: its header fields, zeros everywhere else. */
+	ASSERT_EQ(0, ioctl(b[1]->fd, AXVM_SET_RING, &rc));
+	hdr = mmap(NULL, ring_size, PROT_READ, MAP_SHARED, b[1]->fd,
+		   AXVM_RING_MMAP_OFFSET);
+	ASSERT_NE(MAP_FAILED, hdr);
+	memset(&want, 0, sizeof(want));
+	want.nr_entries = 16;
+	want.entry_size = sizeof(struct axvm_ring_entry);
+	want.mode = AXVM_RING_SYNC;
+	want.version = AXVM_RING_VERSION;
+	EXPECT_EQ(0, memcmp(&want, hdr, sizeof(want)));
+	bytes = (const uint8_t *)hdr;
+	for (i = sizeof(want); i < ring_size; i++)
+		if (bytes[i])
+			break;
+	EXPECT_EQ(ring_size, i) TH_LOG("ring byte %zu is 0x%02x", i, bytes[i]);
+	munmap(hdr, ring_size);
+
+	/* The guest: XMM0-15 zero, RAM above the tables zero, no RAM past 4M. */
+	n = put_xmm_or(code, 0);
+	n = put(code, n, scan, sizeof(scan));
+	memcpy(axvm_gpa2hva(vm, CLEAN_CODE, n), code, n);
+	clean_setup(b[0], 0);
+	ASSERT_EQ(AXVM_EXIT_IO_WRITE, axvm_vcpu_run(b[0]));
+	lo = b[0]->run->exit.u.io_write.data;
+	ASSERT_EQ(AXVM_EXIT_IO_WRITE, axvm_vcpu_run(b[0]));
+	hi = b[0]->run->exit.u.io_write.data;
+	EXPECT_EQ(0, ((uint64_t)hi << 32) | lo) TH_LOG("XMM registers not reset");
+	ASSERT_EQ(AXVM_EXIT_IO_WRITE, axvm_vcpu_run(b[0]));
+	EXPECT_EQ(0x11, b[0]->run->exit.u.io_write.port)
+		TH_LOG("RAM not zero at GPA 0x%llx",
+		       (unsigned long long)b[0]->run->exit.u.io_write.data);
+	ASSERT_EQ(AXVM_EXIT_MMIO_READ, axvm_vcpu_run(b[0]))
+		axvm_dump_exit(stderr, &b[0]->run->exit);
+	EXPECT_EQ(CLEAN_RAM, b[0]->run->exit.u.mmio_read.addr);
+	b[0]->run->exit.u.mmio_read.data = 0;
+	b[0]->run->response = AXVM_RESP_DATA;
+	ASSERT_EQ(0, __axvm_vcpu_run(b[0]));
+	ASSERT_EXIT_KIND(b[0], AXVM_EXIT_HALT);
 	axvm_vm_free(vm);
 }
 
