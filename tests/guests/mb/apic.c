@@ -338,10 +338,22 @@ int wait_nonzero(volatile uint32_t *p, uint64_t ms)
 
 /* --- fw_cfg ----------------------------------------------------------------- */
 
-uint16_t fwcfg_nb_cpus(void)
+uint16_t fwcfg_nb_cpus(const struct mb_info *mbi)
 {
+	const char *p = mbi->flags & (1U << 2) ? (const char *)(uintptr_t)mbi->cmdline : "";
 	uint8_t lo, hi;
+	uint32_t v;
 
+	/* "ncpus=N" first: a loader without fw_cfg (a bare emulator). */
+	for (; *p; p++) {
+		if ((p == (const char *)(uintptr_t)mbi->cmdline || p[-1] == ' ') &&
+		    !memcmp(p, "ncpus=", 6)) {
+			for (v = 0, p += 6; *p >= '0' && *p <= '9' && v < 0x10000; p++)
+				v = v * 10 + (*p - '0');
+			cprintf("NB_CPUS from the command line: %u\n", v);
+			return v < 0x10000 ? v : 0;
+		}
+	}
 	outw(0x510, 0x0005);
 	lo = inb(0x511);
 	hi = inb(0x511);

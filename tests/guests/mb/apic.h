@@ -152,7 +152,8 @@ void tsc_delay_us(uint64_t us);
 int wait_nonzero(volatile uint32_t *p, uint64_t ms);
 int wait_ge(volatile uint32_t *p, uint32_t n, uint64_t ms);
 
-uint16_t fwcfg_nb_cpus(void);
+/* fw_cfg NB_CPUS, or "ncpus=N" from the command line when given. */
+uint16_t fwcfg_nb_cpus(const struct mb_info *mbi);
 
 /* INIT-SIPI-SIPI to apic_id; the new AP's slot, or -1 if none came. */
 int smp_start_ap(uint32_t apic_id, uint64_t timeout_ms);

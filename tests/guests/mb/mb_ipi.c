@@ -274,13 +274,12 @@ int mb_main(uint32_t magic, const struct mb_info *mbi)
 	uint32_t a, b, c, d, i, j, want, bad = 0;
 	int slot;
 
-	(void)mbi;
 	bsp_init();
 	cprintf("mb_ipi: IPIs between the BSP and the APs\n");
 	ccheck(magic == MB_BOOT_MAGIC, "EAX holds the Multiboot magic");
 	cprintf("TSC: %llu per ms by the PIT counter\n", (unsigned long long)tsc_calibrate());
 	ccheck(tsc_ms > 0, "the PIT counter counts down");
-	want = fwcfg_nb_cpus();
+	want = fwcfg_nb_cpus(mbi);
 	cprintf("fw_cfg NB_CPUS: %u\n", want);
 	ccheck(want >= 2 && want <= MAX_CPUS, "at least 2 vCPUs (axctl create --vcpus N)");
 	if (want < 2 || want > MAX_CPUS)

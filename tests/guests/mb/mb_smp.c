@@ -40,13 +40,12 @@ int mb_main(uint32_t magic, const struct mb_info *mbi)
 	struct cpu *bsp = &cpus[0];
 	int slot;
 
-	(void)mbi;
 	bsp_init();
 	cprintf("mb_smp: APs by INIT-SIPI-SIPI\n");
 	ccheck(magic == MB_BOOT_MAGIC, "EAX holds the Multiboot magic");
 	cprintf("TSC: %llu per ms by the PIT counter\n", (unsigned long long)tsc_calibrate());
 	ccheck(tsc_ms > 0, "the PIT counter counts down");
-	n = fwcfg_nb_cpus();
+	n = fwcfg_nb_cpus(mbi);
 	cprintf("fw_cfg NB_CPUS: %u\n", n);
 	ccheck(n >= 1 && n <= MAX_CPUS, "NB_CPUS between 1 and %d", MAX_CPUS);
 	if (n < 1 || n > MAX_CPUS)
