@@ -17,6 +17,7 @@
 struct cpu cpus[MAX_CPUS];
 volatile uint32_t ap_next_slot = 1;	/* the trampoline's lock xadd */
 volatile uint32_t ap_arrivals;
+volatile uint32_t apic_id_seen[256];
 vec_fn vec_handlers[256];
 uint64_t tsc_ms;
 uint8_t ap_stacks[MAX_CPUS][AP_STACK_SIZE] __attribute__((aligned(16)));
@@ -376,6 +377,7 @@ void ap_entry(uint32_t slot)
 	apic_sw_enable();
 	cprintf("AP slot %u: APIC ID %u, CPUID.1 EBX[31:24] %u, IA32_APIC_BASE 0x%x\n",
 		slot, c->apic_id, c->cpuid_id, c->apic_base);
+	__atomic_fetch_add(&apic_id_seen[c->apic_id & 0xff], 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&c->alive, 1, __ATOMIC_RELEASE);
 	__atomic_fetch_add(&ap_arrivals, 1, __ATOMIC_RELEASE);
 	for (;;) {

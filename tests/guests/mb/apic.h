@@ -93,6 +93,7 @@ struct cpu {
 
 extern struct cpu cpus[MAX_CPUS];
 extern volatile uint32_t ap_arrivals;	/* APs that reached ap_entry() */
+extern volatile uint32_t apic_id_seen[256];	/* each AP marks its APIC ID */
 extern vec_fn vec_handlers[256];
 extern uint64_t tsc_ms;
 extern volatile uint32_t apic_icr_stuck;	/* xAPIC ICR busy for too long */			/* TSC cycles per ms, by the PIT */

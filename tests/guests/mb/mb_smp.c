@@ -7,7 +7,8 @@
  * IDs 1..N-1 one at a time: INIT, 10 ms, SIPI (vector 0x08: the real-mode
  * trampoline at 0x8000), 200 us, SIPI again. Each AP enters 32-bit
  * protected mode on its own stack, prints its APIC ID (xAPIC register and
- * CPUID.1 EBX[31:24]) under the COM1 lock and idles in HLT. The BSP waits
+ * CPUID.1 EBX[31:24]) under the COM1 lock, marks its ID in a shared
+ * array and idles in HLT. The BSP waits
  * for each (bounded by the TSC, calibrated against the PIT), checks the AP
  * is the one it addressed, and at the end that every ID 0..N-1 came up
  * exactly once: no AP restarted by the second SIPI, none from an
@@ -22,8 +23,6 @@
 #define AP_TIMEOUT_MS	2000
 
 int mb_main(uint32_t magic, const struct mb_info *mbi);
-
-static volatile uint32_t id_seen[256];	/* by APIC ID, the BSP and each AP */
 
 /* smp_call: an AP answers with its APIC ID as CPUID reports it now. */
 static void ask_id(struct cpu *c, uint32_t arg)
@@ -65,7 +64,7 @@ int mb_main(uint32_t magic, const struct mb_info *mbi)
 	ccheck((ver & 0xff) >= 0x10 && (ver & 0xff) <= 0x15 && (ver >> 16 & 0xff) >= 4,
 	       "version: an integrated APIC with at least 5 LVT entries");
 	ccheck(apic_read(APIC_SPIV) == (0x100 | SPURIOUS_VEC), "SPIV reads back 0x1ff");
-	id_seen[0]++;
+	apic_id_seen[bsp->apic_id & 0xff]++;
 
 	for (i = 1; i < n; i++) {
 		before = ap_arrivals;
@@ -76,7 +75,6 @@ int mb_main(uint32_t magic, const struct mb_info *mbi)
 		}
 		ccheck(ap_arrivals == before + 1, "APIC ID %u: one AP came up", i);
 		c = cpus[slot].apic_id;
-		__atomic_fetch_add(&id_seen[c & 0xff], 1, __ATOMIC_RELAXED);
 		ccheck(c == i && cpus[slot].cpuid_id == i,
 		       "APIC ID %u: the AP reports ID %u by register and %u by CPUID", i, c,
 		       cpus[slot].cpuid_id);
@@ -93,10 +91,10 @@ int mb_main(uint32_t magic, const struct mb_info *mbi)
 	cprintf("mb_smp: %u CPUs up\n", ap_arrivals + 1);
 	ccheck(ap_arrivals == n - 1, "%u APs arrived, NB_CPUS - 1 = %u", ap_arrivals, n - 1);
 	for (i = 0, ids = 0; i < 256; i++) {
-		if (id_seen[i] && i < n)
+		if (apic_id_seen[i] && i < n)
 			ids++;
-		if ((i < n && id_seen[i] != 1) || (i >= n && id_seen[i])) {
-			cprintf("APIC ID %u came up %u times\n", i, id_seen[i]);
+		if ((i < n && apic_id_seen[i] != 1) || (i >= n && apic_id_seen[i])) {
+			cprintf("APIC ID %u came up %u times\n", i, apic_id_seen[i]);
 			bad++;
 		}
 	}
