@@ -407,7 +407,7 @@ int smp_start_ap(uint32_t apic_id, uint64_t timeout_ms)
 	return slot < MAX_CPUS && cpus[slot].alive ? (int)slot : -1;
 }
 
-int smp_call(struct cpu *c, call_fn fn, uint32_t arg, uint64_t timeout_ms)
+uint32_t smp_post(struct cpu *c, call_fn fn, uint32_t arg)
 {
 	uint32_t seq = c->seq + 1;
 
@@ -415,5 +415,10 @@ int smp_call(struct cpu *c, call_fn fn, uint32_t arg, uint64_t timeout_ms)
 	c->arg = arg;
 	__atomic_store_n(&c->seq, seq, __ATOMIC_RELEASE);
 	apic_send(c->apic_id, ICR_FIXED | ICR_ASSERT | WAKE_VEC);
-	return wait_ge(&c->done, seq, timeout_ms) ? 0 : -1;
+	return seq;
+}
+
+int smp_call(struct cpu *c, call_fn fn, uint32_t arg, uint64_t timeout_ms)
+{
+	return wait_ge(&c->done, smp_post(c, fn, arg), timeout_ms) ? 0 : -1;
 }

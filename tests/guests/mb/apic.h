@@ -158,6 +158,8 @@ uint16_t fwcfg_nb_cpus(const struct mb_info *mbi);
 
 /* INIT-SIPI-SIPI to apic_id; the new AP's slot, or -1 if none came. */
 int smp_start_ap(uint32_t apic_id, uint64_t timeout_ms);
+/* Hands fn(c, arg) to the AP's idle loop; done reaches the value returned. */
+uint32_t smp_post(struct cpu *c, call_fn fn, uint32_t arg);
 /* Runs fn(c, arg) in the AP's idle loop; 0 when it finished in time. */
 int smp_call(struct cpu *c, call_fn fn, uint32_t arg, uint64_t timeout_ms);
 
