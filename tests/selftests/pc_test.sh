@@ -10,12 +10,22 @@
 #            registers; reset through port 0x92 and 0x64 (status 28)
 #  mb_pit    PIC + PIT IRQ0 with HLT between ticks, one-shot mode,
 #            latch/read-back, CMOS clock; with the exit ring and without
+# and, with the in-kernel local APIC, on a second VM of 4 vCPUs:
+#  mb_smp    INIT-SIPI-SIPI brings up APIC IDs 1-3, each exactly once
+#  mb_ipi    IPIs: 1000 BSP <-> AP ping-pongs in xAPIC and in x2APIC mode,
+#            self-IPI, all/all-but-self shorthands, logical flat/cluster, NMI
+# and on the 1-vCPU VM:
+#  mb_apic_timer  LAPIC timer one-shot (4 dividers), periodic, TSC-deadline
+#            in xAPIC and x2APIC mode against the PIT-calibrated TSC
+# These three run under timeout(1) when it exists: a lost interrupt would
+# leave the guest in HLT for good.
 # A guest passes when axctl exits with (0 << 1) | 1 = 1 and it printed
 # what it should. TAP on stdout; exit 0 if all passed, 4 (skip) without
 # the guests or axctl.
 AXCTL=${AXCTL:-/opt/axvm/axctl}
 G=${AXVM_GUESTS:-/opt/axvm/guests}
 VM=pc_test
+SMP_VM=pc_test_smp
 tmp=${TMPDIR:-/tmp}/pc_test.$$
 n=0
 failed=0
@@ -28,7 +38,8 @@ check() {	# check DESCRIPTION CMD...
 	if "$@"; then ok "$d"; else notok "$d"; fi
 }
 
-for f in "$AXCTL" "$G/mb_hello" "$G/mb_fwcfg" "$G/mb_pit"; do
+for f in "$AXCTL" "$G/mb_hello" "$G/mb_fwcfg" "$G/mb_pit" "$G/mb_smp" "$G/mb_ipi" \
+	"$G/mb_apic_timer"; do
 	if [ ! -e "$f" ]; then
 		echo "1..0 # SKIP $f missing (make userland)"
 		exit 4
@@ -42,20 +53,22 @@ fi
 mkdir -p "$tmp"
 cleanup() {
 	"$AXCTL" destroy "$VM" >/dev/null 2>&1
+	"$AXCTL" destroy "$SMP_VM" >/dev/null 2>&1
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 
 echo "TAP version 13"
-echo "1..24"
+echo "1..48"
 
-# run NAME WANT_STATUS ARGS...: axctl start; output in $tmp/NAME.out
+# run NAME WANT_STATUS ARGS...: axctl start on $ON (default $VM), under
+# $TMO; output in $tmp/NAME.out
 run() {
 	name=$1
 	want=$2
 	shift 2
 	rc=0
-	"$AXCTL" start "$VM" "$@" > "$tmp/$name.out" 2>&1 || rc=$?
+	$TMO "$AXCTL" start "${ON:-$VM}" "$@" > "$tmp/$name.out" 2>&1 || rc=$?
 	sed 's/^/# /' "$tmp/$name.out"
 	check "$name: axctl start exits with $want (got $rc)" [ "$rc" = "$want" ]
 }
@@ -101,5 +114,41 @@ check "mb_pit: took at least 0.11 s ($((t1 - t0))0 ms)" [ $((t1 - t0)) -ge 11 ]
 # Again with every exit through the run page (no exit ring).
 run mb_pit_ringoff 1 -v --ring off --kernel "$G/mb_pit"
 has mb_pit_ringoff "mb_pit: 0 failed"
+
+# The local APIC: a guest waiting in HLT for an interrupt that never
+# comes would hang; timeout(1) sends SIGTERM (axctl stops the VM).
+TMO=""
+command -v timeout >/dev/null 2>&1 && TMO="timeout 900"
+run mb_apic_timer 1 --kernel "$G/mb_apic_timer"
+has mb_apic_timer "ok - xAPIC: one-shot 10 ms at divide-by-16: one interrupt, on time"
+has mb_apic_timer "ok - xAPIC: periodic 1 ms: 50 ticks, on time"
+has mb_apic_timer "ok - xAPIC: TSC deadline: one interrupt after the deadline, at most 15 ms late"
+has mb_apic_timer "ok - x2APIC: periodic 1 ms: 50 ticks, on time"
+has mb_apic_timer "ok - x2APIC: 20 chained TSC deadlines, each after its deadline"
+has mb_apic_timer "mb_apic_timer: 0 failed"
+
+"$AXCTL" destroy "$SMP_VM" >/dev/null 2>&1
+check "axctl create $SMP_VM --memory 64M --vcpus 4" \
+	"$AXCTL" create "$SMP_VM" --memory 64M --vcpus 4
+ON=$SMP_VM
+run mb_smp 1 --kernel "$G/mb_smp"
+has mb_smp "fw_cfg NB_CPUS: 4"
+for i in 1 2 3; do
+	has mb_smp "ok - APIC ID $i: the AP reports ID $i by register and $i by CPUID"
+done
+has mb_smp "mb_smp: 4 CPUs up"
+has mb_smp "ok - every APIC ID 0..3 came up exactly once"
+has mb_smp "ok - INIT-SIPI-SIPI to absent APIC ID 4 starts nothing"
+has mb_smp "mb_smp: 0 failed"
+
+run mb_ipi 1 --kernel "$G/mb_ipi"
+has mb_ipi "mb_ipi: 4 CPUs up"
+has mb_ipi "ok - xAPIC: 1000 ping-pong round trips BSP -> APIC ID 1, counted on both sides"
+has mb_ipi "ok - xAPIC all-but-self: the 3 CPUs addressed took it once, no other"
+has mb_ipi "ok - x2APIC: every AP switched; x2APIC ID and cluster LDR right"
+has mb_ipi "ok - x2APIC: 1000 ping-pong round trips APIC ID 1 -> BSP, counted on both sides"
+has mb_ipi "mb_ipi: 0 failed"
+ON=""
+TMO=""
 
 [ "$failed" = 0 ]
