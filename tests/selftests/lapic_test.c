@@ -248,9 +248,10 @@ asm(
 "	sti\n"
 "	nop\n"
 "	REPORT	$1\n"
+"	movl	$2, %eax\n"
 "	cli\n"
 "	sti\n"
-"	REPORT	$2\n"
+"	outl	%eax, $" XSTR(LG_PORT_REPORT) "\n"	/* in the STI shadow */
 "	xorl	%eax, %eax\n"
 "	outl	%eax, $" XSTR(LG_PORT_DONE) "\n"
 "	hlt\n"
