@@ -18,6 +18,7 @@
 #include "exit/ring.h"
 #include "exit/posted.h"
 #include "dev/post.h"
+#include "dev/lapic.h"
 #include "vmx/vmx.h"
 
 /**
@@ -41,12 +42,14 @@ struct axvm_vcpu_stats {
  * @lock: serialises memory-slot changes and vCPU creation
  * @ept: the guest-physical address space
  * @slots: memory regions registered by userspace
- * @vcpus: vCPUs by id
+ * @vcpus: vCPUs by id (written under @lock; read under RCU by IPIs)
  * @cpuid: the CPUID table the guest sees (RCU)
  * @retired: counters of closed vCPUs, by id (under @lock)
  * @iobus: in-kernel port and MMIO devices
  * @post: the POST-code port 0x80
  * @posted: ranges whose writes are posted on the exit ring (RCU)
+ * @has_lapic: vCPUs get a local APIC (AXVM_CREATE_LAPIC; set once)
+ * @lapic_flags: AXVM_LAPIC_F_*
  * @id: unique id (for tracing and netlink)
  * @name: name, or "" for an anonymous VM
  * @reg: registry entry and lifecycle (dev/registry.h)
@@ -62,6 +65,8 @@ struct axvm_vm {
 	struct axvm_iobus iobus;
 	struct axvm_post post;
 	struct axvm_posted_table __rcu *posted;
+	bool has_lapic;
+	u32 lapic_flags;
 	u32 id;
 	char name[AXVM_NAME_MAX];
 	struct axvm_vm_reg reg;
@@ -82,6 +87,7 @@ struct axvm_vm {
  * @pending_record: the kernel's copy of that exit
  * @mmio_insn: the decoded instruction of a pending MMIO exit
  * @mmio_ram_gpa: where MOVS from MMIO stores the element it read
+ * @lapic: the local APIC, or NULL (dev/lapic.h)
  * @vmx: hardware state
  * @reg: stop requests answered, thread in AXVM_RUN (dev/registry.h)
  */
@@ -98,6 +104,7 @@ struct axvm_vcpu {
 	struct axvm_exit pending_record;
 	struct axvm_insn mmio_insn;
 	u64 mmio_ram_gpa;
+	struct axvm_lapic *lapic;
 	struct axvm_vmx_vcpu vmx;
 	struct axvm_vcpu_reg reg;
 };

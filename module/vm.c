@@ -12,6 +12,7 @@
 #include <linux/atomic.h>
 #include <linux/ctype.h>
 #include <linux/module.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/processor.h>
@@ -292,6 +293,11 @@ int axvm_vcpu_create(struct axvm_vm *vm, unsigned long id,
 		ret = -EEXIST;
 		goto unlock;
 	}
+	if (vm->has_lapic) {
+		ret = axvm_lapic_create(vcpu);
+		if (ret)
+			goto unlock;
+	}
 	ret = axvm_vmx_vcpu_create(vcpu);
 	if (ret)
 		goto unlock;
@@ -304,13 +310,15 @@ int axvm_vcpu_create(struct axvm_vm *vm, unsigned long id,
 		vm->retired[id] = NULL;
 		kfree(st);
 	}
-	vm->vcpus[id] = vcpu;
+	/* Published whole: IPIs find it under RCU (dev/lapic.c). */
+	smp_store_release(&vm->vcpus[id], vcpu);
 	refcount_inc(&vm->refs);
 	mutex_unlock(&vm->lock);
 	*out = vcpu;
 	return 0;
 unlock:
 	mutex_unlock(&vm->lock);
+	axvm_lapic_destroy(vcpu);
 	free_page((unsigned long)vcpu->run);
 	kfree(vcpu);
 	return ret;
@@ -335,6 +343,11 @@ void axvm_vcpu_destroy(struct axvm_vcpu *vcpu)
 	kfree(vm->retired[vcpu->id]);
 	vm->retired[vcpu->id] = st;	/* statistics outlive the fd */
 	mutex_unlock(&vm->lock);
+	if (vcpu->lapic) {
+		/* Other vCPUs' IPIs may still be delivering to this one. */
+		synchronize_rcu();
+		axvm_lapic_destroy(vcpu);
+	}
 	axvm_vmx_vcpu_destroy(vcpu);
 	axvm_ring_destroy(vcpu);
 	free_page((unsigned long)vcpu->run);

@@ -151,8 +151,18 @@ static long vm_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 	struct axvm_vm *vm = f->private_data;
 	struct axvm_memory_region r;
 	struct axvm_posted_range pr;
+	struct axvm_lapic_config lc;
+	struct axvm_irq irq;
 
 	switch (cmd) {
+	case AXVM_CREATE_LAPIC:
+		if (copy_from_user(&lc, (void __user *)arg, sizeof(lc)))
+			return -EFAULT;
+		return axvm_vm_create_lapic(vm, &lc);
+	case AXVM_IRQ:
+		if (copy_from_user(&irq, (void __user *)arg, sizeof(irq)))
+			return -EFAULT;
+		return axvm_lapic_send_irq(vm, &irq);
 	case AXVM_SET_POSTED:
 		if (copy_from_user(&pr, (void __user *)arg, sizeof(pr)))
 			return -EFAULT;
@@ -190,7 +200,7 @@ static void fill_caps(struct axvm_caps *c)
 	memset(c, 0, sizeof(*c));
 	c->api_version = AXVM_API_VERSION;
 	c->flags = AXVM_CAP_UNRESTRICTED_GUEST | AXVM_CAP_READONLY_MEM |
-		   AXVM_CAP_EXIT_RING;
+		   AXVM_CAP_EXIT_RING | AXVM_CAP_LAPIC;
 	if (axvm_vmx.has_ept_2m)
 		c->flags |= AXVM_CAP_EPT_2M;
 	if (axvm_vmx.has_ept_ad)

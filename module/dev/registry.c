@@ -312,7 +312,15 @@ void axvm_registry_exit(void)
 	xa_destroy(&vms);
 }
 
-static void kick_vcpu(struct axvm_vcpu *vcpu)
+/**
+ * axvm_vcpu_kick() - make a vCPU look at its requests soon
+ * @vcpu: the vCPU
+ *
+ * Wakes it from any in-kernel sleep (exit ring, halt, wait-for-SIPI) and
+ * gets it out of the guest with a reschedule IPI if it runs on another
+ * CPU. Any context, hard IRQ included (the LAPIC timer).
+ */
+void axvm_vcpu_kick(struct axvm_vcpu *vcpu)
 {
 	struct task_struct *t;
 
@@ -328,6 +336,8 @@ static void kick_vcpu(struct axvm_vcpu *vcpu)
 	rcu_read_unlock();
 	/* A vCPU asleep on its exit ring (async mode) is not in the guest. */
 	axvm_ring_kick(vcpu);
+	if (vcpu->lapic)
+		wake_up_interruptible(&vcpu->lapic->wq);
 }
 
 /**
@@ -357,7 +367,7 @@ void axvm_vm_stop(struct axvm_vm *vm)
 	mutex_lock(&vm->lock);
 	for (i = 0; i < AXVM_MAX_VCPUS; i++)
 		if (vm->vcpus[i])
-			kick_vcpu(vm->vcpus[i]);
+			axvm_vcpu_kick(vm->vcpus[i]);
 	mutex_unlock(&vm->lock);
 	if (!atomic_read(&r->running) &&
 	    test_and_clear_bit(AXVM_VMF_STOP_PENDING, &r->flags))

@@ -94,6 +94,7 @@ u32 axvm_vm_state(struct axvm_vm *vm);
 
 void axvm_vcpu_reg_init(struct axvm_vcpu *vcpu);
 void axvm_vcpu_run_begin(struct axvm_vcpu *vcpu);
+void axvm_vcpu_kick(struct axvm_vcpu *vcpu);
 bool axvm_vcpu_stop_requested(struct axvm_vcpu *vcpu);
 bool axvm_vcpu_stop_pending(struct axvm_vcpu *vcpu);
 void axvm_vcpu_run_end(struct axvm_vcpu *vcpu, int ret);

@@ -74,6 +74,11 @@ static bool serve_in_kernel(struct axvm_vcpu *vcpu, struct axvm_exit *e)
 	default:
 		return false;
 	}
+	/* Each vCPU sees its own local APIC at the xAPIC page. */
+	if (bus == AXVM_BUS_MMIO && vcpu->lapic &&
+	    !axvm_lapic_mmio(vcpu, addr, width, write, &val))
+		return complete_here(vcpu, e, write ? AXVM_RESP_NONE : AXVM_RESP_DATA,
+				     val);
 	if (axvm_iobus_access(&vcpu->vm->iobus, bus, addr, width, write, &val))
 		return false;
 	return complete_here(vcpu, e, write ? AXVM_RESP_NONE : AXVM_RESP_DATA,
@@ -224,6 +229,16 @@ int axvm_vcpu_run(struct axvm_vcpu *vcpu)
 			ret = -EINTR;
 			break;
 		}
+		if (vcpu->lapic) {
+			/* INIT/SIPI/NMI from others; halt and wait-for-SIPI sleep */
+			ret = axvm_lapic_prepare_entry(vcpu);
+			if (ret == -EAGAIN) {
+				ret = AXVM_RESUME;
+				continue;
+			}
+			if (ret)
+				break;
+		}
 		ret = axvm_vmx_enter(vcpu);
 		if (ret == -EAGAIN) {
 			ret = AXVM_RESUME;
@@ -240,6 +255,9 @@ int axvm_vcpu_run(struct axvm_vcpu *vcpu)
 		}
 		ret = route_exit(vcpu, &run->exit,
 				 axvm_vmx_handle_exit(vcpu, &run->exit));
+		/* CpuUp/SendIPI records asked for with AXVM_LAPIC_F_* */
+		if (ret == AXVM_RESUME && axvm_lapic_take_report(vcpu, &run->exit))
+			ret = AXVM_USER;
 	}
 	if (ret == AXVM_USER)
 		ret = 0;

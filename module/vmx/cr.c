@@ -32,6 +32,20 @@ static void gp(struct axvm_vcpu *vcpu)
 	axvm_vmx_queue_exception(vcpu, X86_TRAP_GP, true, 0);
 }
 
+/* CR8 is the local APIC's TPR[7:4] when there is one (10.8.6.1). */
+static u64 get_cr8(struct axvm_vcpu *vcpu)
+{
+	return vcpu->lapic ? axvm_lapic_get_cr8(vcpu) : vcpu->vmx.cr8;
+}
+
+static void set_cr8(struct axvm_vcpu *vcpu, u64 val)
+{
+	if (vcpu->lapic)
+		axvm_lapic_set_cr8(vcpu, val);
+	else
+		vcpu->vmx.cr8 = val;
+}
+
 static bool set_cr0(struct axvm_vcpu *vcpu, u64 val)
 {
 	struct axvm_vmx_vcpu *vmx = &vcpu->vmx;
@@ -102,14 +116,14 @@ int axvm_vmx_handle_cr(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 		else if (cr == 4)
 			ok = set_cr4(vcpu, val);
 		else if (cr == 8)
-			ok = !(val >> 4) ? (vcpu->vmx.cr8 = val, true) : false;
+			ok = !(val >> 4) ? (set_cr8(vcpu, val), true) : false;
 		else
 			ok = false;
 	} else if (type == AXVM_CR_MOV_FROM && cr == 8) {
 		if (reg == AXVM_REG_RSP)
-			axvm_vmcs_write(GUEST_RSP, vcpu->vmx.cr8);
+			axvm_vmcs_write(GUEST_RSP, get_cr8(vcpu));
 		else
-			g[reg] = vcpu->vmx.cr8;
+			g[reg] = get_cr8(vcpu);
 	} else {
 		/* CLTS/LMSW never touch NE, so they do not exit (26.1.3). */
 		ok = false;

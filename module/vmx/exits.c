@@ -65,14 +65,24 @@ int axvm_vmx_exit_triple_fault(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 	return AXVM_USER;
 }
 
-/* HLT with an event to deliver just continues: the injection wakes it. */
+/*
+ * HLT with an event to deliver just continues: the injection wakes it.
+ * With a local APIC and IF=1 the vCPU sleeps in the kernel until an
+ * interrupt comes (exit/run.c); with IF=0 only NMI or INIT could wake it:
+ * userspace decides (Halt record).
+ */
 int axvm_vmx_exit_hlt(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 {
+	bool intr_on = axvm_vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF;
+
 	axvm_vmx_skip_instruction(vcpu);
 	if (vcpu->vmx.nmi.pending || vcpu->vmx.exception.pending ||
-	    (vcpu->vmx.irq.pending &&
-	     (axvm_vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF)))
+	    (vcpu->vmx.irq.pending && intr_on))
 		return AXVM_RESUME;
+	if (vcpu->lapic && intr_on) {
+		axvm_lapic_halt(vcpu);
+		return AXVM_RESUME;
+	}
 	exit->kind = AXVM_EXIT_HALT;
 	return AXVM_USER;
 }
@@ -99,6 +109,9 @@ int axvm_vmx_exit_cpuid(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 		c &= ~BIT(27);
 		if (vcpu->vmx.cr4_shadow & X86_CR4_OSXSAVE)
 			c |= BIT(27);
+		/* The in-kernel APIC has x2APIC mode and TSC-deadline. */
+		if (vcpu->lapic)
+			c |= BIT(21) | BIT(24);
 	} else if (fn == 7 && idx == 0) {
 		c &= ~(BIT(3) | BIT(4));	/* PKU/OSPKE: CR4.PKE is refused */
 	} else if (fn == 0xb || fn == 0x1f) {

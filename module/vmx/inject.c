@@ -144,12 +144,15 @@ static bool reinject_vectoring(struct axvm_vmx_vcpu *vmx)
  * axvm_vmx_inject_pending() - program the next entry's event, if any
  * @vcpu: the loaded vCPU, right before entry (IRQs may be on)
  *
- * Priority: re-injected vectoring event, exception, NMI, interrupt.
- * Whatever cannot be delivered yet asks for an NMI/interrupt-window exit.
+ * Priority: re-injected vectoring event, exception, NMI, the PIC's
+ * interrupt (AXVM_INJECT, like ExtINT through LINT0), the local APIC's
+ * highest deliverable vector. Whatever cannot be delivered yet asks for an
+ * NMI/interrupt-window exit; a window no longer wanted is closed.
  */
 void axvm_vmx_inject_pending(struct axvm_vcpu *vcpu)
 {
 	struct axvm_vmx_vcpu *vmx = &vcpu->vmx;
+	int apic_vec = axvm_lapic_pending_vector(vcpu);
 	u64 intr, rflags;
 
 	if (reinject_vectoring(vmx))
@@ -159,7 +162,8 @@ void axvm_vmx_inject_pending(struct axvm_vcpu *vcpu)
 		vmx->exception.pending = false;
 		goto windows;
 	}
-	if (!vmx->nmi.pending && !vmx->irq.pending)
+	if (!vmx->nmi.pending && !vmx->irq.pending && apic_vec < 0 &&
+	    !vmx->windows_open)
 		return;
 	intr = axvm_vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
 	if (vmx->nmi.pending &&
@@ -168,18 +172,30 @@ void axvm_vmx_inject_pending(struct axvm_vcpu *vcpu)
 		vmx->nmi.pending = false;
 		goto windows;
 	}
+	if (!vmx->irq.pending && apic_vec < 0)
+		goto windows;
 	rflags = axvm_vmcs_read(GUEST_RFLAGS);
-	if (vmx->irq.pending && (rflags & X86_EFLAGS_IF) &&
+	if ((rflags & X86_EFLAGS_IF) &&
 	    !(intr & (INTR_BLOCK_STI | INTR_BLOCK_MOV_SS))) {
-		inject(vcpu, INTR_TYPE_EXT_INTR, &vmx->irq);
-		vmx->irq.pending = false;
+		if (vmx->irq.pending) {
+			inject(vcpu, INTR_TYPE_EXT_INTR, &vmx->irq);
+			vmx->irq.pending = false;
+		} else {
+			struct axvm_vmx_event ev = { .vector = apic_vec };
+
+			inject(vcpu, INTR_TYPE_EXT_INTR, &ev);
+			axvm_lapic_accept(vcpu, apic_vec);
+			apic_vec = -1;	/* the next one waits for this EOI or IRET */
+		}
 	}
 windows:
 	/* A HLTing guest is woken by the injection (27.6.2? activity state). */
 	if (axvm_vmcs_read(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID_MASK)
 		axvm_vmcs_write(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
 	set_window_exiting(CPU_BASED_NMI_WINDOW_EXITING, vmx->nmi.pending);
-	set_window_exiting(CPU_BASED_INTR_WINDOW_EXITING, vmx->irq.pending);
+	set_window_exiting(CPU_BASED_INTR_WINDOW_EXITING,
+			   vmx->irq.pending || apic_vec >= 0);
+	vmx->windows_open = vmx->nmi.pending || vmx->irq.pending || apic_vec >= 0;
 }
 
 /**

@@ -93,10 +93,25 @@ static bool pat_valid(u64 pat)
 /* Return 0 and *val, 1 if not emulated here, or -EFAULT-free #GP as 2. */
 enum { MSR_OK, MSR_USER, MSR_GP };
 
+static bool lapic_msr(struct axvm_vcpu *vcpu, u32 msr)
+{
+	return vcpu->lapic && (msr == MSR_IA32_APICBASE ||
+			       msr == MSR_IA32_TSC_DEADLINE ||
+			       (msr >= LAPIC_MSR_FIRST && msr <= LAPIC_MSR_LAST));
+}
+
+static u64 guest_tsc(void)
+{
+	return rdtsc() + axvm_vmcs_read(TSC_OFFSET);
+}
+
 static int read_emulated(struct axvm_vcpu *vcpu, u32 msr, u64 *val)
 {
 	struct axvm_vmx_vcpu *vmx = &vcpu->vmx;
 	int i = swapped_index(msr);
+
+	if (lapic_msr(vcpu, msr))
+		return axvm_lapic_rdmsr(vcpu, msr, 0, val) ? MSR_GP : MSR_OK;
 
 	if (i >= 0) {
 		*val = vmx->guest_msrs[i];
@@ -161,6 +176,9 @@ static int write_emulated(struct axvm_vcpu *vcpu, u32 msr, u64 val)
 	struct axvm_vmx_vcpu *vmx = &vcpu->vmx;
 	int i = swapped_index(msr);
 	u64 efer;
+
+	if (lapic_msr(vcpu, msr))
+		return axvm_lapic_wrmsr(vcpu, msr, val, guest_tsc()) ? MSR_GP : MSR_OK;
 
 	if (i >= 0) {
 		if (msr == MSR_SYSCALL_MASK ? val >> 32 :
@@ -228,7 +246,7 @@ static int write_emulated(struct axvm_vcpu *vcpu, u32 msr, u64 val)
 		vmx->misc_enable = val;
 		break;
 	case MSR_IA32_APICBASE:
-		/* No in-kernel LAPIC yet: only the base and enable bit. */
+		/* No in-kernel LAPIC (dev/lapic.c has its own): base, enable. */
 		if (val & ~(0xfffff000ull | BIT(11) | BIT(8)) ||
 		    ((val ^ vmx->apic_base) & BIT(8)))
 			return MSR_GP;

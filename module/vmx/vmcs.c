@@ -355,6 +355,45 @@ static void setup_guest_state(struct axvm_vmx_vcpu *vmx)
 	vmx->gprs[AXVM_REG_RDX] = 0x600;	/* family 6 reset signature */
 }
 
+/**
+ * axvm_vmx_vcpu_reset() - INIT: the vCPU's power-on state (Table 9-1)
+ * @vcpu: the loaded vCPU, in its own thread
+ *
+ * Events in flight are dropped; a pending userspace exit is forgotten.
+ */
+void axvm_vmx_vcpu_reset(struct axvm_vcpu *vcpu)
+{
+	struct axvm_vmx_vcpu *vmx = &vcpu->vmx;
+
+	memset(vmx->gprs, 0, sizeof(vmx->gprs));
+	setup_guest_state(vmx);
+	vmw(vmx, VM_ENTRY_CONTROLS,
+	    axvm_vmcs_read(VM_ENTRY_CONTROLS) & ~(u64)VM_ENTRY_IA32E_MODE);
+	vmw(vmx, VM_ENTRY_INTR_INFO_FIELD, 0);
+	vmx->exception.pending = false;
+	vmx->nmi.pending = false;
+	vmx->irq.pending = false;
+	vmx->exit.idt_vectoring = 0;
+	vmx->string_io.active = false;
+	vmx->cr2 = 0;
+	vmx->cr8 = 0;
+	vcpu->pending_exit = AXVM_EXIT_NOTHING;
+}
+
+/**
+ * axvm_vmx_vcpu_sipi() - start a vCPU waiting for SIPI (SDM 8.4.4.1)
+ * @vcpu: the loaded vCPU, after axvm_vmx_vcpu_reset()
+ * @vector: the SIPI vector: real mode at @vector:0000 (CS = vector << 8)
+ */
+void axvm_vmx_vcpu_sipi(struct axvm_vcpu *vcpu, u8 vector)
+{
+	struct axvm_vmx_vcpu *vmx = &vcpu->vmx;
+
+	vmw(vmx, GUEST_CS_SELECTOR, (u32)vector << 8);
+	vmw(vmx, GUEST_CS_BASE, (u64)vector << 12);
+	vmw(vmx, GUEST_RIP, 0);
+}
+
 static int alloc_vmx_pages(struct axvm_vmx_vcpu *vmx)
 {
 	unsigned int fpu_size = cpuid_ecx(0xd);

@@ -127,6 +127,7 @@ struct axvm_vmx_host {
  * @exception: exception to inject
  * @nmi: NMI to inject
  * @irq: external interrupt to inject
+ * @windows_open: an NMI- or interrupt-window exit was requested
  * @string_io: INS/OUTS element in flight
  * @fpu: guest XSAVE area
  * @io_bitmap: I/O bitmaps A and B (all ones: every port exits)
@@ -157,6 +158,7 @@ struct axvm_vmx_vcpu {
 	unsigned long dr[5];
 	u64 cr8;
 	struct axvm_vmx_event exception, nmi, irq;
+	bool windows_open;
 	struct axvm_vmx_string_io string_io;
 	void *fpu;
 	void *io_bitmap;
@@ -182,6 +184,8 @@ void axvm_vmx_vcpu_destroy(struct axvm_vcpu *vcpu);
 void axvm_vmx_vcpu_load(struct axvm_vcpu *vcpu);
 void axvm_vmx_vcpu_put(struct axvm_vcpu *vcpu);
 void axvm_vmx_clear_on_this_cpu(struct axvm_vmx_vcpu *vmx);
+void axvm_vmx_vcpu_reset(struct axvm_vcpu *vcpu);
+void axvm_vmx_vcpu_sipi(struct axvm_vcpu *vcpu, u8 vector);
 void axvm_vmx_switch_to_guest(struct axvm_vmx_vcpu *vmx);
 u32 axvm_vmx_preempt_ticks(void);
 
