@@ -629,7 +629,8 @@ static int block_until_kicked_or(struct axvm_run *run, const int *until, const c
 
 		if (until && __atomic_load_n(until, __ATOMIC_SEQ_CST))
 			return 0;
-		if (timeout_ms && (waited += 5) > timeout_ms)
+		waited += 5;
+		if (timeout_ms && waited > timeout_ms)
 			return 1;
 		if (__atomic_load_n(&run->immediate_exit, __ATOMIC_SEQ_CST) ||
 		    nanosleep(&ts, NULL) < 0) {
@@ -864,7 +865,8 @@ int ioctl(int fd, unsigned long req, ...)
 			errno = ENOTTY;
 			r = -1;
 		} else if (err && *err) {
-			errno = !strcmp(err, "EEXIST") ? EEXIST : !strcmp(err, "EBUSY") ? EBUSY : EINVAL;
+			errno = !strcmp(err, "EEXIST") ? EEXIST :
+				!strcmp(err, "EBUSY") ? EBUSY : EINVAL;
 			r = -1;
 			/* EEXIST: the VM has LAPICs from an earlier VMM. */
 			vm.lapic = errno == EEXIST;

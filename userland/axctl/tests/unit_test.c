@@ -584,20 +584,26 @@ static void test_smp(void)
 	unsigned int i;
 
 	/* What a Halt record means. */
-	check(smp_halt_action(true, 0, false) == HALT_END, "LAPIC: vCPU 0 HLT with IF=0 ends the VM");
+	check(smp_halt_action(true, 0, false) == HALT_END,
+	      "LAPIC: vCPU 0 HLT with IF=0 ends the VM");
 	check(smp_halt_action(true, 1, false) == HALT_PARK, "LAPIC: AP HLT with IF=0 parks");
 	check(smp_halt_action(true, 3, false) == HALT_PARK, "LAPIC: AP 3 HLT with IF=0 parks");
 	check(smp_halt_action(true, 0, true) == HALT_RESUME,
 	      "LAPIC: vCPU 0 Halt record with IF=1 (kernel should sleep) runs again");
-	check(smp_halt_action(true, 2, true) == HALT_RESUME, "LAPIC: AP Halt record with IF=1 runs again");
-	check(smp_halt_action(false, 0, false) == HALT_END, "no LAPIC: vCPU 0 HLT with IF=0 ends the VM");
-	check(smp_halt_action(false, 0, true) == HALT_WAIT_PIC, "no LAPIC: vCPU 0 HLT with IF=1 waits for the PIC");
-	check(smp_halt_action(false, 1, true) == HALT_END, "no LAPIC: an AP cannot wait for the PIC");
+	check(smp_halt_action(true, 2, true) == HALT_RESUME,
+	      "LAPIC: AP Halt record with IF=1 runs again");
+	check(smp_halt_action(false, 0, false) == HALT_END,
+	      "no LAPIC: vCPU 0 HLT with IF=0 ends the VM");
+	check(smp_halt_action(false, 0, true) == HALT_WAIT_PIC,
+	      "no LAPIC: vCPU 0 HLT with IF=1 waits for the PIC");
+	check(smp_halt_action(false, 1, true) == HALT_END,
+	      "no LAPIC: an AP cannot wait for the PIC");
 
 	/* Initial states. */
-	check(smp_initial_state(false, 0) == VCPU_RUNNING && smp_initial_state(false, 1) == VCPU_IDLE,
-	      "no LAPIC: vCPU 0 runs, APs idle");
-	check(smp_initial_state(true, 0) == VCPU_RUNNING && smp_initial_state(true, 5) == VCPU_RUNNING,
+	check(smp_initial_state(false, 0) == VCPU_RUNNING &&
+	      smp_initial_state(false, 1) == VCPU_IDLE, "no LAPIC: vCPU 0 runs, APs idle");
+	check(smp_initial_state(true, 0) == VCPU_RUNNING &&
+	      smp_initial_state(true, 5) == VCPU_RUNNING,
 	      "LAPIC: every vCPU runs (APs wait for SIPI in the kernel)");
 
 	/* When the VM ends. */
