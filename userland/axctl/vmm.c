@@ -1141,12 +1141,26 @@ int cmd_start(int argc, char **argv)
 		vmm.states[i] = smp_initial_state(vmm.lapic, i);
 	}
 	if (use_ring && (caps.flags & AXVM_CAP_EXIT_RING)) {
-		/* UART writes need no answer: post them, the guest goes on. */
+		/*
+		 * UART writes need no answer: post them, the guest goes on. Not
+		 * with several vCPUs running: each vCPU's posted bytes wait in
+		 * its own ring until its next exit to axctl, so the output of
+		 * different vCPUs would come out of order.
+		 */
 		struct axvm_posted_range com1 = { .bus = AXVM_POSTED_PIO,
 						  .base = COM1_BASE, .len = COM1_SIZE };
 
-		if (ioctl(vmm.vm_fd, AXVM_SET_POSTED, &com1) < 0 && errno != EEXIST)
-			axctl_die(AXCTL_EFAIL, "AXVM_SET_POSTED for COM1: %s", strerror(errno));
+		if (!vmm.lapic || vmm.nr_vcpus == 1) {
+			if (ioctl(vmm.vm_fd, AXVM_SET_POSTED, &com1) < 0 && errno != EEXIST)
+				axctl_die(AXCTL_EFAIL, "AXVM_SET_POSTED for COM1: %s",
+					  strerror(errno));
+		} else {
+			/* ENOENT: not posted (an earlier VMM may have posted it). */
+			com1.flags = AXVM_POSTED_F_REMOVE;
+			if (ioctl(vmm.vm_fd, AXVM_SET_POSTED, &com1) < 0 && errno != ENOENT)
+				axctl_die(AXCTL_EFAIL, "AXVM_SET_POSTED (remove) for COM1: %s",
+					  strerror(errno));
+		}
 		for (i = 0; i < vmm.nr_vcpus; i++)
 			setup_ring(&vmm.vcpus[i]);
 	}
