@@ -28,7 +28,8 @@ static const struct command commands[] = {
 	  "nothing until 'axctl start' attaches to it.\n",
 	  "  -m, --memory SIZE   guest RAM the VMM provides: bytes, or with K, M, G, T\n"
 	  "                      (powers of 1024); a multiple of 2M (default 64M)\n"
-	  "  -c, --vcpus N       vCPUs, 1-64 (default 1)\n",
+	  "  -c, --vcpus N       vCPUs, 1-64 (default 1); 'start' runs them all\n"
+	  "                      when the module has in-kernel local APICs\n",
 	  "NAME: 1-31 characters of A-Z a-z 0-9 _ . -\n" },
 	{ "destroy", cmd_destroy, "destroy NAME",
 	  "Destroy a named VM (VM_DEL). A VMM running it sees its vCPUs stop.\n",

@@ -4,20 +4,31 @@
  * gives it guest RAM, loads the image, runs one thread per vCPU and serves
  * the exits that reach userspace with the devices of devices.c.
  *
+ * vCPUs (smp.h): when the module has in-kernel local APICs
+ * (AXVM_CAP_LAPIC), AXVM_CREATE_LAPIC comes before the first vCPU and
+ * every vCPU's thread runs AXVM_RUN: vCPU 0 runs the image, the others
+ * (APs) sleep in the kernel until the guest sends them INIT and SIPI. A
+ * HLT with IF=1 then sleeps in the kernel, so a Halt record means IF=0:
+ * on vCPU 0 it ends the VM, on an AP it parks that thread (only INIT,
+ * which axctl does not send, could wake it) and the VM goes on; when no
+ * vCPU is left running, the VM ends. Without the LAPIC only vCPU 0 runs
+ * and the other threads wait idle for the end of the VM.
+ *
  * Threads and signals: every thread blocks SIGINT, SIGTERM and SIGUSR2;
  * the main thread waits for them with sigwaitinfo(). SIGINT/SIGTERM set
  * the stop flag and kick every vCPU (run->immediate_exit = 1, then
- * SIGUSR1, whose empty handler makes a running AXVM_RUN return EINTR);
- * a vCPU thread that ends the VM does the same and wakes the main thread
- * with SIGUSR2. Only vCPU 0 runs the image; the others wait idle until
- * the VM ends (SMP boot comes later).
+ * SIGUSR1, whose empty handler makes AXVM_RUN return EINTR, also for an AP
+ * asleep in the kernel waiting for SIPI or in HLT); a vCPU thread that
+ * ends the VM does the same and wakes the main thread with SIGUSR2.
+ * Parked and idle threads wait on v->cond for the end.
  *
- * Interrupts (pc/pc.h): vCPU 0 takes the PIC's output. Before each
- * AXVM_RUN it clears immediate_exit and, if the guest has IF=1, hands a
- * deliverable vector to the kernel with AXVM_INJECT; when
- * the PIT's timer thread or another thread makes one deliverable, it
- * kicks vCPU 0 like a stop does. A HLT with IF=1 waits for the next
- * interrupt instead of ending the VM.
+ * Interrupts (pc/pc.h): vCPU 0 takes the PIC's output (ExtINT, also with
+ * the LAPIC). Before each AXVM_RUN it clears immediate_exit and, if the
+ * guest has IF=1, hands a deliverable vector to the kernel with
+ * AXVM_INJECT; when the PIT's timer thread or another thread makes one
+ * deliverable, it kicks vCPU 0 like a stop does. Without the LAPIC, a HLT
+ * with IF=1 waits in axctl for the next PIC interrupt instead of ending
+ * the VM.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -41,6 +52,7 @@
 #include "multiboot.h"
 #include "pc/pc.h"
 #include "nl.h"
+#include "smp.h"
 
 #define SZ_2M		0x200000ULL
 #define IMAGE_MAX	(1ULL << 32)	/* larger files are not images */
@@ -60,7 +72,6 @@ struct vcpu {
 	size_t run_size;
 	pthread_t thread;
 	bool thread_started;
-	bool runnable;		/* runs guest code (vCPU 0 for now) */
 	uint64_t exits;		/* exits that reached axctl */
 	struct axvm_ring_hdr *ring;	/* sync-mode exit ring, or NULL */
 	struct axvm_ring_entry *slots;
@@ -78,15 +89,18 @@ struct vmm {
 	pthread_t main_thread;
 
 	pthread_mutex_t lock;	/* io, done, status, the counters */
-	pthread_cond_t cond;	/* idle vCPUs wait for done */
+	pthread_cond_t cond;	/* idle and parked vCPUs wait for done */
 	struct io_bus io;
 	struct pc pc;
 	bool done;
 	int status;
 	atomic_int stop;	/* SIGINT/SIGTERM seen */
 
+	bool lapic;		/* in-kernel local APICs: every vCPU runs */
+	enum vcpu_state *states;	/* one per vCPU, under lock (smp.h) */
+
 	uint64_t mmio_reads, mmio_writes, msr_faults, hypercalls;
-	bool warned_smp;
+	bool warned_records;
 };
 
 /* --- messages ----------------------------------------------------------- */
@@ -326,18 +340,28 @@ static bool inject_irq(struct vcpu *c)
 }
 
 /*
- * HLT: with IF=0 nothing can wake the guest: the VM ends as before. With
- * IF=1 wait for the PIC, unless no interrupt can ever come.
+ * Under v->lock: vCPU c is parked or halted (smp.h); end the VM with
+ * status 0 and the message why if that leaves nothing running.
  */
-static bool halt(struct vcpu *c)
+static void vcpu_stopped_locked(struct vcpu *c, enum vcpu_state st, const char *why)
 {
 	struct vmm *v = c->vmm;
-	struct axvm_regs r;
 
-	if (c->id != 0 || ioctl(c->fd, AXVM_GET_REGS, &r) < 0 || !(r.rflags & RFLAGS_IF)) {
-		finish(v, AXCTL_OK, "guest halted");
-		return false;
+	v->states[c->id] = st;
+	if (!smp_vm_over(v->states, v->nr_vcpus))
+		return;
+	if (!v->done && axctl_verbose >= 0) {
+		newline_after_guest(v);
+		fprintf(stderr, "%s: %s\n", axctl_prog, why);
 	}
+	finish_locked(v, AXCTL_OK);
+}
+
+/* Wait in axctl (no LAPIC) for the PIC. False when the VM ended. */
+static bool wait_for_pic(struct vcpu *c)
+{
+	struct vmm *v = c->vmm;
+
 	pthread_mutex_lock(&v->lock);
 	for (;;) {
 		if (v->done || atomic_load(&v->stop))
@@ -354,6 +378,40 @@ static bool halt(struct vcpu *c)
 	}
 	pthread_mutex_unlock(&v->lock);
 	return true;
+}
+
+/*
+ * HLT (smp_halt_action): with IF=0 nothing axctl does can wake the vCPU:
+ * vCPU 0 ends the VM as before, an AP parks. With IF=1 and no LAPIC, wait
+ * for the PIC, unless no interrupt can ever come. False when this vCPU's
+ * thread is done.
+ */
+static bool halt(struct vcpu *c)
+{
+	struct vmm *v = c->vmm;
+	struct axvm_regs r;
+	bool if_set;
+
+	if_set = ioctl(c->fd, AXVM_GET_REGS, &r) == 0 && (r.rflags & RFLAGS_IF);
+	switch (smp_halt_action(v->lapic, c->id, if_set)) {
+	case HALT_RESUME:
+		return true;
+	case HALT_WAIT_PIC:
+		return wait_for_pic(c);
+	case HALT_PARK:
+		pthread_mutex_lock(&v->lock);
+		vmm_note(v, 1, "vCPU %u halted with interrupts off: parked", c->id);
+		vcpu_stopped_locked(c, VCPU_PARKED,
+				    "guest halted (every vCPU halted with interrupts off)");
+		pthread_mutex_unlock(&v->lock);
+		return false;
+	case HALT_END:
+		break;
+	}
+	pthread_mutex_lock(&v->lock);
+	vcpu_stopped_locked(c, VCPU_HALTED, "guest halted");
+	pthread_mutex_unlock(&v->lock);
+	return false;
 }
 
 /*
@@ -466,16 +524,27 @@ static bool handle_exit(struct vcpu *c, struct axvm_exit *e, uint32_t *resp)
 		return true;
 	case AXVM_EXIT_CPU_UP:
 	case AXVM_EXIT_SEND_IPI:
+		/*
+		 * Only for AXVM_LAPIC_F_CPU_UP_EXIT/F_IPI_EXIT, which axctl does
+		 * not set: the kernel started the AP / delivers IPIs itself.
+		 */
 		pthread_mutex_lock(&v->lock);
-		if (!v->warned_smp)
-			vmm_note(v, 0, "vCPU %u: %s ignored: SMP is not supported yet",
+		if (!v->warned_records)
+			vmm_note(v, 0, "vCPU %u: unexpected %s record (axctl does not ask for them): ignored",
 				 c->id, exit_kind_name(e->kind));
-		v->warned_smp = true;
+		v->warned_records = true;
 		pthread_mutex_unlock(&v->lock);
 		return true;
 	case AXVM_EXIT_CPU_DOWN:
-		/* Only vCPU 0 runs: its going down ends the VM. */
-		finish(v, AXCTL_OK, "guest stopped vCPU %u", c->id);
+		/* vCPU 0 going down ends the VM; an AP parks like a HLT. */
+		pthread_mutex_lock(&v->lock);
+		if (c->id == 0) {
+			vcpu_stopped_locked(c, VCPU_HALTED, "guest stopped vCPU 0");
+		} else {
+			vmm_note(v, 1, "guest stopped vCPU %u: parked", c->id);
+			vcpu_stopped_locked(c, VCPU_PARKED, "guest stopped every vCPU");
+		}
+		pthread_mutex_unlock(&v->lock);
 		return false;
 	default:
 		finish(v, AXCTL_EINTERNAL, "vCPU %u: unknown exit kind %u (reason %u)",
@@ -573,15 +642,17 @@ static void *vcpu_thread(void *arg)
 	struct vcpu *c = arg;
 	struct vmm *v = c->vmm;
 	sigset_t set;
+	bool runs;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
-	if (c->runnable) {
+	pthread_mutex_lock(&v->lock);
+	runs = v->states[c->id] == VCPU_RUNNING;
+	pthread_mutex_unlock(&v->lock);
+	if (runs)
 		run_vcpu(c);
-		return NULL;
-	}
-	/* Idle until SMP boot exists: wait for the end of the VM. */
+	/* Idle (no LAPIC), parked or done: wait for the end of the VM. */
 	pthread_mutex_lock(&v->lock);
 	while (!v->done)
 		pthread_cond_wait(&v->cond, &v->lock);
@@ -847,11 +918,41 @@ static void print_unhandled(struct vmm *v)
 		fprintf(stderr, "%s: PIT: %llu IRQ0 edges; PIC: %llu IRQ0 interrupts delivered\n",
 			axctl_prog, (unsigned long long)v->pc.pit_irqs,
 			(unsigned long long)v->pc.pic.delivered[0]);
-	for (i = 0; i < v->nr_vcpus; i++)
-		if (v->vcpus[i].runnable)
-			fprintf(stderr, "%s: vCPU %u: %llu exits served by axctl, %llu bytes on COM1\n",
-				axctl_prog, i, (unsigned long long)v->vcpus[i].exits,
+	for (i = 0; i < v->nr_vcpus; i++) {
+		if (v->states[i] == VCPU_IDLE)
+			continue;
+		if (i == 0)
+			fprintf(stderr, "%s: vCPU 0: %llu exits served by axctl, %llu bytes on COM1\n",
+				axctl_prog, (unsigned long long)v->vcpus[0].exits,
 				(unsigned long long)v->io.com1.tx_bytes);
+		else
+			fprintf(stderr, "%s: vCPU %u: %llu exits served by axctl, %s\n", axctl_prog,
+				i, (unsigned long long)v->vcpus[i].exits,
+				vcpu_state_name(v->states[i]));
+	}
+}
+
+/*
+ * In-kernel local APICs, before the first vCPU: every vCPU runs then.
+ * False when the module has none (only vCPU 0 runs).
+ */
+static bool create_lapic(struct vmm *v, const struct axvm_caps *caps)
+{
+	struct axvm_lapic_config cfg = { .flags = 0 };
+
+	if (!(caps->flags & AXVM_CAP_LAPIC)) {
+		if (v->nr_vcpus > 1 && axctl_verbose > 0)
+			fprintf(stderr, "%s: the axvm module has no in-kernel local APIC: only vCPU 0 runs, the other %u vCPU%s stay%s idle\n",
+				axctl_prog, v->nr_vcpus - 1, v->nr_vcpus > 2 ? "s" : "",
+				v->nr_vcpus > 2 ? "" : "s");
+		return false;
+	}
+	if (ioctl(v->vm_fd, AXVM_CREATE_LAPIC, &cfg) == 0 || errno == EEXIST)
+		return true;	/* EEXIST: a VM whose LAPICs an earlier VMM made */
+	if (errno == EBUSY)
+		axctl_die(AXCTL_EBUSY, "VM %s already has vCPUs without local APICs (another VMM is attached?)",
+			  v->name);
+	axctl_die(AXCTL_EFAIL, "AXVM_CREATE_LAPIC on VM %s: %s", v->name, strerror(errno));
 }
 
 /* --module "FILE [ARGS]": the kernel sees the whole string, axctl reads FILE. */
@@ -990,8 +1091,8 @@ int cmd_start(int argc, char **argv)
 	if (info.has_state && info.state == AXVM_VM_RUNNING)
 		axctl_die(AXCTL_EBUSY, "VM %s is already running (pid %u)", vmm.name, info.owner_pid);
 	if (info.vcpus > AXVM_MAX_VCPUS || (caps.max_vcpus && info.vcpus > caps.max_vcpus))
-		axctl_die(AXCTL_EFAIL, "VM %s has %u vCPUs, more than axvm supports", vmm.name,
-			  info.vcpus);
+		axctl_die(AXCTL_EFAIL, "VM %s has %u vCPUs, more than axvm supports (max_vcpus %u)",
+			  vmm.name, info.vcpus, caps.max_vcpus ? caps.max_vcpus : AXVM_MAX_VCPUS);
 	vmm.ram_size = info.mem_bytes;
 	vmm.ram_low = vmm.ram_size;
 	if (fmt == IMAGE_MULTIBOOT && vmm.ram_low > PC_LOW_MEM_MAX)
@@ -1031,21 +1132,38 @@ int cmd_start(int argc, char **argv)
 			bs.format == IMAGE_MULTIBOOT ? " (protected mode)" : " (long mode)");
 
 	vmm.vcpus = calloc(vmm.nr_vcpus, sizeof(*vmm.vcpus));
-	if (!vmm.vcpus)
+	vmm.states = calloc(vmm.nr_vcpus, sizeof(*vmm.states));
+	if (!vmm.vcpus || !vmm.states)
 		axctl_die(AXCTL_EFAIL, "out of memory");
-	for (i = 0; i < vmm.nr_vcpus; i++)
+	vmm.lapic = create_lapic(&vmm, &caps);
+	for (i = 0; i < vmm.nr_vcpus; i++) {
 		add_vcpu(&vmm, &vmm.vcpus[i], i, caps.run_size);
+		vmm.states[i] = smp_initial_state(vmm.lapic, i);
+	}
 	if (use_ring && (caps.flags & AXVM_CAP_EXIT_RING)) {
-		/* UART writes need no answer: post them, the guest goes on. */
+		/*
+		 * UART writes need no answer: post them, the guest goes on. Not
+		 * with several vCPUs running: each vCPU's posted bytes wait in
+		 * its own ring until its next exit to axctl, so the output of
+		 * different vCPUs would come out of order.
+		 */
 		struct axvm_posted_range com1 = { .bus = AXVM_POSTED_PIO,
 						  .base = COM1_BASE, .len = COM1_SIZE };
 
-		if (ioctl(vmm.vm_fd, AXVM_SET_POSTED, &com1) < 0 && errno != EEXIST)
-			axctl_die(AXCTL_EFAIL, "AXVM_SET_POSTED for COM1: %s", strerror(errno));
+		if (!vmm.lapic || vmm.nr_vcpus == 1) {
+			if (ioctl(vmm.vm_fd, AXVM_SET_POSTED, &com1) < 0 && errno != EEXIST)
+				axctl_die(AXCTL_EFAIL, "AXVM_SET_POSTED for COM1: %s",
+					  strerror(errno));
+		} else {
+			/* ENOENT: not posted (an earlier VMM may have posted it). */
+			com1.flags = AXVM_POSTED_F_REMOVE;
+			if (ioctl(vmm.vm_fd, AXVM_SET_POSTED, &com1) < 0 && errno != ENOENT)
+				axctl_die(AXCTL_EFAIL, "AXVM_SET_POSTED (remove) for COM1: %s",
+					  strerror(errno));
+		}
 		for (i = 0; i < vmm.nr_vcpus; i++)
 			setup_ring(&vmm.vcpus[i]);
 	}
-	vmm.vcpus[0].runnable = true;
 	setup_boot_vcpu(&vmm.vcpus[0], &bs);
 
 	io_bus_init(&vmm.io, STDOUT_FILENO);
@@ -1114,6 +1232,7 @@ int cmd_start(int argc, char **argv)
 	close(vmm.dev_fd);
 	munmap(vmm.ram, vmm.ram_size);
 	free(vmm.vcpus);
+	free(vmm.states);
 	/* Signals stay blocked: a SIGUSR2 may still be pending. */
 	return vmm.status;
 }

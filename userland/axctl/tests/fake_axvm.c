@@ -19,9 +19,26 @@
  *                       iPORT[/W]      IO_READ (the answer goes to the log)
  *                       hlt triple failentry internal npf msr hypercall
  *                       mmior mmiow nothing
+ *                       hltif          HALT with RFLAGS.IF set
+ *                       cpuup ipi cpudown   CPU_UP, SEND_IPI, CPU_DOWN records
  *                       shutdown       AXVM_RUN fails with ESHUTDOWN
  *                       block          stay "in the guest" until kicked
- *                     when the script ends: HALT
+ *                       sipiN          (LAPIC) start vCPU N; a NOTHING exit
+ *                       asleepN        wait until vCPU N sleeps in AXVM_RUN
+ *                                      waiting for SIPI; a NOTHING exit
+ *                       waitN          wait until vCPU N played its script:
+ *                                      got its final HALT or a cpudown (or
+ *                                      a kick); a NOTHING exit
+ *                                      (asleepN, waitN: after 10 s an
+ *                                      unknown exit kind 99 instead)
+ *                     when the script ends: HALT (IF as the registers say)
+ *   FAKE_AXVM_SCRIPTn the same for vCPU n >= 1 (LAPIC: after its SIPI)
+ *   FAKE_AXVM_LAPIC=1       AXVM_CAP_LAPIC: AXVM_CREATE_LAPIC works (before
+ *                           the first vCPU), every vCPU but 0 sleeps in
+ *                           AXVM_RUN until a sipiN, or a kick (EINTR)
+ *   FAKE_AXVM_LAPIC_ERR=E   AXVM_CREATE_LAPIC fails with EEXIST, EBUSY or
+ *                           EINVAL
+ *   FAKE_AXVM_MAX_VCPUS=N   AXVM_GET_CAPS reports max_vcpus N
  *   FAKE_AXVM_NO_MODULE=1   no netlink family, no /dev/axvm
  *   FAKE_AXVM_DEV_EACCES=1  open(/dev/axvm) fails with EACCES
  *   FAKE_AXVM_EPERM=1       mutating netlink commands fail with EPERM
@@ -507,11 +524,20 @@ static struct {
 	struct axvm_run *run[AXVM_MAX_VCPUS];
 	struct axvm_regs regs[AXVM_MAX_VCPUS];
 	struct axvm_sregs sregs[AXVM_MAX_VCPUS];
-	char *script;
-	char *next;
-	uint32_t last_kind;
-	uint16_t last_port;
-	unsigned int last_width;
+	bool lapic;
+	unsigned int nr_vcpus;
+	struct {
+		char *script;
+		char *next;
+		uint32_t last_kind;
+		uint16_t last_port;
+		unsigned int last_width;
+		bool if_once;	/* hltif: IF set for that one record */
+		int sipi;	/* atomic: started by a sipiN */
+		int asleep;	/* atomic: has slept waiting for SIPI */
+		bool started;
+		int played;	/* atomic: returned the HALT at its end */
+	} c[AXVM_MAX_VCPUS];
 } vm;
 
 static int new_fd(enum fkind kind, unsigned int vcpu)
@@ -578,64 +604,101 @@ void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 	return real(addr, len, prot, flags, fd, off);
 }
 
-static void log_answer(struct axvm_run *run)
+static void log_answer(unsigned int id, struct axvm_run *run)
 {
-	if (vm.last_kind == AXVM_EXIT_IO_READ)
-		logf_("answer in port 0x%x width %u: data 0x%llx response %u", vm.last_port,
-		      vm.last_width, (unsigned long long)run->exit.u.io_read.data, run->response);
-	else if (vm.last_kind)
-		logf_("answer %u: response %u", vm.last_kind, run->response);
-	vm.last_kind = 0;
+	if (vm.c[id].last_kind == AXVM_EXIT_IO_READ)
+		logf_("answer in port 0x%x width %u: data 0x%llx response %u", vm.c[id].last_port,
+		      vm.c[id].last_width, (unsigned long long)run->exit.u.io_read.data,
+		      run->response);
+	else if (vm.c[id].last_kind)
+		logf_("answer %u: response %u", vm.c[id].last_kind, run->response);
+	vm.c[id].last_kind = 0;
 }
 
-/* Sleep until kicked: immediate_exit or a signal (nanosleep's EINTR). */
-static int block_until_kicked(struct axvm_run *run)
+/*
+ * Sleep until kicked (immediate_exit or a signal: nanosleep's EINTR), or
+ * until *until becomes nonzero (0 returned then).
+ */
+static int block_until_kicked_or(struct axvm_run *run, const int *until, const char *what,
+				 unsigned int timeout_ms)
 {
+	unsigned int waited = 0;
+
 	for (;;) {
 		struct timespec ts = { 0, 5 * 1000 * 1000 };
 
+		if (until && __atomic_load_n(until, __ATOMIC_SEQ_CST))
+			return 0;
+		waited += 5;
+		if (timeout_ms && waited > timeout_ms)
+			return 1;
 		if (__atomic_load_n(&run->immediate_exit, __ATOMIC_SEQ_CST) ||
 		    nanosleep(&ts, NULL) < 0) {
-			logf_("run: kicked");
+			logf_("run: kicked%s", what);
 			errno = EINTR;
 			return -1;
 		}
 	}
 }
 
+static int block_until_kicked(struct axvm_run *run)
+{
+	return block_until_kicked_or(run, NULL, "", 0);
+}
+
 static int fake_run(unsigned int id)
 {
 	struct axvm_run *run = vm.run[id];
 	struct axvm_exit *e = &run->exit;
-	char tok[64];
+	char tok[64], what[48];
+	unsigned int n;
 	size_t len;
 
-	if (id != 0) {
+	if (id != 0 && !vm.lapic) {
 		logf_("run: vcpu %u ran, but only vCPU 0 should", id);
 		return block_until_kicked(run);
 	}
-	log_answer(run);
+	log_answer(id, run);
+	if (vm.c[id].if_once) {
+		vm.regs[id].rflags &= ~(1ULL << 9);
+		vm.c[id].if_once = false;
+	}
 	if (__atomic_load_n(&run->immediate_exit, __ATOMIC_SEQ_CST)) {
 		errno = EINTR;
 		return -1;
 	}
-	if (!vm.script) {
-		const char *s = getenv("FAKE_AXVM_SCRIPT");
+	if (id != 0 && !vm.c[id].started) {
+		/* Wait-for-SIPI: asleep in the kernel. */
+		if (!__atomic_load_n(&vm.c[id].sipi, __ATOMIC_SEQ_CST)) {
+			__atomic_store_n(&vm.c[id].asleep, 1, __ATOMIC_SEQ_CST);
+			snprintf(what, sizeof(what), ": vcpu %u waiting for SIPI", id);
+			if (block_until_kicked_or(run, &vm.c[id].sipi, what, 0))
+				return -1;
+		}
+		vm.c[id].started = true;
+		logf_("run: vcpu %u started by SIPI", id);
+	}
+	if (!vm.c[id].script) {
+		char name[32];
+		const char *s;
 
-		vm.script = strdup(s ? s : "");
-		vm.next = vm.script;
+		snprintf(name, sizeof(name), id ? "FAKE_AXVM_SCRIPT%u" : "FAKE_AXVM_SCRIPT", id);
+		s = getenv(name);
+		vm.c[id].script = strdup(s ? s : "");
+		vm.c[id].next = vm.c[id].script;
 	}
 	memset(e, 0, sizeof(*e));
 	e->vcpu_id = id;
 	e->guest_rip = vm.regs[id].rip;
-	if (!*vm.next) {
+	if (!*vm.c[id].next) {
 		e->kind = AXVM_EXIT_HALT;
 		e->basic_reason = 12;
+		__atomic_store_n(&vm.c[id].played, 1, __ATOMIC_SEQ_CST);
 		return 0;
 	}
-	len = strcspn(vm.next, ",");
-	snprintf(tok, sizeof(tok), "%.*s", (int)len, vm.next);
-	vm.next += len + (vm.next[len] == ',');
+	len = strcspn(vm.c[id].next, ",");
+	snprintf(tok, sizeof(tok), "%.*s", (int)len, vm.c[id].next);
+	vm.c[id].next += len + (vm.c[id].next[len] == ',');
 	if ((tok[0] == 'o' || tok[0] == 'i') && isxdigit((unsigned char)tok[1])) {
 		unsigned int port, w = 1;
 		unsigned long long val = 0;
@@ -649,11 +712,47 @@ static int fake_run(unsigned int id)
 		e->u.io_write.port = port;
 		e->u.io_write.width = w;
 		e->u.io_write.data = val;
-		vm.last_kind = e->kind;
-		vm.last_port = port;
-		vm.last_width = w;
+		vm.c[id].last_kind = e->kind;
+		vm.c[id].last_port = port;
+		vm.c[id].last_width = w;
 	} else if (!strcmp(tok, "hlt")) {
 		e->kind = AXVM_EXIT_HALT;
+	} else if (!strcmp(tok, "hltif")) {
+		vm.regs[id].rflags |= 1ULL << 9;
+		vm.c[id].if_once = true;
+		e->kind = AXVM_EXIT_HALT;
+	} else if (!strcmp(tok, "cpuup")) {
+		e->kind = AXVM_EXIT_CPU_UP;
+		e->u.cpu_up.target_cpu = 1;
+		e->u.cpu_up.entry_point = 0x8000;
+	} else if (!strcmp(tok, "ipi")) {
+		e->kind = AXVM_EXIT_SEND_IPI;
+		e->u.send_ipi.target_cpu = 1;
+		e->u.send_ipi.vector = 0x40;
+	} else if (!strcmp(tok, "cpudown")) {
+		e->kind = AXVM_EXIT_CPU_DOWN;
+		/* No HALT after it: the vCPU is gone. */
+		__atomic_store_n(&vm.c[id].played, 1, __ATOMIC_SEQ_CST);
+	} else if (sscanf(tok, "sipi%u", &n) == 1 && n < AXVM_MAX_VCPUS) {
+		logf_("run: vcpu %u sends SIPI to vcpu %u", id, n);
+		__atomic_store_n(&vm.c[n].sipi, 1, __ATOMIC_SEQ_CST);
+		e->kind = AXVM_EXIT_NOTHING;
+	} else if ((sscanf(tok, "asleep%u", &n) == 1 || sscanf(tok, "wait%u", &n) == 1) &&
+		   n < AXVM_MAX_VCPUS) {
+		/* At most 10 s: then an exit axctl does not know (status 20). */
+		int w = block_until_kicked_or(run, tok[0] == 'a' ? &vm.c[n].asleep :
+					      &vm.c[n].played, "", 10000);
+
+		if (w < 0)
+			return -1;
+		if (w) {
+			logf_("run: vcpu %u: %s timed out", id, tok);
+			e->kind = 99;
+		} else {
+			if (tok[0] == 'w')
+				logf_("run: vcpu %u saw vcpu %u play its script", id, n);
+			e->kind = AXVM_EXIT_NOTHING;
+		}
 	} else if (!strcmp(tok, "triple")) {
 		e->kind = AXVM_EXIT_SYSTEM_DOWN;
 		e->basic_reason = 2;
@@ -675,17 +774,17 @@ static int fake_run(unsigned int id)
 		e->kind = AXVM_EXIT_SYSREG_READ;
 		e->basic_reason = 31;
 		e->u.sysreg_read.addr = 0xc0011234;
-		vm.last_kind = e->kind;
+		vm.c[id].last_kind = e->kind;
 	} else if (!strcmp(tok, "hypercall")) {
 		e->kind = AXVM_EXIT_HYPERCALL;
 		e->basic_reason = 18;
 		e->u.hypercall.nr = 77;
-		vm.last_kind = e->kind;
+		vm.c[id].last_kind = e->kind;
 	} else if (!strcmp(tok, "mmior")) {
 		e->kind = AXVM_EXIT_MMIO_READ;
 		e->u.mmio_read.addr = 0xfed00000;
 		e->u.mmio_read.width = 4;
-		vm.last_kind = e->kind;
+		vm.c[id].last_kind = e->kind;
 	} else if (!strcmp(tok, "mmiow")) {
 		e->kind = AXVM_EXIT_MMIO_WRITE;
 		e->u.mmio_write.addr = 0xfed00000;
@@ -752,6 +851,32 @@ int ioctl(int fd, unsigned long req, ...)
 		c->max_mem_slots = AXVM_MAX_MEM_SLOTS;
 		c->run_size = 4096;
 		c->max_mem_bytes = 4ULL << 30;
+		if (env("FAKE_AXVM_LAPIC"))
+			c->flags |= AXVM_CAP_LAPIC;
+		if (getenv("FAKE_AXVM_MAX_VCPUS"))
+			c->max_vcpus = atoi(getenv("FAKE_AXVM_MAX_VCPUS"));
+		break;
+	}
+	case AXVM_CREATE_LAPIC: {
+		const struct axvm_lapic_config *lc = (const void *)arg;
+		const char *err = getenv("FAKE_AXVM_LAPIC_ERR");
+
+		if (!env("FAKE_AXVM_LAPIC")) {
+			errno = ENOTTY;
+			r = -1;
+		} else if (err && *err) {
+			errno = !strcmp(err, "EEXIST") ? EEXIST :
+				!strcmp(err, "EBUSY") ? EBUSY : EINVAL;
+			r = -1;
+			/* EEXIST: the VM has LAPICs from an earlier VMM. */
+			vm.lapic = errno == EEXIST;
+		} else if (vm.nr_vcpus || lc->flags || lc->pad) {
+			errno = vm.nr_vcpus ? EBUSY : EINVAL;
+			r = -1;
+		} else {
+			vm.lapic = true;
+		}
+		logf_("create lapic flags %u: %s", lc->flags, r ? strerror(errno) : "ok");
 		break;
 	}
 	case AXVM_ATTACH_VM: {
@@ -787,7 +912,8 @@ int ioctl(int fd, unsigned long req, ...)
 		vm.run[arg] = ((void *(*)(void *, size_t, int, int, int, off_t))
 			       dlsym(RTLD_NEXT, "mmap"))(NULL, 4096, PROT_READ | PROT_WRITE,
 							 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-		logf_("vcpu %lu created", arg);
+		logf_("vcpu %lu created%s", arg, vm.lapic ? " with a LAPIC" : "");
+		vm.nr_vcpus++;
 		r = new_fd(F_VCPU, arg);
 		break;
 	case AXVM_GET_REGS:

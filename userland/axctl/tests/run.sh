@@ -269,6 +269,85 @@ if [ -n "$fake" ] && [ -f "$fake" ] && ldd "$axctl" >/dev/null 2>&1; then
 	in_log '^vcpu 1 created$' "2 vCPUs: vCPU 1 created"
 	not_in_log 'only vCPU 0 should' "2 vCPUs: vCPU 1 stays idle"
 	in_log '^region slot 0 gpa 0x0 size 0x8000000' "128M VM: 128M of RAM"
+	FAKE_AXVM_SCRIPT="hlt" fx 0 'only vCPU 0 runs, the other 1 vCPU stays idle' -v start smp --kernel "$tmp/hlt.bin"
+	if [ "$(grep -c 'no in-kernel local APIC' "$tmp/out")" = 1 ]; then ok "no LAPIC, -v: said once"
+	else notok "no LAPIC, -v: said once"; sed 's/^/#   /' "$tmp/out"; fi
+	FAKE_AXVM_SCRIPT="hlt" fx 0 'guest halted' -v start demo --kernel "$tmp/hlt.bin"
+	if ! grep -q 'local APIC' "$tmp/out"; then ok "no LAPIC, one vCPU: nothing to say"
+	else notok "no LAPIC, one vCPU: nothing to say"; fi
+	# fw_cfg NB_CPUS (selector 0x05) through the port bus: the vCPU count.
+	: > "$tmp/log"
+	FAKE_AXVM_SCRIPT="o510=5/2,i511,i511" fx 0 'guest halted' start smp --kernel "$tmp/hlt.bin"
+	in_log '^answer in port 0x511 width 1: data 0x2 response 1$' "fw_cfg NB_CPUS = 2 for a 2-vCPU VM"
+
+	# With the in-kernel LAPIC: every vCPU runs, APs after their SIPI.
+	: > "$tmp/log"
+	FAKE_AXVM_LAPIC=1 FAKE_AXVM_SCRIPT="o3f8=41,o3f8=0a,sipi1,wait1,o3f8=43,o3f8=0a,of4=0" \
+		FAKE_AXVM_SCRIPT1="o3f8=42,o3f8=0a" \
+		fx 1 'vCPU 1 halted with interrupts off: parked' -v start smp --kernel "$tmp/hlt.bin"
+	if [ "$(grep -E '^[ABC]$' "$tmp/out" | tr -d '\n')" = ABC ]; then
+		ok "LAPIC: vCPU 0, then the AP after its SIPI, then vCPU 0 again on COM1"
+	else notok "LAPIC: vCPU 0, then the AP after its SIPI, then vCPU 0 again on COM1"
+		sed 's/^/#   /' "$tmp/out"; fi
+	if grep -q 'guest wrote 0x0 to the debug-exit port' "$tmp/out" && ! grep -q 'guest halted' "$tmp/out"
+	then ok "LAPIC: a parked AP does not end the VM"; else notok "LAPIC: a parked AP does not end the VM"; fi
+	if grep -q '^axctl: vCPU 1: 3 exits served by axctl, parked$' "$tmp/out"
+	then ok "-v: the AP's exits and state"; else notok "-v: the AP's exits and state"; sed 's/^/#   /' "$tmp/out"; fi
+	if [ "$(sed -n '/^create lapic/=' "$tmp/log")" -lt "$(sed -n '/^vcpu 0 created/=' "$tmp/log")" ] 2>/dev/null
+	then ok "AXVM_CREATE_LAPIC before the first vCPU"; else notok "AXVM_CREATE_LAPIC before the first vCPU"
+		sed 's/^/#   log: /' "$tmp/log"; fi
+	in_log '^create lapic flags 0: ok$' "AXVM_CREATE_LAPIC with flags 0"
+	in_log '^vcpu 1 created with a LAPIC$' "vCPU 1 has a LAPIC"
+	in_log '^run: vcpu 1 started by SIPI$' "the AP sat in AXVM_RUN until its SIPI"
+	not_in_log 'only vCPU 0 should' "the AP ran only after its SIPI"
+	: > "$tmp/log"
+	FAKE_AXVM_LAPIC=1 FAKE_AXVM_SCRIPT="sipi1,wait1" FAKE_AXVM_SCRIPT1="" \
+		fx 0 '^axctl: guest halted$' start smp --kernel "$tmp/hlt.bin"
+	in_log '^run: vcpu 0 saw vcpu 1 play its script$' "AP parked, then vCPU 0 halted: the VM ends"
+	# Four vCPUs, three APs.
+	fx 0 '' create smp4 --memory 16M --vcpus 4
+	: > "$tmp/log"
+	FAKE_AXVM_LAPIC=1 FAKE_AXVM_SCRIPT="sipi1,sipi2,sipi3,wait1,wait2,wait3,of4=0" \
+		FAKE_AXVM_SCRIPT1="o3f8=31,o3f8=0a" FAKE_AXVM_SCRIPT2="o3f8=32,o3f8=0a" \
+		FAKE_AXVM_SCRIPT3="o3f8=33,o3f8=0a" fx 1 'exit status 1' start smp4 --kernel "$tmp/hlt.bin"
+	if [ "$(grep -E '^[123]$' "$tmp/out" | sort | tr -d '\n')" = 123 ]; then ok "4 vCPUs: every AP ran"
+	else notok "4 vCPUs: every AP ran"; sed 's/^/#   /' "$tmp/out"; fi
+	in_log '^vcpu 3 created with a LAPIC$' "4 vCPUs: vCPU 3 created"
+	FAKE_AXVM_MAX_VCPUS=2 fx 26 '^axctl: VM smp4 has 4 vCPUs, more than axvm supports \(max_vcpus 2\)$' \
+		start smp4 --kernel "$tmp/hlt.bin"
+	fx 0 '' destroy smp4
+	# An AP's HLT record with IF=1 (the kernel should have slept): it runs on.
+	FAKE_AXVM_LAPIC=1 FAKE_AXVM_SCRIPT="sipi1,wait1,of4=0" FAKE_AXVM_SCRIPT1="hltif,o3f8=42" \
+		fx 1 '' start smp --kernel "$tmp/hlt.bin"
+	if grep -q '^B' "$tmp/out"; then ok "LAPIC: Halt record with IF=1 on an AP: it runs on"
+	else notok "LAPIC: Halt record with IF=1 on an AP: it runs on"; sed 's/^/#   /' "$tmp/out"; fi
+	# An AP going down parks; an AP's triple fault ends the VM.
+	FAKE_AXVM_LAPIC=1 FAKE_AXVM_SCRIPT="sipi1,wait1,of4=0" FAKE_AXVM_SCRIPT1="cpudown" \
+		fx 1 'guest stopped vCPU 1: parked' -v start smp --kernel "$tmp/hlt.bin"
+	: > "$tmp/log"
+	FAKE_AXVM_LAPIC=1 FAKE_AXVM_SCRIPT="sipi1,block" FAKE_AXVM_SCRIPT1="triple" \
+		fx 16 '^axctl: guest triple fault \(vCPU 1\)$' start smp --kernel "$tmp/hlt.bin"
+	in_log '^run: kicked$' "AP triple fault: vCPU 0 kicked out of the guest"
+	# Records only asked for with flags axctl does not set: one note each run.
+	FAKE_AXVM_LAPIC=1 FAKE_AXVM_SCRIPT="cpuup,ipi,cpuup,of4=0" \
+		fx 1 '^axctl: vCPU 0: unexpected CPU_UP record \(axctl does not ask for them\): ignored$' \
+		start smp --kernel "$tmp/hlt.bin"
+	if [ "$(grep -c 'unexpected' "$tmp/out")" = 1 ]; then ok "CpuUp/SendIPI: one note"
+	else notok "CpuUp/SendIPI: one note"; sed 's/^/#   /' "$tmp/out"; fi
+	# A stop reaches an AP asleep in the kernel waiting for its SIPI.
+	: > "$tmp/log"
+	FAKE_AXVM_LAPIC=1 FAKE_AXVM_SCRIPT="o3f8=41,asleep1,shutdown" fx 22 '^axctl: VM stopped$' \
+		start smp --kernel "$tmp/hlt.bin"
+	in_log '^run: kicked: vcpu 1 waiting for SIPI$' "stop: the AP waiting for SIPI was kicked (EINTR)"
+	# AXVM_CREATE_LAPIC: EEXIST (re-attach) is fine, other errors end axctl.
+	: > "$tmp/log"
+	FAKE_AXVM_LAPIC=1 FAKE_AXVM_LAPIC_ERR=EEXIST FAKE_AXVM_SCRIPT="sipi1,wait1,of4=1" \
+		fx 3 '' start smp --kernel "$tmp/hlt.bin"
+	in_log '^run: vcpu 1 started by SIPI$' "AXVM_CREATE_LAPIC EEXIST: the VM's LAPICs are used"
+	FAKE_AXVM_LAPIC=1 FAKE_AXVM_LAPIC_ERR=EBUSY \
+		fx 14 '^axctl: VM smp already has vCPUs without local APICs' start smp --kernel "$tmp/hlt.bin"
+	FAKE_AXVM_LAPIC=1 FAKE_AXVM_LAPIC_ERR=EINVAL \
+		fx 26 '^axctl: AXVM_CREATE_LAPIC on VM smp: Invalid argument$' start smp --kernel "$tmp/hlt.bin"
 	# A VM made without MEM_BYTES/VCPUS (0 in replies): the VMM's defaults.
 	echo "bare 9 0 0 0 0" >> "$tmp/state"
 	: > "$tmp/log"
@@ -280,11 +359,15 @@ if [ -n "$fake" ] && [ -f "$fake" ] && ldd "$axctl" >/dev/null 2>&1; then
 	fx 12 'image does not fit in guest memory' start tiny --kernel "$tmp/big.bin"
 	FAKE_AXVM_DEV_EACCES=1 fx 6 '^axctl: permission denied on /dev/axvm$' start demo --kernel "$tmp/hlt.bin"
 
-	# SIGINT while the guest runs: every vCPU kicked, status 24.
+	# SIGINT while the guest runs: every vCPU kicked, status 24; with the
+	# LAPIC (INT) also the AP asleep in AXVM_RUN waiting for its SIPI.
 	for sig in INT TERM; do
 		: > "$tmp/log"
+		lapic=0 script="o3f8=41,block"
+		[ $sig = INT ] && lapic=1 script="asleep1,o3f8=41,block"
 		env LD_PRELOAD="$fake" FAKE_AXVM_STATE="$tmp/state" FAKE_AXVM_LOG="$tmp/log" \
-			FAKE_AXVM_SCRIPT="o3f8=41,block" "$axctl" start smp --kernel "$tmp/hlt.bin" \
+			FAKE_AXVM_LAPIC=$lapic \
+			FAKE_AXVM_SCRIPT="$script" "$axctl" start smp --kernel "$tmp/hlt.bin" \
 			> "$tmp/out" 2>&1 &
 		pid=$!
 		n=0
@@ -300,6 +383,8 @@ if [ -n "$fake" ] && [ -f "$fake" ] && ldd "$axctl" >/dev/null 2>&1; then
 			sed 's/^/#   /' "$tmp/out"
 		fi
 		in_log '^run: kicked$' "SIG$sig: the running vCPU was kicked out of AXVM_RUN"
+		[ $lapic = 1 ] && in_log '^run: kicked: vcpu 1 waiting for SIPI$' \
+			"SIG$sig: the AP asleep waiting for SIPI was kicked out of AXVM_RUN"
 	done
 
 	# monitor: five events, then Ctrl-C.
@@ -380,6 +465,8 @@ if command -v bash >/dev/null 2>&1; then
 	}
 	complete_test "stop stats start" axctl st
 	complete_test "--memory" axctl create vm0 --mem
+	complete_test "--vcpus" axctl create vm0 --vc
+	complete_test "1 2 4 8" axctl create vm0 --vcpus ""
 	complete_test "auto flat elf multiboot" axctl start vm0 --format ""
 	complete_test "--json" axctl -v list --j
 	complete_test "create" axctl -q cr

@@ -2,7 +2,8 @@
 /*
  * axctl host unit tests: parsers, the exit-reason table, the UART and
  * port-I/O models, the image loader and boot state (flat and ELF64, page
- * tables, GDT). No module, no netlink: they run anywhere.
+ * tables, GDT), the vCPU rules of a multi-vCPU VM (smp.h). No module, no
+ * netlink: they run anywhere.
  *
  *   unit_test [GUEST_ELF]   (GUEST_ELF: also load tests/guests/bin/demo)
  */
@@ -19,6 +20,7 @@
 #include "axctl.h"
 #include "devices.h"
 #include "image.h"
+#include "smp.h"
 #include "trace.h"
 
 static int passed, failed;
@@ -574,6 +576,67 @@ static void test_trace_hist(void)
 	check(!strcmp(buf, "1.20s"), "1.2e9 ns: %s", buf);
 }
 
+/* --- vCPU rules (smp.h) ---------------------------------------------------- */
+
+static void test_smp(void)
+{
+	enum vcpu_state st[4];
+	unsigned int i;
+
+	/* What a Halt record means. */
+	check(smp_halt_action(true, 0, false) == HALT_END,
+	      "LAPIC: vCPU 0 HLT with IF=0 ends the VM");
+	check(smp_halt_action(true, 1, false) == HALT_PARK, "LAPIC: AP HLT with IF=0 parks");
+	check(smp_halt_action(true, 3, false) == HALT_PARK, "LAPIC: AP 3 HLT with IF=0 parks");
+	check(smp_halt_action(true, 0, true) == HALT_RESUME,
+	      "LAPIC: vCPU 0 Halt record with IF=1 (kernel should sleep) runs again");
+	check(smp_halt_action(true, 2, true) == HALT_RESUME,
+	      "LAPIC: AP Halt record with IF=1 runs again");
+	check(smp_halt_action(false, 0, false) == HALT_END,
+	      "no LAPIC: vCPU 0 HLT with IF=0 ends the VM");
+	check(smp_halt_action(false, 0, true) == HALT_WAIT_PIC,
+	      "no LAPIC: vCPU 0 HLT with IF=1 waits for the PIC");
+	check(smp_halt_action(false, 1, true) == HALT_END,
+	      "no LAPIC: an AP cannot wait for the PIC");
+
+	/* Initial states. */
+	check(smp_initial_state(false, 0) == VCPU_RUNNING &&
+	      smp_initial_state(false, 1) == VCPU_IDLE, "no LAPIC: vCPU 0 runs, APs idle");
+	check(smp_initial_state(true, 0) == VCPU_RUNNING &&
+	      smp_initial_state(true, 5) == VCPU_RUNNING,
+	      "LAPIC: every vCPU runs (APs wait for SIPI in the kernel)");
+
+	/* When the VM ends. */
+	for (i = 0; i < 4; i++)
+		st[i] = smp_initial_state(true, i);
+	check(!smp_vm_over(st, 4), "4 running vCPUs: the VM goes on");
+	st[1] = VCPU_PARKED;
+	st[3] = VCPU_PARKED;
+	check(!smp_vm_over(st, 4), "2 of 4 parked: the VM goes on");
+	st[2] = VCPU_PARKED;
+	check(!smp_vm_over(st, 4), "3 APs parked, vCPU 0 running: the VM goes on");
+	st[0] = VCPU_PARKED;
+	check(smp_vm_over(st, 4), "every vCPU parked: the VM ends");
+	st[0] = VCPU_RUNNING;
+	st[2] = VCPU_RUNNING;
+	check(!smp_vm_over(st, 4), "vCPU 0 and 2 running: the VM goes on");
+	st[0] = VCPU_HALTED;
+	check(smp_vm_over(st, 4), "vCPU 0 halted while an AP runs: the VM ends");
+	for (i = 0; i < 4; i++)
+		st[i] = smp_initial_state(false, i);
+	check(!smp_vm_over(st, 4), "no LAPIC: vCPU 0 running, APs idle: the VM goes on");
+	st[0] = VCPU_HALTED;
+	check(smp_vm_over(st, 4), "no LAPIC: vCPU 0 halted: the VM ends");
+	st[0] = VCPU_PARKED;
+	check(smp_vm_over(st, 4), "no LAPIC: vCPU 0 parked, APs idle: nothing runs, the VM ends");
+	st[0] = VCPU_RUNNING;
+	check(!smp_vm_over(st, 1), "one vCPU, running: the VM goes on");
+	check(smp_vm_over(st, 0), "no vCPUs: nothing runs");
+	check(!strcmp(vcpu_state_name(VCPU_PARKED), "parked") &&
+	      !strcmp(vcpu_state_name(VCPU_IDLE), "idle") &&
+	      !strcmp(vcpu_state_name((enum vcpu_state)42), "?"), "vCPU state names");
+}
+
 int main(int argc, char **argv)
 {
 	test_parsers();
@@ -583,6 +646,7 @@ int main(int argc, char **argv)
 	test_flat();
 	test_elf();
 	test_trace_hist();
+	test_smp();
 	if (argc > 1)
 		test_guest(argv[1]);
 	printf("unit: %d passed, %d failed\n", passed, failed);
