@@ -318,7 +318,12 @@ static bool inject_irq(struct vcpu *c)
 	pthread_mutex_unlock(&v->lock);
 	if (vec < 0)
 		return true;
-	if (ioctl(c->fd, AXVM_GET_REGS, &r) == 0 && !(r.rflags & RFLAGS_IF))
+	/*
+	 * Can the guest take it? The kernel says so on the run page after
+	 * every AXVM_RUN (modules with LAPICs); older ones: ask for RFLAGS.
+	 */
+	if (v->lapic ? !__atomic_load_n(&c->run->ready_for_interrupt, __ATOMIC_RELAXED) :
+	    ioctl(c->fd, AXVM_GET_REGS, &r) == 0 && !(r.rflags & RFLAGS_IF))
 		return true;
 	pthread_mutex_lock(&v->lock);
 	vec = pc_irq_vector(&v->pc);

@@ -646,7 +646,7 @@ static int block_until_kicked(struct axvm_run *run)
 	return block_until_kicked_or(run, NULL, "", 0);
 }
 
-static int fake_run(unsigned int id)
+static int fake_run_script(unsigned int id)
 {
 	struct axvm_run *run = vm.run[id];
 	struct axvm_exit *e = &run->exit;
@@ -801,6 +801,15 @@ static int fake_run(unsigned int id)
 		e->kind = 99;
 	}
 	return 0;
+}
+
+/* As the kernel does: whether the guest could take an interrupt now. */
+static int fake_run(unsigned int id)
+{
+	int r = fake_run_script(id);
+
+	vm.run[id]->ready_for_interrupt = !!(vm.regs[id].rflags & (1ULL << 9));
+	return r;
 }
 
 static void log_boot(unsigned int id)
