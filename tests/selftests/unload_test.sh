@@ -11,8 +11,10 @@
 #  - four VMs through `axctl create` (netlink): two get their RAM and run
 #    the demo guest once through `axctl start` (the VMM exits, its fds
 #    close, the pinned RAM stays with the VM), two never run;
-#  - MemFree falls by at least 24 of their 32 MiB while they exist (the
-#    check below can see guest memory that is not freed);
+#  - rmmod gives back at least 24 of the 32 MiB the two run VMs keep
+#    pinned (MemFree with the VMs vs. after rmmod: memory that earlier
+#    tests free lazily can only make the drop while they exist look
+#    smaller, which made a "MemFree fell by 24 MiB" check flaky);
 #  - rmmod succeeds; /dev/axvm, /sys/module/axvm and the genl family are
 #    gone; MemFree is back within 2 MiB, SUnreclaim within 256 kB of the
 #    values before the VMs;
@@ -83,8 +85,6 @@ ok $? "no open file holds the module (refcnt $refs)"
 settle
 free1=$(kb MemFree)
 echo "# MemFree $free0 kB before the VMs, $free1 kB with them"
-[ $((free0 - free1)) -ge $((24 * 1024)) ]
-ok $? "the VMs hold their guest RAM: MemFree fell by $((free0 - free1)) kB (>= 24576)"
 
 rmmod axvm 2>"$tmp/rmmod"
 ok $? "rmmod axvm with four netlink VMs left" || sed 's/^/# /' "$tmp/rmmod"
@@ -98,6 +98,8 @@ fi
 settle
 free2=$(kb MemFree)
 slab2=$(kb SUnreclaim)
+[ $((free2 - free1)) -ge $((24 * 1024)) ]
+ok $? "rmmod gave the VMs' pinned guest RAM back: MemFree rose by $((free2 - free1)) kB (>= 24576)"
 echo "# after rmmod: MemFree $free2 kB, SUnreclaim $slab0 -> $slab2 kB"
 [ $((free0 - free2)) -le 2048 ]
 ok $? "guest RAM and VM pages freed: MemFree within 2048 kB of before (fell $((free0 - free2)) kB)"
