@@ -87,10 +87,33 @@ struct axvm_vm {
  * @pending_record: the kernel's copy of that exit
  * @mmio_insn: the decoded instruction of a pending MMIO exit
  * @mmio_ram_gpa: where MOVS from MMIO stores the element it read
+ * @mmio_rmw: a read-modify-write MMIO instruction between its read and
+ *	its write (exit/mmio.c)
  * @lapic: the local APIC, or NULL (dev/lapic.h)
  * @vmx: hardware state
  * @reg: stop requests answered, thread in AXVM_RUN (dev/registry.h)
  */
+/**
+ * struct axvm_mmio_rmw - the write half of an MMIO read-modify-write
+ * @armed: the read was answered; the next fault of the same instruction
+ *	(RIP @rip, GPA @gpa, @len bytes) becomes the MmioWrite of @res.mem
+ *	without a second read. Events wait meanwhile (vmx/inject.c).
+ * @writing: the pending MmioWrite is that write: its completion applies
+ *	@res (register, RFLAGS) and skips the instruction
+ * @rip: the instruction's RIP
+ * @gpa: the guest-physical address read
+ * @len: the instruction's length
+ * @res: what the instruction does (exit/decode.h)
+ */
+struct axvm_mmio_rmw {
+	bool armed;
+	bool writing;
+	u8 len;
+	u64 rip;
+	u64 gpa;
+	struct axvm_insn_alu_result res;
+};
+
 struct axvm_vcpu {
 	struct axvm_vm *vm;
 	u32 id;
@@ -104,6 +127,7 @@ struct axvm_vcpu {
 	struct axvm_exit pending_record;
 	struct axvm_insn mmio_insn;
 	u64 mmio_ram_gpa;
+	struct axvm_mmio_rmw mmio_rmw;
 	struct axvm_lapic *lapic;
 	struct axvm_vmx_vcpu vmx;
 	struct axvm_vcpu_reg reg;

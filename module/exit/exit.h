@@ -74,6 +74,7 @@ struct axvm_guest_mode {
 /* vmx/state.c: accessors for arch-neutral policy code. */
 void axvm_vmx_read_mode(struct axvm_vcpu *vcpu, struct axvm_guest_mode *m);
 u64 axvm_vmx_get_rflags(struct axvm_vcpu *vcpu);
+void axvm_vmx_set_rflags(struct axvm_vcpu *vcpu, u64 rflags);
 u64 axvm_vmx_seg_base(struct axvm_vcpu *vcpu, unsigned int seg);
 u64 axvm_vmx_guest_linear(struct axvm_vcpu *vcpu);
 u64 axvm_vmx_get_gpr(struct axvm_vcpu *vcpu, unsigned int reg);

@@ -240,6 +240,9 @@ int axvm_vmx_handle_exit(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 	exit->guest_rip = e->rip;
 	exit->vcpu_id = vcpu->id;
 	exit->inst_len = e->inst_len;
+	/* The guest moved on: an MMIO read-modify-write's write is off. */
+	if (vcpu->mmio_rmw.armed && e->rip != vcpu->mmio_rmw.rip)
+		vcpu->mmio_rmw.armed = false;
 
 	if (e->reason & VMX_EXIT_REASONS_FAILED_VMENTRY)
 		h = axvm_vmx_exit_failed_entry;

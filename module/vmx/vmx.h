@@ -18,6 +18,9 @@ struct axvm_vcpu;
 /* Guest GPR slots used by vmenter.S; the order is enum axvm_gpr. */
 #define AXVM_NR_GPRS	16
 
+/* Pending debug exceptions field: BS, a single-step trap (Table 25-4). */
+#define AXVM_PENDING_DBG_BS	BIT(14)
+
 /**
  * struct axvm_vmx_exit_info - hardware facts read right after a VM exit
  * @reason: full exit reason field (bit 31: entry failure)
