@@ -9,6 +9,7 @@
  */
 #include <linux/nospec.h>
 #include <linux/string.h>
+#include <asm/msr-index.h>
 #include <asm/trapnr.h>
 #include <asm/vmx.h>
 #include "axvm_trace.h"
@@ -87,6 +88,20 @@ int axvm_vmx_exit_hlt(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 	return AXVM_USER;
 }
 
+/*
+ * IA32_APIC_BASE.EN (bit 11) clear: the APIC is globally disabled and
+ * CPUID.1:EDX.APIC reads 0 until it is enabled again (SDM Vol. 3A,
+ * 10.4.3 "Enabling or Disabling the Local APIC"), as KVM reports too.
+ */
+static bool apic_globally_enabled(struct axvm_vcpu *vcpu)
+{
+	u64 base = vcpu->vmx.apic_base;
+
+	if (vcpu->lapic && axvm_lapic_rdmsr(vcpu, MSR_IA32_APICBASE, 0, &base))
+		return true;
+	return base & MSR_IA32_APICBASE_ENABLE;
+}
+
 int axvm_vmx_exit_cpuid(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 {
 	unsigned long *g = vcpu->vmx.gprs;
@@ -112,6 +127,8 @@ int axvm_vmx_exit_cpuid(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 		/* The in-kernel APIC has x2APIC mode and TSC-deadline. */
 		if (vcpu->lapic)
 			c |= BIT(21) | BIT(24);
+		if (!apic_globally_enabled(vcpu))
+			d &= ~BIT(9);	/* APIC */
 	} else if (fn == 7 && idx == 0) {
 		c &= ~(BIT(3) | BIT(4));	/* PKU/OSPKE: CR4.PKE is refused */
 	} else if (fn == 0xb || fn == 0x1f) {
