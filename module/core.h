@@ -17,8 +17,8 @@
 #include "exit/iobus.h"
 #include "exit/ring.h"
 #include "exit/posted.h"
-#include "dev/post.h"
-#include "dev/lapic.h"
+#include "io/post.h"
+#include "io/lapic.h"
 #include "vmx/vmx.h"
 
 /**
@@ -73,27 +73,6 @@ struct axvm_vm {
 };
 
 /**
- * struct axvm_vcpu - one virtual CPU
- * @vm: its VM (holds a reference)
- * @id: vCPU id
- * @mutex: one ioctl at a time on a vCPU
- * @run: the page shared with userspace
- * @exits_kernel: exits handled without leaving the kernel
- * @exits_user: exits forwarded to userspace
- * @reasons: exits by VMX basic reason (the choke point in exit/run.c)
- * @forwarded_ns: when the pending record left for userspace (latency)
- * @ring: the shared exit ring, or NULL (exit/ring.h)
- * @pending_exit: kind of the exit userspace must answer, or NOTHING
- * @pending_record: the kernel's copy of that exit
- * @mmio_insn: the decoded instruction of a pending MMIO exit
- * @mmio_ram_gpa: where MOVS from MMIO stores the element it read
- * @mmio_rmw: a read-modify-write MMIO instruction between its read and
- *	its write (exit/mmio.c)
- * @lapic: the local APIC, or NULL (dev/lapic.h)
- * @vmx: hardware state
- * @reg: stop requests answered, thread in AXVM_RUN (dev/registry.h)
- */
-/**
  * struct axvm_mmio_rmw - the write half of an MMIO read-modify-write
  * @armed: the read was answered; the next fault of the same instruction
  *	(RIP @rip, GPA @gpa, @len bytes) becomes the MmioWrite of @res.mem
@@ -114,6 +93,27 @@ struct axvm_mmio_rmw {
 	struct axvm_insn_alu_result res;
 };
 
+/**
+ * struct axvm_vcpu - one virtual CPU
+ * @vm: its VM (holds a reference)
+ * @id: vCPU id
+ * @mutex: one ioctl at a time on a vCPU
+ * @run: the page shared with userspace
+ * @exits_kernel: exits handled without leaving the kernel
+ * @exits_user: exits forwarded to userspace
+ * @reasons: exits by VMX basic reason (the choke point in exit/run.c)
+ * @forwarded_ns: when the pending record left for userspace (latency)
+ * @ring: the shared exit ring, or NULL (exit/ring.h)
+ * @pending_exit: kind of the exit userspace must answer, or NOTHING
+ * @pending_record: the kernel's copy of that exit
+ * @mmio_insn: the decoded instruction of a pending MMIO exit
+ * @mmio_ram_gpa: where MOVS from MMIO stores the element it read
+ * @mmio_rmw: a read-modify-write MMIO instruction between its read and
+ *	its write (exit/mmio.c)
+ * @lapic: the local APIC, or NULL (io/lapic.h)
+ * @vmx: hardware state
+ * @reg: stop requests answered, thread in AXVM_RUN (dev/registry.h)
+ */
 struct axvm_vcpu {
 	struct axvm_vm *vm;
 	u32 id;
