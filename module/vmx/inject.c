@@ -181,8 +181,17 @@ static bool rmw_due(struct axvm_vcpu *vcpu)
  * is delivered right after entry; the window exits, which rank below
  * debug traps (Vol. 3C, 26.7.5, 26.7.6), bring the NMI or interrupt next.
  */
-static bool single_step_due(void)
+static bool single_step_due(const struct axvm_vmx_vcpu *vmx)
 {
+	u32 basic = vmx->exit.reason & 0xffff;
+
+	/*
+	 * Had a window exit come before the trap anyway, holding back again
+	 * would never end: deliver, as if the trap came after the event.
+	 */
+	if (basic == EXIT_REASON_INTERRUPT_WINDOW ||
+	    basic == EXIT_REASON_NMI_WINDOW)
+		return false;
 	return axvm_vmcs_read(GUEST_PENDING_DBG_EXCEPTIONS) & AXVM_PENDING_DBG_BS;
 }
 
@@ -220,7 +229,7 @@ void axvm_vmx_inject_pending(struct axvm_vcpu *vcpu)
 		vmx->windows_open = true;	/* decide again next entry */
 		return;
 	}
-	if (single_step_due())
+	if (single_step_due(vmx))
 		goto windows;
 	intr = axvm_vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
 	if (vmx->nmi.pending &&
