@@ -488,7 +488,7 @@ asm(
 "	.globl xg_ss_out, xg_ss_out_next\n"
 "xg_ss_out:\n"
 "	TF_ON\n"
-"	outb	%al, $0x80\n"
+"	outb	%al, $0x82\n"
 "xg_ss_out_next:\n"
 "	XG_BAD_TAIL\n"
 "	.globl xg_ss_in, xg_ss_in_next\n"
