@@ -80,6 +80,7 @@ u64 axvm_vmx_guest_linear(struct axvm_vcpu *vcpu);
 u64 axvm_vmx_get_gpr(struct axvm_vcpu *vcpu, unsigned int reg);
 void axvm_vmx_set_gpr(struct axvm_vcpu *vcpu, unsigned int reg, u64 val);
 void axvm_vmx_set_inst_len(struct axvm_vcpu *vcpu, unsigned int len);
+void axvm_vmx_restart_instruction(struct axvm_vcpu *vcpu);
 
 /* exit/run.c: the axvm_complete latency of a forwarded record */
 void axvm_exit_note_forwarded(struct axvm_vcpu *vcpu);

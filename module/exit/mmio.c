@@ -329,6 +329,7 @@ static bool alu_complete(struct axvm_vcpu *vcpu, const struct axvm_insn *insn,
 		return true;
 	}
 	rmw->armed = true;
+	axvm_vmx_restart_instruction(vcpu);
 	return false;
 }
 

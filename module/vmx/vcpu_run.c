@@ -14,6 +14,7 @@
 #include <asm/tlbflush.h>
 #include "axvm_trace.h"
 #include "core.h"
+#include "exit/exit.h"
 #include "vmx/caps.h"
 #include "vmx/insn.h"
 #include "vmx/vmx.h"
@@ -193,4 +194,27 @@ void axvm_vmx_skip_instruction(struct axvm_vcpu *vcpu)
 		dbg = axvm_vmcs_read(GUEST_PENDING_DBG_EXCEPTIONS);
 		axvm_vmcs_write(GUEST_PENDING_DBG_EXCEPTIONS, dbg | AXVM_PENDING_DBG_BS);
 	}
+}
+
+/**
+ * axvm_vmx_restart_instruction() - the exiting instruction runs again
+ * @vcpu: a loaded vCPU
+ *
+ * For an instruction that faulted and will be executed again from its
+ * start (the read half of an MMIO read-modify-write): a single-step trap
+ * the exit saved in the pending debug exceptions would fire before the
+ * instruction ran; the instruction raises its own when it completes. Only
+ * a trap held by a MOV SS or STI shadow stays (SDM Vol. 3C, 25.4.2:
+ * the entry checks then require it).
+ */
+void axvm_vmx_restart_instruction(struct axvm_vcpu *vcpu)
+{
+	u64 intr = axvm_vmcs_read(GUEST_INTERRUPTIBILITY_INFO), dbg;
+
+	if (intr & 3)
+		return;
+	dbg = axvm_vmcs_read(GUEST_PENDING_DBG_EXCEPTIONS);
+	if (dbg & AXVM_PENDING_DBG_BS)
+		axvm_vmcs_write(GUEST_PENDING_DBG_EXCEPTIONS,
+				dbg & ~(u64)AXVM_PENDING_DBG_BS);
 }

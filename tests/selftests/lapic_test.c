@@ -309,6 +309,7 @@ asm(
 "	REPORT	%eax\n"				/* 5: 0 */
 "	APIC_WR	0x310, $0\n"			/* to APIC ID 0: itself */
 "	APIC_WR	0x300, $0x400\n"		/* NMI, physical */
+"	REPORT	" XSTR(LG_DATA_GPA) "+8*2\n"	/* diag a */
 "	movl	$100000, %ecx\n"
 "2:	loop	2b\n"
 "	REPORT	" XSTR(LG_DATA_GPA) "+8*2\n"	/* 6: 2 NMIs handled */
@@ -475,6 +476,9 @@ TEST(sdm_behaviour)
 	set_gate(idt, 2, lg_nmi_thrice);
 	vcpu = lg_vcpu(vm, 0, lg_sdm);
 	n = lg_run(_metadata, vcpu, r, 16, NULL);
+	TH_LOG("diag %d: %x %x %x %x %x %x %x %x %x %x", n, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9]);
+	memmove(&r[5], &r[6], 5 * sizeof(r[0]));
+	n--;
 	ASSERT_EQ(9, n);
 	EXPECT_EQ(0xffffffffU, r[0]) TH_LOG("one-shot -> periodic zeroed TMICT");
 	EXPECT_NE(0U, r[1]) TH_LOG("one-shot -> periodic stopped the count");
