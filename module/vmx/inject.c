@@ -192,7 +192,8 @@ static bool single_step_due(const struct axvm_vmx_vcpu *vmx)
 	if (basic == EXIT_REASON_INTERRUPT_WINDOW ||
 	    basic == EXIT_REASON_NMI_WINDOW)
 		return false;
-	return axvm_vmcs_read(GUEST_PENDING_DBG_EXCEPTIONS) & AXVM_PENDING_DBG_BS;
+	return (axvm_vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_TF) &&
+	       (axvm_vmcs_read(GUEST_PENDING_DBG_EXCEPTIONS) & AXVM_PENDING_DBG_BS);
 }
 
 /**
