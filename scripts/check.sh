@@ -130,7 +130,7 @@ stage_host() {	# host checks and KUnit, on the core the machines leave
 	line=$(grep -E '^kunit: [0-9]+ passed, [0-9]+ failed' "$log/kunit.log" | tail -n1)
 	if [ -n "$line" ]; then
 		read -r p f sk < <(echo "$line" |
-			sed -E 's/kunit: ([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?.*/\1 \2 \3/')
+			sed -E 's/kunit: ([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?.*/\1 \2 \4/')
 		add_counts "$p" "$f" "${sk:-0}"
 		echo "$line"
 		[ "$f" = 0 ] || tail -n 40 "$log/kunit.log"
