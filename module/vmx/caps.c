@@ -9,6 +9,7 @@
 #include <asm/msr.h>
 #include <asm/tlbflush.h>
 #include <asm/vmx.h>
+#include "vmx/access.h"
 #include "vmx/caps.h"
 #include "vmx/ctls.h"
 #include "vmx/exit_table.h"
@@ -206,4 +207,14 @@ void axvm_vmx_report(void)
 		axvm_vmx.has_preempt_timer ? "yes" : "no",
 		axvm_vmx.preempt_timer_shift,
 		axvm_vmx.host_xsave ? "XSAVE" : "FXSAVE");
+}
+
+/**
+ * axvm_vmx_has_ept_2m() - may EPT map guest RAM with 2 MiB pages?
+ *
+ * Return: true if the CPU supports 2 MiB EPT leaves.
+ */
+bool axvm_vmx_has_ept_2m(void)
+{
+	return axvm_vmx.has_ept_2m;
 }

@@ -7,8 +7,8 @@
  */
 #include <asm/vmx.h>
 #include "axvm_trace.h"
-#include "core.h"
 #include "vmx/insn.h"
+#include "vmx/upcall.h"
 #include "vmx/vmx.h"
 
 /* Interruptibility-state bits, 25.4.2 Table 25-3. */
@@ -28,7 +28,7 @@
 void axvm_vmx_queue_exception(struct axvm_vcpu *vcpu, u8 vector,
 			      bool has_error, u32 error)
 {
-	struct axvm_vmx_event *ev = &vcpu->vmx.exception;
+	struct axvm_vmx_event *ev = &to_vmx(vcpu)->exception;
 
 	ev->pending = true;
 	ev->vector = vector;
@@ -46,7 +46,7 @@ void axvm_vmx_queue_exception(struct axvm_vcpu *vcpu, u8 vector,
  */
 int axvm_vmx_queue_event(struct axvm_vcpu *vcpu, const struct axvm_event *e)
 {
-	struct axvm_vmx_vcpu *vmx = &vcpu->vmx;
+	struct axvm_vmx_vcpu *vmx = to_vmx(vcpu);
 	struct axvm_vmx_event *ev;
 
 	if (e->pad || e->has_error_code > 1)
@@ -108,7 +108,7 @@ static void inject(struct axvm_vcpu *vcpu, u32 type,
 {
 	u32 info = INTR_INFO_VALID_MASK | type | ev->vector;
 
-	trace_axvm_inject(vcpu->vm->id, vcpu->id, ev->vector, type >> 8);
+	trace_axvm_inject(to_vmx(vcpu)->vm_id, to_vmx(vcpu)->vcpu_id, ev->vector, type >> 8);
 	/* Real mode never pushes an error code (27.2.1.3 entry checks). */
 	if (ev->has_error && (axvm_vmcs_read(GUEST_CR0) & X86_CR0_PE)) {
 		info |= INTR_INFO_DELIVER_CODE_MASK;
@@ -151,8 +151,9 @@ static bool reinject_vectoring(struct axvm_vmx_vcpu *vmx)
  */
 void axvm_vmx_inject_pending(struct axvm_vcpu *vcpu)
 {
-	struct axvm_vmx_vcpu *vmx = &vcpu->vmx;
-	int apic_vec = axvm_lapic_pending_vector(vcpu);
+	struct axvm_vmx_vcpu *vmx = to_vmx(vcpu);
+	int apic_vec = vmx->apic_in_kernel ?
+		       axvm_vmx_up(apic_pending_vector)(vcpu) : -1;
 	u64 intr, rflags;
 
 	if (reinject_vectoring(vmx))
@@ -184,7 +185,7 @@ void axvm_vmx_inject_pending(struct axvm_vcpu *vcpu)
 			struct axvm_vmx_event ev = { .vector = apic_vec };
 
 			inject(vcpu, INTR_TYPE_EXT_INTR, &ev);
-			axvm_lapic_accept(vcpu, apic_vec);
+			axvm_vmx_up(apic_accept)(vcpu, apic_vec);
 			apic_vec = -1;	/* the next one waits for this EOI or IRET */
 		}
 	}
@@ -207,7 +208,7 @@ windows:
  */
 bool axvm_vmx_ready_for_interrupt(struct axvm_vcpu *vcpu)
 {
-	return !vcpu->vmx.irq.pending &&
+	return !to_vmx(vcpu)->irq.pending &&
 	       (axvm_vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF) &&
 	       !(axvm_vmcs_read(GUEST_INTERRUPTIBILITY_INFO) &
 		 (INTR_BLOCK_STI | INTR_BLOCK_MOV_SS));
@@ -221,6 +222,6 @@ bool axvm_vmx_ready_for_interrupt(struct axvm_vcpu *vcpu)
  */
 bool axvm_vmx_event_pending(struct axvm_vcpu *vcpu)
 {
-	return vcpu->vmx.nmi.pending || vcpu->vmx.irq.pending ||
-	       vcpu->vmx.exception.pending;
+	return to_vmx(vcpu)->nmi.pending || to_vmx(vcpu)->irq.pending ||
+	       to_vmx(vcpu)->exception.pending;
 }

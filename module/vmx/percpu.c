@@ -18,7 +18,6 @@
 #include <linux/reboot.h>
 #include <linux/smp.h>
 #include <asm/tlbflush.h>
-#include "core.h"
 #include "vmx/caps.h"
 #include "vmx/ctls.h"
 #include "vmx/insn.h"

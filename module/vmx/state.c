@@ -7,10 +7,10 @@
 #include <linux/string.h>
 #include <asm/processor-flags.h>
 #include <asm/msr-index.h>
-#include "core.h"
 #include "vmx/caps.h"
 #include "vmx/ctls.h"
-#include "exit/exit.h"
+#include "lib/decode.h"
+#include "vmx/access.h"
 #include "vmx/insn.h"
 #include "vmx/vmx.h"
 
@@ -72,7 +72,7 @@ static void set_seg(int i, const struct axvm_segment *s)
  */
 void axvm_vmx_get_regs(struct axvm_vcpu *vcpu, struct axvm_regs *r)
 {
-	const unsigned long *g = vcpu->vmx.gprs;
+	const unsigned long *g = to_vmx(vcpu)->gprs;
 
 	r->rax = g[AXVM_REG_RAX];
 	r->rbx = g[AXVM_REG_RBX];
@@ -101,7 +101,7 @@ void axvm_vmx_get_regs(struct axvm_vcpu *vcpu, struct axvm_regs *r)
  */
 void axvm_vmx_set_regs(struct axvm_vcpu *vcpu, const struct axvm_regs *r)
 {
-	unsigned long *g = vcpu->vmx.gprs;
+	unsigned long *g = to_vmx(vcpu)->gprs;
 
 	g[AXVM_REG_RAX] = r->rax;
 	g[AXVM_REG_RBX] = r->rbx;
@@ -130,7 +130,7 @@ void axvm_vmx_set_regs(struct axvm_vcpu *vcpu, const struct axvm_regs *r)
  */
 void axvm_vmx_get_sregs(struct axvm_vcpu *vcpu, struct axvm_sregs *s)
 {
-	struct axvm_vmx_vcpu *vmx = &vcpu->vmx;
+	struct axvm_vmx_vcpu *vmx = to_vmx(vcpu);
 
 	memset(s, 0, sizeof(*s));
 	get_seg(S_CS, &s->cs);
@@ -170,7 +170,7 @@ static bool seg_pad_ok(const struct axvm_segment *s)
  */
 int axvm_vmx_set_sregs(struct axvm_vcpu *vcpu, const struct axvm_sregs *s)
 {
-	struct axvm_vmx_vcpu *vmx = &vcpu->vmx;
+	struct axvm_vmx_vcpu *vmx = to_vmx(vcpu);
 	const struct axvm_segment *segs[S_NR] = {
 		[S_CS] = &s->cs, [S_DS] = &s->ds, [S_ES] = &s->es,
 		[S_FS] = &s->fs, [S_GS] = &s->gs, [S_SS] = &s->ss,
@@ -231,7 +231,7 @@ void axvm_vmx_read_mode(struct axvm_vcpu *vcpu, struct axvm_guest_mode *m)
 	m->efer = axvm_vmcs_read(GUEST_IA32_EFER);
 	m->cs_base = axvm_vmcs_read(GUEST_CS_BASE);
 	m->cs_ar = axvm_vmcs_read(GUEST_CS_AR_BYTES);
-	m->rip = vcpu->vmx.exit.rip;
+	m->rip = to_vmx(vcpu)->exit.rip;
 }
 
 /**
@@ -282,7 +282,7 @@ u64 axvm_vmx_guest_linear(struct axvm_vcpu *vcpu)
 u64 axvm_vmx_get_gpr(struct axvm_vcpu *vcpu, unsigned int reg)
 {
 	reg &= 15;
-	return reg == AXVM_REG_RSP ? axvm_vmcs_read(GUEST_RSP) : vcpu->vmx.gprs[reg];
+	return reg == AXVM_REG_RSP ? axvm_vmcs_read(GUEST_RSP) : to_vmx(vcpu)->gprs[reg];
 }
 
 /**
@@ -297,7 +297,7 @@ void axvm_vmx_set_gpr(struct axvm_vcpu *vcpu, unsigned int reg, u64 val)
 	if (reg == AXVM_REG_RSP)
 		axvm_vmcs_write(GUEST_RSP, val);
 	else
-		vcpu->vmx.gprs[reg] = val;
+		to_vmx(vcpu)->gprs[reg] = val;
 }
 
 /**
@@ -310,5 +310,5 @@ void axvm_vmx_set_gpr(struct axvm_vcpu *vcpu, unsigned int reg, u64 val)
  */
 void axvm_vmx_set_inst_len(struct axvm_vcpu *vcpu, unsigned int len)
 {
-	vcpu->vmx.exit.inst_len = len;
+	to_vmx(vcpu)->exit.inst_len = len;
 }

@@ -12,7 +12,6 @@
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
 #include "axvm_trace.h"
-#include "core.h"
 #include "vmx/caps.h"
 #include "vmx/insn.h"
 #include "vmx/vmx.h"
@@ -101,19 +100,19 @@ static void deliver_host_nmi(struct axvm_vmx_exit_info *e)
  * axvm_vmx_enter() - run the guest until the next VM exit
  * @vcpu: a loaded vCPU; preemption enabled
  *
- * Return: 0 with vcpu->vmx.exit filled; -EAGAIN if a reschedule or a
+ * Return: 0 with to_vmx(vcpu)->exit filled; -EAGAIN if a reschedule or a
  * signal came in before entry (nothing ran); -EIO if VMLAUNCH/VMRESUME
  * failed (vmx.exit.reason holds the VM-instruction error).
  */
 int axvm_vmx_enter(struct axvm_vcpu *vcpu)
 {
-	struct axvm_vmx_vcpu *vmx = &vcpu->vmx;
+	struct axvm_vmx_vcpu *vmx = to_vmx(vcpu);
 	u64 host_xcr0 = 0, debugctl;
 	bool swap_xcr0;
 	int fail;
 
 	if (trace_axvm_entry_enabled())
-		trace_axvm_entry(vcpu->vm->id, vcpu->id,
+		trace_axvm_entry(to_vmx(vcpu)->vm_id, to_vmx(vcpu)->vcpu_id,
 				 axvm_vmcs_read(GUEST_RIP));
 	kernel_fpu_begin();
 	local_irq_disable();
@@ -172,7 +171,7 @@ int axvm_vmx_enter(struct axvm_vcpu *vcpu)
  */
 void axvm_vmx_skip_instruction(struct axvm_vcpu *vcpu)
 {
-	struct axvm_vmx_vcpu *vmx = &vcpu->vmx;
+	struct axvm_vmx_vcpu *vmx = to_vmx(vcpu);
 	u64 intr;
 
 	axvm_vmcs_write(GUEST_RIP, vmx->exit.rip + vmx->exit.inst_len);

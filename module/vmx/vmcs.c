@@ -22,7 +22,6 @@
 #include <asm/msr.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
-#include "core.h"
 #include "vmx/caps.h"
 #include "vmx/insn.h"
 #include "vmx/vmx.h"
@@ -85,7 +84,7 @@ static void write_host_percpu_state(struct axvm_vmx_vcpu *vmx, int cpu)
 /* Make the VMCS current on this CPU; preemption is off. */
 static void vmcs_load_cpu(struct axvm_vcpu *vcpu, int cpu)
 {
-	struct axvm_vmx_vcpu *vmx = &vcpu->vmx;
+	struct axvm_vmx_vcpu *vmx = to_vmx(vcpu);
 	unsigned long flags;
 	bool moved = vmx->cpu != cpu;
 
@@ -108,7 +107,7 @@ static void vmcs_load_cpu(struct axvm_vcpu *vcpu, int cpu)
 		 * This CPU may hold translations of this EPT/VPID from an
 		 * earlier stay: drop them (29.4.3).
 		 */
-		axvm_invept(VMX_EPT_EXTENT_CONTEXT, vcpu->vm->ept.eptp);
+		axvm_invept(VMX_EPT_EXTENT_CONTEXT, to_vmx(vcpu)->eptp);
 		vmx->cpu = cpu;
 	}
 }
@@ -171,16 +170,18 @@ void axvm_vmx_switch_to_guest(struct axvm_vmx_vcpu *vmx)
 
 static void sched_in(struct preempt_notifier *pn, int cpu)
 {
-	struct axvm_vcpu *vcpu = container_of(pn, struct axvm_vcpu, vmx.pn);
+	struct axvm_vcpu *vcpu =
+		vmx_to_vcpu(container_of(pn, struct axvm_vmx_vcpu, pn));
 
 	vmcs_load_cpu(vcpu, cpu);
 }
 
 static void sched_out(struct preempt_notifier *pn, struct task_struct *next)
 {
-	struct axvm_vcpu *vcpu = container_of(pn, struct axvm_vcpu, vmx.pn);
+	struct axvm_vcpu *vcpu =
+		vmx_to_vcpu(container_of(pn, struct axvm_vmx_vcpu, pn));
 
-	switch_to_host(&vcpu->vmx);
+	switch_to_host(to_vmx(vcpu));
 }
 
 static struct preempt_ops axvm_preempt_ops = {
@@ -199,9 +200,9 @@ void axvm_vmx_vcpu_load(struct axvm_vcpu *vcpu)
 {
 	int cpu = get_cpu();
 
-	preempt_notifier_register(&vcpu->vmx.pn);
+	preempt_notifier_register(&to_vmx(vcpu)->pn);
 	vmcs_load_cpu(vcpu, cpu);
-	vcpu->vmx.loaded = true;
+	to_vmx(vcpu)->loaded = true;
 	put_cpu();
 }
 
@@ -212,15 +213,15 @@ void axvm_vmx_vcpu_load(struct axvm_vcpu *vcpu)
 void axvm_vmx_vcpu_put(struct axvm_vcpu *vcpu)
 {
 	preempt_disable();
-	switch_to_host(&vcpu->vmx);
-	preempt_notifier_unregister(&vcpu->vmx.pn);
-	vcpu->vmx.loaded = false;
+	switch_to_host(to_vmx(vcpu));
+	preempt_notifier_unregister(&to_vmx(vcpu)->pn);
+	to_vmx(vcpu)->loaded = false;
 	preempt_enable();
 }
 
 static void setup_controls(struct axvm_vcpu *vcpu)
 {
-	struct axvm_vmx_vcpu *vmx = &vcpu->vmx;
+	struct axvm_vmx_vcpu *vmx = to_vmx(vcpu);
 	u32 proc2 = axvm_vmx.proc2;
 
 	vmw(vmx, PIN_BASED_VM_EXEC_CONTROL, axvm_vmx.pin);
@@ -232,7 +233,7 @@ static void setup_controls(struct axvm_vcpu *vcpu)
 	vmw(vmx, VM_ENTRY_CONTROLS, axvm_vmx.entry);
 	if (vmx->vpid)
 		vmw(vmx, VIRTUAL_PROCESSOR_ID, vmx->vpid);
-	vmw(vmx, EPT_POINTER, vcpu->vm->ept.eptp);
+	vmw(vmx, EPT_POINTER, to_vmx(vcpu)->eptp);
 	vmw(vmx, IO_BITMAP_A, __pa(vmx->io_bitmap));
 	vmw(vmx, IO_BITMAP_B, __pa(vmx->io_bitmap) + PAGE_SIZE);
 	vmw(vmx, MSR_BITMAP, __pa(vmx->msr_bitmap));
@@ -359,11 +360,12 @@ static void setup_guest_state(struct axvm_vmx_vcpu *vmx)
  * axvm_vmx_vcpu_reset() - INIT: the vCPU's power-on state (Table 9-1)
  * @vcpu: the loaded vCPU, in its own thread
  *
- * Events in flight are dropped; a pending userspace exit is forgotten.
+ * Events in flight are dropped (the caller forgets a pending userspace
+ * exit: io/lapic.c).
  */
 void axvm_vmx_vcpu_reset(struct axvm_vcpu *vcpu)
 {
-	struct axvm_vmx_vcpu *vmx = &vcpu->vmx;
+	struct axvm_vmx_vcpu *vmx = to_vmx(vcpu);
 
 	memset(vmx->gprs, 0, sizeof(vmx->gprs));
 	setup_guest_state(vmx);
@@ -377,7 +379,6 @@ void axvm_vmx_vcpu_reset(struct axvm_vcpu *vcpu)
 	vmx->string_io.active = false;
 	vmx->cr2 = 0;
 	vmx->cr8 = 0;
-	vcpu->pending_exit = AXVM_EXIT_NOTHING;
 }
 
 /**
@@ -387,7 +388,7 @@ void axvm_vmx_vcpu_reset(struct axvm_vcpu *vcpu)
  */
 void axvm_vmx_vcpu_sipi(struct axvm_vcpu *vcpu, u8 vector)
 {
-	struct axvm_vmx_vcpu *vmx = &vcpu->vmx;
+	struct axvm_vmx_vcpu *vmx = to_vmx(vcpu);
 
 	vmw(vmx, GUEST_CS_SELECTOR, (u32)vector << 8);
 	vmw(vmx, GUEST_CS_BASE, (u64)vector << 12);
@@ -434,20 +435,26 @@ static void free_vmx_pages(struct axvm_vmx_vcpu *vmx)
 
 /**
  * axvm_vmx_vcpu_create() - allocate and initialise a vCPU's VMCS
- * @vcpu: the vCPU (vm and id set)
+ * @vcpu: the vCPU, zeroed (its backend state is to_vmx(@vcpu))
+ * @info: what the backend keeps of its VM and owner
  *
  * Return: 0, -ENOMEM, or -EIO if the CPU refused a VMCS field.
  */
-int axvm_vmx_vcpu_create(struct axvm_vcpu *vcpu)
+int axvm_vmx_vcpu_create(struct axvm_vcpu *vcpu,
+			 const struct axvm_vmx_vcpu_info *info)
 {
-	struct axvm_vmx_vcpu *vmx = &vcpu->vmx;
+	struct axvm_vmx_vcpu *vmx = to_vmx(vcpu);
 	int ret, vpid;
 
+	vmx->vm_id = info->vm_id;
+	vmx->vcpu_id = info->vcpu_id;
+	vmx->eptp = info->eptp;
+	vmx->apic_in_kernel = info->apic_in_kernel;
 	vmx->cpu = -1;
 	INIT_LIST_HEAD(&vmx->loaded_link);
 	preempt_notifier_init(&vmx->pn, &axvm_preempt_ops);
 	vmx->guest_xcr0 = XFEATURE_MASK_FP;
-	vmx->apic_base = 0xfee00000ull | BIT(11) | (vcpu->id ? 0 : BIT(8));
+	vmx->apic_base = 0xfee00000ull | BIT(11) | (vmx->vcpu_id ? 0 : BIT(8));
 	ret = alloc_vmx_pages(vmx);
 	if (ret)
 		goto fail;
@@ -486,7 +493,7 @@ static void flush_vpid_ipi(void *vpid)
  */
 void axvm_vmx_vcpu_destroy(struct axvm_vcpu *vcpu)
 {
-	struct axvm_vmx_vcpu *vmx = &vcpu->vmx;
+	struct axvm_vmx_vcpu *vmx = to_vmx(vcpu);
 
 	if (vmx->vmcs) {
 		preempt_disable();
