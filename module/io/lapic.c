@@ -62,7 +62,7 @@ static void reset_regs(struct axvm_lapic *l)
 
 /*
  * Make the vCPU look at its APIC: wake it from a halt or wait-for-SIPI
- * sleep, or get it out of the guest (dev/registry.c).
+ * sleep, or get it out of the guest (axvm_vcpu_kick(), core.h).
  */
 static void kick(struct axvm_lapic *l)
 {

@@ -65,7 +65,7 @@ int axvm_vmx_exit_triple_fault(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 /*
  * HLT with an event to deliver just continues: the injection wakes it.
  * With a local APIC and IF=1 the vCPU sleeps in the kernel until an
- * interrupt comes (exit/run.c); with IF=0 only NMI or INIT could wake it:
+ * interrupt comes (io/lapic.c); with IF=0 only NMI or INIT could wake it:
  * userspace decides (Halt record).
  */
 int axvm_vmx_exit_hlt(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
