@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Probe VMX: check the CPU and firmware allow it and choose every control
- * value from the capability MSRs (SDM Vol. 3C, 24.6-24.8 and Appendix A).
+ * value from the capability MSRs (SDM Vol. 3C, 24.6 "Discovering Support for
+ * VMX" to 24.8 "Restrictions on VMX Operation", and Vol. 3D, Appendix A "VMX
+ * Capability Reporting Facility").
  */
 #include <linux/errno.h>
 #include <linux/printk.h>

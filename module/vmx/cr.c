@@ -3,7 +3,7 @@
  * Control-register, debug-register and XCR0 exits.
  *
  * The host owns CR0.NE, CR4.VMXE and CR4.OSXSAVE (guest/host masks, SDM
- * Vol. 3C, 26.3): a guest MOV to CR0/CR4 that changes one of them exits
+ * Vol. 3C, 26.3 "Changes to Instruction Behavior in VMX Non-Root Operation"): a guest MOV to CR0/CR4 that changes one of them exits
  * here and is emulated with the checks the CPU would make (SDM Vol. 3A,
  * 2.5, 9.8). CR8 (TPR) exits both ways. MOV DR exits (the host's debug
  * registers must not be visible); DR0-3/DR6 are kept per vCPU.
@@ -96,7 +96,7 @@ static bool set_cr4(struct axvm_vcpu *vcpu, u64 val)
 }
 
 /**
- * axvm_vmx_handle_cr() - MOV to/from CR0, CR4, CR8 (qualification 28.2.1)
+ * axvm_vmx_handle_cr() - MOV to/from CR0, CR4, CR8 (qualification: 28.2.1)
  * @vcpu: the vCPU
  * @exit: the record
  *
@@ -125,7 +125,10 @@ int axvm_vmx_handle_cr(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 		else
 			g[reg] = get_cr8(vcpu);
 	} else {
-		/* CLTS/LMSW never touch NE, so they do not exit (26.1.3). */
+		/*
+		 * CLTS/LMSW never touch NE, so they do not exit (26.1.3
+		 * "Instructions That Cause VM Exits Conditionally").
+		 */
 		ok = false;
 	}
 	if (!ok) {
@@ -137,7 +140,7 @@ int axvm_vmx_handle_cr(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 }
 
 /**
- * axvm_vmx_handle_dr() - MOV to/from a debug register (qualification 28.2.1)
+ * axvm_vmx_handle_dr() - MOV to/from a debug register (qualification: 28.2.1)
  * @vcpu: the vCPU
  * @exit: the record
  *
@@ -186,7 +189,7 @@ u64 axvm_vmx_supported_xcr0(void)
 }
 
 /**
- * axvm_vmx_handle_xsetbv() - XSETBV (always exits, 26.1.2)
+ * axvm_vmx_handle_xsetbv() - XSETBV (always exits: 26.1.2 "Instructions That Cause VM Exits Unconditionally")
  * @vcpu: the vCPU
  * @exit: the record
  *

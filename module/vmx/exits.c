@@ -2,7 +2,8 @@
 /*
  * Decode VMX exits into axvm's arch-neutral exit record.
  *
- * One table indexed by the basic exit reason (SDM Vol. 3D, Appendix C);
+ * One table indexed by the basic exit reason (SDM Vol. 3D, Appendix C "VMX
+ * Basic Exit Reasons");
  * every handler is small, named for its exit, and returns enum
  * axvm_exit_action. Policy (what is served in the kernel, the nested page
  * fault) is in module/exit/, reached only through vmx/upcall.h.
@@ -139,7 +140,7 @@ int axvm_vmx_exit_window(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 	return AXVM_RESUME;
 }
 
-/* Exit qualification for I/O instructions: 28.2.1, Table 28-5. */
+/* I/O qualification: 28.2.1 "Basic VM-Exit Information", Table 28-5. */
 int axvm_vmx_exit_io(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 {
 	struct axvm_io_qual io = axvm_decode_io_qual(to_vmx(vcpu)->exit.qualification);
@@ -178,7 +179,7 @@ int axvm_vmx_exit_vmcall(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 	return AXVM_USER;
 }
 
-/* EPT violation qualification: 28.2.1, Table 28-7. */
+/* EPT violation qualification: 28.2.1 "Basic VM-Exit Information", Table 28-7. */
 int axvm_vmx_exit_ept_violation(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 {
 	exit->guest_phys = axvm_vmcs_read(GUEST_PHYSICAL_ADDRESS);
@@ -190,7 +191,10 @@ int axvm_vmx_exit_ept_violation(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 	return AXVM_USER;
 }
 
-/* Entry failed on guest state or MSR loading (27.8): report, stay usable. */
+/*
+ * Entry failed on guest state or MSR loading (27.8 "VM-Entry Failures
+ * During or After Loading Guest State"): report, stay usable.
+ */
 int axvm_vmx_exit_failed_entry(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 {
 	/* An event meant for the failed entry must not stick to the next. */

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Event injection (SDM Vol. 3C, 27.6 "Event injection"): exceptions raised
+ * Event injection (SDM Vol. 3C, 27.6 "Event Injection"): exceptions raised
  * by emulation, NMIs and external interrupts queued by userspace, and
  * events whose delivery a VM exit interrupted (IDT-vectoring information,
- * 28.2.4), which are re-injected before anything else.
+ * 28.2.4 "Information for VM Exits That Occur During Event Delivery"), which are re-injected before anything else.
  */
 #include <asm/vmx.h>
 #include "axvm_trace.h"
@@ -11,7 +11,7 @@
 #include "vmx/upcall.h"
 #include "vmx/vmx.h"
 
-/* Interruptibility-state bits, 25.4.2 Table 25-3. */
+/* Interruptibility-state bits: 25.4.2 "Guest Non-Register State", Table 25-3. */
 #define INTR_BLOCK_STI		BIT(0)
 #define INTR_BLOCK_MOV_SS	BIT(1)
 #define INTR_BLOCK_NMI		BIT(3)
@@ -109,7 +109,7 @@ static void inject(struct axvm_vcpu *vcpu, u32 type,
 	u32 info = INTR_INFO_VALID_MASK | type | ev->vector;
 
 	trace_axvm_inject(to_vmx(vcpu)->vm_id, to_vmx(vcpu)->vcpu_id, ev->vector, type >> 8);
-	/* Real mode never pushes an error code (27.2.1.3 entry checks). */
+	/* Real mode never pushes an error code (27.2.1.3 "Checks on VM-Entry Control Fields"). */
 	if (ev->has_error && (axvm_vmcs_read(GUEST_CR0) & X86_CR0_PE)) {
 		info |= INTR_INFO_DELIVER_CODE_MASK;
 		axvm_vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, ev->error);
@@ -119,7 +119,7 @@ static void inject(struct axvm_vcpu *vcpu, u32 type,
 
 /*
  * An event whose delivery the exit interrupted is delivered again first
- * (27.6.1.1 allows the same information to be used for injection).
+ * (27.6.1.1 "Details of Vectored-Event Injection" allows the same information to be used for injection).
  */
 static bool reinject_vectoring(struct axvm_vmx_vcpu *vmx)
 {
@@ -132,7 +132,10 @@ static bool reinject_vectoring(struct axvm_vmx_vcpu *vmx)
 	if (idt & VECTORING_INFO_DELIVER_CODE_MASK)
 		axvm_vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE,
 			     axvm_vmcs_read(IDT_VECTORING_ERROR_CODE));
-	/* Software events need the instruction length again (27.6.1.1). */
+	/*
+	 * Software events need the instruction length again (27.6.1.1
+	 * "Details of Vectored-Event Injection").
+	 */
 	if (type == INTR_TYPE_SOFT_INTR || type == INTR_TYPE_SOFT_EXCEPTION ||
 	    type == INTR_TYPE_PRIV_SW_EXCEPTION)
 		axvm_vmcs_write(VM_ENTRY_INSTRUCTION_LEN, vmx->exit.inst_len);
@@ -190,7 +193,10 @@ void axvm_vmx_inject_pending(struct axvm_vcpu *vcpu)
 		}
 	}
 windows:
-	/* A HLTing guest is woken by the injection (27.6.2? activity state). */
+	/*
+	 * A HLTing guest is woken by the injection (27.6 "Event Injection":
+	 * the activity state becomes active).
+	 */
 	if (axvm_vmcs_read(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID_MASK)
 		axvm_vmcs_write(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
 	set_window_exiting(CPU_BASED_NMI_WINDOW_EXITING, vmx->nmi.pending);

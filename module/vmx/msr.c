@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * RDMSR/WRMSR. The MSR bitmap lets nothing through, so every MSR access
- * exits here (SDM Vol. 3C, 26.1.3). An allowlist is emulated per vCPU;
+ * exits here (SDM Vol. 3C, 26.1.3 "Instructions That Cause VM
+ * Exits Conditionally"). An allowlist is emulated per vCPU;
  * non-canonical bases and reserved bits raise #GP; every other MSR goes to
  * userspace as SysRegRead/SysRegWrite, which answers or asks for #GP. No
  * host MSR is ever read or written on the guest's behalf.

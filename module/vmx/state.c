@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Guest register state between the uapi structs and the VMCS guest-state
- * area (SDM Vol. 3C, 25.4). Whatever hardware would reject is left to the
- * VM-entry checks (27.3.1), which report it as a FailEntry exit.
+ * area (SDM Vol. 3C, 25.4 "Guest-State Area"). Whatever hardware would reject is left to the
+ * VM-entry checks (27.3.1 "Checks on the Guest State Area"), which report it as a FailEntry exit.
  */
 #include <linux/string.h>
 #include <asm/processor-flags.h>
@@ -27,7 +27,7 @@ static const struct seg_fields seg_fields[S_NR] = {
 	[S_LDTR] = SEG(LDTR),
 };
 
-/* VMCS access-rights layout: 25.4.1, Table 25-2. */
+/* VMCS access-rights layout: 25.4.1 "Guest Register State", Table 25-2. */
 static u32 seg_to_ar(const struct axvm_segment *s)
 {
 	return (s->type & 0xf) | (s->s & 1) << 4 | (s->dpl & 3) << 5 |
@@ -208,7 +208,10 @@ int axvm_vmx_set_sregs(struct axvm_vcpu *vcpu, const struct axvm_sregs *s)
 	vmx->cr2 = s->cr2;
 	axvm_vmcs_write(GUEST_IA32_EFER, s->efer);
 
-	/* The "IA-32e mode guest" entry control must equal EFER.LMA (27.3.1.1). */
+	/*
+	 * The "IA-32e mode guest" entry control must equal EFER.LMA (27.3.1.1
+	 * "Checks on Guest Control Registers, Debug Registers, and MSRs").
+	 */
 	entry = axvm_vmcs_read(VM_ENTRY_CONTROLS);
 	if (s->efer & EFER_LMA)
 		entry |= VM_ENTRY_IA32E_MODE;
@@ -263,7 +266,8 @@ u64 axvm_vmx_seg_base(struct axvm_vcpu *vcpu, unsigned int seg)
  * axvm_vmx_guest_linear() - guest-linear address of the last exit
  * @vcpu: a loaded vCPU
  *
- * Valid for EPT violations whose qualification has bit 7 set (28.2.1).
+ * Valid for EPT violations whose qualification has bit 7 set (28.2.1 "Basic VM-Exit
+ * Information").
  *
  * Return: the address.
  */
@@ -305,7 +309,8 @@ void axvm_vmx_set_gpr(struct axvm_vcpu *vcpu, unsigned int reg, u64 val)
  * @vcpu: the vCPU
  * @len: bytes
  *
- * EPT violations do not report an instruction length (28.2.5): emulation
+ * EPT violations do not report an instruction length (28.2.5 "Information
+ * for VM Exits Due to Instruction Execution"): emulation
  * supplies it so completion can skip the instruction.
  */
 void axvm_vmx_set_inst_len(struct axvm_vcpu *vcpu, unsigned int len)

@@ -7,8 +7,9 @@
  * RFLAGS.DF) and, with REP, decrements RCX and leaves RIP on the
  * instruction until RCX reaches 0, so the CPU re-executes it: REP string
  * instructions are restartable by design (SDM Vol. 2B, REP).
- * The VMCS gives the linear address of the memory operand (28.2.5) and
- * the address size (instruction information, 28.2.5 Table 28-8).
+ * The VMCS gives the linear address of the memory operand and the address size
+ * (instruction information): SDM Vol. 3C, 28.2.5 "Information for VM Exits
+ * Due to Instruction Execution", Table 28-8.
  */
 #include <linux/mm.h>
 #include <asm/vmx.h>

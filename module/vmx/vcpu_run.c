@@ -42,7 +42,10 @@ static __always_inline void save_guest_fpu(void *area)
 		asm volatile("fxsave64 %0" : "+m" (*(u8 *)area) : : "memory");
 }
 
-/* Host CR3 (PCID) and CR4 can differ per CPU and task: refresh (26.2.2). */
+/*
+ * Host CR3 (PCID) and CR4 can differ per CPU and task: refresh (27.2.2
+ * "Checks on Host Control Registers, MSRs, and SSP").
+ */
 static void refresh_host_crs(struct axvm_vmx_vcpu *vmx)
 {
 	unsigned long cr3 = __read_cr3(), cr4 = cr4_read_shadow();
@@ -60,7 +63,8 @@ static void refresh_host_crs(struct axvm_vmx_vcpu *vmx)
 /**
  * axvm_vmx_preempt_ticks() - VMX-preemption timer value of one host tick
  *
- * Return: the value for VMX_PREEMPTION_TIMER_VALUE (25.5.1), 0 without
+ * Return: the value for VMX_PREEMPTION_TIMER_VALUE (26.5.1 "VMX-Preemption
+ * Timer"), 0 without
  * the timer.
  */
 u32 axvm_vmx_preempt_ticks(void)
@@ -79,7 +83,10 @@ static void read_exit_info(struct axvm_vmx_vcpu *vmx)
 
 	e->reason = axvm_vmcs_read(VM_EXIT_REASON);
 	e->qualification = axvm_vmcs_read(EXIT_QUALIFICATION);
-	/* Only exception/NMI exits report an event here (28.2.2). */
+	/*
+	 * Only exception/NMI exits report an event here (28.2.2 "Information
+	 * for VM Exits Due to Vectored Events").
+	 */
 	e->intr_info = (e->reason & 0xffff) == EXIT_REASON_EXCEPTION_NMI ?
 		       axvm_vmcs_read(VM_EXIT_INTR_INFO) : 0;
 	e->idt_vectoring = axvm_vmcs_read(IDT_VECTORING_INFO_FIELD);
@@ -141,7 +148,10 @@ int axvm_vmx_enter(struct axvm_vcpu *vcpu)
 	if (swap_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, host_xcr0);
 	save_guest_fpu(vmx->fpu);
-	/* A VM exit clears DEBUGCTL and sets DR7 to 400H (28.3.1). */
+	/*
+	 * A VM exit clears DEBUGCTL and sets DR7 to 400H (28.3.1 "Saving
+	 * Control Registers, Debug Registers, and MSRs").
+	 */
 	if (debugctl)
 		update_debugctlmsr(debugctl);
 	if (hw_breakpoint_active())
@@ -149,7 +159,10 @@ int axvm_vmx_enter(struct axvm_vcpu *vcpu)
 
 	if (likely(!fail)) {
 		read_exit_info(vmx);
-		/* A failed entry leaves the VMCS unlaunched (27.8). */
+		/*
+		 * A failed entry leaves the VMCS unlaunched (27.8 "VM-Entry
+		 * Failures During or After Loading Guest State").
+		 */
 		if (!(vmx->exit.reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
 			vmx->launched = true;
 		deliver_host_nmi(&vmx->exit);
@@ -167,7 +180,7 @@ int axvm_vmx_enter(struct axvm_vcpu *vcpu)
  * @vcpu: a loaded vCPU
  *
  * Also ends an STI/MOV SS interrupt shadow, as completing the instruction
- * would (SDM Vol. 3C, 25.4.2 interruptibility state).
+ * would (SDM Vol. 3C, 25.4.2 "Guest Non-Register State": interruptibility state).
  */
 void axvm_vmx_skip_instruction(struct axvm_vcpu *vcpu)
 {

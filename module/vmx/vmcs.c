@@ -4,7 +4,8 @@
  * contents (controls, host state, architectural reset state of the guest).
  *
  * A VMCS is made active on one CPU by VMPTRLD and must be VMCLEARed there
- * before it may be loaded on another (SDM Vol. 3C, 24.11.1, 24.11.3). The
+ * before it may be loaded on another (SDM Vol. 3C, 25.11.1 "Software Use of
+ * Virtual-Machine Control Structures", 25.11.3 "Initializing a VMCS"). The
  * vCPU thread may migrate between any two VM entries, so a preempt notifier
  * reloads it when the thread is scheduled in on a new CPU, and restores the
  * host state the guest borrowed when it is scheduled out.
@@ -66,7 +67,7 @@ static void vmcs_clear_remote(struct axvm_vmx_vcpu *vmx)
 		smp_call_function_single(cpu, clear_ipi, vmx, 1);
 }
 
-/* Per-CPU host state: TSS, GDT, per-CPU GS base, SYSENTER stack (26.2.4). */
+/* Per-CPU host state: TSS, GDT, per-CPU GS base, SYSENTER stack (25.5 "Host-State Area"). */
 static void write_host_percpu_state(struct axvm_vmx_vcpu *vmx, int cpu)
 {
 	struct desc_ptr gdt;
@@ -105,7 +106,8 @@ static void vmcs_load_cpu(struct axvm_vcpu *vcpu, int cpu)
 		write_host_percpu_state(vmx, cpu);
 		/*
 		 * This CPU may hold translations of this EPT/VPID from an
-		 * earlier stay: drop them (29.4.3).
+		 * earlier stay: drop them (29.4.3 "Invalidating Cached
+		 * Translation Information").
 		 */
 		axvm_invept(VMX_EPT_EXTENT_CONTEXT, to_vmx(vcpu)->eptp);
 		vmx->cpu = cpu;
@@ -121,7 +123,10 @@ static void switch_to_host(struct axvm_vmx_vcpu *vmx)
 		return;
 	rdmsrl(MSR_KERNEL_GS_BASE, vmx->guest_kernel_gs_base);
 	axvm_vmx_msrs_to_host(vmx);
-	/* A VM exit loads null LDTR and limits GDTR/TR (27.5.2): restore. */
+	/*
+	 * A VM exit loads null LDTR and limits GDTR/TR (28.5.2 "Loading Host
+	 * Segment and Descriptor-Table Registers"): restore.
+	 */
 	if (h->ldt_sel)
 		asm volatile("lldt %0" : : "rm" (h->ldt_sel));
 	if (h->gs_sel & 7)
@@ -159,7 +164,10 @@ void axvm_vmx_switch_to_guest(struct axvm_vmx_vcpu *vmx)
 	asm volatile("sldt %0" : "=g" (h->ldt_sel));
 	rdmsrl(MSR_FS_BASE, h->fs_base);
 	rdmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
-	/* Host selectors must have RPL=TI=0 (26.2.3); fixed up in switch_to_host. */
+	/*
+	 * Host selectors must have RPL=TI=0 (27.2.3 "Checks on Host Segment and
+	 * Descriptor-Table Registers"); fixed up in switch_to_host.
+	 */
 	vmw(vmx, HOST_FS_SELECTOR, h->fs_sel & 7 ? 0 : h->fs_sel);
 	vmw(vmx, HOST_GS_SELECTOR, h->gs_sel & 7 ? 0 : h->gs_sel);
 	vmw(vmx, HOST_FS_BASE, h->fs_base);
@@ -250,7 +258,8 @@ static void setup_controls(struct axvm_vcpu *vcpu)
 	 * The host owns CR0.NE and CR4.VMXE (forced by the fixed bits) and
 	 * CR4.OSXSAVE (it decides when XCR0 is switched) and CR4.PKE (PKRU
 	 * is not switched, so protection keys are refused); the
-	 * guest reads its own values from the shadows (25.3, 26.3.1.1).
+	 * guest reads its own values from the shadows (25.6.6 "Guest/Host Masks
+	 * and Read Shadows for CR0 and CR4").
 	 */
 	vmw(vmx, CR0_GUEST_HOST_MASK, X86_CR0_NE);
 	vmw(vmx, CR4_GUEST_HOST_MASK,
@@ -343,7 +352,7 @@ static void setup_guest_state(struct axvm_vmx_vcpu *vmx)
 	vmw(vmx, GUEST_PENDING_DBG_EXCEPTIONS, 0);
 	/*
 	 * Without "save VMX-preemption timer value" every entry restarts the
-	 * timer from this field (25.5.1): written once, it bounds each trip
+	 * timer from this field (26.5.1 "VMX-Preemption Timer"): written once, it bounds each trip
 	 * into the guest to about one host tick.
 	 */
 	vmw(vmx, VMX_PREEMPTION_TIMER_VALUE, axvm_vmx_preempt_ticks());
@@ -409,7 +418,10 @@ static int alloc_vmx_pages(struct axvm_vmx_vcpu *vmx)
 					    get_order(max(fpu_size, 4096u)));
 	if (!vmx->vmcs || !vmx->msr_bitmap || !vmx->io_bitmap || !vmx->fpu)
 		return -ENOMEM;
-	/* Default deny: every MSR and every port exits (24.6.4, 24.6.9). */
+	/*
+	 * Default deny: every MSR and every port exits (25.6.4 "I/O-Bitmap
+	 * Addresses", 25.6.9 "MSR-Bitmap Address").
+	 */
 	memset(vmx->msr_bitmap, 0xff, PAGE_SIZE);
 	memset(vmx->io_bitmap, 0xff, 2 * PAGE_SIZE);
 	/* x87 FCW and MXCSR reset values in the legacy area (FXSAVE layout). */
