@@ -3,10 +3,10 @@
  * Decode VMX exits into axvm's arch-neutral exit record.
  *
  * One table indexed by the basic exit reason (SDM Vol. 3D, Appendix C "VMX
- * Basic Exit Reasons");
- * every handler is small, named for its exit, and returns enum
- * axvm_exit_action. Policy (what is served in the kernel, the nested page
- * fault) is in module/exit/, reached only through vmx/upcall.h.
+ * Basic Exit Reasons"); every handler is small, named for its exit, and
+ * returns enum axvm_exit_action. Policy (what is served in the kernel, the
+ * nested page fault, CPUID) is in module/exit/, reached only through
+ * vmx/upcall.h or by returning the record.
  */
 #include <linux/nospec.h>
 #include <linux/string.h>
