@@ -50,11 +50,8 @@ static enum axvm_insn_mode insn_mode(const struct axvm_guest_mode *m)
 
 static int emulation_error(struct axvm_exit *exit, int err)
 {
-	exit->kind = AXVM_EXIT_INTERNAL_ERROR;
-	exit->u.internal.suberror = AXVM_INTERNAL_EMULATION;
-	exit->u.internal.data[0] = exit->guest_phys;
-	exit->u.internal.data[1] = (u64)err;
-	return AXVM_USER;
+	return axvm_exit_internal_record(exit, AXVM_INTERNAL_EMULATION,
+					 exit->guest_phys, (u64)err);
 }
 
 /*

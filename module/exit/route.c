@@ -215,10 +215,8 @@ int axvm_exit_internal_error(struct axvm_vcpu *vcpu, struct axvm_exit *e,
 			     u32 suberror, u64 data)
 {
 	memset(e, 0, sizeof(*e));
-	e->kind = AXVM_EXIT_INTERNAL_ERROR;
 	e->vcpu_id = vcpu->id;
-	e->u.internal.suberror = suberror;
-	e->u.internal.data[0] = data;
+	axvm_exit_internal_record(e, suberror, data, 0);
 	account_exit(vcpu, e, AXVM_NR_REASONS, AXVM_USER);
 	return AXVM_USER;
 }

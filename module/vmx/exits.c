@@ -18,20 +18,11 @@
 #include "vmx/upcall.h"
 #include "vmx/vmx.h"
 
-
-static int internal_error(struct axvm_exit *exit, u32 suberror, u64 data)
-{
-	exit->kind = AXVM_EXIT_INTERNAL_ERROR;
-	exit->u.internal.suberror = suberror;
-	exit->u.internal.data[0] = data;
-	return AXVM_USER;
-}
-
 /* An exit with no handler: say so, never pretend it was a Halt. */
 static int handle_unknown(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 {
-	return internal_error(exit, AXVM_INTERNAL_UNKNOWN_EXIT,
-			      to_vmx(vcpu)->exit.reason);
+	return axvm_exit_internal_record(exit, AXVM_INTERNAL_UNKNOWN_EXIT,
+					 to_vmx(vcpu)->exit.reason, 0);
 }
 
 /* Interrupts stay pending (no ack-on-exit): the host takes them at sti. */

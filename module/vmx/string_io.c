@@ -60,11 +60,7 @@ int axvm_vmx_string_io(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 	return AXVM_USER;
 fault:
 	s->active = false;
-	exit->kind = AXVM_EXIT_INTERNAL_ERROR;
-	exit->u.internal.suberror = AXVM_INTERNAL_EMULATION;
-	exit->u.internal.data[0] = q;
-	exit->u.internal.data[1] = la;
-	return AXVM_USER;
+	return axvm_exit_internal_record(exit, AXVM_INTERNAL_EMULATION, q, la);
 }
 
 /**

@@ -219,6 +219,27 @@ enum axvm_exit_action {
 	AXVM_USER = 1,
 };
 
+/**
+ * axvm_exit_internal_record() - make @e an InternalError record
+ * @e: the exit record
+ * @suberror: AXVM_INTERNAL_*
+ * @d0: data[0]
+ * @d1: data[1]
+ *
+ * The one way every layer reports what it could not handle.
+ *
+ * Return: AXVM_USER.
+ */
+static inline int axvm_exit_internal_record(struct axvm_exit *e, u32 suberror,
+					    u64 d0, u64 d1)
+{
+	e->kind = AXVM_EXIT_INTERNAL_ERROR;
+	e->u.internal.suberror = suberror;
+	e->u.internal.data[0] = d0;
+	e->u.internal.data[1] = d1;
+	return AXVM_USER;
+}
+
 /* percpu.c: VMX operation on every online CPU while any VM exists. */
 int axvm_vmx_get(void);
 void axvm_vmx_put(void);
