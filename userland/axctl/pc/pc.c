@@ -19,9 +19,12 @@ uint64_t pc_monotonic_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-static time_t host_time(void)
+static uint64_t host_time(void)
 {
-	return time(NULL);
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 static void irq_update(struct pc *pc)
@@ -118,6 +121,35 @@ static int port_a_out(void *dev, uint16_t port, unsigned int width, uint32_t val
 	return val & 0x01 ? IO_RESET : IO_CONTINUE;
 }
 
+/*
+ * System control port B (IBM PC/AT Technical Reference, "System Control
+ * Port B"): bit 0 gates PIT channel 2, bit 1 enables the speaker, bits
+ * 2-3 (parity/channel check enables) are stored; reads add bit 4, the
+ * refresh request that toggles every 15.085 us, and bit 5, channel 2's
+ * OUT: what Linux's pit_calibrate_tsc() and quick_pit_calibrate() poll.
+ */
+static uint32_t port_b_in(void *dev, uint16_t port, unsigned int width)
+{
+	struct pc *pc = dev;
+	uint64_t now = pc->pit.clock();
+
+	(void)port;
+	(void)width;
+	return pc->port_b | ((now / PC_REFRESH_NS) & 1 ? 0x10 : 0) |
+	       (pit_out(&pc->pit, 2, now) ? 0x20 : 0);
+}
+
+static int port_b_out(void *dev, uint16_t port, unsigned int width, uint32_t val)
+{
+	struct pc *pc = dev;
+
+	(void)port;
+	(void)width;
+	pc->port_b = val & 0x0f;
+	pit_set_gate(&pc->pit, 2, val & 0x01, pc->pit.clock());
+	return IO_CONTINUE;
+}
+
 static uint32_t kbd_in(void *dev, uint16_t port, unsigned int width)
 {
 	(void)dev;
@@ -143,6 +175,7 @@ int pc_init(struct pc *pc, struct io_bus *bus, uint64_t low_ram, uint64_t high_r
 		{ PIC_MASTER_CMD, 2, IO_BYTEWISE, "PIC master", pic_in, pic_out, pc },
 		{ PIC_SLAVE_CMD, 2, IO_BYTEWISE, "PIC slave", pic_in, pic_out, pc },
 		{ PIT_BASE, 4, IO_BYTEWISE, "PIT", pit_port_in, pit_port_out, pc },
+		{ PC_PORT_B, 1, 0, "port B", port_b_in, port_b_out, pc },
 		{ PC_KBD_STATUS, 1, 0, "i8042", kbd_in, kbd_out, pc },
 		{ CMOS_INDEX, 2, IO_BYTEWISE, "CMOS", cmos_in, cmos_out, pc },
 		{ PC_PORT_A, 1, 0, "port A", port_a_in, port_a_out, pc },

@@ -6,6 +6,8 @@
  *
  *  0x20-0x21, 0xa0-0xa1  8259 PIC pair (pc/pic.h)
  *  0x40-0x43             8254 PIT (pc/pit.h); channel 0 -> IRQ0
+ *  0x61                  system control port B: bit 0 gates PIT channel 2,
+ *                        bit 5 reads its OUT (Linux calibrates the TSC so)
  *  0x64                  keyboard controller: reads 0x1c (buffers empty),
  *                        command 0xfe resets the machine, others ignored
  *  0x70-0x71             CMOS/RTC (pc/cmos.h)
@@ -34,6 +36,8 @@
 #include "pc/pit.h"
 
 #define PC_PORT_A	0x92
+#define PC_PORT_B	0x61
+#define PC_REFRESH_NS	15085		/* port B bit 4 toggles this often */
 #define PC_KBD_STATUS	0x64
 #define PC_KBD_RESET	0xfe
 /* How soon the timer thread notifies again about a vector not yet taken. */
@@ -45,6 +49,7 @@ struct pc {
 	struct cmos cmos;
 	struct fwcfg fwcfg;
 	uint8_t port_a;
+	uint8_t port_b;			/* bits 0-3 as written */
 	uint64_t pit_irqs;		/* IRQ0 edges raised by the PIT */
 
 	pthread_mutex_t *lock;
