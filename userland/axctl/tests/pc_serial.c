@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "console.h"
 #include "devices.h"
 #include "pc/pc.h"
 #include "pc/serial.h"
@@ -208,8 +209,33 @@ static void test_serial_rx(void)
 	check(s.rx_bytes == sizeof(in) + 1 && s.tx_bytes == 0, "16550: counters");
 }
 
+/* The console's escapes (console.c). */
+static void test_console_escape(void)
+{
+	struct console_escape e = { false };
+	uint8_t out[32];
+	size_t n;
+	int r;
+
+	r = console_escape_feed(&e, (const uint8_t *)"ab\x01\x01c", 5, out, &n);
+	check(r == CONSOLE_ESC_NONE && n == 4 && !memcmp(out, "ab\x01c", 4),
+	      "console: Ctrl-A Ctrl-A sends one Ctrl-A");
+	r = console_escape_feed(&e, (const uint8_t *)"d\x01", 2, out, &n);
+	check(r == CONSOLE_ESC_NONE && n == 1 && e.armed, "console: a trailing Ctrl-A waits");
+	r = console_escape_feed(&e, (const uint8_t *)"xyz", 3, out, &n);
+	check(r == CONSOLE_ESC_QUIT && n == 0, "console: ... and Ctrl-A x across reads quits");
+	e.armed = false;
+	r = console_escape_feed(&e, (const uint8_t *)"q\x01hr\x01e", 6, out, &n);
+	check(r == CONSOLE_ESC_HELP && n == 4 && !memcmp(out, "qr\x01e", 4),
+	      "console: Ctrl-A h is help, Ctrl-A e sends both");
+	r = console_escape_feed(&e, (const uint8_t *)"ls\r\x01x", 5, out, &n);
+	check(r == CONSOLE_ESC_QUIT && n == 3 && !memcmp(out, "ls\r", 3),
+	      "console: bytes before Ctrl-A x still count");
+}
+
 void test_serial(void)
 {
+	test_console_escape();
 	test_serial_probe();
 	test_serial_loopback();
 	test_serial_thre();
