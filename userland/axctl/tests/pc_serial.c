@@ -217,18 +217,18 @@ static void test_console_escape(void)
 	size_t n;
 	int r;
 
-	r = console_escape_feed(&e, (const uint8_t *)"ab\x01\x01c", 5, out, &n);
-	check(r == CONSOLE_ESC_NONE && n == 4 && !memcmp(out, "ab\x01c", 4),
+	r = console_escape_feed(&e, (const uint8_t *)"ab\001\001c", 5, out, &n);
+	check(r == CONSOLE_ESC_NONE && n == 4 && !memcmp(out, "ab\001c", 4),
 	      "console: Ctrl-A Ctrl-A sends one Ctrl-A");
-	r = console_escape_feed(&e, (const uint8_t *)"d\x01", 2, out, &n);
+	r = console_escape_feed(&e, (const uint8_t *)"d\001", 2, out, &n);
 	check(r == CONSOLE_ESC_NONE && n == 1 && e.armed, "console: a trailing Ctrl-A waits");
 	r = console_escape_feed(&e, (const uint8_t *)"xyz", 3, out, &n);
 	check(r == CONSOLE_ESC_QUIT && n == 0, "console: ... and Ctrl-A x across reads quits");
 	e.armed = false;
-	r = console_escape_feed(&e, (const uint8_t *)"q\x01hr\x01e", 6, out, &n);
-	check(r == CONSOLE_ESC_HELP && n == 4 && !memcmp(out, "qr\x01e", 4),
+	r = console_escape_feed(&e, (const uint8_t *)"q\001hr\001e", 6, out, &n);
+	check(r == CONSOLE_ESC_HELP && n == 4 && !memcmp(out, "qr\001e", 4),
 	      "console: Ctrl-A h is help, Ctrl-A e sends both");
-	r = console_escape_feed(&e, (const uint8_t *)"ls\r\x01x", 5, out, &n);
+	r = console_escape_feed(&e, (const uint8_t *)"ls\r\001x", 5, out, &n);
 	check(r == CONSOLE_ESC_QUIT && n == 3 && !memcmp(out, "ls\r", 3),
 	      "console: bytes before Ctrl-A x still count");
 }
