@@ -325,6 +325,7 @@ int mb_main(uint32_t magic, const struct mb_info *mbi)
 	mb_check(timeout_irqs > 0, "character timeout interrupts for short lines");
 	mb_check(thre_irqs > 0, "output went out through THRE interrupts");
 	mb_check(!overruns, "the receive ring never overflowed");
+	printf("mb_serial: %d failed\n", mb_failed);
 	outb(DEBUG_EXIT_PORT, mb_failed);
 	return mb_failed;
 }
