@@ -121,8 +121,12 @@ static void help(void)
 	(void)r;
 }
 
-/* Read one chunk into out: its length, 0 at the end of input or a stop. */
-static size_t read_chunk(struct console *c, struct console_escape *esc, uint8_t *out)
+/*
+ * Read one chunk into out: its length, 0 at the end of input or a stop.
+ * *quit: Ctrl-A x came after the bytes returned.
+ */
+static size_t read_chunk(struct console *c, struct console_escape *esc, uint8_t *out,
+			 bool *quit)
 {
 	uint8_t in[CONSOLE_CHUNK];
 	struct pollfd p[2] = {
@@ -155,8 +159,8 @@ static size_t read_chunk(struct console *c, struct console_escape *esc, uint8_t 
 		}
 		res = console_escape_feed(esc, in, r, out, &n);
 		if (res == CONSOLE_ESC_QUIT) {
-			c->quit(c->arg);
-			return 0;
+			*quit = true;
+			return n;
 		}
 		if (res == CONSOLE_ESC_HELP)
 			help();
@@ -176,8 +180,13 @@ static void *console_main(void *arg)
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);	/* signals are the VMM's */
 	while (!stop) {
-		size_t n = read_chunk(c, &esc, buf), off = 0;
+		bool quit = false;
+		size_t n = read_chunk(c, &esc, buf, &quit), off = 0;
 
+		if (quit && !n) {
+			c->quit(c->arg);
+			break;
+		}
 		if (!n)
 			break;
 		pthread_mutex_lock(c->lock);
@@ -191,6 +200,10 @@ static void *console_main(void *arg)
 		}
 		stop = c->stop;
 		pthread_mutex_unlock(c->lock);
+		if (quit && !stop) {
+			c->quit(c->arg);	/* after what came before it */
+			break;
+		}
 	}
 	return NULL;
 }

@@ -7,7 +7,7 @@
  *   pty_run ACTION CMD [ARGS...]
  *     ACTION  none        just wait for CMD to end
  *             escape      once the terminal is raw, type Ctrl-A x
- *             type:TEXT   once raw, type TEXT, then Ctrl-A x
+ *             type:TEXT   once raw, type TEXT (C escapes not interpreted)
  *             SIGNAME     once raw, send that signal (TERM, INT, HUP)
  *
  * Prints "raw R restored S status N" (R: the terminal went raw while CMD
@@ -107,7 +107,7 @@ int main(int argc, char **argv)
 		drain(master, 10);
 	}
 	if (raw && !strncmp(act, "type:", 5)) {
-		if (write(master, act + 5, strlen(act + 5)) < 0 || write(master, "\001x", 2) < 0)
+		if (write(master, act + 5, strlen(act + 5)) < 0)
 			perror("write");
 	} else if (raw && !strcmp(act, "escape")) {
 		if (write(master, "\001x", 2) < 0)
