@@ -2,7 +2,8 @@
 /*
  * axctl host unit tests: the 16550A (pc/serial.c) as Linux's 8250 driver
  * probes and drives it, PIT channel 2 behind port 0x61 as Linux's TSC
- * calibration uses it, and the RTC's update-in-progress bit. Part of
+ * calibration uses it, the RTC's update-in-progress bit, the console's
+ * escapes and the TSC frequency in CPUID (tsc.c). Part of
  * pc_unit_test, on the fake clock of tests/pc_unit.c.
  */
 #include <pthread.h>
@@ -12,6 +13,7 @@
 #include "devices.h"
 #include "pc/pc.h"
 #include "pc/serial.h"
+#include "tsc.h"
 #include "tests/pc_unit.h"
 
 /* --- 16550A ------------------------------------------------------------------ */
@@ -351,4 +353,35 @@ void test_rtc_uip(void)
 	rtc_ns++;
 	check(rtc_get(&c, 0x0a) == 0x26 && rtc_get(&c, 0) == 0x08,
 	      "RTC: cycle over after 1984 us: UIP 0, :08");
+}
+
+/* --- CPUID 0x15/0x16 ----------------------------------------------------------- */
+
+void test_tsc_cpuid(void)
+{
+	static struct {
+		struct axvm_cpuid h;
+		struct axvm_cpuid_entry e[8];
+	} t;
+	uint32_t khz = tsc_host_khz();
+	const struct axvm_cpuid_entry *l15 = &t.e[2], *l16 = &t.e[3];
+
+	check(khz > 1000, "TSC: the host's TSC measured at %u kHz", khz);
+	t.h.nent = 2;
+	t.e[0].function = 0;
+	t.e[0].eax = 0x0d;
+	t.e[1].function = 1;
+	check(tsc_cpuid_leaves(&t.h, 8, 50000) == 0 && t.h.nent == 4 && t.e[0].eax == 0x16,
+	      "CPUID: leaves 0x15 and 0x16 added, leaf 0 max raised to 0x16");
+	/* Linux's native_calibrate_tsc(): crystal kHz = ECX / 1000, times EBX / EAX. */
+	check(l15->function == 0x15 && l15->ecx / 1000 * l15->ebx / l15->eax == 50000 &&
+	      l16->function == 0x16 && l16->eax == 50,
+	      "CPUID: 0x15 gives 50000 kHz, 0x16 50 MHz (Bochs' TSC at 50 M instructions/s)");
+	check(tsc_cpuid_leaves(&t.h, 8, 5200001) == 0 && t.h.nent == 4 && l15->ebx == 2 &&
+	      (uint64_t)l15->ecx / 1000 * l15->ebx / l15->eax == 5200000,
+	      "CPUID: 5.2 GHz: EBX 2, ECX fits 32 bits, 1 kHz lost");
+	t.h.nent = 7;
+	check(tsc_cpuid_leaves(&t.h, 7, 50000) == 0, "CPUID: existing leaves updated in place");
+	t.h.nent = 0;
+	check(tsc_cpuid_leaves(&t.h, 2, 50000) < 0, "CPUID: no room is an error");
 }

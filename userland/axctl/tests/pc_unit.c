@@ -683,6 +683,7 @@ int main(int argc, char **argv)
 	test_rtc_uip();
 	test_port_b();
 	test_serial();
+	test_tsc_cpuid();
 	test_fwcfg();
 	test_board();
 	test_multiboot();

@@ -18,5 +18,6 @@ uint64_t fake_clock(void);
 void test_serial(void);
 void test_port_b(void);
 void test_rtc_uip(void);
+void test_tsc_cpuid(void);
 
 #endif
