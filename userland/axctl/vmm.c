@@ -47,12 +47,14 @@
 #include <unistd.h>
 
 #include "axctl.h"
+#include "console.h"
 #include "devices.h"
 #include "image.h"
 #include "multiboot.h"
 #include "pc/pc.h"
 #include "nl.h"
 #include "smp.h"
+#include "tsc.h"
 
 #define SZ_2M		0x200000ULL
 #define IMAGE_MAX	(1ULL << 32)	/* larger files are not images */
@@ -96,6 +98,7 @@ struct vmm {
 	int status;
 	atomic_int stop;	/* SIGINT/SIGTERM seen */
 
+	struct console console;	/* stdin to COM1 */
 	bool lapic;		/* in-kernel local APICs: every vCPU runs */
 	enum vcpu_state *states;	/* one per vCPU, under lock (smp.h) */
 
@@ -603,6 +606,59 @@ static void setup_ring(struct vcpu *c)
 	c->ring = p;
 	c->slots = (struct axvm_ring_entry *)((char *)p + 4096);
 	c->ring_size = size;
+}
+
+/* --- console input ---------------------------------------------------------- */
+
+/* Under v->lock (console.c): into COM1's receiver. */
+static size_t console_push(void *arg, const uint8_t *buf, size_t len)
+{
+	struct vmm *v = arg;
+
+	return uart_rx_push(&v->io.com1, buf, len);
+}
+
+static void console_quit(void *arg)
+{
+	finish(arg, AXCTL_EINTR, "quit (Ctrl-A x)");
+}
+
+static void console_room_hook(void *arg)
+{
+	console_room(arg);
+}
+
+static void start_console(struct vmm *v)
+{
+	int r = console_start(&v->console, STDIN_FILENO, &v->lock, console_push, console_quit, v);
+
+	if (r == -ENOTTY) {
+		vmm_note(v, 1, "standard input is a terminal in the background: no input to COM1");
+		return;
+	}
+	if (r) {
+		fprintf(stderr, "%s: no input to COM1: %s\n", axctl_prog, strerror(-r));
+		return;
+	}
+	pthread_mutex_lock(&v->lock);
+	pc_set_input_room(&v->pc, console_room_hook, &v->console);
+	pthread_mutex_unlock(&v->lock);
+}
+
+/*
+ * Tell the guest its TSC rate (CPUID 0x15/0x16, tsc.h). A module without
+ * the CPUID ioctls (ENOTTY) leaves the guest to calibrate on the PIT.
+ */
+static void set_tsc_cpuid(struct vmm *v)
+{
+	uint32_t khz = tsc_host_khz();
+	int r = khz ? tsc_set_cpuid(v->vm_fd, khz) : -EINVAL;
+
+	if (r && r != -ENOTTY)
+		fprintf(stderr, "%s: cannot give the guest its TSC frequency in CPUID: %s\n",
+			axctl_prog, khz ? strerror(-r) : "no TSC rate measured");
+	else if (!r && axctl_verbose > 0)
+		fprintf(stderr, "%s: guest TSC %u kHz (CPUID 0x15/0x16)\n", axctl_prog, khz);
 }
 
 static void run_vcpu(struct vcpu *c)
@@ -1140,6 +1196,7 @@ int cmd_start(int argc, char **argv)
 	vmm.states = calloc(vmm.nr_vcpus, sizeof(*vmm.states));
 	if (!vmm.vcpus || !vmm.states)
 		axctl_die(AXCTL_EFAIL, "out of memory");
+	set_tsc_cpuid(&vmm);
 	vmm.lapic = create_lapic(&vmm, &caps);
 	for (i = 0; i < vmm.nr_vcpus; i++) {
 		add_vcpu(&vmm, &vmm.vcpus[i], i, caps.run_size);
@@ -1204,6 +1261,7 @@ int cmd_start(int argc, char **argv)
 	r = pc_start(&vmm.pc);
 	if (r)
 		axctl_die(AXCTL_EFAIL, "cannot start the PIT timer thread: %s", strerror(-r));
+	start_console(&vmm);
 	sigdelset(&set, SIGUSR1);
 	for (;;) {
 		int sig = sigwaitinfo(&set, NULL);
@@ -1225,6 +1283,7 @@ int cmd_start(int argc, char **argv)
 	}
 	for (i = 0; i < vmm.nr_vcpus; i++)
 		pthread_join(vmm.vcpus[i].thread, NULL);
+	console_stop(&vmm.console);	/* the terminal as it was */
 	pc_stop(&vmm.pc);
 	print_unhandled(&vmm);
 	pc_free(&vmm.pc);

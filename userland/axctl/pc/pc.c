@@ -166,6 +166,35 @@ static int kbd_out(void *dev, uint16_t port, unsigned int width, uint32_t val)
 	return (val & 0xff) == PC_KBD_RESET ? IO_RESET : IO_CONTINUE;
 }
 
+/* --- COM1 on IRQ 4 ------------------------------------------------------------ */
+
+/* ISA interrupts are edge-triggered at the 8259: a rising edge raises IRQ 4. */
+static void com1_irq(void *arg, bool level)
+{
+	struct pc *pc = arg;
+
+	if (!level)
+		return;
+	pic_raise(&pc->pic, UART_IRQ);
+	pc->com1_irqs++;
+	irq_update(pc);
+}
+
+static void com1_notify(void *arg)
+{
+	struct pc *pc = arg;
+
+	if (pc->input_room && serial_rx_room(&pc->com1->s))
+		pc->input_room(pc->input_room_arg);
+	pthread_cond_signal(&pc->timer_cond);	/* the character timeout moved */
+}
+
+void pc_set_input_room(struct pc *pc, void (*fn)(void *), void *arg)
+{
+	pc->input_room = fn;
+	pc->input_room_arg = arg;
+}
+
 /* --- the board -------------------------------------------------------------- */
 
 int pc_init(struct pc *pc, struct io_bus *bus, uint64_t low_ram, uint64_t high_ram,
@@ -202,6 +231,10 @@ int pc_init(struct pc *pc, struct io_bus *bus, uint64_t low_ram, uint64_t high_r
 	for (i = 0; i < sizeof(h) / sizeof(h[0]); i++)
 		if (io_bus_register(bus, &h[i]))
 			return -1;
+	pc->com1 = &bus->com1;
+	pc->com1->irq = com1_irq;
+	pc->com1->notify = com1_notify;
+	pc->com1->arg = pc;
 	return 0;
 }
 
@@ -212,7 +245,22 @@ void pc_timer_poll(struct pc *pc)
 		pic_raise(&pc->pic, 0);
 		pc->pit_irqs++;
 	}
+	if (pc->com1)
+		serial_poll(&pc->com1->s);	/* the character timeout */
 	irq_update(pc);
+}
+
+/* The next time the timer thread has something to do. */
+static uint64_t next_deadline(const struct pc *pc)
+{
+	uint64_t next = pit_next_edge(&pc->pit), t;
+
+	if (pc->com1) {
+		t = serial_next_deadline(&pc->com1->s);
+		if (t < next)
+			next = t;
+	}
+	return next;
 }
 
 static void *timer_main(void *arg)
@@ -227,7 +275,7 @@ static void *timer_main(void *arg)
 		uint64_t next;
 
 		pc_timer_poll(pc);
-		next = pit_next_edge(&pc->pit);
+		next = next_deadline(pc);
 		/* A vector vCPU 0 could not take yet (IF=0): kick it again soon. */
 		if (pic_pending_vector(&pc->pic) >= 0 &&
 		    pc_monotonic_ns() + PC_IRQ_RETRY_NS < next)
@@ -287,6 +335,11 @@ void pc_irq_ack(struct pc *pc)
 
 bool pc_irq_possible(const struct pc *pc)
 {
+	const struct serial *u = pc->com1 ? &pc->com1->s : NULL;
+
 	return pic_pending_vector(&pc->pic) >= 0 ||
-	       (pit_armed(&pc->pit) && pic_line_enabled(&pc->pic, 0));
+	       (pit_armed(&pc->pit) && pic_line_enabled(&pc->pic, 0)) ||
+	       /* COM1 may interrupt: input can still come, or THRE. */
+	       (u && (u->ier & 0x0f) && (u->mcr & SERIAL_MCR_OUT2) &&
+		pic_line_enabled(&pc->pic, UART_IRQ));
 }
