@@ -608,6 +608,38 @@ static void setup_ring(struct vcpu *c)
 	c->ring_size = size;
 }
 
+/* SET_POSTED on a COM1 range; errors but ok_err end axctl. */
+static void posted(struct vmm *v, uint16_t len, uint32_t flags, int ok_err)
+{
+	struct axvm_posted_range r = { .bus = AXVM_POSTED_PIO, .base = COM1_BASE,
+				       .len = len, .flags = flags };
+
+	if (ioctl(v->vm_fd, AXVM_SET_POSTED, &r) < 0 && errno != ok_err)
+		axctl_die(AXCTL_EFAIL, "AXVM_SET_POSTED%s for COM1: %s",
+			  flags ? " (remove)" : "", strerror(errno));
+}
+
+/*
+ * THR writes need no answer: post them (port 0x3f8 only), the guest goes
+ * on. Not COM1's other registers: an IER write that turns the THRE
+ * interrupt on must reach the UART before the guest halts to wait for
+ * that interrupt (a HLT sleeps in the kernel, and posted writes wait in
+ * the ring until the vCPU's next exit to axctl); THR bytes are flushed by
+ * the next register read (an IIR or LSR read, which every driver does).
+ * Not with several vCPUs running: each vCPU's posted bytes wait in its own
+ * ring, so the output of different vCPUs would come out of order. An
+ * earlier VMM's ranges (older axctl posted all 8 ports) are removed first
+ * (ENOENT: there was none).
+ */
+static void set_com1_posting(struct vmm *v, bool post)
+{
+	posted(v, COM1_SIZE, AXVM_POSTED_F_REMOVE, ENOENT);
+	if (post)
+		posted(v, 1, 0, EEXIST);
+	else
+		posted(v, 1, AXVM_POSTED_F_REMOVE, ENOENT);
+}
+
 /* --- console input ---------------------------------------------------------- */
 
 /* Under v->lock (console.c): into COM1's receiver. */
@@ -676,8 +708,12 @@ static void run_vcpu(struct vcpu *c)
 		if (ioctl(c->fd, AXVM_RUN, 0) < 0) {
 			int err = errno;
 
-			if (err == EINTR)
+			if (err == EINTR) {
+				/* Posted THR bytes out now, not at the next exit. */
+				if (c->ring && !serve_ring(c))
+					return;
 				continue;	/* stopping() decides */
+			}
 			if (err == ESHUTDOWN) {
 				finish(v, AXCTL_ESTOPPED, "VM stopped");
 				return;
@@ -1203,26 +1239,7 @@ int cmd_start(int argc, char **argv)
 		vmm.states[i] = smp_initial_state(vmm.lapic, i);
 	}
 	if (use_ring && (caps.flags & AXVM_CAP_EXIT_RING)) {
-		/*
-		 * UART writes need no answer: post them, the guest goes on. Not
-		 * with several vCPUs running: each vCPU's posted bytes wait in
-		 * its own ring until its next exit to axctl, so the output of
-		 * different vCPUs would come out of order.
-		 */
-		struct axvm_posted_range com1 = { .bus = AXVM_POSTED_PIO,
-						  .base = COM1_BASE, .len = COM1_SIZE };
-
-		if (!vmm.lapic || vmm.nr_vcpus == 1) {
-			if (ioctl(vmm.vm_fd, AXVM_SET_POSTED, &com1) < 0 && errno != EEXIST)
-				axctl_die(AXCTL_EFAIL, "AXVM_SET_POSTED for COM1: %s",
-					  strerror(errno));
-		} else {
-			/* ENOENT: not posted (an earlier VMM may have posted it). */
-			com1.flags = AXVM_POSTED_F_REMOVE;
-			if (ioctl(vmm.vm_fd, AXVM_SET_POSTED, &com1) < 0 && errno != ENOENT)
-				axctl_die(AXCTL_EFAIL, "AXVM_SET_POSTED (remove) for COM1: %s",
-					  strerror(errno));
-		}
+		set_com1_posting(&vmm, !vmm.lapic || vmm.nr_vcpus == 1);
 		for (i = 0; i < vmm.nr_vcpus; i++)
 			setup_ring(&vmm.vcpus[i]);
 	}
