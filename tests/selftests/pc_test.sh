@@ -132,7 +132,9 @@ TMO=""
 command -v timeout >/dev/null 2>&1 && TMO="timeout 300"
 for mode in sync off; do
 	name=mb_serial_$mode
-	cat "$tmp/serial.in" > "$tmp/serial.fifo" &
+	# "hello\n" alone first: 6 bytes, below the trigger level of 8, must
+	# come by a character timeout; then the rest at once.
+	{ head -n1 "$tmp/serial.in"; sleep 2; tail -n +2 "$tmp/serial.in"; } > "$tmp/serial.fifo" &
 	IN=$tmp/serial.fifo run $name 1 --ring $mode --kernel "$G/mb_serial"
 	wait
 	has $name "mb_serial: 0 failed"
