@@ -101,9 +101,11 @@ int tsc_set_cpuid(int vm_fd, uint32_t khz)
 	if (!t)
 		return -ENOMEM;
 	t->nent = room;
-	if (ioctl(vm_fd, AXVM_GET_CPUID, t) < 0 ||
-	    (tsc_cpuid_leaves(t, room, khz) < 0 && (errno = E2BIG)) ||
-	    ioctl(vm_fd, AXVM_SET_CPUID, t) < 0)
+	if (ioctl(vm_fd, AXVM_GET_CPUID, t) < 0)
+		r = -errno;
+	else if (tsc_cpuid_leaves(t, room, khz) < 0)
+		r = -E2BIG;
+	else if (ioctl(vm_fd, AXVM_SET_CPUID, t) < 0)
 		r = -errno;
 	free(t);
 	return r;
