@@ -3,6 +3,7 @@
  * axctl: COM1 (see uart.h).
  */
 #include <errno.h>
+#include <poll.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,10 +27,19 @@ static void emit(void *arg, uint8_t c)
 	u->last_tx = c;
 	if (u->out_fd < 0)
 		return;
-	do
+	for (;;) {
 		r = write(u->out_fd, &c, 1);
-	while (r < 0 && errno == EINTR);
-	/* EPIPE and friends: the reader went away; the guest goes on. */
+		if (r == 1)
+			return;
+		if (r < 0 && errno == EAGAIN) {
+			/* A non-blocking stdout: wait for room, never drop. */
+			struct pollfd p = { .fd = u->out_fd, .events = POLLOUT };
+
+			poll(&p, 1, -1);
+		} else if (r < 0 && errno != EINTR) {
+			return;	/* EPIPE and friends: the reader went away; the guest goes on */
+		}
+	}
 }
 
 static void line(void *arg, bool level)
