@@ -78,9 +78,23 @@ void uart_write(struct uart16550 *u, unsigned int off, uint8_t val)
 		u->notify(u->arg);
 }
 
+unsigned int uart_rx_room(const struct uart16550 *u)
+{
+	const struct serial *s = &u->s;
+
+	if (!(s->ier & SERIAL_IER_ERBFI) ||
+	    (s->mcr & (SERIAL_MCR_OUT2 | SERIAL_MCR_LOOP)) != SERIAL_MCR_OUT2)
+		return 0;
+	return serial_rx_room(s);
+}
+
 size_t uart_rx_push(struct uart16550 *u, const uint8_t *buf, size_t len)
 {
-	size_t n = serial_rx_push(&u->s, buf, len);
+	size_t n;
+
+	if (len > uart_rx_room(u))
+		len = uart_rx_room(u);
+	n = serial_rx_push(&u->s, buf, len);
 
 	if (n && u->notify)
 		u->notify(u->arg);	/* a new timeout deadline */

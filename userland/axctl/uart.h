@@ -51,7 +51,16 @@ struct uart16550 {
 void uart_init(struct uart16550 *u, int out_fd);
 uint8_t uart_read(struct uart16550 *u, unsigned int off);
 void uart_write(struct uart16550 *u, unsigned int off, uint8_t val);
-/* Console input: how many of len bytes the receiver took. */
+/*
+ * Console input: how many of len bytes the receiver took. Input waits
+ * (0) until the guest is listening: receive interrupts on (IER.ERBFI)
+ * with MCR.OUT2 set and no loopback, as Linux's 8250 driver has it while
+ * the port is open. Bytes pushed earlier would be lost to the FIFO
+ * clears and RBR reads of its probe and startup, and to the IER = 0 of
+ * every printk.
+ */
 size_t uart_rx_push(struct uart16550 *u, const uint8_t *buf, size_t len);
+/* Room for console input now (0 while the guest is not listening). */
+unsigned int uart_rx_room(const struct uart16550 *u);
 
 #endif

@@ -184,7 +184,7 @@ static void com1_notify(void *arg)
 {
 	struct pc *pc = arg;
 
-	if (pc->input_room && serial_rx_room(&pc->com1->s))
+	if (pc->input_room && uart_rx_room(pc->com1))
 		pc->input_room(pc->input_room_arg);
 	pthread_cond_signal(&pc->timer_cond);	/* the character timeout moved */
 }

@@ -14,6 +14,7 @@
 #include "pc/pc.h"
 #include "pc/serial.h"
 #include "tsc.h"
+#include "uart.h"
 #include "tests/pc_unit.h"
 
 /* --- 16550A ------------------------------------------------------------------ */
@@ -235,8 +236,29 @@ static void test_console_escape(void)
 	      "console: bytes before Ctrl-A x still count");
 }
 
+/* uart.c: console input waits until the guest listens. */
+static void test_uart_gate(void)
+{
+	const uint8_t in[] = "ab";
+	struct uart16550 u;
+
+	uart_init(&u, -1);
+	check(uart_rx_push(&u, in, 2) == 0 && uart_rx_room(&u) == 0,
+	      "COM1: no input taken before the guest listens (IER 0)");
+	uart_write(&u, UART_IER, SERIAL_IER_ERBFI);
+	check(uart_rx_push(&u, in, 2) == 0, "COM1: ... nor with ERBFI but OUT2 clear");
+	uart_write(&u, UART_MCR, SERIAL_MCR_OUT2 | SERIAL_MCR_LOOP);
+	check(uart_rx_push(&u, in, 2) == 0, "COM1: ... nor in loopback");
+	uart_write(&u, UART_MCR, SERIAL_MCR_OUT2);
+	check(uart_rx_push(&u, in, 2) == 1 && uart_read(&u, UART_RBR_THR) == 'a',
+	      "COM1: ERBFI and OUT2: input flows (1 byte without FIFOs)");
+	uart_write(&u, UART_IER, 0);
+	check(uart_rx_push(&u, in + 1, 1) == 0, "COM1: IER 0 (a printk) holds input again");
+}
+
 void test_serial(void)
 {
+	test_uart_gate();
 	test_console_escape();
 	test_serial_probe();
 	test_serial_loopback();

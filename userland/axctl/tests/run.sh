@@ -234,7 +234,8 @@ if [ -n "$fake" ] && [ -f "$fake" ] && ldd "$axctl" >/dev/null 2>&1; then
 	wait
 	in_log '^answer in port 0x3fa width 1: data 0xcc ' "stdin: character timeout interrupt (IIR 0xcc)"
 	if [ "$(sed -n 's/^answer in port 0x3f8 width 1: data \(0x[0-9a-f]*\) .*/\1/p' "$tmp/log" | tr '\n' ' ')" = "0x68 0x69 0xa " ]
-	then ok "stdin: h, i, newline read from RBR in order"; else notok "stdin: h, i, newline read from RBR in order"; fi
+	then ok "stdin: h, i, newline read from RBR in order"
+	else notok "stdin: h, i, newline read from RBR in order"; sed 's/^/#   log: /' "$tmp/log"; fi
 	in_log '^answer in port 0x3fd width 1: data 0x60 ' "stdin: FIFO empty after 3 reads; EOF did not end the VM"
 
 	# The terminal: raw while the VM runs, restored on every way out.
