@@ -184,21 +184,21 @@ static uint64_t tsc_per_ms_by_port61(uint64_t per_ms)
 }
 
 /* The RTC's update-in-progress bit rises and falls once a second. */
-static void rtc_uip_checks(void)
+static void rtc_uip_checks(uint64_t per_ms)
 {
 	uint64_t t0 = rdtsc();
 	uint8_t s0, s1;
 	int rose, fell;
 
-	/* 2^36 TSC cycles: far more than a second at any TSC rate. */
+	/* Give up after 2 s (the PIT-calibrated TSC): UIP rises once a second. */
 	outb(0x70, 0x0a);
-	while (!(inb(0x71) & 0x80) && rdtsc() - t0 < (1ULL << 36))
+	while (!(inb(0x71) & 0x80) && rdtsc() - t0 < 2000 * per_ms)
 		outb(0x70, 0x0a);
 	rose = inb(0x71) & 0x80;
 	outb(0x70, 0x00);
 	s0 = inb(0x71);
 	outb(0x70, 0x0a);
-	while ((inb(0x71) & 0x80) && rdtsc() - t0 < (1ULL << 36))
+	while ((inb(0x71) & 0x80) && rdtsc() - t0 < 3000 * per_ms)
 		outb(0x70, 0x0a);
 	fell = !(inb(0x71) & 0x80);
 	outb(0x70, 0x00);
@@ -331,7 +331,7 @@ int mb_main(uint32_t magic, const struct mb_info *mbi)
 	mb_check(a * 10 >= per_ms * 9 && a * 10 <= per_ms * 11,
 		 "channel 2 behind port 0x61 agrees with channel 0 within 10%");
 	cmos_checks();
-	rtc_uip_checks();
+	rtc_uip_checks(per_ms);
 	printf("mb_pit: %d failed\n", mb_failed);
 	return mb_failed;
 }
