@@ -82,9 +82,9 @@ int axvm_vmx_exit_cpuid(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 	unsigned long *g = vmx->gprs;
 	u32 fn = g[AXVM_REG_RAX], idx = g[AXVM_REG_RCX], r[4];
 
-	/* The VM's table and per-vCPU values: exit policy (exit/cpuid_exit.c). */
+	/* The VM's table and per-vCPU values: policy (exit/upcalls.c). */
 	axvm_vmx_up(cpuid)(vcpu, fn, idx, r);
-	/* OSXSAVE mirrors CR4 as the guest wrote it (SDM Vol. 2A, CPUID, Table 3-10). */
+	/* OSXSAVE mirrors CR4 as written (SDM Vol. 2A, CPUID, Table 3-10). */
 	if (fn == 1) {
 		r[2] &= ~BIT(27);
 		if (vmx->cr4_shadow & X86_CR4_OSXSAVE)
@@ -170,7 +170,10 @@ int axvm_vmx_exit_vmcall(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 	return AXVM_USER;
 }
 
-/* EPT violation qualification: 28.2.1 "Basic VM-Exit Information", Table 28-7. */
+/*
+ * EPT violation qualification: 28.2.1 "Basic VM-Exit Information",
+ * Table 28-7.
+ */
 int axvm_vmx_exit_ept_violation(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 {
 	exit->guest_phys = axvm_vmcs_read(GUEST_PHYSICAL_ADDRESS);

@@ -48,16 +48,26 @@ struct axvm_vmx_upcalls {
 };
 
 /* One static call per member (vmx/upcall.c defines them). */
-DECLARE_STATIC_CALL(axvm_vmx_up_cpuid, *((struct axvm_vmx_upcalls *)0)->cpuid);
-DECLARE_STATIC_CALL(axvm_vmx_up_apic_pending_vector, *((struct axvm_vmx_upcalls *)0)->apic_pending_vector);
-DECLARE_STATIC_CALL(axvm_vmx_up_apic_accept, *((struct axvm_vmx_upcalls *)0)->apic_accept);
-DECLARE_STATIC_CALL(axvm_vmx_up_apic_get_cr8, *((struct axvm_vmx_upcalls *)0)->apic_get_cr8);
-DECLARE_STATIC_CALL(axvm_vmx_up_apic_set_cr8, *((struct axvm_vmx_upcalls *)0)->apic_set_cr8);
-DECLARE_STATIC_CALL(axvm_vmx_up_apic_rdmsr, *((struct axvm_vmx_upcalls *)0)->apic_rdmsr);
-DECLARE_STATIC_CALL(axvm_vmx_up_apic_wrmsr, *((struct axvm_vmx_upcalls *)0)->apic_wrmsr);
-DECLARE_STATIC_CALL(axvm_vmx_up_apic_halt, *((struct axvm_vmx_upcalls *)0)->apic_halt);
-DECLARE_STATIC_CALL(axvm_vmx_up_gmem_translate, *((struct axvm_vmx_upcalls *)0)->gmem_translate);
-DECLARE_STATIC_CALL(axvm_vmx_up_gmem_rw, *((struct axvm_vmx_upcalls *)0)->gmem_rw);
+DECLARE_STATIC_CALL(axvm_vmx_up_cpuid,
+	*((struct axvm_vmx_upcalls *)0)->cpuid);
+DECLARE_STATIC_CALL(axvm_vmx_up_apic_pending_vector,
+	*((struct axvm_vmx_upcalls *)0)->apic_pending_vector);
+DECLARE_STATIC_CALL(axvm_vmx_up_apic_accept,
+	*((struct axvm_vmx_upcalls *)0)->apic_accept);
+DECLARE_STATIC_CALL(axvm_vmx_up_apic_get_cr8,
+	*((struct axvm_vmx_upcalls *)0)->apic_get_cr8);
+DECLARE_STATIC_CALL(axvm_vmx_up_apic_set_cr8,
+	*((struct axvm_vmx_upcalls *)0)->apic_set_cr8);
+DECLARE_STATIC_CALL(axvm_vmx_up_apic_rdmsr,
+	*((struct axvm_vmx_upcalls *)0)->apic_rdmsr);
+DECLARE_STATIC_CALL(axvm_vmx_up_apic_wrmsr,
+	*((struct axvm_vmx_upcalls *)0)->apic_wrmsr);
+DECLARE_STATIC_CALL(axvm_vmx_up_apic_halt,
+	*((struct axvm_vmx_upcalls *)0)->apic_halt);
+DECLARE_STATIC_CALL(axvm_vmx_up_gmem_translate,
+	*((struct axvm_vmx_upcalls *)0)->gmem_translate);
+DECLARE_STATIC_CALL(axvm_vmx_up_gmem_rw,
+	*((struct axvm_vmx_upcalls *)0)->gmem_rw);
 
 /* Call upcall @name of the registered struct axvm_vmx_upcalls. */
 #define axvm_vmx_up(name)	static_call(axvm_vmx_up_##name)

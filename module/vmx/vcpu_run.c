@@ -180,7 +180,8 @@ int axvm_vmx_enter(struct axvm_vcpu *vcpu)
  * @vcpu: a loaded vCPU
  *
  * Also ends an STI/MOV SS interrupt shadow, as completing the instruction
- * would (SDM Vol. 3C, 25.4.2 "Guest Non-Register State": interruptibility state).
+ * would (SDM Vol. 3C, 25.4.2 "Guest Non-Register State": interruptibility
+ * state).
  */
 void axvm_vmx_skip_instruction(struct axvm_vcpu *vcpu)
 {
