@@ -5,8 +5,6 @@
  */
 #include "vmx/upcall.h"
 
-DEFINE_STATIC_CALL_NULL(axvm_vmx_up_cpuid,
-	*((struct axvm_vmx_upcalls *)0)->cpuid);
 DEFINE_STATIC_CALL_NULL(axvm_vmx_up_apic_pending_vector,
 	*((struct axvm_vmx_upcalls *)0)->apic_pending_vector);
 DEFINE_STATIC_CALL_NULL(axvm_vmx_up_apic_accept,
@@ -32,7 +30,6 @@ DEFINE_STATIC_CALL_NULL(axvm_vmx_up_gmem_rw,
  */
 void axvm_vmx_register_upcalls(const struct axvm_vmx_upcalls *u)
 {
-	static_call_update(axvm_vmx_up_cpuid, u->cpuid);
 	static_call_update(axvm_vmx_up_apic_pending_vector,
 			   u->apic_pending_vector);
 	static_call_update(axvm_vmx_up_apic_accept, u->apic_accept);

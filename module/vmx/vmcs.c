@@ -465,6 +465,7 @@ int axvm_vmx_vcpu_create(struct axvm_vcpu *vcpu,
 	vmx->vcpu_id = info->vcpu_id;
 	vmx->eptp = info->eptp;
 	vmx->apic_in_kernel = info->apic_in_kernel;
+	vmx->cpuid = info->cpuid;
 	vmx->cpu = -1;
 	INIT_LIST_HEAD(&vmx->loaded_link);
 	preempt_notifier_init(&vmx->pn, &axvm_preempt_ops);

@@ -12,6 +12,7 @@
 #include <linux/axvm.h>
 
 struct axvm_vcpu;
+struct axvm_cpuid_table;
 
 #include "vmx/exit_table.h"	/* AXVM_VMX_NR_REASONS, the handlers */
 
@@ -141,6 +142,7 @@ struct axvm_vmx_host {
  * @vcpu_id: the vCPU's id (initial APIC ID, tracing, exit records)
  * @eptp: the VM's EPT pointer
  * @apic_in_kernel: the layers above emulate the local APIC (upcalls)
+ * @cpuid: the VM's CPUID table (RCU), which outlives the vCPU
  */
 struct axvm_vmx_vcpu {
 	unsigned long gprs[AXVM_NR_GPRS];
@@ -174,6 +176,7 @@ struct axvm_vmx_vcpu {
 	u32 vm_id, vcpu_id;
 	u64 eptp;
 	bool apic_in_kernel;
+	struct axvm_cpuid_table __rcu **cpuid;
 };
 
 /**
@@ -182,11 +185,13 @@ struct axvm_vmx_vcpu {
  * @vcpu_id: the vCPU's id
  * @eptp: the VM's EPT pointer (fixed for the VM's life)
  * @apic_in_kernel: the vCPU has an in-kernel local APIC
+ * @cpuid: where the VM keeps its CPUID table (lib/cpuid.h; RCU)
  */
 struct axvm_vmx_vcpu_info {
 	u32 vm_id, vcpu_id;
 	u64 eptp;
 	bool apic_in_kernel;
+	struct axvm_cpuid_table __rcu **cpuid;
 };
 
 /*
