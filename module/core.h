@@ -43,7 +43,7 @@ struct task_struct;
  * @exits_user: exits forwarded to userspace
  * @reasons: exits by basic exit reason
  *
- * Counted at the one choke point (exit/route.c). Kept per vCPU id when
+ * Counted at the one choke point (exit/run.c). Kept per vCPU id when
  * the vCPU's fd is closed, so statistics survive the VMM that ran the
  * vCPU and a later VMM's vCPU of the same id continues counting from them.
  */
@@ -160,7 +160,7 @@ struct axvm_mmio_rmw {
  * @id: vCPU id
  * @mutex: one ioctl at a time on a vCPU
  * @run: the page shared with userspace
- * @stats: exit counters (the choke point in exit/route.c)
+ * @stats: exit counters (the choke point in exit/run.c)
  * @forwarded_ns: when the pending record left for userspace (latency)
  * @ring: the shared exit ring, or NULL (exit/ring.h)
  * @pending_exit: kind of the exit userspace must answer, or NOTHING

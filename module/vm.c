@@ -29,7 +29,7 @@
 #include <linux/axvm_genl.h>
 #include <asm/processor.h>
 #include "core.h"
-#include "exit/cpuid.h"
+#include "lib/cpuid.h"
 #include "exit/posted.h"
 #include "exit/ring.h"
 #include "io/lapic.h"
@@ -348,7 +348,7 @@ int axvm_vcpu_create(struct axvm_vm *vm, unsigned long id,
 	}
 	ret = axvm_vmx_vcpu_create(vcpu, &(struct axvm_vmx_vcpu_info){
 		.vm_id = vm->id, .vcpu_id = id, .eptp = vm->ept.eptp,
-		.apic_in_kernel = !!vcpu->lapic,
+		.apic_in_kernel = !!vcpu->lapic, .cpuid = &vm->cpuid,
 	});
 	if (ret)
 		goto unlock;

@@ -2,7 +2,7 @@
 /*
  * The VM and vCPU lifetime (vm.c): creation, memory, CPUID, the lifecycle
  * state machine, teardown. Used by the control plane (module/dev/) and the
- * run loop (run.c); the objects themselves are in core.h.
+ * run loop (exit/run.c); the objects themselves are in core.h.
  */
 #ifndef AXVM_VM_H
 #define AXVM_VM_H
