@@ -19,6 +19,7 @@
 #include "exit/posted.h"
 #include "dev/post.h"
 #include "dev/lapic.h"
+#include "io/ioapic.h"
 #include "vmx/vmx.h"
 
 /**
@@ -50,6 +51,8 @@ struct axvm_vcpu_stats {
  * @posted: ranges whose writes are posted on the exit ring (RCU)
  * @has_lapic: vCPUs get a local APIC (AXVM_CREATE_LAPIC; set once)
  * @lapic_flags: AXVM_LAPIC_F_*
+ * @ioapic: the I/O APIC (AXVM_CREATE_IOAPIC; set once, then read without
+ *	a lock), or NULL (io/ioapic.h)
  * @id: unique id (for tracing and netlink)
  * @name: name, or "" for an anonymous VM
  * @reg: registry entry and lifecycle (dev/registry.h)
@@ -67,6 +70,7 @@ struct axvm_vm {
 	struct axvm_posted_table __rcu *posted;
 	bool has_lapic;
 	u32 lapic_flags;
+	struct axvm_ioapic *ioapic;
 	u32 id;
 	char name[AXVM_NAME_MAX];
 	struct axvm_vm_reg reg;

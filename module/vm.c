@@ -139,6 +139,7 @@ static void vm_free(struct axvm_vm *vm)
 	axvm_ept_destroy(&vm->ept);
 	axvm_memslots_free(&vm->slots);
 	axvm_iobus_destroy(&vm->iobus);
+	axvm_ioapic_free(vm);
 	for (i = 0; i < AXVM_MAX_VCPUS; i++)
 		kfree(vm->retired[i]);
 	axvm_vmx_put();
