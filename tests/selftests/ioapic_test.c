@@ -12,6 +12,10 @@
  *                   holds a level line back until unmasked and loses an edge
  *   route_to_ap     a pin routed to APIC ID 1: vCPU 1 (started by INIT/SIPI,
  *                   x2APIC in real mode) gets it, vCPU 0 does not
+ *   mmio_cost       guest TSC ticks per IOWIN read (served in the kernel)
+ *                   and per read of an unclaimed MMIO address answered here
+ *                   in userspace, where a split irqchip's I/O APIC would be
+ *                   (figures for Documentation/ioapic.rst)
  *
  * Guest-physical layout as lapic_test (RAM 4 MiB at GPA 0, long mode from
  * the library): IG_CODE_GPA 0x200000 code, IG_IDT_GPA 0x210000 IDT,
@@ -49,6 +53,8 @@
 
 #define APIC_MMIO		0xfee00000
 #define IOAPIC_MMIO		0xfec00000
+#define UNCLAIMED_MMIO		0xfed00000	/* no device: goes to userspace */
+#define COST_N			200
 
 _Static_assert(IG_PORT_REPORT == UCALL_PORT_REPORT, "report port");
 _Static_assert(IG_PORT_DONE == UCALL_PORT_DONE, "done port");
@@ -212,6 +218,31 @@ asm(
 "	SAVE\n"
 "	incq	" XSTR(IG_DATA_GPA) "+8*" XSTR(VEC_AP) "\n"
 "	RESTORE_EOI\n"
+/* mmio_cost: N reads of an address, TSC delta reported (low 32 bits). */
+"	.macro TIME_READS addr, n\n"
+"	rdtsc\n"
+"	shlq	$32, %rdx\n"
+"	orq	%rdx, %rax\n"
+"	movq	%rax, %rsi\n"
+"	movl	$\\n, %ecx\n"
+"	movl	$\\addr, %edi\n"
+"11:	movl	(%rdi), %eax\n"
+"	loop	11b\n"
+"	rdtsc\n"
+"	shlq	$32, %rdx\n"
+"	orq	%rdx, %rax\n"
+"	subq	%rsi, %rax\n"
+"	REPORT	%eax\n"
+"	.endm\n"
+"	.globl ig_cost\n"
+"ig_cost:\n"
+"	movl	$" XSTR(IOAPIC_MMIO) ", %edi\n"
+"	movl	$1, (%rdi)\n"			/* IOREGSEL: version */
+"	TIME_READS (" XSTR(IOAPIC_MMIO) "+0x10), " XSTR(COST_N) "\n"
+"	TIME_READS " XSTR(UNCLAIMED_MMIO) ", " XSTR(COST_N) "\n"
+"	xorl	%eax, %eax\n"
+"	outl	%eax, $" XSTR(IG_PORT_DONE) "\n"
+"	hlt\n"
 "	.globl ig_end\n"
 "ig_end:\n"
 
@@ -268,7 +299,7 @@ asm(
 );
 
 extern const unsigned char ig_start[], ig_end[], ig_ap_start[], ig_ap_end[];
-extern const unsigned char ig_main[], ig_bsp[], ig_vec_edge[], ig_vec_level[],
+extern const unsigned char ig_main[], ig_bsp[], ig_cost[], ig_vec_edge[], ig_vec_level[],
 	ig_vec_ap_bsp[];
 
 #define GPA_OF(sym)	((uint64_t)IG_CODE_GPA + (uint64_t)((sym) - ig_start))
@@ -581,6 +612,43 @@ TEST(route_to_ap)
 	EXPECT_EQ(AXVM_EXIT_IO_WRITE, a.kinds[0]);
 	EXPECT_EQ(1ULL, a.data[0]);		/* vCPU 1 took it once */
 	EXPECT_EQ(AXVM_EXIT_HALT, a.kinds[1]);
+	axvm_vm_free(vm);
+}
+
+TEST(mmio_cost)
+{
+	uint32_t t[2] = { 0 };
+	struct axvm_vcpu *vcpu;
+	struct axvm_vm *vm;
+	int n = 0, reads = 0;
+
+	AXVM_REQUIRE_CAP(AXVM_CAP_IOAPIC);
+	vm = ig_vm();
+	vcpu = ig_vcpu(vm, 0, ig_cost);
+	for (;;) {
+		struct axvm_exit *e = &vcpu->run->exit;
+		uint32_t kind = axvm_vcpu_run(vcpu);
+
+		if (kind == AXVM_EXIT_MMIO_READ) {
+			EXPECT_EQ((uint64_t)UNCLAIMED_MMIO, e->u.mmio_read.addr);
+			e->u.mmio_read.data = 0;
+			vcpu->run->response = AXVM_RESP_DATA;
+			reads++;
+			continue;
+		}
+		ASSERT_EQ(AXVM_EXIT_IO_WRITE, kind) axvm_dump_exit(stderr, e);
+		if (e->u.io_write.port == IG_PORT_DONE)
+			break;
+		if (n < 2)
+			t[n] = e->u.io_write.data;
+		n++;
+	}
+	ASSERT_EQ(2, n);
+	EXPECT_EQ(COST_N, reads);		/* the IOWIN reads never came here */
+	EXPECT_GT(t[0], 0U);
+	EXPECT_GT(t[1], 0U);
+	TH_LOG("guest TSC ticks per read: IOWIN in the kernel %u, MMIO answered in userspace %u",
+	       t[0] / COST_N, t[1] / COST_N);
 	axvm_vm_free(vm);
 }
 
