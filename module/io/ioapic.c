@@ -149,6 +149,7 @@ int axvm_ioapic_irq_line(struct axvm_vm *vm, const struct axvm_irq_line *line)
 	    (line->flags & ~AXVM_IRQ_LINE_F_PULSE) || line->level > 1 ||
 	    (pulse && !line->level))
 		return -EINVAL;
+	/* Pairs with the release in axvm_vm_create_ioapic(): seen whole. */
 	io = smp_load_acquire(&vm->ioapic);
 	if (!io)
 		return -ENXIO;
@@ -172,6 +173,7 @@ int axvm_ioapic_irq_line(struct axvm_vm *vm, const struct axvm_irq_line *line)
  */
 void axvm_ioapic_eoi(struct axvm_vm *vm, u8 vector)
 {
+	/* Pairs with the release in axvm_vm_create_ioapic(). */
 	struct axvm_ioapic *io = smp_load_acquire(&vm->ioapic);
 
 	if (!io)
