@@ -637,6 +637,7 @@ TEST(mmio_cost)
 			continue;
 		}
 		ASSERT_EQ(AXVM_EXIT_IO_WRITE, kind) axvm_dump_exit(stderr, e);
+		vcpu->run->response = AXVM_RESP_NONE;	/* after MMIO reads' DATA */
 		if (e->u.io_write.port == IG_PORT_DONE)
 			break;
 		if (n < 2)
