@@ -12,6 +12,7 @@
 #include <linux/slab.h>
 #include "core.h"
 #include "io/ioapic.h"
+#include "io/lapic.h"
 
 /* Send @pin's message (lock held); remote IRR if a LAPIC accepted it. */
 static void service(struct axvm_ioapic *io, unsigned int pin)

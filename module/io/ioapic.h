@@ -17,7 +17,7 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/axvm.h>
-#include "exit/iobus.h"
+#include "lib/iobus.h"
 
 struct axvm_vm;
 
