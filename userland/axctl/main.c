@@ -129,7 +129,7 @@ static void usage(FILE *f)
 		"  -v, --verbose   more messages (repeat for more)\n"
 		"  -q, --quiet     no messages except errors\n"
 		"  -h, --help      this text ('%s COMMAND --help' for a command)\n"
-		"  -V, --version   version\n"
+		"  -V, --version   axctl's version and ABI, and the loaded module's\n"
 		"\nSee axctl(8).\n", axctl_prog);
 }
 
