@@ -33,7 +33,10 @@ ifeq ($(origin KVER),command line)
 IKVER := $(KVER)
 KO ?= $(KMOD)/axvm.ko
 else
-IKVER := $(or $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null),$(shell uname -r))
+# (UTS_RELEASE: Debian's include/config/kernel.release has the upstream
+# version, not the package's release.)
+IKVER := $(or $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' \
+	   $(KDIR)/include/generated/utsrelease.h 2>/dev/null),$(shell uname -r))
 KO ?= $(CURDIR)/axvm.ko
 endif
 UAPI_H := axvm.h axvm_genl.h axvm_names.h
