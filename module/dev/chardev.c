@@ -304,7 +304,7 @@ static const struct file_operations dev_fops = {
 };
 
 static struct miscdevice axvm_misc = {
-	.minor = MISC_DYNAMIC_MINOR,
+	.minor = AXVM_MINOR,
 	.name = "axvm",
 	.fops = &dev_fops,
 	.mode = 0660,

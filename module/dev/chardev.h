@@ -5,6 +5,13 @@
 #ifndef AXVM_DEV_CHARDEV_H
 #define AXVM_DEV_CHARDEV_H
 
+/*
+ * A fixed misc minor, from the range Documentation/admin-guide/devices.txt
+ * reserves for local use (240-254): autoload by opening the node
+ * (char-major-10-N) and the devname alias need one known in advance.
+ */
+#define AXVM_MINOR	240
+
 int axvm_chardev_init(void);
 void axvm_chardev_exit(void);
 

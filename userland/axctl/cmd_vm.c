@@ -39,6 +39,28 @@ static const char *one_name(int argc, char **argv, const char *cmd)
 	return argv[optind];
 }
 
+/*
+ * The kernel's VM_NEW limit, checked here first with its wording: the
+ * max_vm_mem module parameter when the module is loaded, and always 2^48
+ * (256T), the reach of a 4-level EPT (module/ept/memslot.c), which no
+ * max_vm_mem value lifts.
+ */
+static void check_mem_limit(uint64_t mem, const char *arg)
+{
+	const uint64_t ept_max = 1ULL << 48;
+	uint64_t max;
+	char sz[32];
+
+	if (axvm_module_param("max_vm_mem", &max) && mem > max) {
+		format_size(max, sz, sizeof(sz));
+		axctl_usage_error("create", "create: memory size %s: memory size must be > 0 and <= the max_vm_mem module parameter (%s)",
+				  arg, sz);
+	}
+	if (mem > ept_max)
+		axctl_usage_error("create", "create: memory size %s: memory size must be > 0 and <= 256T (the reach of a 4-level EPT; the max_vm_mem module parameter may be lower)",
+				  arg);
+}
+
 /* getopt_long() returned '?' or ':' (the optstring starts with ':'). */
 void bad_option(const char *cmd, int c, char **argv)
 {
@@ -123,6 +145,7 @@ int cmd_create(int argc, char **argv)
 				axctl_usage_error("create", "create: bad memory size '%s' (e.g. 64M, 1G)", optarg);
 			if (mem % MEM_ALIGN)
 				axctl_usage_error("create", "create: memory size %s is not a multiple of 2M", optarg);
+			check_mem_limit(mem, optarg);
 			break;
 		case 'c':
 			if (!parse_uint(optarg, 1, AXVM_MAX_VCPUS, &vcpus))

@@ -94,7 +94,7 @@ void axnl_open_or_die(struct axnl *nl)
 
 	if (r == -ENOENT)
 		axctl_die(AXCTL_ENOMODULE,
-			  "axvm module not loaded (no generic netlink family \"%s\")",
+			  "axvm module not loaded (no generic netlink family \"%s\"): modprobe axvm",
 			  AXVM_GENL_NAME);
 	if (r == -EPERM || r == -EACCES)
 		axctl_die(AXCTL_EPERM, "permission denied on the netlink socket");
