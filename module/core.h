@@ -85,6 +85,8 @@ struct axvm_vm {
  * @ring: the shared exit ring, or NULL (exit/ring.h)
  * @pending_exit: kind of the exit userspace must answer, or NOTHING
  * @pending_record: the kernel's copy of that exit
+ * @last_exit_kind: kind of the record the last AXVM_RUN returned (the
+ *	kernel's copy; NOTHING if it returned an error)
  * @mmio_insn: the decoded instruction of a pending MMIO exit
  * @mmio_ram_gpa: where MOVS from MMIO stores the element it read
  * @lapic: the local APIC, or NULL (dev/lapic.h)
@@ -102,6 +104,7 @@ struct axvm_vcpu {
 	struct axvm_ring *ring;
 	u32 pending_exit;
 	struct axvm_exit pending_record;
+	u32 last_exit_kind;
 	struct axvm_insn mmio_insn;
 	u64 mmio_ram_gpa;
 	struct axvm_lapic *lapic;

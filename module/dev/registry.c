@@ -480,7 +480,7 @@ static bool terminal_exit(u32 kind)
 void axvm_vcpu_run_end(struct axvm_vcpu *vcpu, int ret)
 {
 	struct axvm_vm_reg *r = &vcpu->vm->reg;
-	u32 kind = READ_ONCE(vcpu->run->exit.kind);
+	u32 kind = vcpu->last_exit_kind;	/* not the run page's */
 
 	RCU_INIT_POINTER(vcpu->reg.task, NULL);
 	if (!ret && terminal_exit(kind))

@@ -181,8 +181,13 @@ static int route_exit(struct axvm_vcpu *vcpu, struct axvm_exit *e, int action)
 	return AXVM_USER;
 }
 
-/* Finish what the last AXVM_RUN left pending, before entering the guest. */
-static int resume_pending(struct axvm_vcpu *vcpu, struct axvm_run *run)
+/*
+ * Finish what the last AXVM_RUN left pending, before entering the guest.
+ * @e is the kernel's record of this AXVM_RUN (a Nothing record in sync
+ * ring mode).
+ */
+static int resume_pending(struct axvm_vcpu *vcpu, struct axvm_run *run,
+			  struct axvm_exit *e)
 {
 	u32 kind = vcpu->pending_exit;
 	u32 resp = READ_ONCE(run->response);
@@ -191,7 +196,7 @@ static int resume_pending(struct axvm_vcpu *vcpu, struct axvm_run *run)
 	if (vcpu->ring) {
 		ret = axvm_ring_collect(vcpu);
 		if (ret == AXVM_USER)
-			set_nothing(vcpu, &run->exit);
+			set_nothing(vcpu, e);
 		return ret;
 	}
 	ret = axvm_vmx_complete_exit(vcpu, run);
@@ -210,15 +215,23 @@ static int resume_pending(struct axvm_vcpu *vcpu, struct axvm_run *run)
  * consumer index, -EIO when the VMX instructions themselves failed (also
  * reported in run->exit), -ESHUTDOWN for a stop request (VM_STOP: once
  * per request) or a deleted VM (VM_DEL: for good); see dev/registry.c.
+ *
+ * Every exit is decoded, served and accounted in @e, kernel memory; the
+ * record is copied to run->exit once, when AXVM_RUN returns it. The VMM
+ * may rewrite the run page at any time (another thread, while AXVM_RUN
+ * runs): the kernel never reads back what it wrote there, only the
+ * answer fields, once, when the exit is completed.
  */
 int axvm_vcpu_run(struct axvm_vcpu *vcpu)
 {
 	struct axvm_run *run = vcpu->run;
+	struct axvm_exit e;
 	int ret;
 
+	memset(&e, 0, sizeof(e));
 	axvm_vcpu_run_begin(vcpu);
 	axvm_vmx_vcpu_load(vcpu);
-	ret = resume_pending(vcpu, run);
+	ret = resume_pending(vcpu, run, &e);
 	while (ret == AXVM_RESUME) {
 		cond_resched();
 		if (axvm_vcpu_stop_requested(vcpu)) {
@@ -245,22 +258,26 @@ int axvm_vcpu_run(struct axvm_vcpu *vcpu)
 			continue;
 		}
 		if (ret) {
-			memset(&run->exit, 0, sizeof(run->exit));
-			run->exit.kind = AXVM_EXIT_INTERNAL_ERROR;
-			run->exit.vcpu_id = vcpu->id;
-			run->exit.u.internal.suberror = AXVM_INTERNAL_VMX_INSN;
-			run->exit.u.internal.data[0] = vcpu->vmx.exit.qualification;
+			memset(&e, 0, sizeof(e));
+			e.kind = AXVM_EXIT_INTERNAL_ERROR;
+			e.vcpu_id = vcpu->id;
+			e.u.internal.suberror = AXVM_INTERNAL_VMX_INSN;
+			e.u.internal.data[0] = vcpu->vmx.exit.qualification;
 			ret = AXVM_USER;
 			break;
 		}
-		ret = route_exit(vcpu, &run->exit,
-				 axvm_vmx_handle_exit(vcpu, &run->exit));
+		ret = route_exit(vcpu, &e, axvm_vmx_handle_exit(vcpu, &e));
 		/* CpuUp/SendIPI records asked for with AXVM_LAPIC_F_* */
-		if (ret == AXVM_RESUME && axvm_lapic_take_report(vcpu, &run->exit))
+		if (ret == AXVM_RESUME && axvm_lapic_take_report(vcpu, &e))
 			ret = AXVM_USER;
 	}
-	if (ret == AXVM_USER)
+	vcpu->last_exit_kind = AXVM_EXIT_NOTHING;
+	if (ret == AXVM_USER) {
+		/* The one copy out; nothing below reads the run page's record. */
+		memcpy(&run->exit, &e, sizeof(e));
+		vcpu->last_exit_kind = e.kind;
 		ret = 0;
+	}
 	WRITE_ONCE(run->ready_for_interrupt, axvm_vmx_ready_for_interrupt(vcpu));
 	axvm_vmx_vcpu_put(vcpu);
 	axvm_vcpu_run_end(vcpu, ret);
