@@ -13,6 +13,7 @@
 #include "ept/memslot.h"
 #include "exit/cpuid.h"
 #include "dev/registry.h"
+#include "dev/owner.h"
 #include "exit/decode.h"
 #include "exit/iobus.h"
 #include "exit/ring.h"
@@ -53,6 +54,7 @@ struct axvm_vcpu_stats {
  * @id: unique id (for tracing and netlink)
  * @name: name, or "" for an anonymous VM
  * @reg: registry entry and lifecycle (dev/registry.h)
+ * @owner: the user the VM belongs to (dev/owner.h)
  */
 struct axvm_vm {
 	refcount_t refs;
@@ -70,6 +72,7 @@ struct axvm_vm {
 	u32 id;
 	char name[AXVM_NAME_MAX];
 	struct axvm_vm_reg reg;
+	struct axvm_owner owner;
 };
 
 /**
@@ -132,6 +135,8 @@ void axvm_vcpu_destroy(struct axvm_vcpu *vcpu);
 int axvm_vcpu_run(struct axvm_vcpu *vcpu);
 
 /* dev/chardev.c */
+struct file;
+bool axvm_chardev_is_dev(const struct file *f);
 int axvm_chardev_init(void);
 void axvm_chardev_exit(void);
 

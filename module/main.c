@@ -22,6 +22,11 @@ unsigned int axvm_max_vms = 128;
 module_param_named(max_vms, axvm_max_vms, uint, 0644);
 MODULE_PARM_DESC(max_vms, "VMs that may exist at once (default 128)");
 
+unsigned int axvm_max_vms_per_user = 32;
+module_param_named(max_vms_per_user, axvm_max_vms_per_user, uint, 0644);
+MODULE_PARM_DESC(max_vms_per_user,
+		 "VMs one user (uid) may have at once; CAP_SYS_ADMIN is not counted (default 32)");
+
 static int __init axvm_init(void)
 {
 	int ret;
