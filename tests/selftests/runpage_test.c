@@ -60,10 +60,10 @@ static void scribble(struct axvm_exit *e, unsigned long i)
 
 	/* Volatile stores: the compiler may not fold them into one. */
 	*(volatile uint32_t *)&e->kind = kind;
-	*(volatile uint64_t *)&e->u.hypercall.nr = AXVM_HC_NOP;
+	*(volatile __u64 *)&e->u.hypercall.nr = AXVM_HC_NOP;
 	*(volatile uint16_t *)&e->u.io_write.port = 0x80;	/* POST port */
 	*(volatile uint8_t *)&e->u.io_write.width = (uint8_t)(i & 0xff);
-	*(volatile uint64_t *)&e->u.mmio_write.addr = 0xfee00000 + (i & 0xff0);
+	*(volatile __u64 *)&e->u.mmio_write.addr = 0xfee00000 + (i & 0xff0);
 	*(volatile uint32_t *)&e->basic_reason = (uint32_t)i;
 }
 
@@ -116,7 +116,14 @@ static uint32_t next_exit(struct __test_metadata *_metadata,
 	}
 }
 
-TEST_TIMEOUT(rewrite_during_run, 600)
+/* A fixture only for TEST_F_TIMEOUT: Bochs needs more than 30 s. */
+FIXTURE(rp) {
+	int unused;
+};
+FIXTURE_SETUP(rp) { (void)self; }
+FIXTURE_TEARDOWN(rp) { (void)self; }
+
+TEST_F_TIMEOUT(rp, rewrite_during_run, 600)
 {
 	struct axvm_regs regs;
 	struct axvm_vcpu *v;
