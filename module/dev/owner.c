@@ -51,7 +51,8 @@ int axvm_owner_charge(struct axvm_owner *o)
 
 	o->uid = c->euid;
 	o->ns = get_user_ns(c->user_ns);
-	if (capable(CAP_SYS_ADMIN))
+	/* Asked at every creation: no audit record for the common "no". */
+	if (ns_capable_noaudit(&init_user_ns, CAP_SYS_ADMIN))
 		return 0;
 	mutex_lock(&per_uid_lock);
 	n = xa_to_value(xa_load(&per_uid, key) ?: xa_mk_value(0));
