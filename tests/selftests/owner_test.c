@@ -19,8 +19,10 @@
 #include <grp.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -52,8 +54,12 @@ static int fails;
 /* Become uid (in group kvm unless nogroup), without any capability. */
 static int become(uid_t uid, bool nogroup)
 {
+	struct rlimit rl = { 64 << 20, 64 << 20 };
 	gid_t g = kvm_gid;
 
+	/* What limits.conf gives VM users: guest RAM is pinned, locked_vm. */
+	if (setrlimit(RLIMIT_MEMLOCK, &rl))
+		return -1;
 	if (setgroups(nogroup ? 0 : 1, &g) || setgid(nogroup ? uid : kvm_gid) ||
 	    setuid(uid))
 		return -1;
@@ -483,6 +489,74 @@ TEST_F_TIMEOUT(own, max_vms_per_user, 120)
 	close(dev);
 
 	EXPECT_TRUE(write_str(PER_USER_PARAM, old));
+	dev_restore(&dm);
+}
+
+/* --- axctl as a user of group kvm ------------------------------------- */
+
+#define AXCTL		"/opt/axvm/axctl"
+#define DEMO		"/opt/axvm/guests/demo"
+
+/* Run a shell command as the current (dropped) user: its exit status. */
+static int sh(const char *cmd)
+{
+	int st = system(cmd);
+
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+/* Everything axctl does, on one's own VM, without capabilities. */
+static int axctl_own(void *arg)
+{
+	(void)arg;
+	CHECK(sh(AXCTL " create own-ctl --memory 4M -q") == 0, "create");
+	CHECK(sh(AXCTL " list | grep -q ' own-ctl '") == 0, "list");
+	/* The demo guest ends through the debug-exit port: status 1. */
+	CHECK(sh(AXCTL " start own-ctl --kernel " DEMO " -q >/dev/null") == 1,
+	      "start");
+	CHECK(sh(AXCTL " stats own-ctl >/dev/null") == 0, "stats");
+	CHECK(sh(AXCTL " stop own-ctl") == 0, "stop");
+	return fails;
+}
+
+/* Another user's VM: "no VM named" (8) for everything, not in the list. */
+static int axctl_foreign(void *arg)
+{
+	(void)arg;
+	CHECK(sh(AXCTL " list | grep -q ' own-ctl '") == 1, "list shows it");
+	CHECK(sh(AXCTL " stats own-ctl 2>/dev/null") == 8, "stats");
+	CHECK(sh(AXCTL " stop own-ctl 2>/dev/null") == 8, "stop");
+	CHECK(sh(AXCTL " destroy own-ctl 2>/dev/null") == 8, "destroy");
+	CHECK(sh(AXCTL " start own-ctl --kernel " DEMO " -q 2>/dev/null") == 8,
+	      "start");
+	return fails;
+}
+
+static int axctl_destroy(void *arg)
+{
+	(void)arg;
+	CHECK(sh(AXCTL " destroy own-ctl") == 0, "destroy");
+	return fails;
+}
+
+TEST_F_TIMEOUT(own, axctl_as_user, 300)
+{
+	struct devmode dm;
+	struct axnl nl;
+
+	AXVM_REQUIRE();
+	if (geteuid())
+		SKIP(return, "needs root (to become uid %d)", UID_A);
+	if (access(AXCTL, X_OK) || access(DEMO, R_OK))
+		SKIP(return, "no " AXCTL " or " DEMO);
+	ASSERT_EQ(0, axnl_open(&nl));
+	axnl_vm_ref(&nl, AXVM_CMD_VM_DEL, "own-ctl", 0, NULL, NULL);
+	ASSERT_TRUE(dev_for_group(&dm));
+	EXPECT_EQ(0, as_user(UID_A, false, axctl_own, NULL));
+	EXPECT_EQ(0, as_user(UID_B, false, axctl_foreign, NULL));
+	EXPECT_EQ(0, as_user(UID_A, false, axctl_destroy, NULL));
+	axnl_vm_ref(&nl, AXVM_CMD_VM_DEL, "own-ctl", 0, NULL, NULL);
+	axnl_close(&nl);
 	dev_restore(&dm);
 }
 
