@@ -212,7 +212,7 @@ static struct axvm_vm *get_vm(const struct sk_buff *skb,
 static int may_create(const struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *attr = info->attrs[AXVM_A_VM_DEV_FD];
-	struct fd f;
+	struct file *f;
 	bool ok;
 
 	if (netlink_capable(skb, CAP_NET_ADMIN))
@@ -222,11 +222,12 @@ static int may_create(const struct sk_buff *skb, struct genl_info *info)
 			       "VM_NEW needs CAP_NET_ADMIN or AXVM_A_VM_DEV_FD");
 		return -EPERM;
 	}
-	f = fdget(nla_get_u32(attr));
-	ok = f.file && axvm_chardev_is_dev(f.file) &&
-	     (f.file->f_mode & (FMODE_READ | FMODE_WRITE)) ==
+	f = fget(nla_get_u32(attr));
+	ok = f && axvm_chardev_is_dev(f) &&
+	     (f->f_mode & (FMODE_READ | FMODE_WRITE)) ==
 	     (FMODE_READ | FMODE_WRITE);
-	fdput(f);
+	if (f)
+		fput(f);
 	if (!ok) {
 		NL_SET_ERR_MSG_ATTR(info->extack, attr,
 				    "not an fd of /dev/axvm open for reading and writing");
