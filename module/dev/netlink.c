@@ -27,6 +27,7 @@
 #include <linux/slab.h>
 #include <linux/user_namespace.h>
 #include <net/genetlink.h>
+#include <net/sock.h>
 #include <linux/axvm_genl.h>
 #include "core.h"
 #include "dev/netlink.h"
@@ -57,12 +58,15 @@ static const struct genl_multicast_group axvm_mcgrps[] = {
  * struct ev_sub - a socket subscribed with EVENT_SUBSCRIBE
  * @node: in ev_subs
  * @portid: where events are unicast
+ * @sk: the subscribed socket (a reference): once it is closing, its port
+ *	id may be someone else's before NETLINK_URELEASE removes this entry
  * @cred: the subscriber's credentials: it gets its own VMs' events
  * @all: it had CAP_NET_ADMIN: it gets every VM's events
  */
 struct ev_sub {
 	struct list_head node;
 	u32 portid;
+	struct sock *sk;
 	const struct cred *cred;
 	bool all;
 };
@@ -565,6 +569,8 @@ static int ev_subscribe_doit(struct sk_buff *skb, struct genl_info *info)
 	if (!s)
 		goto out;
 	s->portid = info->snd_portid;
+	s->sk = NETLINK_CB(skb).sk;
+	sock_hold(s->sk);
 	s->cred = get_current_cred();
 	s->all = netlink_capable(skb, CAP_NET_ADMIN);
 	list_add_tail(&s->node, &ev_subs);
@@ -579,6 +585,7 @@ static void ev_sub_free(struct ev_sub *s)
 {
 	list_del(&s->node);
 	nr_subs--;
+	sock_put(s->sk);
 	put_cred(s->cred);
 	kfree(s);
 }
@@ -667,6 +674,9 @@ static void unicast_event(struct axvm_vm *vm, struct sk_buff *skb)
 	mutex_lock(&ev_lock);
 	list_for_each_entry(s, &ev_subs, node) {
 		if (!s->all && !axvm_owner_is(&vm->owner, s->cred))
+			continue;
+		/* Closing (sock_orphan()): the port id may be reused already. */
+		if (sock_flag(s->sk, SOCK_DEAD))
 			continue;
 		copy = skb_clone(skb, GFP_KERNEL);
 		if (!copy)
