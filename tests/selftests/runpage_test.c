@@ -56,15 +56,16 @@ static void scribble(struct axvm_exit *e, unsigned long i)
 		AXVM_EXIT_IO_READ, AXVM_EXIT_MMIO_READ, AXVM_EXIT_NOTHING,
 		0xffff,
 	};
-	uint32_t kind = kinds[i % (sizeof(kinds) / sizeof(kinds[0]))];
+	uint32_t kind = kinds[i % ARRAY_SIZE(kinds)];
 
-	/* Volatile stores: the compiler may not fold them into one. */
-	*(volatile uint32_t *)&e->kind = kind;
-	*(volatile __u64 *)&e->u.hypercall.nr = AXVM_HC_NOP;
-	*(volatile uint16_t *)&e->u.io_write.port = 0x80;	/* POST port */
-	*(volatile uint8_t *)&e->u.io_write.width = (uint8_t)(i & 0xff);
-	*(volatile __u64 *)&e->u.mmio_write.addr = 0xfee00000 + (i & 0xff0);
-	*(volatile uint32_t *)&e->basic_reason = (uint32_t)i;
+	/* Atomic stores: the compiler may neither fold nor drop them. */
+	__atomic_store_n(&e->kind, kind, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->u.hypercall.nr, AXVM_HC_NOP, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->u.io_write.port, 0x80, __ATOMIC_RELAXED); /* POST */
+	__atomic_store_n(&e->u.io_write.width, (uint8_t)i, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->u.mmio_write.addr, 0xfee00000 + (i & 0xff0),
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&e->basic_reason, (uint32_t)i, __ATOMIC_RELAXED);
 }
 
 static void *racer_fn(void *arg)

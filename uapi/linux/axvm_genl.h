@@ -19,8 +19,7 @@ enum axvm_genl_cmd {
 	AXVM_CMD_VM_STATS,	/* NAME or ID -> VM with VCPU nests */
 	AXVM_CMD_VM_STOP,	/* NAME or ID: running vCPUs return -ESHUTDOWN */
 	AXVM_CMD_EVENT,		/* multicast, or unicast to subscribers */
-	AXVM_CMD_EVENT_SUBSCRIBE, /* no attributes: the caller's VMs' events
-				   * are unicast to this socket until it closes */
+	AXVM_CMD_EVENT_SUBSCRIBE, /* own VMs' events unicast to this socket */
 	__AXVM_CMD_MAX,
 };
 #define AXVM_CMD_MAX (__AXVM_CMD_MAX - 1)
@@ -44,11 +43,8 @@ enum axvm_genl_attr {
 	AXVM_A_REASON_COUNT,	/* u64 */
 	AXVM_A_EVENT,		/* u32: enum axvm_genl_event */
 	AXVM_A_EXIT_KIND,	/* u32: enum axvm_exit_kind (EVENT_VCPU_EXIT) */
-	AXVM_A_VM_DEV_FD,	/* u32: VM_NEW: an fd of /dev/axvm open for
-				 * reading and writing (needed without
-				 * CAP_NET_ADMIN) */
-	AXVM_A_VM_OWNER_UID,	/* u32: the owner's uid, in the caller's user
-				 * namespace (overflowuid if unmapped) */
+	AXVM_A_VM_DEV_FD,	/* u32: VM_NEW: fd of /dev/axvm, O_RDWR */
+	AXVM_A_VM_OWNER_UID,	/* u32: owner's uid in the reader's userns */
 	__AXVM_A_MAX,
 };
 #define AXVM_A_MAX (__AXVM_A_MAX - 1)
