@@ -5,7 +5,7 @@
  * the "events" multicast group. Initial network namespace only. See
  * Documentation/netlink.rst and Documentation/netlink/axvm.yaml.
  *
- * Ownership (dev/owner.c): every command about a VM sees only the
+ * Ownership (owner.c): every command about a VM sees only the
  * caller's own VMs, unless the caller has CAP_NET_ADMIN in the initial
  * user namespace; a foreign VM is "no such VM" (ENOENT) and is not dumped.
  * VM_NEW needs CAP_NET_ADMIN or an fd of /dev/axvm (AXVM_A_VM_DEV_FD): the
@@ -30,8 +30,10 @@
 #include <net/sock.h>
 #include <linux/axvm_genl.h>
 #include "core.h"
+#include "dev/chardev.h"
 #include "dev/netlink.h"
 #include "dev/registry.h"
+#include "vm.h"
 
 enum { AXVM_MCGRP_EVENTS };
 
@@ -164,7 +166,7 @@ static void vm_info(struct axvm_vm *vm, struct axvm_vm_info *vi)
 /*
  * The VM a request names (NAME and/or ID: both must then match); every
  * command that takes an existing VM goes through here. A VM the caller
- * may not see (dev/owner.c) is "no such VM", as if it did not exist.
+ * may not see (owner.c) is "no such VM", as if it did not exist.
  * axvm_reg_lock held.
  */
 static struct axvm_vm *lookup(const struct sk_buff *skb,
@@ -401,14 +403,11 @@ static int vm_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 /**
  * struct vcpu_snap - one vCPU's counters, copied out under vm->lock
  * @id: vCPU id
- * @exits_kernel: exits handled in the kernel
- * @exits_user: exits forwarded to userspace
- * @stats: exits by VMX basic reason
+ * @st: its counters
  */
 struct vcpu_snap {
 	u32 id;
-	u64 exits_kernel, exits_user;
-	u64 stats[AXVM_VMX_NR_REASONS];
+	struct axvm_vcpu_stats st;
 };
 
 /* Copies the counters of @vm's vCPUs; returns how many, or -ENOMEM. */
@@ -428,10 +427,7 @@ static int snap_vcpus(struct axvm_vm *vm, struct vcpu_snap **out)
 		if (!vcpu && vm->retired[i]) {
 			/* A closed vCPU: its counters as they were. */
 			s[n].id = i;
-			s[n].exits_kernel = vm->retired[i]->exits_kernel;
-			s[n].exits_user = vm->retired[i]->exits_user;
-			memcpy(s[n].stats, vm->retired[i]->reasons,
-			       sizeof(s[n].stats));
+			s[n].st = *vm->retired[i];
 			n++;
 			continue;
 		}
@@ -439,10 +435,10 @@ static int snap_vcpus(struct axvm_vm *vm, struct vcpu_snap **out)
 			continue;
 		/* Counted by the vCPU's thread without a lock: a snapshot. */
 		s[n].id = vcpu->id;
-		s[n].exits_kernel = READ_ONCE(vcpu->exits_kernel);
-		s[n].exits_user = READ_ONCE(vcpu->exits_user);
-		for (r = 0; r < AXVM_VMX_NR_REASONS; r++)
-			s[n].stats[r] = READ_ONCE(vcpu->reasons[r]);
+		s[n].st.exits_kernel = READ_ONCE(vcpu->stats.exits_kernel);
+		s[n].st.exits_user = READ_ONCE(vcpu->stats.exits_user);
+		for (r = 0; r < AXVM_NR_REASONS; r++)
+			s[n].st.reasons[r] = READ_ONCE(vcpu->stats.reasons[r]);
 		n++;
 	}
 	mutex_unlock(&vm->lock);
@@ -457,8 +453,8 @@ static size_t vcpu_stats_size(const struct vcpu_snap *s)
 		      2 * nla_total_size_64bit(sizeof(u64));	/* EXITS_* */
 	int r;
 
-	for (r = 0; r < AXVM_VMX_NR_REASONS; r++)
-		if (s->stats[r])
+	for (r = 0; r < AXVM_NR_REASONS; r++)
+		if (s->st.reasons[r])
 			size += nla_total_size(0) +		/* REASON */
 				nla_total_size(sizeof(u32)) +
 				nla_total_size_64bit(sizeof(u64));
@@ -473,18 +469,18 @@ static int fill_vcpu_stats(struct sk_buff *skb, const struct vcpu_snap *s)
 	vcpu_nest = nla_nest_start(skb, AXVM_A_VM_VCPU);
 	if (!vcpu_nest ||
 	    nla_put_u32(skb, AXVM_A_VCPU_ID, s->id) ||
-	    nla_put_u64_64bit(skb, AXVM_A_VCPU_EXITS_KERNEL, s->exits_kernel,
+	    nla_put_u64_64bit(skb, AXVM_A_VCPU_EXITS_KERNEL, s->st.exits_kernel,
 			      AXVM_A_PAD) ||
-	    nla_put_u64_64bit(skb, AXVM_A_VCPU_EXITS_USER, s->exits_user,
+	    nla_put_u64_64bit(skb, AXVM_A_VCPU_EXITS_USER, s->st.exits_user,
 			      AXVM_A_PAD))
 		return -EMSGSIZE;
-	for (r = 0; r < AXVM_VMX_NR_REASONS; r++) {
-		if (!s->stats[r])
+	for (r = 0; r < AXVM_NR_REASONS; r++) {
+		if (!s->st.reasons[r])
 			continue;
 		reason_nest = nla_nest_start(skb, AXVM_A_VCPU_REASON);
 		if (!reason_nest ||
 		    nla_put_u32(skb, AXVM_A_REASON_ID, r) ||
-		    nla_put_u64_64bit(skb, AXVM_A_REASON_COUNT, s->stats[r],
+		    nla_put_u64_64bit(skb, AXVM_A_REASON_COUNT, s->st.reasons[r],
 				      AXVM_A_PAD))
 			return -EMSGSIZE;
 		nla_nest_end(skb, reason_nest);

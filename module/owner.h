@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Who a VM belongs to, and the per-user VM limit. See dev/owner.c and
+ * Who a VM belongs to, and the per-user VM limit. See owner.c and
  * "Ownership" in Documentation/hardening.rst.
  */
 #ifndef AXVM_DEV_OWNER_H

@@ -26,7 +26,7 @@
 #include <linux/xarray.h>
 #include <net/netlink.h>
 #include <net/sock.h>
-#include "dev/owner.h"
+#include "owner.h"
 
 /* Live VMs per kuid (xa_mk_value counts), for max_vms_per_user. */
 static DEFINE_XARRAY(per_uid);

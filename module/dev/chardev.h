@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * /dev/axvm and the VM and vCPU file descriptors (dev/chardev.c).
+ */
+#ifndef AXVM_DEV_CHARDEV_H
+#define AXVM_DEV_CHARDEV_H
+
+struct file;
+
+bool axvm_chardev_is_dev(const struct file *f);
+int axvm_chardev_init(void);
+void axvm_chardev_exit(void);
+
+#endif

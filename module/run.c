@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The vCPU run loop: enter the guest, let the backend decode the exit and
+ * exit policy route it (exit/route.c), until an exit needs userspace, a
+ * signal or a stop request comes. Like AxVM's run_vcpu, but an exit the
+ * kernel cannot handle is reported as what it is, never turned into a Halt.
+ */
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include "core.h"
+#include "exit/exit.h"
+#include "io/lapic.h"
+#include "run.h"
+#include "vm.h"
+#include "vmx/access.h"
+
+/**
+ * axvm_vcpu_run() - AXVM_RUN: run the guest until an exit needs userspace
+ * @vcpu: the vCPU; its mutex is held
+ *
+ * Return: 0 with run->exit filled (a Nothing record in sync ring mode:
+ * serve the ring), -EINTR for a signal or immediate_exit (the guest can
+ * be re-entered), -EINVAL for a bad answer, -EPROTO for a broken ring
+ * consumer index, -EIO when the VMX instructions themselves failed (also
+ * reported in run->exit), -ESHUTDOWN for a stop request (VM_STOP: once
+ * per request) or a deleted VM (VM_DEL: for good); see vm.c.
+ *
+ * Every exit is decoded, served and accounted in @e, kernel memory; the
+ * record is copied to run->exit once, when AXVM_RUN returns it. The VMM
+ * may rewrite the run page at any time (another thread, while AXVM_RUN
+ * runs): the kernel never reads back what it wrote there, only the
+ * answer fields, once, when the exit is completed.
+ */
+int axvm_vcpu_run(struct axvm_vcpu *vcpu)
+{
+	struct axvm_run *run = vcpu->run;
+	struct axvm_exit e;
+	int ret;
+
+	memset(&e, 0, sizeof(e));
+	axvm_vcpu_run_begin(vcpu);
+	axvm_vmx_vcpu_load(vcpu);
+	ret = axvm_exit_resume_pending(vcpu, run, &e);
+	while (ret == AXVM_RESUME) {
+		cond_resched();
+		if (axvm_vcpu_stop_requested(vcpu)) {
+			ret = -ESHUTDOWN;
+			break;
+		}
+		if (READ_ONCE(run->immediate_exit) || signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		if (vcpu->lapic) {
+			/* INIT/SIPI/NMI from others; halt and wait-for-SIPI sleep */
+			ret = axvm_lapic_prepare_entry(vcpu);
+			if (ret == -EAGAIN) {
+				ret = AXVM_RESUME;
+				continue;
+			}
+			if (ret)
+				break;
+		}
+		ret = axvm_vmx_enter(vcpu);
+		if (ret == -EAGAIN) {
+			ret = AXVM_RESUME;
+			continue;
+		}
+		if (ret) {
+			/* VMfail: data[0] is the VM-instruction error. */
+			ret = axvm_exit_internal_error(vcpu, &e,
+					AXVM_INTERNAL_VMX_INSN,
+					axvm_vmx_exit_qualification(vcpu));
+			break;
+		}
+		ret = axvm_exit_route(vcpu, &e, axvm_vmx_handle_exit(vcpu, &e));
+	}
+	vcpu->last_exit_kind = AXVM_EXIT_NOTHING;
+	if (ret == AXVM_USER) {
+		/* The one copy out; nothing below reads the run page's record. */
+		memcpy(&run->exit, &e, sizeof(e));
+		vcpu->last_exit_kind = e.kind;
+		ret = 0;
+	}
+	WRITE_ONCE(run->ready_for_interrupt, axvm_vmx_ready_for_interrupt(vcpu));
+	axvm_vmx_vcpu_put(vcpu);
+	axvm_vcpu_run_end(vcpu, ret);
+	return ret;
+}
