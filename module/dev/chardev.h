@@ -5,6 +5,9 @@
 #ifndef AXVM_DEV_CHARDEV_H
 #define AXVM_DEV_CHARDEV_H
 
+struct file;
+
+bool axvm_chardev_is_dev(const struct file *f);
 int axvm_chardev_init(void);
 void axvm_chardev_exit(void);
 
