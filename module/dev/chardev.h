@@ -12,6 +12,9 @@
  */
 #define AXVM_MINOR	240
 
+struct file;
+
+bool axvm_chardev_is_dev(const struct file *f);
 int axvm_chardev_init(void);
 void axvm_chardev_exit(void);
 

@@ -4,6 +4,7 @@
  * destroy, stop, list, stats, monitor (trace is in trace.c).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
@@ -134,7 +135,7 @@ int cmd_create(int argc, char **argv)
 	struct axnl nl;
 	const char *name;
 	char sz[32];
-	int c, r;
+	int c, r, dev;
 
 	optind = 0;
 	opterr = 0;
@@ -162,13 +163,22 @@ int cmd_create(int argc, char **argv)
 	name = one_name(argc, argv, "create");
 
 	axnl_open_or_die(&nl);
+	/*
+	 * Without CAP_NET_ADMIN, VM_NEW wants to see an fd of /dev/axvm: who
+	 * may open the device (group kvm) may make VMs. Not openable: let the
+	 * kernel decide (CAP_NET_ADMIN is enough).
+	 */
+	dev = open(AXVM_DEV_PATH, O_RDWR | O_CLOEXEC);
 	msg = axnl_msg(&nl, AXVM_CMD_VM_NEW, 0);
 	if (!msg || nla_put_string(msg, AXVM_A_VM_NAME, name) < 0 ||
 	    nla_put_u64(msg, AXVM_A_VM_MEM_BYTES, mem) < 0 ||
-	    nla_put_u32(msg, AXVM_A_VM_VCPUS, vcpus) < 0)
+	    nla_put_u32(msg, AXVM_A_VM_VCPUS, vcpus) < 0 ||
+	    (dev >= 0 && nla_put_u32(msg, AXVM_A_VM_DEV_FD, dev) < 0))
 		axctl_die(AXCTL_EFAIL, "out of memory");
 	memset(&vm, 0, sizeof(vm));
 	r = axnl_call(&nl, msg, reply_vm_info, &vm);
+	if (dev >= 0)
+		close(dev);
 	if (r)
 		axnl_die(&nl, r, "create", name);
 	axnl_close(&nl);
@@ -628,10 +638,23 @@ int cmd_monitor(int argc, char **argv)
 		axctl_die(AXCTL_EFAIL, "the axvm netlink family has no \"%s\" group: %s",
 			  AXVM_GENL_MCGRP_EVENTS, nl_geterror(grp));
 	r = nl_socket_add_membership(nl.sk, grp);
-	if (r < 0)
-		axctl_die(r == -NLE_PERM ? AXCTL_EPERM : AXCTL_EFAIL,
-			  "cannot join the \"%s\" group: %s", AXVM_GENL_MCGRP_EVENTS,
-			  nl_geterror(r));
+	if (r == -NLE_PERM) {
+		/*
+		 * The group is for CAP_NET_ADMIN; anyone else subscribes to
+		 * their own VMs' events, unicast to this socket.
+		 */
+		struct nl_msg *msg = axnl_msg(&nl, AXVM_CMD_EVENT_SUBSCRIBE, 0);
+
+		if (!msg)
+			axctl_die(AXCTL_EFAIL, "out of memory");
+		r = axnl_call(&nl, msg, NULL, NULL);
+		if (r)
+			axctl_die(r == -EPERM ? AXCTL_EPERM : AXCTL_EFAIL,
+				  "cannot subscribe to events: %s", strerror(-r));
+	} else if (r < 0) {
+		axctl_die(AXCTL_EFAIL, "cannot join the \"%s\" group: %s",
+			  AXVM_GENL_MCGRP_EVENTS, nl_geterror(r));
+	}
 	nl_socket_disable_seq_check(nl.sk);
 	nl_socket_set_nonblocking(nl.sk);
 	cb = nl_cb_alloc(NL_CB_DEFAULT);

@@ -29,7 +29,8 @@ struct command {
 static const struct command commands[] = {
 	{ "create", cmd_create, "create NAME [--memory SIZE] [--vcpus N]",
 	  "Create a named VM (generic netlink VM_NEW). It gets no memory and runs\n"
-	  "nothing until 'axctl start' attaches to it.\n",
+	  "nothing until 'axctl start' attaches to it. The VM is the caller's user's:\n"
+	  "only that user (and root) sees it and can start, stop or destroy it.\n",
 	  "  -m, --memory SIZE   guest RAM the VMM provides: bytes, or with K, M, G, T\n"
 	  "                      (powers of 1024); a multiple of 2M (default 64M)\n"
 	  "  -c, --vcpus N       vCPUs, 1-64 (default 1); 'start' runs them all\n"
@@ -52,7 +53,8 @@ static const struct command commands[] = {
 	  "  -j, --json          JSON output\n", NULL },
 	{ "monitor", cmd_monitor, "monitor [-j]",
 	  "Print one line per axvm event (VM created, started, stopped, destroyed,\n"
-	  "terminal vCPU exits) until Ctrl-C.\n",
+	  "terminal vCPU exits) until Ctrl-C: every VM's with CAP_NET_ADMIN, else\n"
+	  "the caller's own VMs'.\n",
 	  "  -j, --json          one JSON object per line\n", NULL },
 	{ "start", cmd_start,
 	  "start NAME --kernel IMAGE [--append STR] [--format auto|flat|elf|multiboot]\n"

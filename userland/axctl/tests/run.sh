@@ -192,7 +192,7 @@ if [ -n "$fake" ] && [ -f "$fake" ] && ldd "$axctl" >/dev/null 2>&1; then
 	FAKE_AXVM_UNCAPPED=1 fx 10 'already exists \(kernel: VM name in use\)$' create demo
 	fx 26 '^axctl: create big: Invalid argument \(kernel: memory size above max_vm_mem\)$' \
 		create big --memory 2G
-	FAKE_AXVM_EPERM=1 fx 6 '^axctl: permission denied \(need CAP_NET_ADMIN\)$' create x
+	FAKE_AXVM_EPERM=1 fx 6 '^axctl: permission denied \(need read/write access to /dev/axvm, or CAP_NET_ADMIN\)$' create x
 	FAKE_AXVM_BUSY=1 fx 14 '^axctl: another hypervisor holds VT-x \(EBUSY\)' create x
 	fx 0 '^1 +demo +created +64M +1 +[0-9]+$' list
 	: > "$tmp/log"
