@@ -69,7 +69,8 @@ void uart_write(struct uart16550 *u, unsigned int off, uint8_t val);
 enum io_action {
 	IO_CONTINUE = 0,
 	IO_EXIT = 1,		/* debug-exit port: b->exit_value */
-	IO_RESET = 2,		/* the guest reset the machine (0x92, 0x64) */
+	IO_RESET = 2,		/* the guest reset the machine (0x92, 0x64, 0xcf9) */
+	IO_POWEROFF = 3,	/* ACPI S5 (power.h) */
 };
 
 #define IO_BYTEWISE		(1U << 0)

@@ -49,6 +49,7 @@
 #include "axctl.h"
 #include "devices.h"
 #include "image.h"
+#include "linux_vmm.h"
 #include "multiboot.h"
 #include "pc/pc.h"
 #include "nl.h"
@@ -92,6 +93,7 @@ struct vmm {
 	pthread_cond_t cond;	/* idle and parked vCPUs wait for done */
 	struct io_bus io;
 	struct pc pc;
+	struct power power;
 	bool done;
 	int status;
 	atomic_int stop;	/* SIGINT/SIGTERM seen */
@@ -442,9 +444,15 @@ static bool handle_exit(struct vcpu *c, struct axvm_exit *e, uint32_t *resp)
 		return true;
 	case AXVM_EXIT_IO_WRITE:
 		pthread_mutex_lock(&v->lock);
+		if (e->u.io_write.port == POST_PORT)
+			linux_vmm_post(e->u.io_write.data);
 		r = io_write(&v->io, e->u.io_write.port, e->u.io_write.width,
 			     e->u.io_write.data);
 		pthread_mutex_unlock(&v->lock);
+		if (r == IO_POWEROFF) {
+			finish(v, AXCTL_OK, "guest powered off (ACPI S5)");
+			return false;
+		}
 		if (r == IO_RESET) {
 			finish(v, AXCTL_ERESET, "guest reset the machine (port 0x%x)",
 			       e->u.io_write.port);
@@ -985,6 +993,7 @@ int cmd_start(int argc, char **argv)
 		{ "append", required_argument, NULL, 'a' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "module", required_argument, NULL, 'M' },
+		{ "initrd", required_argument, NULL, 'i' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "ring", required_argument, NULL, 'r' },
@@ -992,7 +1001,7 @@ int cmd_start(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	enum image_format fmt = IMAGE_AUTO;
-	const char *kernel = NULL, *cmdline = NULL;
+	const char *kernel = NULL, *cmdline = NULL, *initrd = NULL;
 	static struct mb_module mods[MB_MAX_MODULES];
 	unsigned int nr_mods = 0;
 	bool use_ring = true;
@@ -1010,7 +1019,7 @@ int cmd_start(int argc, char **argv)
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":k:a:f:M:vqr:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":k:a:f:M:i:vqr:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			kernel = optarg;
@@ -1020,7 +1029,10 @@ int cmd_start(int argc, char **argv)
 			break;
 		case 'f':
 			if (!image_format_parse(optarg, &fmt))
-				axctl_usage_error("start", "start: bad format '%s' (auto, flat, elf or multiboot)", optarg);
+				axctl_usage_error("start", "start: bad format '%s' (auto, flat, elf, multiboot or linux)", optarg);
+			break;
+		case 'i':
+			initrd = optarg;
 			break;
 		case 'M':
 			if (nr_mods == MB_MAX_MODULES)
@@ -1066,7 +1078,13 @@ int cmd_start(int argc, char **argv)
 	if (nr_mods && fmt != IMAGE_MULTIBOOT)
 		axctl_usage_error("start", "start: --module needs a Multiboot image (%s is %s)",
 				  kernel, image_format_name(fmt));
-	if (fmt == IMAGE_MULTIBOOT) {
+	if (initrd && fmt != IMAGE_LINUX)
+		axctl_usage_error("start", "start: --initrd needs a Linux bzImage (%s is %s)",
+				  kernel, image_format_name(fmt));
+	if (fmt == IMAGE_LINUX) {
+		if (!linux_cmdline_ok(img, img_len, cmdline, err, sizeof(err)))
+			axctl_usage_error("start", "start: --append: %s", err);
+	} else if (fmt == IMAGE_MULTIBOOT) {
 		if (strlen(kernel) + 1 + (cmdline ? strlen(cmdline) : 0) > MB_CMDLINE_MAX)
 			axctl_usage_error("start", "start: --append: command line too long (at most %d bytes with the image name)",
 					  MB_CMDLINE_MAX);
@@ -1100,7 +1118,7 @@ int cmd_start(int argc, char **argv)
 			  vmm.name, info.vcpus, caps.max_vcpus ? caps.max_vcpus : AXVM_MAX_VCPUS);
 	vmm.ram_size = info.mem_bytes;
 	vmm.ram_low = vmm.ram_size;
-	if (fmt == IMAGE_MULTIBOOT && vmm.ram_low > PC_LOW_MEM_MAX)
+	if ((fmt == IMAGE_MULTIBOOT || fmt == IMAGE_LINUX) && vmm.ram_low > PC_LOW_MEM_MAX)
 		vmm.ram_low = PC_LOW_MEM_MAX;	/* the rest above 4 GiB, past the PCI hole */
 	vmm.nr_vcpus = info.vcpus;
 	format_size(vmm.ram_size, sz, sizeof(sz));
@@ -1116,7 +1134,11 @@ int cmd_start(int argc, char **argv)
 	vmm.ram = alloc_ram(vmm.ram_size);
 	if (!vmm.ram)
 		axctl_die(AXCTL_EFAIL, "cannot allocate %s of guest memory: %s", sz, strerror(errno));
-	if (fmt == IMAGE_MULTIBOOT)
+	if (fmt == IMAGE_LINUX)
+		r = linux_vmm_load(img, img_len, initrd, cmdline, vmm.ram, vmm.ram_low,
+				   vmm.ram_size - vmm.ram_low, vmm.nr_vcpus,
+				   linux_vmm_ioapic(&caps), &bs, err, sizeof(err));
+	else if (fmt == IMAGE_MULTIBOOT)
 		r = mb_load(img, img_len, kernel, cmdline, mods, nr_mods, vmm.ram, vmm.ram_low,
 			    vmm.ram_size - vmm.ram_low, &bs, err, sizeof(err));
 	else
@@ -1176,6 +1198,8 @@ int cmd_start(int argc, char **argv)
 	if (pc_init(&vmm.pc, &vmm.io, vmm.ram_low, vmm.ram_size - vmm.ram_low, vmm.nr_vcpus,
 		    &vmm.lock, irq_notify, &vmm))
 		axctl_die(AXCTL_EFAIL, "cannot set up the PC devices");
+	if (power_init(&vmm.power, &vmm.io, pc_monotonic_ns))
+		axctl_die(AXCTL_EFAIL, "cannot set up the ACPI power ports");
 	pthread_cond_init(&vmm.cond, NULL);
 	vmm.main_thread = pthread_self();
 	signal(SIGPIPE, SIG_IGN);
@@ -1192,6 +1216,7 @@ int cmd_start(int argc, char **argv)
 	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGUSR2);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	linux_vmm_note_entry(&bs);
 	for (i = 0; i < vmm.nr_vcpus; i++) {
 		r = pthread_create(&vmm.vcpus[i].thread, NULL, vcpu_thread, &vmm.vcpus[i]);
 		if (r)
@@ -1227,6 +1252,7 @@ int cmd_start(int argc, char **argv)
 		pthread_join(vmm.vcpus[i].thread, NULL);
 	pc_stop(&vmm.pc);
 	print_unhandled(&vmm);
+	linux_vmm_report();
 	pc_free(&vmm.pc);
 
 	for (i = 0; i < vmm.nr_vcpus; i++) {
