@@ -17,8 +17,8 @@
 #include "exit/iobus.h"
 #include "exit/ring.h"
 #include "exit/posted.h"
-#include "dev/post.h"
-#include "dev/lapic.h"
+#include "io/post.h"
+#include "io/lapic.h"
 #include "vmx/vmx.h"
 
 /**
@@ -87,7 +87,7 @@ struct axvm_vm {
  * @pending_record: the kernel's copy of that exit
  * @mmio_insn: the decoded instruction of a pending MMIO exit
  * @mmio_ram_gpa: where MOVS from MMIO stores the element it read
- * @lapic: the local APIC, or NULL (dev/lapic.h)
+ * @lapic: the local APIC, or NULL (io/lapic.h)
  * @vmx: hardware state
  * @reg: stop requests answered, thread in AXVM_RUN (dev/registry.h)
  */

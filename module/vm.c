@@ -316,7 +316,7 @@ int axvm_vcpu_create(struct axvm_vm *vm, unsigned long id,
 		vm->retired[id] = NULL;
 		kfree(st);
 	}
-	/* Published whole: IPIs find it under RCU (dev/lapic.c). */
+	/* Published whole: IPIs find it under RCU (io/lapic.c). */
 	smp_store_release(&vm->vcpus[id], vcpu);
 	refcount_inc(&vm->refs);
 	mutex_unlock(&vm->lock);

@@ -2,20 +2,30 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # `make check`: every test stage, summed into one closing line
-# "N passed, N failed". Stages: host checks (build with W=1 on every
-# installed Debian kernel series, uapi, style), KUnit (UML), and the test
-# machine (Bochs: selftests running real guests).
+# "N passed, N failed, N skipped". Stages: host checks (build with W=1 on
+# every installed Debian kernel series, uapi, style, axctl's host tests),
+# KUnit (UML), and the test machine (Bochs: selftests running real guests)
+# with 1 and with 2 emulated CPUs.
+#
+# The stages run concurrently: each Bochs is one host thread, KUnit's UML
+# build and the host checks fill the rest of the two cores. What the
+# machines need (axvm.ko for the machine's kernel, axctl, selftests,
+# guests) is built first, and both machines start as soon as it is there.
+# Each stage writes build/check/<stage>.out and a result file; the report
+# prints them in a fixed order with each stage's wall time.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-mkdir -p build
 log=build/check
+rm -rf "$log"
 mkdir -p "$log"
+start=$(date +%s)
+
+# Per-stage counters live in the stage's own shell (stages are subshells);
+# stage_end writes them to $log/<stage>.res as "passed failed skipped secs".
 passed=0
 failed=0
 skipped=0
-start=$(date +%s)
-
 ok() { passed=$((passed + 1)); echo "ok - $*"; }
 notok() { failed=$((failed + 1)); echo "not ok - $*"; }
 skip() { skipped=$((skipped + 1)); echo "ok - $* # SKIP"; }
@@ -25,11 +35,24 @@ check() {	# check NAME CMD...: run, log to build/check/NAME.log
 	f="$log/$(echo "$name" | tr -c 'A-Za-z0-9.\n-' '_').log"
 	if "$@" >"$f" 2>&1; then ok "$name"; else notok "$name"; tail -n 30 "$f"; fi
 }
+stage_end() {	# stage_end NAME T0
+	echo "$passed $failed $skipped $(( $(date +%s) - $2 ))" > "$log/$1.res"
+}
+add_counts() {	# add_counts P F S: a sub-report's counts
+	passed=$((passed + $1)); failed=$((failed + $2)); skipped=$((skipped + $3))
+}
 
-echo "== host checks"
-series_all=${AXVM_KSERIES_ALL:-6.1}
-for s in 6.1 6.12; do
-	kv=$(scripts/kver.sh "$s" 2>/dev/null) || { [ "$s" = 6.1 ] && notok "Debian $s kernel installed" || skip "build against $s: linux-headers-$s not installed"; continue; }
+kv61=$(scripts/kver.sh 6.1 2>/dev/null)
+
+# axvm.ko for one series, with W=1: no warning allowed. The 6.1 build is
+# also the module the test machine loads.
+module_build() {	# module_build SERIES
+	local s=$1 kv f
+	kv=$(scripts/kver.sh "$s" 2>/dev/null) || {
+		if [ "$s" = 6.1 ]; then notok "Debian $s kernel installed"
+		else skip "build against $s: linux-headers-$s not installed"; fi
+		return 1
+	}
 	f="$log/build-$kv.log"
 	if make --no-print-directory machine-module KVER="$kv" W=1 >"$f" 2>&1 && \
 	   ! grep -E "warning:|error:" "$f" >/dev/null; then
@@ -37,32 +60,26 @@ for s in 6.1 6.12; do
 	else
 		notok "axvm.ko builds against $kv with W=1 and no warnings"
 		grep -E "warning:|error:" "$f" | head -20
+		return 1
 	fi
-done
-check "selftests build" make --no-print-directory selftests
-check "axctl builds" make --no-print-directory axctl
-check "guest images build" make --no-print-directory guests
-# Host-side unit tests of axctl and the demo guest (no kernel needed).
-for t in userland/axctl tests/guests; do
-	f="$log/$(basename $t)-check.log"
-	make --no-print-directory -C "$t" check >"$f" 2>&1
-	line=$(grep -E '^[a-z]+: [0-9]+ passed, [0-9]+ failed' "$f" | tail -n1)
-	if [ -n "$line" ]; then
-		p=${line#*: }; p=${p%% *}
-		fl=${line#*passed, }; fl=${fl%% *}
-		passed=$((passed + p)); failed=$((failed + fl))
-		echo "$line"
-		[ "$fl" = 0 ] || tail -n 30 "$f"
-	else
-		notok "$t: make check reported results"; tail -n 30 "$f"
-	fi
-done
+}
+
+stage_prep() {	# what the test machines need
+	local t0
+	t0=$(date +%s)
+	module_build 6.1
+	check "selftests build" make --no-print-directory selftests
+	check "axctl builds" make --no-print-directory axctl
+	check "guest images build" make --no-print-directory guests
+	stage_end prep "$t0"
+}
+
 uapi_c() {
 	printf '#include <linux/axvm.h>\nint main(void) { return sizeof(struct axvm_run) == 0; }\n' > build/uapi-test.c
 	gcc -std=c11 -Wall -Wextra -Werror -Iuapi -c build/uapi-test.c -o build/uapi-test.o &&
 	g++ -std=c++17 -Wall -Wextra -Werror -Iuapi -x c++ -c build/uapi-test.c -o build/uapi-test.o
 }
-check "uapi header is self-contained C and C++ (size asserts hold)" uapi_c
+
 style() {
 	local cp=build/linux-source-6.1/scripts/checkpatch.pl
 	[ -x "$cp" ] || { echo "checkpatch.pl missing: the KUnit stage extracts linux-source-6.1"; return 1; }
@@ -78,49 +95,123 @@ style() {
 	! echo "$out" | grep -q '^ERROR'
 }
 
-echo "== KUnit"
-if tests/kunit/run.sh > "$log/kunit.log" 2>&1; then :; fi
-line=$(grep -E '^kunit: [0-9]+ passed, [0-9]+ failed' "$log/kunit.log" | tail -n1)
-if [ -n "$line" ]; then
-	p=$(echo "$line" | sed -E 's/kunit: ([0-9]+) passed.*/\1/')
-	f=$(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')
-	passed=$((passed + p))
-	failed=$((failed + f))
-	echo "$line"
-	[ "$f" = 0 ] || tail -n 40 "$log/kunit.log"
-else
-	notok "KUnit ran and reported results"
-	tail -n 40 "$log/kunit.log"
-fi
-
-check "checkpatch: no errors in module/ and uapi/" style
-
-machine_stage() {	# machine_stage SERIES CPUS
-	local s=$1 cpus=$2 kv serial p f sk
-	kv=$(scripts/kver.sh "$s" 2>/dev/null) || { notok "test machine $s: kernel not installed"; return; }
-	echo "== test machine: Debian $kv, $cpus CPU(s)"
-	make --no-print-directory machine-module KVER="$kv" >/dev/null 2>&1 || { notok "machine-module $kv"; return; }
-	local name="check-$kv-$cpus"
-	# The whole selftest suite takes ~16 min of wall time on one
-	# emulated CPU and ~28 on two (measured): allow an hour.
-	tests/machine/machine.sh --kver "$kv" --cpus "$cpus" --name "$name" \
-		--timeout "${AXVM_CHECK_MACHINE_TIMEOUT:-3600}" \
-		--job tests/machine/check-job.sh
-	local rc=$?
-	serial="build/machine/$name/serial.log"
-	read -r p f sk < <(LC_ALL=C awk -f tests/machine/tap-count.awk "$serial")
-	echo "test machine $kv ($cpus CPU): $p passed, $f failed, $sk skipped"
-	passed=$((passed + p))
-	skipped=$((skipped + sk))
-	failed=$((failed + f))
-	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
-		notok "test machine $kv ($cpus CPU): boot, kernel log or job failed (rc=$rc)"
+host_unit() {	# host_unit DIR: a directory's "make check" report line
+	local t=$1 f line p fl
+	f="$log/$(basename "$t")-check.log"
+	make --no-print-directory -C "$t" check >"$f" 2>&1
+	line=$(grep -E '^[a-z]+: [0-9]+ passed, [0-9]+ failed' "$f" | tail -n1)
+	if [ -n "$line" ]; then
+		p=${line#*: }; p=${p%% *}
+		fl=${line#*passed, }; fl=${fl%% *}
+		add_counts "$p" "$fl" 0
+		echo "$line"
+		[ "$fl" = 0 ] || tail -n 30 "$f"
+	else
+		notok "$t: make check reported results"; tail -n 30 "$f"
 	fi
 }
-for s in $series_all; do
-	machine_stage "$s" 1
+
+stage_host() {	# host checks and KUnit, on the core the machines leave
+	local t0 s line p f sk
+	t0=$(date +%s)
+	for s in 6.12; do
+		module_build "$s"
+	done
+	host_unit userland/axctl
+	host_unit tests/guests
+	check "uapi header is self-contained C and C++ (size asserts hold)" uapi_c
+	echo "-- KUnit"
+	tests/kunit/run.sh > "$log/kunit.log" 2>&1
+	line=$(grep -E '^kunit: [0-9]+ passed, [0-9]+ failed' "$log/kunit.log" | tail -n1)
+	if [ -n "$line" ]; then
+		read -r p f sk < <(echo "$line" |
+			sed -E 's/kunit: ([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?.*/\1 \2 \3/')
+		add_counts "$p" "$f" "${sk:-0}"
+		echo "$line"
+		[ "$f" = 0 ] || tail -n 40 "$log/kunit.log"
+	else
+		notok "KUnit ran and reported results"
+		tail -n 40 "$log/kunit.log"
+	fi
+	check "checkpatch: no errors in module/ and uapi/" style
+	stage_end host "$t0"
+}
+
+stage_machine() {	# stage_machine SERIES CPUS
+	local s=$1 cpus=$2 kv serial p f sk rc t0 name
+	t0=$(date +%s)
+	name="check-$s-$cpus"
+	kv=$(scripts/kver.sh "$s" 2>/dev/null) || { notok "test machine $s: kernel not installed"; stage_end "$name" "$t0"; return; }
+	echo "-- test machine: Debian $kv, $cpus CPU(s)"
+	if [ "$s" != 6.1 ]; then
+		make --no-print-directory machine-module KVER="$kv" >/dev/null 2>&1 ||
+			{ notok "machine-module $kv"; stage_end "$name" "$t0"; return; }
+	fi
+	# The whole selftest suite takes ~13 min of wall time on one
+	# emulated CPU and ~20 on two when alone (measured): allow an hour.
+	tests/machine/machine.sh --kver "$kv" --cpus "$cpus" --name "check-$kv-$cpus" \
+		--timeout "${AXVM_CHECK_MACHINE_TIMEOUT:-3600}" --quiet \
+		--job tests/machine/check-job.sh > "$log/$name.machine.log" 2>&1
+	rc=$?
+	serial="build/machine/check-$kv-$cpus/serial.log"
+	read -r p f sk < <(LC_ALL=C awk -f tests/machine/tap-count.awk "$serial" 2>/dev/null)
+	add_counts "${p:-0}" "${f:-0}" "${sk:-0}"
+	echo "test machine $kv ($cpus CPU): ${p:-0} passed, ${f:-0} failed, ${sk:-0} skipped"
+	grep -aE '^(not ok|# not ok)' "$serial" 2>/dev/null | head -40
+	grep -aE '^# [a-z0-9_.]+ took [0-9]+s$' "$serial" 2>/dev/null | sed 's/^# /   /' | tr '\n' ';'
+	echo
+	cat "$log/$name.machine.log"
+	if [ "$rc" != 0 ] && [ "${f:-0}" = 0 ]; then
+		notok "test machine $kv ($cpus CPU): boot, kernel log or job failed (rc=$rc)"
+	fi
+	stage_end "$name" "$t0"
+}
+
+# Runs a stage in the background with its output in $log/NAME.out.
+launch() {	# launch NAME FUNC ARGS...
+	local name=$1
+	shift
+	( "$@" ) > "$log/$name.out" 2>&1 &
+}
+
+echo "== building what the test machines need"
+stage_prep > "$log/prep.out" 2>&1
+cat "$log/prep.out"
+
+stages="host"
+launch host stage_host
+machines=""
+if [ -n "$kv61" ] && [ -f "build/kmod/$kv61/axvm-btf.ko" ]; then
+	[ "${AXVM_SMP:-1}" = 1 ] && machines="check-6.1-2"
+	machines="$machines check-6.1-1"
+	for s in ${AXVM_KSERIES_ALL:-}; do
+		[ "$s" = 6.1 ] || machines="$machines check-$s-1"
+	done
+	for m in $machines; do
+		set -- ${m//-/ }
+		launch "$m" stage_machine "$2" "$3"
+	done
+	stages="$stages $machines"
+else
+	echo "not ok - test machine: axvm.ko for the machine's kernel did not build"
+	failed=$((failed + 1))
+fi
+wait
+
+read -r p f sk secs < "$log/prep.res"
+add_counts "$p" "$f" "$sk"
+echo "== prep took ${secs}s"
+for st in $stages; do
+	echo "== $st"
+	cat "$log/$st.out"
+	if [ -f "$log/$st.res" ]; then
+		read -r p f sk secs < "$log/$st.res"
+		add_counts "$p" "$f" "$sk"
+		echo "== $st took ${secs}s"
+	else
+		notok "stage $st reported results"
+	fi
 done
-[ "${AXVM_SMP:-1}" = 1 ] && machine_stage 6.1 2
 
 echo "== make check took $(( $(date +%s) - start ))s"
 echo "$passed passed, $failed failed, $skipped skipped"

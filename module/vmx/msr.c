@@ -246,7 +246,7 @@ static int write_emulated(struct axvm_vcpu *vcpu, u32 msr, u64 val)
 		vmx->misc_enable = val;
 		break;
 	case MSR_IA32_APICBASE:
-		/* No in-kernel LAPIC (dev/lapic.c has its own): base, enable. */
+		/* No in-kernel LAPIC (io/lapic.c has its own): base, enable. */
 		if (val & ~(0xfffff000ull | BIT(11) | BIT(8)) ||
 		    ((val ^ vmx->apic_base) & BIT(8)))
 			return MSR_GP;

@@ -11,7 +11,7 @@
 #define MSR_IA32_CR_PAT		0x277
 #define KVM_HC_VAPIC_POLL_IRQ	1	/* answered by kvm_emulate_hypercall() */
 #define KVM_HC_MAP_GPA_RANGE	12	/* exits with KVM_CAP_EXIT_HYPERCALL */
-#define PORT_POST		0x80	/* axvm: module/dev/post.c */
+#define PORT_POST		0x80	/* axvm: module/io/post.c */
 #define PORT_PIT_SPEAKER	0x61	/* KVM: i8254.c speaker port */
 
 const struct bench_case bench_cases[] = {

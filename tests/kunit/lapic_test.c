@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit tests for module/dev/lapic_regs.c: local APIC priorities, the
+ * KUnit tests for module/io/lapic_regs.c: local APIC priorities, the
  * timer divider, LVT layout, logical destinations and the x2APIC MSR map
  * (SDM Vol. 3A, chapter 10).
  */
 #include <kunit/test.h>
 #include <linux/bitmap.h>
 
-#include "dev/lapic.h"
+#include "io/lapic.h"
 
 static void highest_vector(struct kunit *test)
 {

@@ -62,6 +62,7 @@ for t in "$@"; do
 		continue
 	fi
 	echo "# selftests: axvm: $name"
+	t0=$(date +%s)
 	rcfile=$tmp/axvm-selftest.$$.$i.rc
 	echo 1 > "$rcfile"
 	{
@@ -72,6 +73,8 @@ for t in "$@"; do
 	done
 	rc=$(cat "$rcfile")
 	rm -f "$rcfile"
+	# Wall time per executable, for the CI budget (grep "took" in serial.log).
+	echo "# $name took $(( $(date +%s) - t0 ))s"
 	case "$rc" in
 	0) echo "ok $i selftests: axvm: $name" ;;
 	4) echo "ok $i selftests: axvm: $name # SKIP" ;;

@@ -7,7 +7,7 @@
  * nothing reaches the host's port 0x80.
  */
 #include "core.h"
-#include "dev/post.h"
+#include "io/post.h"
 
 static int post_read(struct axvm_io_device *dev, u64 addr, unsigned int width,
 		     u64 *val)

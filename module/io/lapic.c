@@ -12,7 +12,7 @@
 #include <linux/timex.h>
 #include <asm/msr-index.h>
 #include "core.h"
-#include "dev/lapic.h"
+#include "io/lapic.h"
 
 #define LVT_TIMER	0	/* index in lvt[] */
 /* ESR bits (Figure 10-9), as bit numbers for set_bit(). */

@@ -6,7 +6,7 @@
  */
 #include <linux/bitmap.h>
 #include <linux/axvm.h>
-#include "dev/lapic.h"
+#include "io/lapic.h"
 
 /**
  * axvm_lapic_highest() - highest vector set in a 256-bit IRR/ISR
