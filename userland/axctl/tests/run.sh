@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # `make -C userland/axctl check`: axctl's host tests, no module needed.
-#   run.sh UNIT_TEST AXCTL [FAKE_AXVM_SO [PC_UNIT_TEST]]
+#   run.sh UNIT_TEST AXCTL [FAKE_AXVM_SO [PC_UNIT_TEST [LINUX_UNIT_TEST]]]
 # The unit tests (parsers, devices, image loader and boot state), then the
 # command line: help, usage errors and their status, image errors, and
 # "axvm module not loaded" when there is no /dev/axvm. Also the man page
@@ -10,6 +10,7 @@ unit=$1
 axctl=$2
 fake=${3:-}
 pcunit=${4:-}
+linuxunit=${5:-}
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../../.." && pwd)
 demo=$top/tests/guests/bin/demo
@@ -48,6 +49,22 @@ if [ -n "$pcunit" ]; then
 		notok "PC unit tests ran to the end"
 	fi
 	[ -f "$mbguest" ] || echo "# tests/guests/bin/mb_hello not built: not loaded by the PC unit tests"
+fi
+
+# Linux booting (linux_unit.c), with the host's newest kernel when readable.
+if [ -n "$linuxunit" ]; then
+	kimg=$(ls -v /boot/vmlinuz-* 2>/dev/null | tail -n 1)
+	if [ -n "$kimg" ] && [ -r "$kimg" ]; then "$linuxunit" "$kimg"; else "$linuxunit"; fi \
+		> "$tmp/linux" 2>&1
+	cat "$tmp/linux"
+	p=$(sed -n 's/^linux: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$tmp/linux")
+	f=$(sed -n 's/^linux: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$tmp/linux")
+	if [ -n "$p" ]; then
+		pass=$((pass + p))
+		fail=$((fail + f))
+	else
+		notok "Linux unit tests ran to the end"
+	fi
 fi
 
 # --- the command line ---------------------------------------------------
