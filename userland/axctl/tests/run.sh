@@ -484,7 +484,7 @@ if command -v bash >/dev/null 2>&1; then
 	complete_test "--memory" axctl create vm0 --mem
 	complete_test "--vcpus" axctl create vm0 --vc
 	complete_test "1 2 4 8" axctl create vm0 --vcpus ""
-	complete_test "auto flat elf multiboot" axctl start vm0 --format ""
+	complete_test "auto flat elf multiboot linux" axctl start vm0 --format ""
 	complete_test "--json" axctl -v list --j
 	complete_test "create" axctl -q cr
 	complete_test "--duration" axctl trace vm0 --dur
