@@ -11,13 +11,17 @@
  * its reset state. --no-reboot ends axctl with status 28 instead.
  */
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "axctl.h"
+#include "image.h"
 #include "nl.h"
 
 #define RUN_DEFAULT_MEM		"256M"
@@ -52,6 +56,41 @@ static void run_create(const char *mem, const char *vcpus)
 	cmd_create(6, argv);
 	axctl_verbose = verbose;
 	run_created = true;
+}
+
+/*
+ * The image's errors before any VM exists: they need no module, and a
+ * bad image should not leave a VM behind for an instant.
+ */
+static void run_probe(const char *kernel, const char *format, const char *initrd)
+{
+	enum image_format fmt = IMAGE_AUTO;
+	char err[256];
+	struct stat st;
+	ssize_t got;
+	char *buf;
+	int fd;
+
+	if (format && !image_format_parse(format, &fmt))
+		axctl_usage_error("run", "run: bad format '%s' (auto, flat, elf, multiboot or linux)",
+				  format);
+	fd = open(kernel, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		axctl_die(AXCTL_EIMAGE, "cannot open image %s: %s", kernel, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		axctl_die(AXCTL_EIMAGE, "image %s is not a regular file", kernel);
+	buf = malloc(st.st_size ? st.st_size : 1);
+	if (!buf)
+		axctl_die(AXCTL_EFAIL, "out of memory for image %s", kernel);
+	got = read(fd, buf, st.st_size);
+	close(fd);
+	if (got < 0)
+		axctl_die(AXCTL_EIMAGE, "cannot read image %s: %s", kernel, strerror(errno));
+	if (image_probe(buf, got, fmt, err, sizeof(err)) < 0)
+		axctl_die(AXCTL_EIMAGE, "%s: %s", kernel, err);
+	free(buf);
+	if (initrd && access(initrd, R_OK))
+		axctl_die(AXCTL_EIMAGE, "cannot open initrd %s: %s", initrd, strerror(errno));
 }
 
 /* -m: a plain number means MiB (QEMU, kvmtool); else a size with a unit. */
@@ -92,7 +131,7 @@ int cmd_run(int argc, char **argv)
 	};
 	char *sargv[RUN_MAX_ARGS];
 	char mem[48] = RUN_DEFAULT_MEM, vcpus[16] = "1";
-	const char *name = NULL;
+	const char *name = NULL, *kernel = NULL, *format = NULL, *initrd = NULL;
 	bool no_reboot = false;
 	uint64_t n;
 	int sargc = 0, c, st;
@@ -108,6 +147,12 @@ int cmd_run(int argc, char **argv)
 			sargv[sargc++] = c == 'k' ? "--kernel" : c == 'i' ? "--initrd" :
 					 c == 'a' ? "--append" : c == 'f' ? "--format" : "--ring";
 			sargv[sargc++] = optarg;
+			if (c == 'k')
+				kernel = optarg;
+			else if (c == 'f')
+				format = optarg;
+			else if (c == 'i')
+				initrd = optarg;
 			break;
 		case 'm':
 			run_mem(optarg, mem, sizeof(mem));
@@ -141,8 +186,9 @@ int cmd_run(int argc, char **argv)
 	}
 	if (optind < argc)
 		axctl_usage_error("run", "run: unexpected argument '%s'", argv[optind]);
-	if (sargc == 1)
+	if (!kernel)
 		axctl_usage_error("run", "run: --kernel IMAGE is required");
+	run_probe(kernel, format, initrd);
 	if (name)
 		snprintf(run_name, sizeof(run_name), "%s", name);
 	else
