@@ -35,6 +35,9 @@ check() {	# check NAME CMD...: run, log to build/check/NAME.log
 	f="$log/$(echo "$name" | tr -c 'A-Za-z0-9.\n-' '_').log"
 	if "$@" >"$f" 2>&1; then ok "$name"; else notok "$name"; tail -n 30 "$f"; fi
 }
+stage_begin() {	# every stage counts from zero in its own subshell
+	passed=0; failed=0; skipped=0
+}
 stage_end() {	# stage_end NAME T0
 	echo "$passed $failed $skipped $(( $(date +%s) - $2 ))" > "$log/$1.res"
 }
@@ -66,6 +69,7 @@ module_build() {	# module_build SERIES
 
 stage_prep() {	# what the test machines need
 	local t0
+	stage_begin
 	t0=$(date +%s)
 	module_build 6.1
 	check "selftests build" make --no-print-directory selftests
@@ -113,6 +117,7 @@ host_unit() {	# host_unit DIR: a directory's "make check" report line
 
 stage_host() {	# host checks and KUnit, on the core the machines leave
 	local t0 s line p f sk
+	stage_begin
 	t0=$(date +%s)
 	for s in 6.12; do
 		module_build "$s"
@@ -139,6 +144,7 @@ stage_host() {	# host checks and KUnit, on the core the machines leave
 
 stage_machine() {	# stage_machine SERIES CPUS
 	local s=$1 cpus=$2 kv serial p f sk rc t0 name
+	stage_begin
 	t0=$(date +%s)
 	name="check-$s-$cpus"
 	kv=$(scripts/kver.sh "$s" 2>/dev/null) || { notok "test machine $s: kernel not installed"; stage_end "$name" "$t0"; return; }
@@ -175,7 +181,7 @@ launch() {	# launch NAME FUNC ARGS...
 }
 
 echo "== building what the test machines need"
-stage_prep > "$log/prep.out" 2>&1
+( stage_prep ) > "$log/prep.out" 2>&1
 cat "$log/prep.out"
 
 stages="host"

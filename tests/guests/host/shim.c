@@ -2,8 +2,8 @@
 /*
  * The demo guest as a host program, for `make -C tests/guests check`:
  * the guest's port I/O goes to axctl's own device models
- * (userland/axctl/devices.c), its "RAM" is a host buffer, CPUID answers
- * a fixed vendor. What the guest prints over COM1 comes out on stdout and
+ * (userland/axctl/devices.c, bus.c, uart.c), its "RAM" is a host buffer,
+ * CPUID answers a fixed vendor. What the guest prints over COM1 comes out on stdout and
  * the debug-exit port ends the program with axctl's status, (v << 1) | 1.
  */
 #include <stdio.h>

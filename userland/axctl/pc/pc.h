@@ -14,7 +14,7 @@
  *  0x510-0x511           fw_cfg (pc/fwcfg.h)
  *
  * Locking: every call, and the device handlers on the bus, run under the
- * VMM's lock (pc->lock); the timer thread takes it too. When an interrupt
+ * VMM's device lock (pc->lock, vmm.h); the timer thread takes it too. When an interrupt
  * becomes deliverable, the board calls notify(arg) with the lock held, so
  * the VMM wakes or kicks the vCPU that takes external interrupts; while
  * one stays deliverable (the guest has interrupts off), the timer thread
