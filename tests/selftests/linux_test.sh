@@ -17,7 +17,7 @@
 # reach the shell (default 900) and for the rest.
 #
 # Prints the boot's figures as TAP comments: TSC ticks from entry to the
-# shell (the guest's /init writes POST code 0x5a just before it), and
+# shell (the guest's /init writes axctl's milestone port 0x60c just before it), and
 # `axctl stats` at the prompt and at the end. TAP on stdout; exit 0 if all
 # passed, 4 (skip) without the kernel, the initramfs, axctl or /dev/axvm.
 AXCTL=${AXCTL:-/opt/axvm/axctl}

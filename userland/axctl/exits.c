@@ -10,7 +10,6 @@
 #include <sys/ioctl.h>
 
 #include "axctl.h"
-#include "linux_vmm.h"
 #include "vmm.h"
 
 /* --- HLT ------------------------------------------------------------------- */
@@ -107,8 +106,6 @@ static bool exit_io_write(struct vcpu *c, struct axvm_exit *e)
 	uint64_t val;
 	int r;
 
-	if (e->u.io_write.port == POST_PORT)
-		linux_vmm_post(e->u.io_write.data);
 	pthread_mutex_lock(&v->dev_lock);
 	r = io_write(&v->io, e->u.io_write.port, e->u.io_write.width, e->u.io_write.data);
 	pthread_mutex_unlock(&v->dev_lock);

@@ -119,13 +119,35 @@ void linux_vmm_note_entry(const struct boot_state *bs)
 	boot.entry_tsc = __rdtsc();
 }
 
-void linux_vmm_post(uint8_t val)
+/* The first write to the milestone port: its TSC and value. */
+static int mark_write(void *dev, uint16_t port, unsigned int width, uint32_t val)
 {
-	if (!boot.is_linux || boot.posted)
-		return;
-	boot.post_tsc = __rdtsc();
-	boot.post_val = val;
-	boot.posted = true;
+	(void)dev;
+	(void)port;
+	(void)width;
+	if (boot.is_linux && !boot.posted) {
+		boot.post_tsc = __rdtsc();
+		boot.post_val = val;
+		boot.posted = true;
+	}
+	return IO_CONTINUE;
+}
+
+static uint32_t mark_read(void *dev, uint16_t port, unsigned int width)
+{
+	(void)dev;
+	(void)port;
+	(void)width;
+	return boot.post_val;
+}
+
+int linux_vmm_devices(struct io_bus *bus)
+{
+	const struct io_handler h = {
+		LINUX_MARK_PORT, 1, IO_BYTEWISE, "boot milestone", mark_read, mark_write, NULL,
+	};
+
+	return io_bus_register(bus, &h);
 }
 
 void linux_vmm_report(void)
@@ -133,10 +155,10 @@ void linux_vmm_report(void)
 	if (!boot.is_linux || axctl_verbose < 1)
 		return;
 	if (boot.posted)
-		fprintf(stderr, "%s: Linux: first POST code 0x%02x %llu TSC ticks after entry\n",
+		fprintf(stderr, "%s: Linux: first milestone 0x%02x %llu TSC ticks after entry\n",
 			axctl_prog, boot.post_val,
 			(unsigned long long)(boot.post_tsc - boot.entry_tsc));
 	else
-		fprintf(stderr, "%s: Linux: no POST code written (ran %llu TSC ticks)\n",
+		fprintf(stderr, "%s: Linux: no milestone written (ran %llu TSC ticks)\n",
 			axctl_prog, (unsigned long long)(__rdtsc() - boot.entry_tsc));
 }

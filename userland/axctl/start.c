@@ -388,7 +388,7 @@ static void setup_devices(struct vmm *v)
 	if (pc_init(&v->pc, &v->io, v->ram_low, v->ram_size - v->ram_low, v->nr_vcpus,
 		    &v->dev_lock, vmm_irq_notify, v))
 		axctl_die(AXCTL_EFAIL, "cannot set up the PC devices");
-	if (power_init(&v->power, &v->io, pc_monotonic_ns))
+	if (power_init(&v->power, &v->io, pc_monotonic_ns) || linux_vmm_devices(&v->io))
 		axctl_die(AXCTL_EFAIL, "cannot set up the ACPI power ports");
 }
 
