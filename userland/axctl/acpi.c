@@ -165,7 +165,7 @@ static uint32_t build_fadt(uint8_t *t, uint32_t facs, uint32_t dsdt)
 	gas_io(t + FADT_RESET_REG, 8, GAS_BYTE, ACPI_RESET_PORT);
 	t[FADT_RESET_VALUE] = ACPI_RESET_VALUE;
 	t[FADT_MINOR] = 3;
-	put64(t + ACPI_FADT_X_FACS, facs);
+	/* X_FIRMWARE_CTRL must be 0 when FIRMWARE_CTRL is set (5.2.9). */
 	put64(t + ACPI_FADT_X_DSDT, dsdt);
 	gas_io(t + FADT_X_PM1A_EVT, 32, GAS_WORD, ACPI_PM1A_EVT);
 	gas_io(t + FADT_X_PM1A_CNT, 16, GAS_WORD, ACPI_PM1A_CNT);

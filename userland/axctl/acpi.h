@@ -14,7 +14,8 @@
  * Tables, from ACPI_TABLES_GPA (inside the e820 reserved BIOS area):
  *   RSDP  revision 2, XSDT address (no RSDT)
  *   XSDT  FADT, MADT
- *   FADT  revision 6 (276 bytes), FACS and DSDT by 32- and 64-bit address
+ *   FADT  revision 6 (276 bytes), FACS by FIRMWARE_CTRL (X_FIRMWARE_CTRL
+ *         must then be 0), DSDT by DSDT and X_DSDT
  *   FACS  64 bytes, 64-byte aligned
  *   MADT  local APIC at 0xfee00000, PCAT_COMPAT; one Processor Local APIC
  *         per vCPU (ACPI UID = APIC ID = vCPU id, enabled); with an I/O

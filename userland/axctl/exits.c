@@ -10,6 +10,7 @@
 #include <sys/ioctl.h>
 
 #include "axctl.h"
+#include "msr.h"
 #include "vmm.h"
 
 /* --- HLT ------------------------------------------------------------------- */
@@ -194,9 +195,11 @@ static bool exit_nested_page_fault(struct vcpu *c, const struct axvm_exit *e)
 	return false;
 }
 
-/* An MSR nobody models: #GP, as hardware does for unknown MSRs. */
-static bool exit_sysreg(struct vcpu *c, const struct axvm_exit *e, uint32_t *resp)
+/* An MSR nobody models: #GP, as hardware does for unknown MSRs (msr.h: a few answered). */
+static bool exit_sysreg(struct vcpu *c, struct axvm_exit *e, uint32_t *resp)
 {
+	if (msr_emulate(e, resp))
+		return true;
 	atomic_fetch_add(&c->vmm->msr_faults, 1);
 	vmm_note(c->vmm, 1, "vCPU %u: %s of MSR 0x%llx at RIP 0x%llx: #GP", c->id,
 		 e->kind == AXVM_EXIT_SYSREG_READ ? "RDMSR" : "WRMSR",
