@@ -82,6 +82,35 @@ bad "corrupted setup header (--format linux)" "HdrS" --kernel "$tmp/corrupt" --f
 dd if="$L/vmlinuz" of="$tmp/trunc" bs=4096 count=64 2>/dev/null
 bad "truncated bzImage" "truncated" --kernel "$tmp/trunc"
 
+# --- reset: run restarts the guest, --no-reboot ends with 28 ------------------
+# With a Multiboot test guest that resets at once (pc_test's mb_fwcfg).
+G=${AXVM_GUESTS:-/opt/axvm/guests}
+if [ -e "$G/mb_fwcfg" ]; then
+	"$AXCTL" run --no-reboot --name "$VM" -m 32 --kernel "$G/mb_fwcfg" --append reset92 \
+		> "$tmp/rst" 2>&1
+	st=$?
+	check "run --no-reboot: a reset ends axctl with status 28 (got $st)" \
+		sh -c "[ $st = 28 ] && grep -q 'guest reset the machine' '$tmp/rst'"
+	"$AXCTL" run --name "$VM" -m 32 --kernel "$G/mb_fwcfg" --append reset64 \
+		> "$tmp/rst" 2>&1 &
+	rpid=$!
+	i=0
+	while [ "$(grep -c 'restarting the guest' "$tmp/rst")" -lt 2 ] && [ "$i" -lt 120 ] &&
+	      kill -0 "$rpid" 2>/dev/null; do
+		sleep 1
+		i=$((i + 1))
+	done
+	kill -INT "$rpid" 2>/dev/null
+	wait "$rpid"
+	st=$?
+	check "run: a reset restarts the guest ($(grep -c 'restarting the guest' "$tmp/rst") restarts seen)" \
+		[ "$(grep -c 'restarting the guest' "$tmp/rst")" -ge 2 ]
+	check "run: SIGINT ends it with 24 and destroys the VM (got $st)" \
+		sh -c "[ $st = 24 ] && ! '$AXCTL' list 2>/dev/null | grep -q ' $VM '"
+else
+	echo "# $G/mb_fwcfg missing: the reset checks are skipped"
+fi
+
 # --- the boot and the dialogue --------------------------------------------
 # What the guest's dmesg must not say, and the lines worth keeping anyway.
 complaints="WARNING: CPU|BUG:|unchecked MSR access|Oops|Call Trace:|Kernel panic|timer doesn.t work|TSC unstable|Marking TSC unstable|clocksource.*(watchdog|skew|unstable)|IO-APIC.*(broken|not connected)"

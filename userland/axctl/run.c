@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,6 +135,7 @@ int cmd_run(int argc, char **argv)
 	const char *name = NULL, *kernel = NULL, *format = NULL, *initrd = NULL;
 	bool no_reboot = false;
 	uint64_t n;
+	sigset_t set;
 	int sargc = 0, c, st;
 
 	sargv[sargc++] = "start";
@@ -196,6 +198,15 @@ int cmd_run(int argc, char **argv)
 	sargv[sargc++] = run_name;
 	sargv[sargc] = NULL;
 
+	/*
+	 * SIGINT/SIGTERM wait blocked until start's sigwaitinfo() takes them:
+	 * one that comes while the VM is being made or remade must not kill
+	 * axctl before atexit() can destroy the VM.
+	 */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigprocmask(SIG_BLOCK, &set, NULL);
 	atexit(run_destroy);
 	for (;;) {
 		run_create(mem, vcpus);
