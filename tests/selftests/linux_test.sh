@@ -216,6 +216,8 @@ sed -n 's/^axctl: Linux: /# /p' "$tmp/err"
 grep -E "MSR|unhandled|exits served|PIT:|MMIO" "$tmp/err" | sed 's/^/# /' | head -40
 [ -f "$tmp/stats.boot" ] && sed 's/^/# at the prompt: /' "$tmp/stats.boot"
 [ -f "$tmp/stats.end" ] && sed 's/^/# at the end: /' "$tmp/stats.end"
+# axctl -v run prints the VM's statistics at its end.
+sed -n '/^VM /,/^axctl: /p' "$tmp/err" | grep -v '^axctl: ' | sed 's/^/# at power-off: /'
 if [ "$failed" != 0 ]; then
 	echo "# the guest's console (tail):"
 	tail -n 60 "$clean" | sed 's/^/#   /'

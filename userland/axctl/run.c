@@ -48,6 +48,21 @@ static void run_destroy(void)
 	axnl_close(&nl);
 }
 
+/* -v: the VM's exit statistics (`axctl stats`) on stderr before it goes. */
+static void run_stats(void)
+{
+	char *argv[] = { "stats", run_name, NULL };
+	int out = dup(STDOUT_FILENO);
+
+	fflush(stdout);
+	if (out < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+		return;
+	cmd_stats(2, argv);
+	fflush(stdout);
+	dup2(out, STDOUT_FILENO);
+	close(out);
+}
+
 static void run_create(const char *mem, const char *vcpus)
 {
 	char *argv[] = { "create", "-m", (char *)mem, "-c", (char *)vcpus, run_name, NULL };
@@ -211,6 +226,8 @@ int cmd_run(int argc, char **argv)
 	for (;;) {
 		run_create(mem, vcpus);
 		st = cmd_start(sargc, sargv);
+		if (axctl_verbose > 0)
+			run_stats();
 		run_destroy();
 		if (st != AXCTL_ERESET || no_reboot)
 			break;

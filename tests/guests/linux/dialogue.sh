@@ -6,7 +6,9 @@
 # from there.
 echo "@@uname $(uname -r)"
 echo "@@nproc $(nproc)"
-echo "@@interrupts-begin"; cat /proc/interrupts; echo "@@interrupts-end"
+# One line per write: /dev/kmsg takes a record of at most 1 KiB per write.
+echo "@@interrupts-begin"; while IFS= read -r l; do echo "$l"; done < /proc/interrupts
+echo "@@interrupts-end"
 dd if=/dev/urandom of=/tmp/f bs=1024 count=256 2>/dev/null
 gzip -c /tmp/f > /tmp/f.gz
 a=$(md5sum < /tmp/f); b=$(gunzip -c /tmp/f.gz | md5sum)
