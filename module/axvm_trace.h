@@ -12,26 +12,23 @@
 #define AXVM_TRACE_H
 
 #include <linux/tracepoint.h>
+#include <linux/axvm.h>
+#include <linux/axvm_names.h>
 
-#define AXVM_EXIT_REASON_NAMES					\
-	{ 0, "EXCEPTION_NMI" }, { 1, "EXTERNAL_INTERRUPT" },	\
-	{ 2, "TRIPLE_FAULT" }, { 7, "INTERRUPT_WINDOW" },	\
-	{ 8, "NMI_WINDOW" }, { 10, "CPUID" }, { 11, "GETSEC" },	\
-	{ 12, "HLT" }, { 13, "INVD" }, { 15, "RDPMC" },		\
-	{ 18, "VMCALL" }, { 28, "CR_ACCESS" }, { 29, "DR_ACCESS" }, \
-	{ 30, "IO_INSTRUCTION" }, { 31, "MSR_READ" },		\
-	{ 32, "MSR_WRITE" }, { 33, "INVALID_STATE" },		\
-	{ 34, "MSR_LOAD_FAIL" }, { 36, "MWAIT" }, { 39, "MONITOR" }, \
-	{ 48, "EPT_VIOLATION" }, { 49, "EPT_MISCONFIG" },	\
-	{ 52, "PREEMPTION_TIMER" }, { 55, "XSETBV" }
-
-#define AXVM_EXIT_KIND_NAMES					\
-	{ 0, "Nothing" }, { 1, "Hypercall" }, { 2, "MmioRead" },	\
-	{ 3, "MmioWrite" }, { 4, "SysRegRead" }, { 5, "SysRegWrite" }, \
-	{ 6, "IoRead" }, { 7, "IoWrite" }, { 8, "ExternalInterrupt" }, \
-	{ 9, "NestedPageFault" }, { 10, "Halt" }, { 11, "CpuUp" },	\
-	{ 12, "CpuDown" }, { 13, "SystemDown" }, { 14, "SendIPI" },	\
-	{ 15, "FailEntry" }, { 16, "InternalError" }
+/*
+ * The symbol lists of the names in linux/axvm_names.h (one table for the
+ * module, axctl and the selftests). The kinds are enum constants: each is
+ * also defined for the trace format that tools parse. The last entry only
+ * ends the list (the expansions leave a trailing comma); no field holds it.
+ */
+#define AXVM_TRACE_REASON_SYM(n, name)		{ n, name },
+#define AXVM_TRACE_KIND_SYM(k, name, rec)	{ k, rec },
+#define AXVM_TRACE_KIND_ENUM(k, name, rec)	TRACE_DEFINE_ENUM(k);
+AXVM_EXIT_KIND_NAMES(AXVM_TRACE_KIND_ENUM)
+#define AXVM_EXIT_REASON_NAMES	\
+	AXVM_VMX_REASON_NAMES(AXVM_TRACE_REASON_SYM) { ~0ul, "?" }
+#define AXVM_EXIT_KIND_NAMES_SYMS	\
+	AXVM_EXIT_KIND_NAMES(AXVM_TRACE_KIND_SYM) { ~0ul, "?" }
 
 TRACE_EVENT(axvm_exit,
 	TP_PROTO(u32 vm_id, u32 vcpu_id, u32 reason, u32 kind, u64 qual,
@@ -58,7 +55,7 @@ TRACE_EVENT(axvm_exit,
 	TP_printk("vm %u vcpu %u reason %s kind %s qual 0x%llx rip 0x%llx %s",
 		  __entry->vm_id, __entry->vcpu_id,
 		  __print_symbolic(__entry->reason, AXVM_EXIT_REASON_NAMES),
-		  __print_symbolic(__entry->kind, AXVM_EXIT_KIND_NAMES),
+		  __print_symbolic(__entry->kind, AXVM_EXIT_KIND_NAMES_SYMS),
 		  __entry->qual, __entry->rip,
 		  __entry->in_kernel ? "kernel" : "forwarded")
 );
@@ -122,7 +119,7 @@ TRACE_EVENT(axvm_forward,
 	),
 	TP_printk("vm %u vcpu %u kind %s %s%s seq %u", __entry->vm_id,
 		  __entry->vcpu_id,
-		  __print_symbolic(__entry->kind, AXVM_EXIT_KIND_NAMES),
+		  __print_symbolic(__entry->kind, AXVM_EXIT_KIND_NAMES_SYMS),
 		  __entry->ring ? "ring" : "run-page",
 		  __entry->posted ? " posted" : "", __entry->seq)
 );
@@ -147,7 +144,7 @@ TRACE_EVENT(axvm_complete,
 	),
 	TP_printk("vm %u vcpu %u kind %s resp %u latency %llu ns",
 		  __entry->vm_id, __entry->vcpu_id,
-		  __print_symbolic(__entry->kind, AXVM_EXIT_KIND_NAMES),
+		  __print_symbolic(__entry->kind, AXVM_EXIT_KIND_NAMES_SYMS),
 		  __entry->resp, __entry->latency_ns)
 );
 

@@ -2,25 +2,21 @@
 /*
  * axvm: a VT-x hypervisor as a loadable module. Module entry and exit.
  *
- * Loading only probes VMX and registers the netlink family and /dev/axvm;
+ * Loading only probes VMX, connects the layers' upcalls (Documentation/
+ * architecture.rst) and registers the netlink family and /dev/axvm;
  * VMX operation starts with the first VM. Open axvm files pin the module;
  * VMs made by netlink VM_NEW do not: unloading frees them (netlink first,
  * so no request runs, then the VMs, then VMX).
  */
 #include <linux/module.h>
-#include <linux/moduleparam.h>
 #include <linux/preempt.h>
-#include "core.h"
+#include "dev/chardev.h"
 #include "dev/netlink.h"
+#include "dev/registry.h"
+#include "exit/exit.h"
+#include "vm.h"
 #include "vmx/caps.h"
-
-u64 axvm_max_vm_mem = 4ull << 30;
-module_param_named(max_vm_mem, axvm_max_vm_mem, ullong, 0644);
-MODULE_PARM_DESC(max_vm_mem, "Guest memory bytes one VM may register (default 4 GiB)");
-
-unsigned int axvm_max_vms = 128;
-module_param_named(max_vms, axvm_max_vms, uint, 0644);
-MODULE_PARM_DESC(max_vms, "VMs that may exist at once (default 128)");
+#include "vmx/vmx.h"
 
 static int __init axvm_init(void)
 {
@@ -33,6 +29,9 @@ static int __init axvm_init(void)
 	if (ret)
 		return ret;
 	preempt_notifier_inc();
+	/* Each layer's upcalls, before anything can call them. */
+	axvm_exit_register();
+	axvm_vm_register_hooks(&axvm_registry_hooks);
 	ret = axvm_nl_init();
 	if (ret)
 		goto err_nl;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * VM and vCPU objects: creation, memory regions, teardown.
+ * The VM and vCPU lifetime, top to bottom: creation, memory regions,
+ * CPUID, the lifecycle state machine (CREATED, RUNNING, STOPPED, stop
+ * requests), fd release and teardown.
  *
  * Lifetime: the VM fd holds one reference and each vCPU holds one, so the
  * VM (its EPT and pinned memory) outlives every vCPU whatever order the
@@ -8,19 +10,55 @@
  * made by netlink VM_NEW is also held by the registry (dev/registry.c).
  * VMs hold no module reference: open files pin the module, and module
  * exit frees the VMs only the registry holds.
+ *
+ * Stops: a stop request bumps vm->reg.stop_seq and kicks the threads in
+ * AXVM_RUN; every vCPU answers each request once, with -ESHUTDOWN from the
+ * AXVM_RUN it is in or from its next one. VM_DEL also marks the VM dead:
+ * from then on every AXVM_RUN fails with -ESHUTDOWN.
+ *
+ * The control plane above (registry, netlink) hears of lifecycle events
+ * through struct axvm_vm_hooks, which it registers at module load.
  */
 #include <linux/atomic.h>
 #include <linux/ctype.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/axvm_genl.h>
 #include <asm/processor.h>
 #include "core.h"
+#include "exit/cpuid.h"
+#include "exit/posted.h"
+#include "exit/ring.h"
+#include "io/lapic.h"
+#include "io/post.h"
+#include "vm.h"
 #include "vmx/caps.h"
+
+u64 axvm_max_vm_mem = 4ull << 30;
+module_param_named(max_vm_mem, axvm_max_vm_mem, ullong, 0644);
+MODULE_PARM_DESC(max_vm_mem, "Guest memory bytes one VM may register (default 4 GiB)");
+
+unsigned int axvm_max_vms = 128;
+module_param_named(max_vms, axvm_max_vms, uint, 0644);
+MODULE_PARM_DESC(max_vms, "VMs that may exist at once (default 128)");
 
 static atomic_t next_vm_id = ATOMIC_INIT(0);
 static atomic_t nr_vms = ATOMIC_INIT(0);	/* bounded by axvm_max_vms */
+static const struct axvm_vm_hooks *hooks;
+
+/**
+ * axvm_vm_register_hooks() - the control plane's lifecycle callbacks
+ * @h: the hooks, all set; static for the module's lifetime
+ *
+ * Called once at module load, before any VM can exist.
+ */
+void axvm_vm_register_hooks(const struct axvm_vm_hooks *h)
+{
+	hooks = h;
+}
 
 static void host_cpuid(u32 fn, u32 idx, u32 *a, u32 *b, u32 *c, u32 *d)
 {
@@ -83,7 +121,7 @@ int axvm_vm_create(const struct axvm_create_vm *args, struct axvm_vm **out)
 
 	if (args->flags || args->pad || !axvm_vm_name_valid(args->name))
 		return -EINVAL;
-	if (args->name[0] && axvm_registry_name_taken(args->name))
+	if (args->name[0] && hooks->name_taken(args->name))
 		return -EEXIST;
 	if (atomic_inc_return(&nr_vms) > READ_ONCE(axvm_max_vms)) {
 		atomic_dec(&nr_vms);
@@ -139,12 +177,13 @@ static void vm_free(struct axvm_vm *vm)
 	axvm_ept_destroy(&vm->ept);
 	axvm_memslots_free(&vm->slots);
 	axvm_iobus_destroy(&vm->iobus);
+	axvm_post_destroy(vm);
 	for (i = 0; i < AXVM_MAX_VCPUS; i++)
 		kfree(vm->retired[i]);
 	axvm_vmx_put();
 	kfree(rcu_access_pointer(vm->cpuid));
 	axvm_posted_free(&vm->posted);
-	axvm_registry_vm_free(vm);
+	hooks->freed(vm);
 	kfree(vm);
 	atomic_dec(&nr_vms);
 }
@@ -157,7 +196,7 @@ static void vm_free(struct axvm_vm *vm)
  */
 void axvm_vm_put(struct axvm_vm *vm)
 {
-	if (axvm_registry_put_last(vm))
+	if (hooks->put_last(vm))
 		vm_free(vm);
 }
 
@@ -292,7 +331,10 @@ int axvm_vcpu_create(struct axvm_vm *vm, unsigned long id,
 	vcpu->vm = vm;
 	vcpu->id = id;
 	mutex_init(&vcpu->mutex);
-	axvm_vcpu_reg_init(vcpu);
+	init_waitqueue_head(&vcpu->wq);
+	/* Stop requests made before the vCPU existed are not its to answer. */
+	vcpu->reg.stop_seen = atomic_read(&vm->reg.stop_seq);
+	RCU_INIT_POINTER(vcpu->reg.task, NULL);
 
 	mutex_lock(&vm->lock);
 	if (vm->vcpus[id]) {
@@ -304,17 +346,16 @@ int axvm_vcpu_create(struct axvm_vm *vm, unsigned long id,
 		if (ret)
 			goto unlock;
 	}
-	ret = axvm_vmx_vcpu_create(vcpu);
+	ret = axvm_vmx_vcpu_create(vcpu, &(struct axvm_vmx_vcpu_info){
+		.vm_id = vm->id, .vcpu_id = id, .eptp = vm->ept.eptp,
+		.apic_in_kernel = !!vcpu->lapic,
+	});
 	if (ret)
 		goto unlock;
 	if (vm->retired[id]) {
-		struct axvm_vcpu_stats *st = vm->retired[id];
-
-		vcpu->exits_kernel = st->exits_kernel;
-		vcpu->exits_user = st->exits_user;
-		memcpy(vcpu->reasons, st->reasons, sizeof(st->reasons));
+		vcpu->stats = *vm->retired[id];
+		kfree(vm->retired[id]);
 		vm->retired[id] = NULL;
-		kfree(st);
 	}
 	/* Published whole: IPIs find it under RCU (io/lapic.c). */
 	smp_store_release(&vm->vcpus[id], vcpu);
@@ -339,11 +380,8 @@ void axvm_vcpu_destroy(struct axvm_vcpu *vcpu)
 	struct axvm_vm *vm = vcpu->vm;
 	struct axvm_vcpu_stats *st = kmalloc(sizeof(*st), GFP_KERNEL_ACCOUNT);
 
-	if (st) {
-		st->exits_kernel = vcpu->exits_kernel;
-		st->exits_user = vcpu->exits_user;
-		memcpy(st->reasons, vcpu->reasons, sizeof(st->reasons));
-	}
+	if (st)
+		*st = vcpu->stats;
 	mutex_lock(&vm->lock);
 	vm->vcpus[vcpu->id] = NULL;
 	kfree(vm->retired[vcpu->id]);
@@ -359,4 +397,103 @@ void axvm_vcpu_destroy(struct axvm_vcpu *vcpu)
 	free_page((unsigned long)vcpu->run);
 	kfree(vcpu);
 	axvm_vm_put(vm);
+}
+
+/**
+ * axvm_vm_stop() - ask every vCPU to leave AXVM_RUN with -ESHUTDOWN
+ * @vm: the VM; the caller holds a reference
+ *
+ * One request: every vCPU that exists now answers it once, from the
+ * AXVM_RUN it is in or from its next one. A thread in the guest is kicked
+ * out by an IPI, or at the latest by the next preemption-timer or host
+ * timer-interrupt exit. AXVM_EV_STOPPED follows when no vCPU is in
+ * AXVM_RUN any more.
+ */
+void axvm_vm_stop(struct axvm_vm *vm)
+{
+	struct axvm_vm_reg *r = &vm->reg;
+	unsigned int i;
+
+	atomic_inc(&r->stop_seq);
+	set_bit(AXVM_VMF_STOP_PENDING, &r->flags);
+	/*
+	 * Pairs with axvm_vcpu_run_begin(): a thread that published itself
+	 * before this point is kicked, any other sees the new stop_seq
+	 * before it enters the guest. Also orders the pending bit before
+	 * reading @running below (see axvm_vcpu_run_end()).
+	 */
+	smp_mb__after_atomic();
+	mutex_lock(&vm->lock);
+	for (i = 0; i < AXVM_MAX_VCPUS; i++)
+		if (vm->vcpus[i])
+			axvm_vcpu_kick(vm->vcpus[i]);
+	mutex_unlock(&vm->lock);
+	if (!atomic_read(&r->running) &&
+	    test_and_clear_bit(AXVM_VMF_STOP_PENDING, &r->flags))
+		hooks->vm_event(vm, AXVM_EV_STOPPED);
+}
+
+/**
+ * axvm_vm_state() - the VM's enum axvm_vm_state
+ * @vm: the VM
+ *
+ * Return: RUNNING while a vCPU is in AXVM_RUN, else STOPPED once one has
+ * been, else CREATED.
+ */
+u32 axvm_vm_state(struct axvm_vm *vm)
+{
+	if (atomic_read(&vm->reg.running))
+		return AXVM_VM_RUNNING;
+	if (test_bit(AXVM_VMF_STARTED, &vm->reg.flags))
+		return AXVM_VM_STOPPED;
+	return AXVM_VM_CREATED;
+}
+
+/**
+ * axvm_vcpu_run_begin() - AXVM_RUN starts
+ * @vcpu: the vCPU; its mutex is held
+ *
+ * Counts the vCPU as running, publishes the thread for kicks and sends
+ * AXVM_EV_STARTED on the VM's first AXVM_RUN.
+ */
+void axvm_vcpu_run_begin(struct axvm_vcpu *vcpu)
+{
+	struct axvm_vm_reg *r = &vcpu->vm->reg;
+
+	rcu_assign_pointer(vcpu->reg.task, current);
+	atomic_inc(&r->running);
+	/* Pairs with axvm_vm_stop(): publish before reading stop_seq. */
+	smp_mb__after_atomic();
+	if (!test_bit(AXVM_VMF_STARTED, &r->flags) &&
+	    !test_bit(AXVM_VMF_DEAD, &r->flags) &&
+	    !test_and_set_bit(AXVM_VMF_STARTED, &r->flags))
+		hooks->vm_event(vcpu->vm, AXVM_EV_STARTED);
+}
+
+static bool terminal_exit(u32 kind)
+{
+	return kind == AXVM_EXIT_SYSTEM_DOWN || kind == AXVM_EXIT_FAIL_ENTRY ||
+	       kind == AXVM_EXIT_INTERNAL_ERROR;
+}
+
+/**
+ * axvm_vcpu_run_end() - AXVM_RUN returns
+ * @vcpu: the vCPU; its mutex is held
+ * @ret: what AXVM_RUN returns; 0 means run->exit holds a new exit
+ *
+ * Sends AXVM_EV_VCPU_EXIT for a terminal exit, and AXVM_EV_STOPPED when
+ * the last running vCPU leaves after a stop request.
+ */
+void axvm_vcpu_run_end(struct axvm_vcpu *vcpu, int ret)
+{
+	struct axvm_vm_reg *r = &vcpu->vm->reg;
+	u32 kind = READ_ONCE(vcpu->run->exit.kind);
+
+	RCU_INIT_POINTER(vcpu->reg.task, NULL);
+	if (!ret && terminal_exit(kind))
+		hooks->vcpu_exit(vcpu, kind);
+	/* Both fully ordered: pairs with axvm_vm_stop(). */
+	if (atomic_dec_and_test(&r->running) &&
+	    test_and_clear_bit(AXVM_VMF_STOP_PENDING, &r->flags))
+		hooks->vm_event(vcpu->vm, AXVM_EV_STOPPED);
 }

@@ -14,6 +14,14 @@
 #include <linux/module.h>
 #include <linux/uaccess.h>
 #include "core.h"
+#include "dev/chardev.h"
+#include "dev/registry.h"
+#include "exit/exit.h"
+#include "exit/posted.h"
+#include "exit/ring.h"
+#include "io/lapic.h"
+#include "run.h"
+#include "vm.h"
 #include "vmx/caps.h"
 
 static int vcpu_release(struct inode *inode, struct file *f)

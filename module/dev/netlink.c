@@ -19,6 +19,7 @@
 #include "core.h"
 #include "dev/netlink.h"
 #include "dev/registry.h"
+#include "vm.h"
 
 enum { AXVM_MCGRP_EVENTS };
 
@@ -294,14 +295,11 @@ static int vm_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 /**
  * struct vcpu_snap - one vCPU's counters, copied out under vm->lock
  * @id: vCPU id
- * @exits_kernel: exits handled in the kernel
- * @exits_user: exits forwarded to userspace
- * @stats: exits by VMX basic reason
+ * @st: its counters
  */
 struct vcpu_snap {
 	u32 id;
-	u64 exits_kernel, exits_user;
-	u64 stats[AXVM_VMX_NR_REASONS];
+	struct axvm_vcpu_stats st;
 };
 
 /* Copies the counters of @vm's vCPUs; returns how many, or -ENOMEM. */
@@ -321,10 +319,7 @@ static int snap_vcpus(struct axvm_vm *vm, struct vcpu_snap **out)
 		if (!vcpu && vm->retired[i]) {
 			/* A closed vCPU: its counters as they were. */
 			s[n].id = i;
-			s[n].exits_kernel = vm->retired[i]->exits_kernel;
-			s[n].exits_user = vm->retired[i]->exits_user;
-			memcpy(s[n].stats, vm->retired[i]->reasons,
-			       sizeof(s[n].stats));
+			s[n].st = *vm->retired[i];
 			n++;
 			continue;
 		}
@@ -332,10 +327,10 @@ static int snap_vcpus(struct axvm_vm *vm, struct vcpu_snap **out)
 			continue;
 		/* Counted by the vCPU's thread without a lock: a snapshot. */
 		s[n].id = vcpu->id;
-		s[n].exits_kernel = READ_ONCE(vcpu->exits_kernel);
-		s[n].exits_user = READ_ONCE(vcpu->exits_user);
-		for (r = 0; r < AXVM_VMX_NR_REASONS; r++)
-			s[n].stats[r] = READ_ONCE(vcpu->reasons[r]);
+		s[n].st.exits_kernel = READ_ONCE(vcpu->stats.exits_kernel);
+		s[n].st.exits_user = READ_ONCE(vcpu->stats.exits_user);
+		for (r = 0; r < AXVM_NR_REASONS; r++)
+			s[n].st.reasons[r] = READ_ONCE(vcpu->stats.reasons[r]);
 		n++;
 	}
 	mutex_unlock(&vm->lock);
@@ -350,8 +345,8 @@ static size_t vcpu_stats_size(const struct vcpu_snap *s)
 		      2 * nla_total_size_64bit(sizeof(u64));	/* EXITS_* */
 	int r;
 
-	for (r = 0; r < AXVM_VMX_NR_REASONS; r++)
-		if (s->stats[r])
+	for (r = 0; r < AXVM_NR_REASONS; r++)
+		if (s->st.reasons[r])
 			size += nla_total_size(0) +		/* REASON */
 				nla_total_size(sizeof(u32)) +
 				nla_total_size_64bit(sizeof(u64));
@@ -366,18 +361,18 @@ static int fill_vcpu_stats(struct sk_buff *skb, const struct vcpu_snap *s)
 	vcpu_nest = nla_nest_start(skb, AXVM_A_VM_VCPU);
 	if (!vcpu_nest ||
 	    nla_put_u32(skb, AXVM_A_VCPU_ID, s->id) ||
-	    nla_put_u64_64bit(skb, AXVM_A_VCPU_EXITS_KERNEL, s->exits_kernel,
+	    nla_put_u64_64bit(skb, AXVM_A_VCPU_EXITS_KERNEL, s->st.exits_kernel,
 			      AXVM_A_PAD) ||
-	    nla_put_u64_64bit(skb, AXVM_A_VCPU_EXITS_USER, s->exits_user,
+	    nla_put_u64_64bit(skb, AXVM_A_VCPU_EXITS_USER, s->st.exits_user,
 			      AXVM_A_PAD))
 		return -EMSGSIZE;
-	for (r = 0; r < AXVM_VMX_NR_REASONS; r++) {
-		if (!s->stats[r])
+	for (r = 0; r < AXVM_NR_REASONS; r++) {
+		if (!s->st.reasons[r])
 			continue;
 		reason_nest = nla_nest_start(skb, AXVM_A_VCPU_REASON);
 		if (!reason_nest ||
 		    nla_put_u32(skb, AXVM_A_REASON_ID, r) ||
-		    nla_put_u64_64bit(skb, AXVM_A_REASON_COUNT, s->stats[r],
+		    nla_put_u64_64bit(skb, AXVM_A_REASON_COUNT, s->st.reasons[r],
 				      AXVM_A_PAD))
 			return -EMSGSIZE;
 		nla_nest_end(skb, reason_nest);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The VM registry: every live VM by id, named VMs also by name, and the
- * lifecycle every VM goes through (CREATED, RUNNING, STOPPED, stop
- * requests, deletion). The netlink family and AXVM_ATTACH_VM use it.
+ * The VM registry: every live VM by id, named VMs also by name, and VM
+ * deletion. The netlink family and AXVM_ATTACH_VM use it; the lifecycle
+ * (CREATED, RUNNING, STOPPED, stop requests) is vm.c's, which tells the
+ * registry and netlink of its events through axvm_registry_hooks.
  *
  * Rules (Documentation/netlink.rst tells the user-visible side):
  *
@@ -20,10 +21,8 @@
  *   open (none can be: they would pin the module).
  * - Lock order: axvm_reg_lock, then vm->lock. axvm_vm_put() may take
  *   axvm_reg_lock, so it is never called with it held.
- * - Stops: a stop request bumps vm->reg.stop_seq and kicks the threads in
- *   AXVM_RUN; every vCPU answers each request once, with -ESHUTDOWN from
- *   the AXVM_RUN it is in or from its next one. VM_DEL also marks the VM
- *   dead: from then on every AXVM_RUN fails with -ESHUTDOWN.
+ * - Stops (vm.c): VM_DEL marks the VM dead and asks it to stop; from then
+ *   on every AXVM_RUN fails with -ESHUTDOWN.
  */
 #include <linux/bitops.h>
 #include <linux/lockdep.h>
@@ -37,6 +36,7 @@
 #include "core.h"
 #include "dev/netlink.h"
 #include "dev/registry.h"
+#include "vm.h"
 
 DEFINE_MUTEX(axvm_reg_lock);
 
@@ -312,181 +312,11 @@ void axvm_registry_exit(void)
 	xa_destroy(&vms);
 }
 
-/**
- * axvm_vcpu_kick() - make a vCPU look at its requests soon
- * @vcpu: the vCPU
- *
- * Wakes it from any in-kernel sleep (exit ring, halt, wait-for-SIPI) and
- * gets it out of the guest with a reschedule IPI if it runs on another
- * CPU. Any context, hard IRQ included (the LAPIC timer).
- */
-void axvm_vcpu_kick(struct axvm_vcpu *vcpu)
-{
-	struct task_struct *t;
-
-	/*
-	 * The thread clears the pointer before it leaves AXVM_RUN, and a
-	 * task_struct is freed only after a grace period from its release:
-	 * one read here stays valid until rcu_read_unlock().
-	 */
-	rcu_read_lock();
-	t = rcu_dereference(vcpu->reg.task);
-	if (t)
-		kick_process(t);
-	rcu_read_unlock();
-	/* A vCPU asleep on its exit ring (async mode) is not in the guest. */
-	axvm_ring_kick(vcpu);
-	if (vcpu->lapic)
-		wake_up_interruptible(&vcpu->lapic->wq);
-}
-
-/**
- * axvm_vm_stop() - ask every vCPU to leave AXVM_RUN with -ESHUTDOWN
- * @vm: the VM; the caller holds a reference
- *
- * One request: every vCPU that exists now answers it once, from the
- * AXVM_RUN it is in or from its next one. A thread in the guest is kicked
- * out by an IPI, or at the latest by the next preemption-timer or host
- * timer-interrupt exit. AXVM_EV_STOPPED follows when no vCPU is in
- * AXVM_RUN any more.
- */
-void axvm_vm_stop(struct axvm_vm *vm)
-{
-	struct axvm_vm_reg *r = &vm->reg;
-	unsigned int i;
-
-	atomic_inc(&r->stop_seq);
-	set_bit(AXVM_VMF_STOP_PENDING, &r->flags);
-	/*
-	 * Pairs with axvm_vcpu_run_begin(): a thread that published itself
-	 * before this point is kicked, any other sees the new stop_seq
-	 * before it enters the guest. Also orders the pending bit before
-	 * reading @running below (see axvm_vcpu_run_end()).
-	 */
-	smp_mb__after_atomic();
-	mutex_lock(&vm->lock);
-	for (i = 0; i < AXVM_MAX_VCPUS; i++)
-		if (vm->vcpus[i])
-			axvm_vcpu_kick(vm->vcpus[i]);
-	mutex_unlock(&vm->lock);
-	if (!atomic_read(&r->running) &&
-	    test_and_clear_bit(AXVM_VMF_STOP_PENDING, &r->flags))
-		axvm_nl_vm_event(vm, AXVM_EV_STOPPED);
-}
-
-/**
- * axvm_vm_state() - the VM's enum axvm_vm_state
- * @vm: the VM
- *
- * Return: RUNNING while a vCPU is in AXVM_RUN, else STOPPED once one has
- * been, else CREATED.
- */
-u32 axvm_vm_state(struct axvm_vm *vm)
-{
-	if (atomic_read(&vm->reg.running))
-		return AXVM_VM_RUNNING;
-	if (test_bit(AXVM_VMF_STARTED, &vm->reg.flags))
-		return AXVM_VM_STOPPED;
-	return AXVM_VM_CREATED;
-}
-
-/**
- * axvm_vcpu_reg_init() - set a new vCPU's lifecycle state
- * @vcpu: the vCPU, not yet visible; vcpu->vm is set
- *
- * Stop requests made before the vCPU existed are not its to answer.
- */
-void axvm_vcpu_reg_init(struct axvm_vcpu *vcpu)
-{
-	vcpu->reg.stop_seen = atomic_read(&vcpu->vm->reg.stop_seq);
-	RCU_INIT_POINTER(vcpu->reg.task, NULL);
-}
-
-/**
- * axvm_vcpu_run_begin() - AXVM_RUN starts
- * @vcpu: the vCPU; its mutex is held
- *
- * Counts the vCPU as running, publishes the thread for kicks and sends
- * AXVM_EV_STARTED on the VM's first AXVM_RUN.
- */
-void axvm_vcpu_run_begin(struct axvm_vcpu *vcpu)
-{
-	struct axvm_vm_reg *r = &vcpu->vm->reg;
-
-	rcu_assign_pointer(vcpu->reg.task, current);
-	atomic_inc(&r->running);
-	/* Pairs with axvm_vm_stop(): publish before reading stop_seq. */
-	smp_mb__after_atomic();
-	if (!test_bit(AXVM_VMF_STARTED, &r->flags) &&
-	    !test_bit(AXVM_VMF_DEAD, &r->flags) &&
-	    !test_and_set_bit(AXVM_VMF_STARTED, &r->flags))
-		axvm_nl_vm_event(vcpu->vm, AXVM_EV_STARTED);
-}
-
-/**
- * axvm_vcpu_stop_requested() - must this AXVM_RUN end with -ESHUTDOWN?
- * @vcpu: the vCPU; its mutex is held, it is in AXVM_RUN
- *
- * Consumes the stop request it reports (unless the VM is dead: then every
- * call reports one).
- *
- * Return: true if the VM was deleted or a stop request is unanswered.
- */
-bool axvm_vcpu_stop_requested(struct axvm_vcpu *vcpu)
-{
-	struct axvm_vm_reg *r = &vcpu->vm->reg;
-	int seq;
-
-	if (unlikely(test_bit(AXVM_VMF_DEAD, &r->flags)))
-		return true;
-	seq = atomic_read(&r->stop_seq);
-	if (likely(seq == vcpu->reg.stop_seen))
-		return false;
-	vcpu->reg.stop_seen = seq;
-	return true;
-}
-
-/**
- * axvm_vcpu_stop_pending() - is a stop request unanswered? (no side effect)
- * @vcpu: the vCPU, in AXVM_RUN
- *
- * For wait conditions; the caller then answers the request with
- * axvm_vcpu_stop_requested().
- *
- * Return: true if axvm_vcpu_stop_requested() would return true.
- */
-bool axvm_vcpu_stop_pending(struct axvm_vcpu *vcpu)
-{
-	struct axvm_vm_reg *r = &vcpu->vm->reg;
-
-	return test_bit(AXVM_VMF_DEAD, &r->flags) ||
-	       atomic_read(&r->stop_seq) != vcpu->reg.stop_seen;
-}
-
-static bool terminal_exit(u32 kind)
-{
-	return kind == AXVM_EXIT_SYSTEM_DOWN || kind == AXVM_EXIT_FAIL_ENTRY ||
-	       kind == AXVM_EXIT_INTERNAL_ERROR;
-}
-
-/**
- * axvm_vcpu_run_end() - AXVM_RUN returns
- * @vcpu: the vCPU; its mutex is held
- * @ret: what AXVM_RUN returns; 0 means run->exit holds a new exit
- *
- * Sends AXVM_EV_VCPU_EXIT for a terminal exit, and AXVM_EV_STOPPED when
- * the last running vCPU leaves after a stop request.
- */
-void axvm_vcpu_run_end(struct axvm_vcpu *vcpu, int ret)
-{
-	struct axvm_vm_reg *r = &vcpu->vm->reg;
-	u32 kind = READ_ONCE(vcpu->run->exit.kind);
-
-	RCU_INIT_POINTER(vcpu->reg.task, NULL);
-	if (!ret && terminal_exit(kind))
-		axvm_nl_vcpu_exit_event(vcpu, kind);
-	/* Both fully ordered: pairs with axvm_vm_stop(). */
-	if (atomic_dec_and_test(&r->running) &&
-	    test_and_clear_bit(AXVM_VMF_STOP_PENDING, &r->flags))
-		axvm_nl_vm_event(vcpu->vm, AXVM_EV_STOPPED);
-}
+/* The registry's part of a VM's lifetime (vm.c calls up through these). */
+const struct axvm_vm_hooks axvm_registry_hooks = {
+	.name_taken = axvm_registry_name_taken,
+	.put_last = axvm_registry_put_last,
+	.freed = axvm_registry_vm_free,
+	.vm_event = axvm_nl_vm_event,
+	.vcpu_exit = axvm_nl_vcpu_exit_event,
+};

@@ -2,12 +2,11 @@
 /*
  * A guest-physical address space: 4-level extended page tables (EPT).
  *
- * SDM references are to Vol. 3C of recent SDMs: 29.3 "The Extended Page
- * Table Mechanism (EPT)" (28.3 in older SDMs, 28.2 in much older ones),
- * 29.3.2 "EPT Translation Mechanism" for the entry formats, 29.4 "Caching
- * Translation Information" for when INVEPT is due, and 25.6.11 (24.6.11)
- * "Extended-Page-Table Pointer (EPTP)". Subsections whose numbers moved
- * between SDM editions are cited by title.
+ * SDM references are to Vol. 3C of the revision named in
+ * Documentation/vmx-design.rst: 29.3 "The Extended Page Table Mechanism
+ * (EPT)", 29.3.2 "EPT Translation Mechanism" for the entry formats, 29.4
+ * "Caching Translation Information" for when INVEPT is due, and 25.6.11
+ * "Extended-Page-Table Pointer (EPTP)".
  *
  * This file and ept.c use no x86 headers or instructions so that the
  * builder also compiles for UML, where the KUnit suites run.
@@ -28,9 +27,8 @@
 #define AXVM_EPT_IGNORE_PAT	BIT(3)
 
 /*
- * EPT paging-structure entry bits, SDM 29.3.2 and Figure 29-1 "Formats of
- * EPTP and EPT Paging-Structure Entries" (28.3.2, Figure 28-1 in older
- * SDMs). An entry is present if any of bits 2:0 is set.
+ * EPT paging-structure entry bits, SDM 29.3.2 "EPT Translation Mechanism"
+ * and Figure 29-1 "Formats of EPTP and EPT Paging-Structure Entries". An entry is present if any of bits 2:0 is set.
  */
 #define AXVM_EPTE_R		BIT_ULL(0)
 #define AXVM_EPTE_W		BIT_ULL(1)
@@ -46,7 +44,7 @@
 #define AXVM_EPTE_D		BIT_ULL(9)	/* dirty (leaves), if EPTP bit 6 */
 #define AXVM_EPTE_ADDR_MASK	GENMASK_ULL(51, 12)
 
-/* EPTP, SDM Vol. 3C 25.6.11 (24.6.11 in older SDMs). */
+/* EPTP, SDM Vol. 3C 25.6.11 "Extended-Page-Table Pointer (EPTP)". */
 #define AXVM_EPTP_MT_WB		6ULL			/* bits 2:0 */
 #define AXVM_EPTP_WALK4		(3ULL << 3)		/* bits 5:3: levels - 1 */
 #define AXVM_EPTP_AD		BIT_ULL(6)		/* enable A/D flags */
@@ -74,7 +72,7 @@ struct axvm_ept;
  * for a vCPU thread that might be sleeping on it (for example in the EPT
  * violation path). Sending IPIs that run INVEPT and waiting for them is
  * fine. It must return only once no CPU can use a translation (or a
- * paging-structure-cache entry, SDM 29.4) created before the call.
+ * paging-structure-cache entry, SDM 29.4 "Caching Translation Information") created before the call.
  */
 typedef void (*axvm_ept_flush_t)(struct axvm_ept *ept);
 

@@ -10,7 +10,8 @@
 #include "core.h"
 #include "exit/exit.h"
 #include "exit/gmem.h"
-#include "exit/gwalk.h"
+#include "vmx/access.h"
+#include "lib/gwalk.h"
 
 /**
  * axvm_gmem_rw() - copy to or from guest RAM

@@ -3,7 +3,7 @@
  * MMIO: an EPT violation outside guest RAM (or a write to read-only RAM)
  * by a data access of the instruction is decoded in the kernel into a
  * MmioRead or MmioWrite record. The instruction is fetched through the
- * guest's own page tables (every paging mode), decoded (exit/decode.c),
+ * guest's own page tables (every paging mode), decoded (lib/decode.c),
  * and completed when userspace answers: a read is written back honouring
  * width, reg_width and signed_ext (AxVM ignores the last two), and RIP
  * advances by the decoded length.
@@ -12,11 +12,11 @@
 #include <linux/string.h>
 #include <asm/processor-flags.h>
 #include "core.h"
-#include "exit/decode.h"
+#include "lib/decode.h"
 #include "exit/exit.h"
 #include "exit/gmem.h"
-#include "exit/gwalk.h"
-#include "vmx/qual.h"
+#include "lib/gwalk.h"
+#include "vmx/access.h"
 
 /* Fetch up to 15 bytes at CS:RIP through the guest's paging (may span pages). */
 static int fetch(struct axvm_vcpu *vcpu, const struct axvm_guest_mode *m,
@@ -50,11 +50,8 @@ static enum axvm_insn_mode insn_mode(const struct axvm_guest_mode *m)
 
 static int emulation_error(struct axvm_exit *exit, int err)
 {
-	exit->kind = AXVM_EXIT_INTERNAL_ERROR;
-	exit->u.internal.suberror = AXVM_INTERNAL_EMULATION;
-	exit->u.internal.data[0] = exit->guest_phys;
-	exit->u.internal.data[1] = (u64)err;
-	return AXVM_USER;
+	return axvm_exit_internal_record(exit, AXVM_INTERNAL_EMULATION,
+					 exit->guest_phys, (u64)err);
 }
 
 /*
@@ -176,7 +173,6 @@ static int mmio_string(struct axvm_vcpu *vcpu, struct axvm_exit *exit,
 int axvm_exit_mmio(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 {
 	struct axvm_insn *insn = &vcpu->mmio_insn;
-	u64 q = exit->qualification;
 	struct axvm_guest_mode m;
 	unsigned int len;
 	u8 bytes[16];
@@ -184,7 +180,7 @@ int axvm_exit_mmio(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 
 	/* Bits 7/8: a linear address was translated for the data access. */
 	if ((exit->u.nested_page_fault.access_flags & AXVM_ACCESS_EXEC) ||
-	    !axvm_ept_qual_data_access(q))
+	    !axvm_vmx_npf_data_access(vcpu))
 		return AXVM_USER;
 	axvm_vmx_read_mode(vcpu, &m);
 	if (fetch(vcpu, &m, bytes, &len))

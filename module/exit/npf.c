@@ -5,8 +5,8 @@
  * memory region, or a write to a read-only one, goes to userspace.
  */
 #include "core.h"
-#include "vmx/caps.h"
 #include "exit/exit.h"
+#include "vmx/access.h"
 
 /**
  * axvm_exit_nested_page_fault() - map guest RAM on an EPT violation
@@ -30,7 +30,7 @@ int axvm_exit_nested_page_fault(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 		mutex_unlock(&vm->lock);
 		return axvm_exit_mmio(vcpu, exit);
 	}
-	ret = axvm_memslot_map_fault(&vm->ept, m, gpa, axvm_vmx.has_ept_2m);
+	ret = axvm_memslot_map_fault(&vm->ept, m, gpa, axvm_vmx_has_ept_2m());
 	mutex_unlock(&vm->lock);
 	if (ret < 0)
 		return ret;

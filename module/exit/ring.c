@@ -26,6 +26,8 @@
 #include "axvm_trace.h"
 #include "core.h"
 #include "exit/exit.h"
+#include "exit/posted.h"
+#include "exit/ring.h"
 
 /*
  * How long an async vCPU spins for its answer before it sleeps: a VMM
@@ -86,7 +88,6 @@ int axvm_ring_create(struct axvm_vcpu *vcpu, const struct axvm_ring_config *c)
 	r->size = size;
 	r->nr = c->nr_entries;
 	r->mode = c->mode;
-	init_waitqueue_head(&r->vcpu_wq);
 	init_waitqueue_head(&r->poll_wq);
 	r->hdr->nr_entries = r->nr;
 	r->hdr->entry_size = sizeof(struct axvm_ring_entry);
@@ -165,7 +166,7 @@ static int ring_wait(struct axvm_vcpu *vcpu, struct axvm_ring *r, u32 seen)
 	 * consumer's fence between its cons store and its flags load.
 	 */
 	smp_mb();
-	ret = wait_event_interruptible(r->vcpu_wq, ring_moved(r, seen) ||
+	ret = wait_event_interruptible(vcpu->wq, ring_moved(r, seen) ||
 				       READ_ONCE(vcpu->run->immediate_exit) ||
 				       axvm_vcpu_stop_pending(vcpu));
 	WRITE_ONCE(r->hdr->flags, 0);
@@ -227,7 +228,7 @@ int axvm_ring_collect(struct axvm_vcpu *vcpu)
 			if (!ret) {
 				r->unpublished = false;
 				if (r->posted_pending)
-					return axvm_vmx_finish_exit(vcpu,
+					return axvm_exit_finish(vcpu,
 						AXVM_RESP_NONE, 0);
 				r->waiting = true;
 				r->wait_seq = r->prod - 1;
@@ -254,7 +255,7 @@ int axvm_ring_collect(struct axvm_vcpu *vcpu)
 	/* The consumer passed our record: its answer is final. */
 	slot = &r->entries[axvm_ring_slot(r->wait_seq, r->nr)];
 	resp = READ_ONCE(slot->response);
-	ret = axvm_vmx_finish_exit(vcpu, resp,
+	ret = axvm_exit_finish(vcpu, resp,
 				   axvm_exit_answer(&slot->exit,
 						    vcpu->pending_record.kind));
 	if (ret)
@@ -270,11 +271,8 @@ int axvm_ring_collect(struct axvm_vcpu *vcpu)
  */
 void axvm_ring_kick(struct axvm_vcpu *vcpu)
 {
-	/* Pairs with the store-release in axvm_ring_create(). */
-	struct axvm_ring *r = smp_load_acquire(&vcpu->ring);
-
-	if (r)
-		wake_up_interruptible(&r->vcpu_wq);
+	/* The vCPU thread sleeps on vcpu->wq in async mode (core.h). */
+	wake_up_interruptible(&vcpu->wq);
 }
 
 /**

@@ -34,7 +34,6 @@ struct vm_area_struct;
  * @waiting: a record that needs an answer is in the ring
  * @unpublished: the vCPU's pending record found the ring full
  * @posted_pending: that record is a posted write
- * @vcpu_wq: the vCPU thread sleeps here in async mode
  * @poll_wq: poll() on the vCPU fd waits here for records
  */
 struct axvm_ring {
@@ -47,7 +46,6 @@ struct axvm_ring {
 	bool waiting;
 	bool unpublished;
 	bool posted_pending;
-	wait_queue_head_t vcpu_wq;
 	wait_queue_head_t poll_wq;
 };
 

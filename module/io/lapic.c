@@ -13,6 +13,7 @@
 #include <asm/msr-index.h>
 #include "core.h"
 #include "io/lapic.h"
+#include "vmx/vmx.h"
 
 #define LVT_TIMER	0	/* index in lvt[] */
 /* ESR bits (Figure 10-9), as bit numbers for set_bit(). */
@@ -61,7 +62,7 @@ static void reset_regs(struct axvm_lapic *l)
 
 /*
  * Make the vCPU look at its APIC: wake it from a halt or wait-for-SIPI
- * sleep, or get it out of the guest (dev/registry.c).
+ * sleep, or get it out of the guest (axvm_vcpu_kick(), core.h).
  */
 static void kick(struct axvm_lapic *l)
 {
@@ -705,6 +706,8 @@ static void take_init_sipi(struct axvm_vcpu *vcpu)
 	if (init) {
 		reset_regs(l);
 		axvm_vmx_vcpu_reset(vcpu);
+		/* INIT drops any exit the old context left unanswered. */
+		vcpu->pending_exit = AXVM_EXIT_NOTHING;
 	}
 	if (sipi)
 		axvm_vmx_vcpu_sipi(vcpu, vector);
@@ -740,7 +743,7 @@ int axvm_lapic_prepare_entry(struct axvm_vcpu *vcpu)
 		}
 		break;
 	}
-	if (wait_event_interruptible(l->wq, wake_condition(vcpu) ||
+	if (wait_event_interruptible(vcpu->wq, wake_condition(vcpu) ||
 				     axvm_vcpu_stop_pending(vcpu)))
 		return -EINTR;
 	return -EAGAIN;
@@ -879,7 +882,6 @@ int axvm_lapic_create(struct axvm_vcpu *vcpu)
 		return -ENOMEM;
 	l->vcpu = vcpu;
 	spin_lock_init(&l->lock);
-	init_waitqueue_head(&l->wq);
 	hrtimer_init(&l->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
 	l->timer.function = timer_fn;
 	l->id = vcpu->id;

@@ -10,8 +10,8 @@
  * own thread. Other threads and the timer only set IRR bits and the
  * pending NMI/INIT/SIPI flags (atomics or @lock), then kick the vCPU.
  */
-#ifndef AXVM_DEV_LAPIC_H
-#define AXVM_DEV_LAPIC_H
+#ifndef AXVM_IO_LAPIC_H
+#define AXVM_IO_LAPIC_H
 
 #include <linux/bitops.h>
 #include <linux/hrtimer.h>
@@ -109,7 +109,6 @@ enum axvm_mp_state {
  * struct axvm_lapic - one vCPU's local APIC
  * @vcpu: its vCPU
  * @lock: @init_pending, @sipi_pending, @sipi_vector and @mp_state
- * @wq: the vCPU sleeps here while halted or waiting for a SIPI
  * @irr: interrupt request register (set by anyone, atomically)
  * @isr: in-service register (owner only)
  * @nmi_pending: an NMI was sent (consumed by the owner)
@@ -140,7 +139,6 @@ enum axvm_mp_state {
 struct axvm_lapic {
 	struct axvm_vcpu *vcpu;
 	spinlock_t lock;
-	wait_queue_head_t wq;
 	DECLARE_BITMAP(irr, 256);
 	DECLARE_BITMAP(isr, 256);
 	bool nmi_pending;

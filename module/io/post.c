@@ -6,6 +6,7 @@
  * the byte, reads return the last byte written (like a POST card), and
  * nothing reaches the host's port 0x80.
  */
+#include <linux/slab.h>
 #include "core.h"
 #include "io/post.h"
 
@@ -36,15 +37,34 @@ static const struct axvm_io_ops post_ops = {
  * axvm_post_init() - put the POST-code port on a VM's I/O bus
  * @vm: the VM
  *
- * Return: 0 or the bus's error.
+ * Return: 0, -ENOMEM or the bus's error.
  */
 int axvm_post_init(struct axvm_vm *vm)
 {
-	struct axvm_post *p = &vm->post;
+	struct axvm_post *p = kzalloc(sizeof(*p), GFP_KERNEL_ACCOUNT);
+	int ret;
 
+	if (!p)
+		return -ENOMEM;
 	p->dev.base = AXVM_POST_PORT;
 	p->dev.len = 1;
 	p->dev.ops = &post_ops;
 	p->dev.priv = p;
-	return axvm_iobus_register(&vm->iobus, AXVM_BUS_PIO, &p->dev);
+	ret = axvm_iobus_register(&vm->iobus, AXVM_BUS_PIO, &p->dev);
+	if (ret) {
+		kfree(p);
+		return ret;
+	}
+	vm->post = p;
+	return 0;
+}
+
+/**
+ * axvm_post_destroy() - free the POST port
+ * @vm: the VM, its device bus already destroyed (no access can reach it)
+ */
+void axvm_post_destroy(struct axvm_vm *vm)
+{
+	kfree(vm->post);
+	vm->post = NULL;
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-#ifndef AXVM_DEV_POST_H
-#define AXVM_DEV_POST_H
+#ifndef AXVM_IO_POST_H
+#define AXVM_IO_POST_H
 
-#include "exit/iobus.h"
+#include "lib/iobus.h"
 
 #define AXVM_POST_PORT	0x80
 
@@ -18,5 +18,6 @@ struct axvm_post {
 
 struct axvm_vm;
 int axvm_post_init(struct axvm_vm *vm);
+void axvm_post_destroy(struct axvm_vm *vm);
 
 #endif

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Probe VMX: check the CPU and firmware allow it and choose every control
- * value from the capability MSRs (SDM Vol. 3C, 24.6-24.8 and Appendix A).
+ * value from the capability MSRs (SDM Vol. 3C, 24.6 "Discovering Support for
+ * VMX" to 24.8 "Restrictions on VMX Operation", and Vol. 3D, Appendix A "VMX
+ * Capability Reporting Facility").
  */
 #include <linux/errno.h>
 #include <linux/printk.h>
@@ -9,6 +11,7 @@
 #include <asm/msr.h>
 #include <asm/tlbflush.h>
 #include <asm/vmx.h>
+#include "vmx/access.h"
 #include "vmx/caps.h"
 #include "vmx/ctls.h"
 #include "vmx/exit_table.h"
@@ -206,4 +209,14 @@ void axvm_vmx_report(void)
 		axvm_vmx.has_preempt_timer ? "yes" : "no",
 		axvm_vmx.preempt_timer_shift,
 		axvm_vmx.host_xsave ? "XSAVE" : "FXSAVE");
+}
+
+/**
+ * axvm_vmx_has_ept_2m() - may EPT map guest RAM with 2 MiB pages?
+ *
+ * Return: true if the CPU supports 2 MiB EPT leaves.
+ */
+bool axvm_vmx_has_ept_2m(void)
+{
+	return axvm_vmx.has_ept_2m;
 }

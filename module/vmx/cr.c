@@ -3,7 +3,7 @@
  * Control-register, debug-register and XCR0 exits.
  *
  * The host owns CR0.NE, CR4.VMXE and CR4.OSXSAVE (guest/host masks, SDM
- * Vol. 3C, 26.3): a guest MOV to CR0/CR4 that changes one of them exits
+ * Vol. 3C, 26.3 "Changes to Instruction Behavior in VMX Non-Root Operation"): a guest MOV to CR0/CR4 that changes one of them exits
  * here and is emulated with the checks the CPU would make (SDM Vol. 3A,
  * 2.5, 9.8). CR8 (TPR) exits both ways. MOV DR exits (the host's debug
  * registers must not be visible); DR0-3/DR6 are kept per vCPU.
@@ -15,12 +15,11 @@
 #include <asm/msr-index.h>
 #include <asm/trapnr.h>
 #include <asm/vmx.h>
-#include "core.h"
-#include "exit/exit.h"
 #include "vmx/caps.h"
 #include "vmx/ctls.h"
 #include "vmx/insn.h"
 #include "vmx/qual.h"
+#include "vmx/upcall.h"
 #include "vmx/vmx.h"
 
 /* XCR0 features a guest may enable: x87, SSE, AVX, AVX-512 (13.3). */
@@ -35,20 +34,21 @@ static void gp(struct axvm_vcpu *vcpu)
 /* CR8 is the local APIC's TPR[7:4] when there is one (10.8.6.1). */
 static u64 get_cr8(struct axvm_vcpu *vcpu)
 {
-	return vcpu->lapic ? axvm_lapic_get_cr8(vcpu) : vcpu->vmx.cr8;
+	return to_vmx(vcpu)->apic_in_kernel ? axvm_vmx_up(apic_get_cr8)(vcpu) :
+	       to_vmx(vcpu)->cr8;
 }
 
 static void set_cr8(struct axvm_vcpu *vcpu, u64 val)
 {
-	if (vcpu->lapic)
-		axvm_lapic_set_cr8(vcpu, val);
+	if (to_vmx(vcpu)->apic_in_kernel)
+		axvm_vmx_up(apic_set_cr8)(vcpu, val);
 	else
-		vcpu->vmx.cr8 = val;
+		to_vmx(vcpu)->cr8 = val;
 }
 
 static bool set_cr0(struct axvm_vcpu *vcpu, u64 val)
 {
-	struct axvm_vmx_vcpu *vmx = &vcpu->vmx;
+	struct axvm_vmx_vcpu *vmx = to_vmx(vcpu);
 	u64 efer = axvm_vmcs_read(GUEST_IA32_EFER);
 	u64 old = axvm_vmcs_read(GUEST_CR0), entry;
 	bool paging = val & X86_CR0_PG;
@@ -81,7 +81,7 @@ static bool set_cr0(struct axvm_vcpu *vcpu, u64 val)
 
 static bool set_cr4(struct axvm_vcpu *vcpu, u64 val)
 {
-	struct axvm_vmx_vcpu *vmx = &vcpu->vmx;
+	struct axvm_vmx_vcpu *vmx = to_vmx(vcpu);
 	u64 efer = axvm_vmcs_read(GUEST_IA32_EFER);
 
 	if (val >> 32 || (val & (X86_CR4_VMXE | X86_CR4_PKE)) ||
@@ -96,7 +96,7 @@ static bool set_cr4(struct axvm_vcpu *vcpu, u64 val)
 }
 
 /**
- * axvm_vmx_handle_cr() - MOV to/from CR0, CR4, CR8 (qualification 28.2.1)
+ * axvm_vmx_handle_cr() - MOV to/from CR0, CR4, CR8 (qualification: 28.2.1)
  * @vcpu: the vCPU
  * @exit: the record
  *
@@ -104,9 +104,9 @@ static bool set_cr4(struct axvm_vcpu *vcpu, u64 val)
  */
 int axvm_vmx_handle_cr(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 {
-	struct axvm_cr_qual cq = axvm_decode_cr_qual(vcpu->vmx.exit.qualification);
+	struct axvm_cr_qual cq = axvm_decode_cr_qual(to_vmx(vcpu)->exit.qualification);
 	unsigned int cr = cq.cr, type = cq.type, reg = cq.gpr;
-	unsigned long *g = vcpu->vmx.gprs;
+	unsigned long *g = to_vmx(vcpu)->gprs;
 	u64 val = reg == AXVM_REG_RSP ? axvm_vmcs_read(GUEST_RSP) : g[reg];
 	bool ok = true;
 
@@ -125,7 +125,10 @@ int axvm_vmx_handle_cr(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 		else
 			g[reg] = get_cr8(vcpu);
 	} else {
-		/* CLTS/LMSW never touch NE, so they do not exit (26.1.3). */
+		/*
+		 * CLTS/LMSW never touch NE, so they do not exit (26.1.3
+		 * "Instructions That Cause VM Exits Conditionally").
+		 */
 		ok = false;
 	}
 	if (!ok) {
@@ -137,7 +140,7 @@ int axvm_vmx_handle_cr(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 }
 
 /**
- * axvm_vmx_handle_dr() - MOV to/from a debug register (qualification 28.2.1)
+ * axvm_vmx_handle_dr() - MOV to/from a debug register (qualification: 28.2.1)
  * @vcpu: the vCPU
  * @exit: the record
  *
@@ -145,10 +148,10 @@ int axvm_vmx_handle_cr(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
  */
 int axvm_vmx_handle_dr(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 {
-	u64 q = vcpu->vmx.exit.qualification;
+	u64 q = to_vmx(vcpu)->exit.qualification;
 	unsigned int dr = q & 7, reg = (q >> 8) & 15;
 	bool from = q & BIT(4);
-	unsigned long *g = vcpu->vmx.gprs;
+	unsigned long *g = to_vmx(vcpu)->gprs;
 	unsigned long *slot;
 
 	if (dr == 4 || dr == 5)		/* aliases of 6/7 (CR4.DE clear) */
@@ -164,7 +167,7 @@ int axvm_vmx_handle_dr(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 			axvm_vmcs_write(GUEST_DR7, (g[reg] & ~0xd800ul) | 0x400);
 		}
 	} else {
-		slot = &vcpu->vmx.dr[dr == 6 ? 4 : dr];
+		slot = &to_vmx(vcpu)->dr[dr == 6 ? 4 : dr];
 		if (from)
 			g[reg] = *slot;
 		else
@@ -186,7 +189,7 @@ u64 axvm_vmx_supported_xcr0(void)
 }
 
 /**
- * axvm_vmx_handle_xsetbv() - XSETBV (always exits, 26.1.2)
+ * axvm_vmx_handle_xsetbv() - XSETBV (always exits: 26.1.2 "Instructions That Cause VM Exits Unconditionally")
  * @vcpu: the vCPU
  * @exit: the record
  *
@@ -197,7 +200,7 @@ u64 axvm_vmx_supported_xcr0(void)
  */
 int axvm_vmx_handle_xsetbv(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 {
-	unsigned long *g = vcpu->vmx.gprs;
+	unsigned long *g = to_vmx(vcpu)->gprs;
 	u64 val = (u32)g[AXVM_REG_RAX] | (u64)(u32)g[AXVM_REG_RDX] << 32;
 	u64 avx512 = val & XFEATURE_MASK_AVX512;
 
@@ -209,7 +212,7 @@ int axvm_vmx_handle_xsetbv(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 		gp(vcpu);
 		return AXVM_RESUME;
 	}
-	vcpu->vmx.guest_xcr0 = val;
+	to_vmx(vcpu)->guest_xcr0 = val;
 	axvm_vmx_skip_instruction(vcpu);
 	return AXVM_RESUME;
 }

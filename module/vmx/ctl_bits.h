@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * VM-execution control bits axvm names (SDM Vol. 3C, 25.6.1 Table 25-5,
- * 25.6.2 Tables 25-6 and 25-7), without <asm/vmx.h>, so that KUnit (UML,
+ * VM-execution control bits axvm names (SDM Vol. 3C, 25.6.1 "Pin-Based
+ * VM-Execution Controls", Table 25-5; 25.6.2 "Processor-Based VM-Execution
+ * Controls", Tables 25-6 and 25-7), without <asm/vmx.h>, so that KUnit (UML,
  * where asm/vmx.h does not build) can reason about them. vmx/caps.c
  * checks at build time that they equal the kernel's own definitions.
  */

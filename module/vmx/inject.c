@@ -1,17 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Event injection (SDM Vol. 3C, 27.6 "Event injection"): exceptions raised
+ * Event injection (SDM Vol. 3C, 27.6 "Event Injection"): exceptions raised
  * by emulation, NMIs and external interrupts queued by userspace, and
  * events whose delivery a VM exit interrupted (IDT-vectoring information,
- * 28.2.4), which are re-injected before anything else.
+ * 28.2.4 "Information for VM Exits That Occur During Event Delivery"), which are re-injected before anything else.
  */
 #include <asm/vmx.h>
 #include "axvm_trace.h"
-#include "core.h"
 #include "vmx/insn.h"
+#include "vmx/upcall.h"
 #include "vmx/vmx.h"
 
-/* Interruptibility-state bits, 25.4.2 Table 25-3. */
+/* Interruptibility-state bits: 25.4.2 "Guest Non-Register State", Table 25-3. */
 #define INTR_BLOCK_STI		BIT(0)
 #define INTR_BLOCK_MOV_SS	BIT(1)
 #define INTR_BLOCK_NMI		BIT(3)
@@ -28,7 +28,7 @@
 void axvm_vmx_queue_exception(struct axvm_vcpu *vcpu, u8 vector,
 			      bool has_error, u32 error)
 {
-	struct axvm_vmx_event *ev = &vcpu->vmx.exception;
+	struct axvm_vmx_event *ev = &to_vmx(vcpu)->exception;
 
 	ev->pending = true;
 	ev->vector = vector;
@@ -46,7 +46,7 @@ void axvm_vmx_queue_exception(struct axvm_vcpu *vcpu, u8 vector,
  */
 int axvm_vmx_queue_event(struct axvm_vcpu *vcpu, const struct axvm_event *e)
 {
-	struct axvm_vmx_vcpu *vmx = &vcpu->vmx;
+	struct axvm_vmx_vcpu *vmx = to_vmx(vcpu);
 	struct axvm_vmx_event *ev;
 
 	if (e->pad || e->has_error_code > 1)
@@ -108,8 +108,8 @@ static void inject(struct axvm_vcpu *vcpu, u32 type,
 {
 	u32 info = INTR_INFO_VALID_MASK | type | ev->vector;
 
-	trace_axvm_inject(vcpu->vm->id, vcpu->id, ev->vector, type >> 8);
-	/* Real mode never pushes an error code (27.2.1.3 entry checks). */
+	trace_axvm_inject(to_vmx(vcpu)->vm_id, to_vmx(vcpu)->vcpu_id, ev->vector, type >> 8);
+	/* Real mode never pushes an error code (27.2.1.3 "Checks on VM-Entry Control Fields"). */
 	if (ev->has_error && (axvm_vmcs_read(GUEST_CR0) & X86_CR0_PE)) {
 		info |= INTR_INFO_DELIVER_CODE_MASK;
 		axvm_vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, ev->error);
@@ -119,7 +119,7 @@ static void inject(struct axvm_vcpu *vcpu, u32 type,
 
 /*
  * An event whose delivery the exit interrupted is delivered again first
- * (27.6.1.1 allows the same information to be used for injection).
+ * (27.6.1.1 "Details of Vectored-Event Injection" allows the same information to be used for injection).
  */
 static bool reinject_vectoring(struct axvm_vmx_vcpu *vmx)
 {
@@ -132,7 +132,10 @@ static bool reinject_vectoring(struct axvm_vmx_vcpu *vmx)
 	if (idt & VECTORING_INFO_DELIVER_CODE_MASK)
 		axvm_vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE,
 			     axvm_vmcs_read(IDT_VECTORING_ERROR_CODE));
-	/* Software events need the instruction length again (27.6.1.1). */
+	/*
+	 * Software events need the instruction length again (27.6.1.1
+	 * "Details of Vectored-Event Injection").
+	 */
 	if (type == INTR_TYPE_SOFT_INTR || type == INTR_TYPE_SOFT_EXCEPTION ||
 	    type == INTR_TYPE_PRIV_SW_EXCEPTION)
 		axvm_vmcs_write(VM_ENTRY_INSTRUCTION_LEN, vmx->exit.inst_len);
@@ -151,8 +154,9 @@ static bool reinject_vectoring(struct axvm_vmx_vcpu *vmx)
  */
 void axvm_vmx_inject_pending(struct axvm_vcpu *vcpu)
 {
-	struct axvm_vmx_vcpu *vmx = &vcpu->vmx;
-	int apic_vec = axvm_lapic_pending_vector(vcpu);
+	struct axvm_vmx_vcpu *vmx = to_vmx(vcpu);
+	int apic_vec = vmx->apic_in_kernel ?
+		       axvm_vmx_up(apic_pending_vector)(vcpu) : -1;
 	u64 intr, rflags;
 
 	if (reinject_vectoring(vmx))
@@ -184,12 +188,15 @@ void axvm_vmx_inject_pending(struct axvm_vcpu *vcpu)
 			struct axvm_vmx_event ev = { .vector = apic_vec };
 
 			inject(vcpu, INTR_TYPE_EXT_INTR, &ev);
-			axvm_lapic_accept(vcpu, apic_vec);
+			axvm_vmx_up(apic_accept)(vcpu, apic_vec);
 			apic_vec = -1;	/* the next one waits for this EOI or IRET */
 		}
 	}
 windows:
-	/* A HLTing guest is woken by the injection (27.6.2? activity state). */
+	/*
+	 * A HLTing guest is woken by the injection (27.6 "Event Injection":
+	 * the activity state becomes active).
+	 */
 	if (axvm_vmcs_read(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID_MASK)
 		axvm_vmcs_write(GUEST_ACTIVITY_STATE, GUEST_ACTIVITY_ACTIVE);
 	set_window_exiting(CPU_BASED_NMI_WINDOW_EXITING, vmx->nmi.pending);
@@ -207,7 +214,7 @@ windows:
  */
 bool axvm_vmx_ready_for_interrupt(struct axvm_vcpu *vcpu)
 {
-	return !vcpu->vmx.irq.pending &&
+	return !to_vmx(vcpu)->irq.pending &&
 	       (axvm_vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_IF) &&
 	       !(axvm_vmcs_read(GUEST_INTERRUPTIBILITY_INFO) &
 		 (INTR_BLOCK_STI | INTR_BLOCK_MOV_SS));
@@ -221,6 +228,6 @@ bool axvm_vmx_ready_for_interrupt(struct axvm_vcpu *vcpu)
  */
 bool axvm_vmx_event_pending(struct axvm_vcpu *vcpu)
 {
-	return vcpu->vmx.nmi.pending || vcpu->vmx.irq.pending ||
-	       vcpu->vmx.exception.pending;
+	return to_vmx(vcpu)->nmi.pending || to_vmx(vcpu)->irq.pending ||
+	       to_vmx(vcpu)->exception.pending;
 }

@@ -2,7 +2,8 @@
 /*
  * Wrappers for the VMX instructions. Each reports VMfailInvalid/VMfailValid
  * (CF or ZF set, SDM Vol. 3C, 31.2 "Conventions") as -EIO so no caller can
- * ignore a failure; the VM-instruction error field says why (31.4).
+ * ignore a failure; the VM-instruction error field says why (31.4 "VM
+ * Instruction Error Numbers").
  */
 #ifndef AXVM_VMX_INSN_H
 #define AXVM_VMX_INSN_H
@@ -66,7 +67,7 @@ static __always_inline int axvm_vmwrite(unsigned long field, u64 value)
 	return fail ? -EIO : 0;
 }
 
-/* INVEPT/INVVPID descriptor layouts: SDM Vol. 3C, 31.3 (INVEPT, INVVPID). */
+/* INVEPT/INVVPID descriptor layouts: SDM Vol. 3C, 31.3 "VMX Instructions" (INVEPT, INVVPID). */
 static __always_inline int axvm_invept(unsigned long type, u64 eptp)
 {
 	struct { u64 eptp, rsvd; } desc = { eptp, 0 };

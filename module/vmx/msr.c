@@ -1,19 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * RDMSR/WRMSR. The MSR bitmap lets nothing through, so every MSR access
- * exits here (SDM Vol. 3C, 26.1.3). An allowlist is emulated per vCPU;
+ * exits here (SDM Vol. 3C, 26.1.3 "Instructions That Cause VM
+ * Exits Conditionally"). An allowlist is emulated per vCPU;
  * non-canonical bases and reserved bits raise #GP; every other MSR goes to
  * userspace as SysRegRead/SysRegWrite, which answers or asks for #GP. No
  * host MSR is ever read or written on the guest's behalf.
  */
 #include <asm/msr-index.h>
+#include <asm/apicdef.h>
 #include <asm/msr.h>
 #include <asm/trapnr.h>
 #include <asm/vmx.h>
-#include "core.h"
-#include "exit/exit.h"
 #include "vmx/caps.h"
 #include "vmx/insn.h"
+#include "vmx/upcall.h"
 #include "vmx/vmx.h"
 
 static const u32 swapped_msr_index[AXVM_NR_SWAPPED_MSRS] = {
@@ -95,9 +96,10 @@ enum { MSR_OK, MSR_USER, MSR_GP };
 
 static bool lapic_msr(struct axvm_vcpu *vcpu, u32 msr)
 {
-	return vcpu->lapic && (msr == MSR_IA32_APICBASE ||
-			       msr == MSR_IA32_TSC_DEADLINE ||
-			       (msr >= LAPIC_MSR_FIRST && msr <= LAPIC_MSR_LAST));
+	/* x2APIC registers are MSRs 800H-8FFH (SDM Vol. 3A, 10.12.1.2). */
+	return to_vmx(vcpu)->apic_in_kernel &&
+	       (msr == MSR_IA32_APICBASE || msr == MSR_IA32_TSC_DEADLINE ||
+		(msr >= APIC_BASE_MSR && msr <= APIC_BASE_MSR + 0xff));
 }
 
 static u64 guest_tsc(void)
@@ -107,11 +109,12 @@ static u64 guest_tsc(void)
 
 static int read_emulated(struct axvm_vcpu *vcpu, u32 msr, u64 *val)
 {
-	struct axvm_vmx_vcpu *vmx = &vcpu->vmx;
+	struct axvm_vmx_vcpu *vmx = to_vmx(vcpu);
 	int i = swapped_index(msr);
 
 	if (lapic_msr(vcpu, msr))
-		return axvm_lapic_rdmsr(vcpu, msr, 0, val) ? MSR_GP : MSR_OK;
+		return axvm_vmx_up(apic_rdmsr)(vcpu, msr, 0, val) ?
+		       MSR_GP : MSR_OK;
 
 	if (i >= 0) {
 		*val = vmx->guest_msrs[i];
@@ -173,12 +176,13 @@ static int read_emulated(struct axvm_vcpu *vcpu, u32 msr, u64 *val)
 
 static int write_emulated(struct axvm_vcpu *vcpu, u32 msr, u64 val)
 {
-	struct axvm_vmx_vcpu *vmx = &vcpu->vmx;
+	struct axvm_vmx_vcpu *vmx = to_vmx(vcpu);
 	int i = swapped_index(msr);
 	u64 efer;
 
 	if (lapic_msr(vcpu, msr))
-		return axvm_lapic_wrmsr(vcpu, msr, val, guest_tsc()) ? MSR_GP : MSR_OK;
+		return axvm_vmx_up(apic_wrmsr)(vcpu, msr, val, guest_tsc()) ?
+		       MSR_GP : MSR_OK;
 
 	if (i >= 0) {
 		if (msr == MSR_SYSCALL_MASK ? val >> 32 :
@@ -275,7 +279,7 @@ static int write_emulated(struct axvm_vcpu *vcpu, u32 msr, u64 val)
  */
 int axvm_vmx_handle_rdmsr(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 {
-	unsigned long *g = vcpu->vmx.gprs;
+	unsigned long *g = to_vmx(vcpu)->gprs;
 	u32 msr = g[AXVM_REG_RCX];
 	u64 val;
 
@@ -304,7 +308,7 @@ int axvm_vmx_handle_rdmsr(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
  */
 int axvm_vmx_handle_wrmsr(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 {
-	unsigned long *g = vcpu->vmx.gprs;
+	unsigned long *g = to_vmx(vcpu)->gprs;
 	u32 msr = g[AXVM_REG_RCX];
 	u64 val = (u32)g[AXVM_REG_RAX] | (u64)(u32)g[AXVM_REG_RDX] << 32;
 

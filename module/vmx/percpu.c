@@ -6,7 +6,7 @@
  * entering VMX operation") on every online CPU when the first VM is
  * created and off when the last one goes, so kvm_intel and axvm can take
  * turns owning VMX on one host. A CPU that goes offline, a reboot or a
- * module unload VMCLEARs every VMCS active on the CPU first (24.11.1:
+ * module unload VMCLEARs every VMCS active on the CPU first (25.11.1 "Software Use of Virtual-Machine Control Structures":
  * a VMCS must be cleared before VMXOFF so its data reaches memory).
  */
 #include <linux/cpu.h>
@@ -18,7 +18,6 @@
 #include <linux/reboot.h>
 #include <linux/smp.h>
 #include <asm/tlbflush.h>
-#include "core.h"
 #include "vmx/caps.h"
 #include "vmx/ctls.h"
 #include "vmx/insn.h"
@@ -155,7 +154,8 @@ static void invept_ipi(void *eptp)
  * axvm_vmx_flush_ept_all_cpus() - drop cached translations of an EPT
  * @eptp: the EPT pointer
  *
- * INVEPT only acts on the CPU that executes it (SDM Vol. 3C, 29.4.3.1), so
+ * INVEPT only acts on the CPU that executes it (SDM Vol. 3C, 29.4.3.1 "Operations that Invalidate
+ * Cached Mappings"), so
  * after an unmapping every CPU in VMX operation executes it.
  */
 void axvm_vmx_flush_ept_all_cpus(u64 eptp)

@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Guest register state between the uapi structs and the VMCS guest-state
- * area (SDM Vol. 3C, 25.4). Whatever hardware would reject is left to the
- * VM-entry checks (27.3.1), which report it as a FailEntry exit.
+ * area (SDM Vol. 3C, 25.4 "Guest-State Area"). Whatever hardware would reject is left to the
+ * VM-entry checks (27.3.1 "Checks on the Guest State Area"), which report it as a FailEntry exit.
  */
 #include <linux/string.h>
 #include <asm/processor-flags.h>
 #include <asm/msr-index.h>
-#include "core.h"
 #include "vmx/caps.h"
 #include "vmx/ctls.h"
-#include "exit/exit.h"
+#include "lib/decode.h"
+#include "vmx/access.h"
 #include "vmx/insn.h"
 #include "vmx/vmx.h"
 
@@ -27,7 +27,7 @@ static const struct seg_fields seg_fields[S_NR] = {
 	[S_LDTR] = SEG(LDTR),
 };
 
-/* VMCS access-rights layout: 25.4.1, Table 25-2. */
+/* VMCS access-rights layout: 25.4.1 "Guest Register State", Table 25-2. */
 static u32 seg_to_ar(const struct axvm_segment *s)
 {
 	return (s->type & 0xf) | (s->s & 1) << 4 | (s->dpl & 3) << 5 |
@@ -72,7 +72,7 @@ static void set_seg(int i, const struct axvm_segment *s)
  */
 void axvm_vmx_get_regs(struct axvm_vcpu *vcpu, struct axvm_regs *r)
 {
-	const unsigned long *g = vcpu->vmx.gprs;
+	const unsigned long *g = to_vmx(vcpu)->gprs;
 
 	r->rax = g[AXVM_REG_RAX];
 	r->rbx = g[AXVM_REG_RBX];
@@ -101,7 +101,7 @@ void axvm_vmx_get_regs(struct axvm_vcpu *vcpu, struct axvm_regs *r)
  */
 void axvm_vmx_set_regs(struct axvm_vcpu *vcpu, const struct axvm_regs *r)
 {
-	unsigned long *g = vcpu->vmx.gprs;
+	unsigned long *g = to_vmx(vcpu)->gprs;
 
 	g[AXVM_REG_RAX] = r->rax;
 	g[AXVM_REG_RBX] = r->rbx;
@@ -130,7 +130,7 @@ void axvm_vmx_set_regs(struct axvm_vcpu *vcpu, const struct axvm_regs *r)
  */
 void axvm_vmx_get_sregs(struct axvm_vcpu *vcpu, struct axvm_sregs *s)
 {
-	struct axvm_vmx_vcpu *vmx = &vcpu->vmx;
+	struct axvm_vmx_vcpu *vmx = to_vmx(vcpu);
 
 	memset(s, 0, sizeof(*s));
 	get_seg(S_CS, &s->cs);
@@ -170,7 +170,7 @@ static bool seg_pad_ok(const struct axvm_segment *s)
  */
 int axvm_vmx_set_sregs(struct axvm_vcpu *vcpu, const struct axvm_sregs *s)
 {
-	struct axvm_vmx_vcpu *vmx = &vcpu->vmx;
+	struct axvm_vmx_vcpu *vmx = to_vmx(vcpu);
 	const struct axvm_segment *segs[S_NR] = {
 		[S_CS] = &s->cs, [S_DS] = &s->ds, [S_ES] = &s->es,
 		[S_FS] = &s->fs, [S_GS] = &s->gs, [S_SS] = &s->ss,
@@ -208,7 +208,10 @@ int axvm_vmx_set_sregs(struct axvm_vcpu *vcpu, const struct axvm_sregs *s)
 	vmx->cr2 = s->cr2;
 	axvm_vmcs_write(GUEST_IA32_EFER, s->efer);
 
-	/* The "IA-32e mode guest" entry control must equal EFER.LMA (27.3.1.1). */
+	/*
+	 * The "IA-32e mode guest" entry control must equal EFER.LMA (27.3.1.1
+	 * "Checks on Guest Control Registers, Debug Registers, and MSRs").
+	 */
 	entry = axvm_vmcs_read(VM_ENTRY_CONTROLS);
 	if (s->efer & EFER_LMA)
 		entry |= VM_ENTRY_IA32E_MODE;
@@ -231,7 +234,7 @@ void axvm_vmx_read_mode(struct axvm_vcpu *vcpu, struct axvm_guest_mode *m)
 	m->efer = axvm_vmcs_read(GUEST_IA32_EFER);
 	m->cs_base = axvm_vmcs_read(GUEST_CS_BASE);
 	m->cs_ar = axvm_vmcs_read(GUEST_CS_AR_BYTES);
-	m->rip = vcpu->vmx.exit.rip;
+	m->rip = to_vmx(vcpu)->exit.rip;
 }
 
 /**
@@ -263,7 +266,8 @@ u64 axvm_vmx_seg_base(struct axvm_vcpu *vcpu, unsigned int seg)
  * axvm_vmx_guest_linear() - guest-linear address of the last exit
  * @vcpu: a loaded vCPU
  *
- * Valid for EPT violations whose qualification has bit 7 set (28.2.1).
+ * Valid for EPT violations whose qualification has bit 7 set (28.2.1 "Basic VM-Exit
+ * Information").
  *
  * Return: the address.
  */
@@ -282,7 +286,7 @@ u64 axvm_vmx_guest_linear(struct axvm_vcpu *vcpu)
 u64 axvm_vmx_get_gpr(struct axvm_vcpu *vcpu, unsigned int reg)
 {
 	reg &= 15;
-	return reg == AXVM_REG_RSP ? axvm_vmcs_read(GUEST_RSP) : vcpu->vmx.gprs[reg];
+	return reg == AXVM_REG_RSP ? axvm_vmcs_read(GUEST_RSP) : to_vmx(vcpu)->gprs[reg];
 }
 
 /**
@@ -297,7 +301,7 @@ void axvm_vmx_set_gpr(struct axvm_vcpu *vcpu, unsigned int reg, u64 val)
 	if (reg == AXVM_REG_RSP)
 		axvm_vmcs_write(GUEST_RSP, val);
 	else
-		vcpu->vmx.gprs[reg] = val;
+		to_vmx(vcpu)->gprs[reg] = val;
 }
 
 /**
@@ -305,10 +309,11 @@ void axvm_vmx_set_gpr(struct axvm_vcpu *vcpu, unsigned int reg, u64 val)
  * @vcpu: the vCPU
  * @len: bytes
  *
- * EPT violations do not report an instruction length (28.2.5): emulation
+ * EPT violations do not report an instruction length (28.2.5 "Information
+ * for VM Exits Due to Instruction Execution"): emulation
  * supplies it so completion can skip the instruction.
  */
 void axvm_vmx_set_inst_len(struct axvm_vcpu *vcpu, unsigned int len)
 {
-	vcpu->vmx.exit.inst_len = len;
+	to_vmx(vcpu)->exit.inst_len = len;
 }

@@ -7,16 +7,15 @@
  * RFLAGS.DF) and, with REP, decrements RCX and leaves RIP on the
  * instruction until RCX reaches 0, so the CPU re-executes it: REP string
  * instructions are restartable by design (SDM Vol. 2B, REP).
- * The VMCS gives the linear address of the memory operand (28.2.5) and
- * the address size (instruction information, 28.2.5 Table 28-8).
+ * The VMCS gives the linear address of the memory operand and the address size
+ * (instruction information): SDM Vol. 3C, 28.2.5 "Information for VM Exits
+ * Due to Instruction Execution", Table 28-8.
  */
 #include <linux/mm.h>
 #include <asm/vmx.h>
-#include "core.h"
-#include "exit/exit.h"
-#include "exit/gmem.h"
-#include "exit/gwalk.h"
+#include "lib/gwalk.h"
 #include "vmx/insn.h"
+#include "vmx/upcall.h"
 #include "vmx/vmx.h"
 
 static u64 asize_mask(unsigned int asize)
@@ -34,8 +33,8 @@ static u64 asize_mask(unsigned int asize)
  */
 int axvm_vmx_string_io(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 {
-	struct axvm_vmx_string_io *s = &vcpu->vmx.string_io;
-	u64 q = vcpu->vmx.exit.qualification;
+	struct axvm_vmx_string_io *s = &to_vmx(vcpu)->string_io;
+	u64 q = to_vmx(vcpu)->exit.qualification;
 	u64 info = axvm_vmcs_read(VMX_INSTRUCTION_INFO);
 	u64 la = axvm_vmcs_read(GUEST_LINEAR_ADDRESS);
 
@@ -43,11 +42,11 @@ int axvm_vmx_string_io(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 	s->rep = q & BIT(5);
 	s->width = (q & 7) + 1;
 	s->asize = (info >> 7) & 7;
-	if (s->rep && !(vcpu->vmx.gprs[AXVM_REG_RCX] & asize_mask(s->asize))) {
+	if (s->rep && !(to_vmx(vcpu)->gprs[AXVM_REG_RCX] & asize_mask(s->asize))) {
 		axvm_vmx_skip_instruction(vcpu);
 		return AXVM_RESUME;
 	}
-	if (axvm_gmem_translate(vcpu, la, s->in ? AXVM_GWALK_WRITE :
+	if (axvm_vmx_up(gmem_translate)(vcpu, la, s->in ? AXVM_GWALK_WRITE :
 				AXVM_GWALK_READ, &s->gpa) ||
 	    offset_in_page(s->gpa) + s->width > PAGE_SIZE)
 		goto fault;
@@ -55,16 +54,13 @@ int axvm_vmx_string_io(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 	if (s->in)
 		return AXVM_USER;	/* IoRead: the answer is stored at s->gpa */
 	exit->u.io_write.data = 0;
-	if (axvm_gmem_rw(vcpu->vm, s->gpa, &exit->u.io_write.data, s->width, false))
+	if (axvm_vmx_up(gmem_rw)(vcpu, s->gpa, &exit->u.io_write.data,
+				    s->width, false))
 		goto fault;
 	return AXVM_USER;
 fault:
 	s->active = false;
-	exit->kind = AXVM_EXIT_INTERNAL_ERROR;
-	exit->u.internal.suberror = AXVM_INTERNAL_EMULATION;
-	exit->u.internal.data[0] = q;
-	exit->u.internal.data[1] = la;
-	return AXVM_USER;
+	return axvm_exit_internal_record(exit, AXVM_INTERNAL_EMULATION, q, la);
 }
 
 /**
@@ -76,8 +72,8 @@ fault:
  */
 bool axvm_vmx_string_io_complete(struct axvm_vcpu *vcpu, u64 data)
 {
-	struct axvm_vmx_string_io *s = &vcpu->vmx.string_io;
-	unsigned long *g = vcpu->vmx.gprs;
+	struct axvm_vmx_string_io *s = &to_vmx(vcpu)->string_io;
+	unsigned long *g = to_vmx(vcpu)->gprs;
 	u64 mask = asize_mask(s->asize);
 	int reg = s->in ? AXVM_REG_RDI : AXVM_REG_RSI;
 	s64 step = (axvm_vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_DF) ?
@@ -85,7 +81,7 @@ bool axvm_vmx_string_io_complete(struct axvm_vcpu *vcpu, u64 data)
 
 	s->active = false;
 	if (s->in)
-		axvm_gmem_rw(vcpu->vm, s->gpa, &data, s->width, true);
+		axvm_vmx_up(gmem_rw)(vcpu, s->gpa, &data, s->width, true);
 	g[reg] = (g[reg] & ~mask) | ((g[reg] + step) & mask);
 	if (!s->rep)
 		return true;

@@ -12,7 +12,6 @@
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
 #include "axvm_trace.h"
-#include "core.h"
 #include "vmx/caps.h"
 #include "vmx/insn.h"
 #include "vmx/vmx.h"
@@ -43,7 +42,10 @@ static __always_inline void save_guest_fpu(void *area)
 		asm volatile("fxsave64 %0" : "+m" (*(u8 *)area) : : "memory");
 }
 
-/* Host CR3 (PCID) and CR4 can differ per CPU and task: refresh (26.2.2). */
+/*
+ * Host CR3 (PCID) and CR4 can differ per CPU and task: refresh (27.2.2
+ * "Checks on Host Control Registers, MSRs, and SSP").
+ */
 static void refresh_host_crs(struct axvm_vmx_vcpu *vmx)
 {
 	unsigned long cr3 = __read_cr3(), cr4 = cr4_read_shadow();
@@ -61,7 +63,8 @@ static void refresh_host_crs(struct axvm_vmx_vcpu *vmx)
 /**
  * axvm_vmx_preempt_ticks() - VMX-preemption timer value of one host tick
  *
- * Return: the value for VMX_PREEMPTION_TIMER_VALUE (25.5.1), 0 without
+ * Return: the value for VMX_PREEMPTION_TIMER_VALUE (26.5.1 "VMX-Preemption
+ * Timer"), 0 without
  * the timer.
  */
 u32 axvm_vmx_preempt_ticks(void)
@@ -80,7 +83,10 @@ static void read_exit_info(struct axvm_vmx_vcpu *vmx)
 
 	e->reason = axvm_vmcs_read(VM_EXIT_REASON);
 	e->qualification = axvm_vmcs_read(EXIT_QUALIFICATION);
-	/* Only exception/NMI exits report an event here (28.2.2). */
+	/*
+	 * Only exception/NMI exits report an event here (28.2.2 "Information
+	 * for VM Exits Due to Vectored Events").
+	 */
 	e->intr_info = (e->reason & 0xffff) == EXIT_REASON_EXCEPTION_NMI ?
 		       axvm_vmcs_read(VM_EXIT_INTR_INFO) : 0;
 	e->idt_vectoring = axvm_vmcs_read(IDT_VECTORING_INFO_FIELD);
@@ -101,19 +107,19 @@ static void deliver_host_nmi(struct axvm_vmx_exit_info *e)
  * axvm_vmx_enter() - run the guest until the next VM exit
  * @vcpu: a loaded vCPU; preemption enabled
  *
- * Return: 0 with vcpu->vmx.exit filled; -EAGAIN if a reschedule or a
+ * Return: 0 with to_vmx(vcpu)->exit filled; -EAGAIN if a reschedule or a
  * signal came in before entry (nothing ran); -EIO if VMLAUNCH/VMRESUME
  * failed (vmx.exit.reason holds the VM-instruction error).
  */
 int axvm_vmx_enter(struct axvm_vcpu *vcpu)
 {
-	struct axvm_vmx_vcpu *vmx = &vcpu->vmx;
+	struct axvm_vmx_vcpu *vmx = to_vmx(vcpu);
 	u64 host_xcr0 = 0, debugctl;
 	bool swap_xcr0;
 	int fail;
 
 	if (trace_axvm_entry_enabled())
-		trace_axvm_entry(vcpu->vm->id, vcpu->id,
+		trace_axvm_entry(to_vmx(vcpu)->vm_id, to_vmx(vcpu)->vcpu_id,
 				 axvm_vmcs_read(GUEST_RIP));
 	kernel_fpu_begin();
 	local_irq_disable();
@@ -142,7 +148,10 @@ int axvm_vmx_enter(struct axvm_vcpu *vcpu)
 	if (swap_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, host_xcr0);
 	save_guest_fpu(vmx->fpu);
-	/* A VM exit clears DEBUGCTL and sets DR7 to 400H (28.3.1). */
+	/*
+	 * A VM exit clears DEBUGCTL and sets DR7 to 400H (28.3.1 "Saving
+	 * Control Registers, Debug Registers, and MSRs").
+	 */
 	if (debugctl)
 		update_debugctlmsr(debugctl);
 	if (hw_breakpoint_active())
@@ -150,7 +159,10 @@ int axvm_vmx_enter(struct axvm_vcpu *vcpu)
 
 	if (likely(!fail)) {
 		read_exit_info(vmx);
-		/* A failed entry leaves the VMCS unlaunched (27.8). */
+		/*
+		 * A failed entry leaves the VMCS unlaunched (27.8 "VM-Entry
+		 * Failures During or After Loading Guest State").
+		 */
 		if (!(vmx->exit.reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
 			vmx->launched = true;
 		deliver_host_nmi(&vmx->exit);
@@ -168,11 +180,11 @@ int axvm_vmx_enter(struct axvm_vcpu *vcpu)
  * @vcpu: a loaded vCPU
  *
  * Also ends an STI/MOV SS interrupt shadow, as completing the instruction
- * would (SDM Vol. 3C, 25.4.2 interruptibility state).
+ * would (SDM Vol. 3C, 25.4.2 "Guest Non-Register State": interruptibility state).
  */
 void axvm_vmx_skip_instruction(struct axvm_vcpu *vcpu)
 {
-	struct axvm_vmx_vcpu *vmx = &vcpu->vmx;
+	struct axvm_vmx_vcpu *vmx = to_vmx(vcpu);
 	u64 intr;
 
 	axvm_vmcs_write(GUEST_RIP, vmx->exit.rip + vmx->exit.inst_len);

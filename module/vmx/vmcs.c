@@ -4,7 +4,8 @@
  * contents (controls, host state, architectural reset state of the guest).
  *
  * A VMCS is made active on one CPU by VMPTRLD and must be VMCLEARed there
- * before it may be loaded on another (SDM Vol. 3C, 24.11.1, 24.11.3). The
+ * before it may be loaded on another (SDM Vol. 3C, 25.11.1 "Software Use of
+ * Virtual-Machine Control Structures", 25.11.3 "Initializing a VMCS"). The
  * vCPU thread may migrate between any two VM entries, so a preempt notifier
  * reloads it when the thread is scheduled in on a new CPU, and restores the
  * host state the guest borrowed when it is scheduled out.
@@ -22,7 +23,6 @@
 #include <asm/msr.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
-#include "core.h"
 #include "vmx/caps.h"
 #include "vmx/insn.h"
 #include "vmx/vmx.h"
@@ -67,7 +67,7 @@ static void vmcs_clear_remote(struct axvm_vmx_vcpu *vmx)
 		smp_call_function_single(cpu, clear_ipi, vmx, 1);
 }
 
-/* Per-CPU host state: TSS, GDT, per-CPU GS base, SYSENTER stack (26.2.4). */
+/* Per-CPU host state: TSS, GDT, per-CPU GS base, SYSENTER stack (25.5 "Host-State Area"). */
 static void write_host_percpu_state(struct axvm_vmx_vcpu *vmx, int cpu)
 {
 	struct desc_ptr gdt;
@@ -85,7 +85,7 @@ static void write_host_percpu_state(struct axvm_vmx_vcpu *vmx, int cpu)
 /* Make the VMCS current on this CPU; preemption is off. */
 static void vmcs_load_cpu(struct axvm_vcpu *vcpu, int cpu)
 {
-	struct axvm_vmx_vcpu *vmx = &vcpu->vmx;
+	struct axvm_vmx_vcpu *vmx = to_vmx(vcpu);
 	unsigned long flags;
 	bool moved = vmx->cpu != cpu;
 
@@ -106,9 +106,10 @@ static void vmcs_load_cpu(struct axvm_vcpu *vcpu, int cpu)
 		write_host_percpu_state(vmx, cpu);
 		/*
 		 * This CPU may hold translations of this EPT/VPID from an
-		 * earlier stay: drop them (29.4.3).
+		 * earlier stay: drop them (29.4.3 "Invalidating Cached
+		 * Translation Information").
 		 */
-		axvm_invept(VMX_EPT_EXTENT_CONTEXT, vcpu->vm->ept.eptp);
+		axvm_invept(VMX_EPT_EXTENT_CONTEXT, to_vmx(vcpu)->eptp);
 		vmx->cpu = cpu;
 	}
 }
@@ -122,7 +123,10 @@ static void switch_to_host(struct axvm_vmx_vcpu *vmx)
 		return;
 	rdmsrl(MSR_KERNEL_GS_BASE, vmx->guest_kernel_gs_base);
 	axvm_vmx_msrs_to_host(vmx);
-	/* A VM exit loads null LDTR and limits GDTR/TR (27.5.2): restore. */
+	/*
+	 * A VM exit loads null LDTR and limits GDTR/TR (28.5.2 "Loading Host
+	 * Segment and Descriptor-Table Registers"): restore.
+	 */
 	if (h->ldt_sel)
 		asm volatile("lldt %0" : : "rm" (h->ldt_sel));
 	if (h->gs_sel & 7)
@@ -160,7 +164,10 @@ void axvm_vmx_switch_to_guest(struct axvm_vmx_vcpu *vmx)
 	asm volatile("sldt %0" : "=g" (h->ldt_sel));
 	rdmsrl(MSR_FS_BASE, h->fs_base);
 	rdmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
-	/* Host selectors must have RPL=TI=0 (26.2.3); fixed up in switch_to_host. */
+	/*
+	 * Host selectors must have RPL=TI=0 (27.2.3 "Checks on Host Segment and
+	 * Descriptor-Table Registers"); fixed up in switch_to_host.
+	 */
 	vmw(vmx, HOST_FS_SELECTOR, h->fs_sel & 7 ? 0 : h->fs_sel);
 	vmw(vmx, HOST_GS_SELECTOR, h->gs_sel & 7 ? 0 : h->gs_sel);
 	vmw(vmx, HOST_FS_BASE, h->fs_base);
@@ -171,16 +178,18 @@ void axvm_vmx_switch_to_guest(struct axvm_vmx_vcpu *vmx)
 
 static void sched_in(struct preempt_notifier *pn, int cpu)
 {
-	struct axvm_vcpu *vcpu = container_of(pn, struct axvm_vcpu, vmx.pn);
+	struct axvm_vcpu *vcpu =
+		vmx_to_vcpu(container_of(pn, struct axvm_vmx_vcpu, pn));
 
 	vmcs_load_cpu(vcpu, cpu);
 }
 
 static void sched_out(struct preempt_notifier *pn, struct task_struct *next)
 {
-	struct axvm_vcpu *vcpu = container_of(pn, struct axvm_vcpu, vmx.pn);
+	struct axvm_vcpu *vcpu =
+		vmx_to_vcpu(container_of(pn, struct axvm_vmx_vcpu, pn));
 
-	switch_to_host(&vcpu->vmx);
+	switch_to_host(to_vmx(vcpu));
 }
 
 static struct preempt_ops axvm_preempt_ops = {
@@ -199,9 +208,9 @@ void axvm_vmx_vcpu_load(struct axvm_vcpu *vcpu)
 {
 	int cpu = get_cpu();
 
-	preempt_notifier_register(&vcpu->vmx.pn);
+	preempt_notifier_register(&to_vmx(vcpu)->pn);
 	vmcs_load_cpu(vcpu, cpu);
-	vcpu->vmx.loaded = true;
+	to_vmx(vcpu)->loaded = true;
 	put_cpu();
 }
 
@@ -212,15 +221,15 @@ void axvm_vmx_vcpu_load(struct axvm_vcpu *vcpu)
 void axvm_vmx_vcpu_put(struct axvm_vcpu *vcpu)
 {
 	preempt_disable();
-	switch_to_host(&vcpu->vmx);
-	preempt_notifier_unregister(&vcpu->vmx.pn);
-	vcpu->vmx.loaded = false;
+	switch_to_host(to_vmx(vcpu));
+	preempt_notifier_unregister(&to_vmx(vcpu)->pn);
+	to_vmx(vcpu)->loaded = false;
 	preempt_enable();
 }
 
 static void setup_controls(struct axvm_vcpu *vcpu)
 {
-	struct axvm_vmx_vcpu *vmx = &vcpu->vmx;
+	struct axvm_vmx_vcpu *vmx = to_vmx(vcpu);
 	u32 proc2 = axvm_vmx.proc2;
 
 	vmw(vmx, PIN_BASED_VM_EXEC_CONTROL, axvm_vmx.pin);
@@ -232,7 +241,7 @@ static void setup_controls(struct axvm_vcpu *vcpu)
 	vmw(vmx, VM_ENTRY_CONTROLS, axvm_vmx.entry);
 	if (vmx->vpid)
 		vmw(vmx, VIRTUAL_PROCESSOR_ID, vmx->vpid);
-	vmw(vmx, EPT_POINTER, vcpu->vm->ept.eptp);
+	vmw(vmx, EPT_POINTER, to_vmx(vcpu)->eptp);
 	vmw(vmx, IO_BITMAP_A, __pa(vmx->io_bitmap));
 	vmw(vmx, IO_BITMAP_B, __pa(vmx->io_bitmap) + PAGE_SIZE);
 	vmw(vmx, MSR_BITMAP, __pa(vmx->msr_bitmap));
@@ -249,7 +258,8 @@ static void setup_controls(struct axvm_vcpu *vcpu)
 	 * The host owns CR0.NE and CR4.VMXE (forced by the fixed bits) and
 	 * CR4.OSXSAVE (it decides when XCR0 is switched) and CR4.PKE (PKRU
 	 * is not switched, so protection keys are refused); the
-	 * guest reads its own values from the shadows (25.3, 26.3.1.1).
+	 * guest reads its own values from the shadows (25.6.6 "Guest/Host Masks
+	 * and Read Shadows for CR0 and CR4").
 	 */
 	vmw(vmx, CR0_GUEST_HOST_MASK, X86_CR0_NE);
 	vmw(vmx, CR4_GUEST_HOST_MASK,
@@ -342,7 +352,7 @@ static void setup_guest_state(struct axvm_vmx_vcpu *vmx)
 	vmw(vmx, GUEST_PENDING_DBG_EXCEPTIONS, 0);
 	/*
 	 * Without "save VMX-preemption timer value" every entry restarts the
-	 * timer from this field (25.5.1): written once, it bounds each trip
+	 * timer from this field (26.5.1 "VMX-Preemption Timer"): written once, it bounds each trip
 	 * into the guest to about one host tick.
 	 */
 	vmw(vmx, VMX_PREEMPTION_TIMER_VALUE, axvm_vmx_preempt_ticks());
@@ -359,11 +369,12 @@ static void setup_guest_state(struct axvm_vmx_vcpu *vmx)
  * axvm_vmx_vcpu_reset() - INIT: the vCPU's power-on state (Table 9-1)
  * @vcpu: the loaded vCPU, in its own thread
  *
- * Events in flight are dropped; a pending userspace exit is forgotten.
+ * Events in flight are dropped (the caller forgets a pending userspace
+ * exit: io/lapic.c).
  */
 void axvm_vmx_vcpu_reset(struct axvm_vcpu *vcpu)
 {
-	struct axvm_vmx_vcpu *vmx = &vcpu->vmx;
+	struct axvm_vmx_vcpu *vmx = to_vmx(vcpu);
 
 	memset(vmx->gprs, 0, sizeof(vmx->gprs));
 	setup_guest_state(vmx);
@@ -377,7 +388,6 @@ void axvm_vmx_vcpu_reset(struct axvm_vcpu *vcpu)
 	vmx->string_io.active = false;
 	vmx->cr2 = 0;
 	vmx->cr8 = 0;
-	vcpu->pending_exit = AXVM_EXIT_NOTHING;
 }
 
 /**
@@ -387,7 +397,7 @@ void axvm_vmx_vcpu_reset(struct axvm_vcpu *vcpu)
  */
 void axvm_vmx_vcpu_sipi(struct axvm_vcpu *vcpu, u8 vector)
 {
-	struct axvm_vmx_vcpu *vmx = &vcpu->vmx;
+	struct axvm_vmx_vcpu *vmx = to_vmx(vcpu);
 
 	vmw(vmx, GUEST_CS_SELECTOR, (u32)vector << 8);
 	vmw(vmx, GUEST_CS_BASE, (u64)vector << 12);
@@ -408,7 +418,10 @@ static int alloc_vmx_pages(struct axvm_vmx_vcpu *vmx)
 					    get_order(max(fpu_size, 4096u)));
 	if (!vmx->vmcs || !vmx->msr_bitmap || !vmx->io_bitmap || !vmx->fpu)
 		return -ENOMEM;
-	/* Default deny: every MSR and every port exits (24.6.4, 24.6.9). */
+	/*
+	 * Default deny: every MSR and every port exits (25.6.4 "I/O-Bitmap
+	 * Addresses", 25.6.9 "MSR-Bitmap Address").
+	 */
 	memset(vmx->msr_bitmap, 0xff, PAGE_SIZE);
 	memset(vmx->io_bitmap, 0xff, 2 * PAGE_SIZE);
 	/* x87 FCW and MXCSR reset values in the legacy area (FXSAVE layout). */
@@ -434,20 +447,26 @@ static void free_vmx_pages(struct axvm_vmx_vcpu *vmx)
 
 /**
  * axvm_vmx_vcpu_create() - allocate and initialise a vCPU's VMCS
- * @vcpu: the vCPU (vm and id set)
+ * @vcpu: the vCPU, zeroed (its backend state is to_vmx(@vcpu))
+ * @info: what the backend keeps of its VM and owner
  *
  * Return: 0, -ENOMEM, or -EIO if the CPU refused a VMCS field.
  */
-int axvm_vmx_vcpu_create(struct axvm_vcpu *vcpu)
+int axvm_vmx_vcpu_create(struct axvm_vcpu *vcpu,
+			 const struct axvm_vmx_vcpu_info *info)
 {
-	struct axvm_vmx_vcpu *vmx = &vcpu->vmx;
+	struct axvm_vmx_vcpu *vmx = to_vmx(vcpu);
 	int ret, vpid;
 
+	vmx->vm_id = info->vm_id;
+	vmx->vcpu_id = info->vcpu_id;
+	vmx->eptp = info->eptp;
+	vmx->apic_in_kernel = info->apic_in_kernel;
 	vmx->cpu = -1;
 	INIT_LIST_HEAD(&vmx->loaded_link);
 	preempt_notifier_init(&vmx->pn, &axvm_preempt_ops);
 	vmx->guest_xcr0 = XFEATURE_MASK_FP;
-	vmx->apic_base = 0xfee00000ull | BIT(11) | (vcpu->id ? 0 : BIT(8));
+	vmx->apic_base = 0xfee00000ull | BIT(11) | (vmx->vcpu_id ? 0 : BIT(8));
 	ret = alloc_vmx_pages(vmx);
 	if (ret)
 		goto fail;
@@ -486,7 +505,7 @@ static void flush_vpid_ipi(void *vpid)
  */
 void axvm_vmx_vcpu_destroy(struct axvm_vcpu *vcpu)
 {
-	struct axvm_vmx_vcpu *vmx = &vcpu->vmx;
+	struct axvm_vmx_vcpu *vmx = to_vmx(vcpu);
 
 	if (vmx->vmcs) {
 		preempt_disable();

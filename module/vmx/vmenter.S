@@ -10,24 +10,11 @@
 #include <asm/nospec-branch.h>
 #include <asm/unwind_hints.h>
 
-#define VMCS_HOST_RSP	0x00006c14
-
-/* Offsets into the gprs array: enum axvm_gpr order. */
-#define G_RAX	0*8
-#define G_RCX	1*8
-#define G_RDX	2*8
-#define G_RBX	3*8
-#define G_RBP	5*8
-#define G_RSI	6*8
-#define G_RDI	7*8
-#define G_R8	8*8
-#define G_R9	9*8
-#define G_R10	10*8
-#define G_R11	11*8
-#define G_R12	12*8
-#define G_R13	13*8
-#define G_R14	14*8
-#define G_R15	15*8
+/*
+ * VMCS_HOST_RSP and G_* (offsets into the gprs array, enum axvm_gpr
+ * order), generated from C by Kbuild (vmx/asm-offsets.c).
+ */
+#include "vmx-asm-offsets.h"
 
 .text
 

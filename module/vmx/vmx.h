@@ -137,6 +137,10 @@ struct axvm_vmx_host {
  * @cr4_shadow: CR4 as the guest wrote it
  * @exit: facts of the last exit
  * @vmcs_error: first VMWRITE failure during setup (field, or 0)
+ * @vm_id: the VM's id (for tracing)
+ * @vcpu_id: the vCPU's id (initial APIC ID, tracing, exit records)
+ * @eptp: the VM's EPT pointer
+ * @apic_in_kernel: the layers above emulate the local APIC (upcalls)
  */
 struct axvm_vmx_vcpu {
 	unsigned long gprs[AXVM_NR_GPRS];
@@ -167,7 +171,74 @@ struct axvm_vmx_vcpu {
 	u64 cr0_shadow, cr4_shadow;
 	struct axvm_vmx_exit_info exit;
 	unsigned long vmcs_error;
+	u32 vm_id, vcpu_id;
+	u64 eptp;
+	bool apic_in_kernel;
 };
+
+/**
+ * struct axvm_vmx_vcpu_info - what the backend keeps of the vCPU's owner
+ * @vm_id: the VM's id
+ * @vcpu_id: the vCPU's id
+ * @eptp: the VM's EPT pointer (fixed for the VM's life)
+ * @apic_in_kernel: the vCPU has an in-kernel local APIC
+ */
+struct axvm_vmx_vcpu_info {
+	u32 vm_id, vcpu_id;
+	u64 eptp;
+	bool apic_in_kernel;
+};
+
+/*
+ * The backend never sees struct axvm_vcpu (core.h): it is a handle whose
+ * first member is the backend's struct axvm_vmx_vcpu (core.h asserts the
+ * offset), as KVM's to_vmx() finds struct vcpu_vmx from a struct kvm_vcpu,
+ * without the backend depending on the layers above it.
+ */
+static __always_inline struct axvm_vmx_vcpu *to_vmx(struct axvm_vcpu *vcpu)
+{
+	return (struct axvm_vmx_vcpu *)vcpu;
+}
+
+static __always_inline struct axvm_vcpu *vmx_to_vcpu(struct axvm_vmx_vcpu *vmx)
+{
+	return (struct axvm_vcpu *)vmx;
+}
+
+/**
+ * enum axvm_exit_action - what a handler decided; the one return contract
+ * @AXVM_RESUME: handled, re-enter the guest
+ * @AXVM_USER: the exit record is filled: return to userspace
+ *
+ * A negative errno instead ends AXVM_RUN with that error (host-side
+ * failure, e.g. -ENOMEM); guest misbehaviour is never an errno but a
+ * record (SystemDown, InternalError, ...).
+ */
+enum axvm_exit_action {
+	AXVM_RESUME = 0,
+	AXVM_USER = 1,
+};
+
+/**
+ * axvm_exit_internal_record() - make @e an InternalError record
+ * @e: the exit record
+ * @suberror: AXVM_INTERNAL_*
+ * @d0: data[0]
+ * @d1: data[1]
+ *
+ * The one way every layer reports what it could not handle.
+ *
+ * Return: AXVM_USER.
+ */
+static inline int axvm_exit_internal_record(struct axvm_exit *e, u32 suberror,
+					    u64 d0, u64 d1)
+{
+	e->kind = AXVM_EXIT_INTERNAL_ERROR;
+	e->u.internal.suberror = suberror;
+	e->u.internal.data[0] = d0;
+	e->u.internal.data[1] = d1;
+	return AXVM_USER;
+}
 
 /* percpu.c: VMX operation on every online CPU while any VM exists. */
 int axvm_vmx_get(void);
@@ -179,7 +250,8 @@ struct list_head *axvm_vmx_loaded_list(void);
 bool axvm_vmx_rebooting(void);
 
 /* vmcs.c */
-int axvm_vmx_vcpu_create(struct axvm_vcpu *vcpu);
+int axvm_vmx_vcpu_create(struct axvm_vcpu *vcpu,
+			 const struct axvm_vmx_vcpu_info *info);
 void axvm_vmx_vcpu_destroy(struct axvm_vcpu *vcpu);
 void axvm_vmx_vcpu_load(struct axvm_vcpu *vcpu);
 void axvm_vmx_vcpu_put(struct axvm_vcpu *vcpu);
@@ -212,6 +284,9 @@ u64 axvm_vmx_supported_xcr0(void);
 /* string_io.c */
 int axvm_vmx_string_io(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
 bool axvm_vmx_string_io_complete(struct axvm_vcpu *vcpu, u64 data);
+
+/* exits.c: decode the last VM exit; table indexed by basic reason. */
+int axvm_vmx_handle_exit(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
 
 /* vcpu_run.c */
 int axvm_vmx_enter(struct axvm_vcpu *vcpu);

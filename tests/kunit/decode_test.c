@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit tests for module/exit/decode.c, the MMIO instruction decoder, and
+ * KUnit tests for module/lib/decode.c, the MMIO instruction decoder, and
  * its register write-back. Encodings follow SDM Vol. 2A chapter 2 and the
  * opcode maps of Vol. 2D Appendix A; each case names its assembly.
  */
@@ -10,7 +10,7 @@
 #include <linux/module.h>
 #include <linux/string.h>
 
-#include "exit/decode.h"
+#include "lib/decode.h"
 
 #define M16	AXVM_INSN_MODE_16
 #define M32	AXVM_INSN_MODE_32

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit tests for module/exit/gwalk.c, the guest page-table walker. The
+ * KUnit tests for module/lib/gwalk.c, the guest page-table walker. The
  * guest-physical memory is a small fake that holds the paging structures;
  * the pages they map are never read. Entry formats: SDM Vol. 3A 4.3-4.5,
  * error codes: 4.7.
@@ -12,7 +12,7 @@
 #include <linux/module.h>
 #include <linux/sizes.h>
 
-#include "exit/gwalk.h"
+#include "lib/gwalk.h"
 
 #define FAKE_SIZE	(32 * SZ_4K)
 

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-/* KUnit tests for module/exit/iobus.c: the in-kernel device bus. */
+/* KUnit tests for module/lib/iobus.c: the in-kernel device bus. */
 #include <kunit/test.h>
 #include <linux/errno.h>
 #include <linux/rcupdate.h>
 
-#include "exit/iobus.h"
+#include "lib/iobus.h"
 
 static int last_write;
 

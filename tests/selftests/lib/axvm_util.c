@@ -11,6 +11,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <linux/axvm_names.h>
+
 #include "axvm_util.h"
 
 void __axvm_fatal(const char *file, int line, const char *fmt, ...)
@@ -591,24 +593,9 @@ uint32_t axvm_vcpu_run(struct axvm_vcpu *vcpu)
 
 /* --- diagnostics ------------------------------------------------------ */
 
+#define EXIT_NAME(k, name, rec) [k] = name,
 static const char *const exit_names[AXVM_EXIT_NR] = {
-	[AXVM_EXIT_NOTHING] = "NOTHING",
-	[AXVM_EXIT_HYPERCALL] = "HYPERCALL",
-	[AXVM_EXIT_MMIO_READ] = "MMIO_READ",
-	[AXVM_EXIT_MMIO_WRITE] = "MMIO_WRITE",
-	[AXVM_EXIT_SYSREG_READ] = "SYSREG_READ",
-	[AXVM_EXIT_SYSREG_WRITE] = "SYSREG_WRITE",
-	[AXVM_EXIT_IO_READ] = "IO_READ",
-	[AXVM_EXIT_IO_WRITE] = "IO_WRITE",
-	[AXVM_EXIT_EXTERNAL_INTERRUPT] = "EXTERNAL_INTERRUPT",
-	[AXVM_EXIT_NESTED_PAGE_FAULT] = "NESTED_PAGE_FAULT",
-	[AXVM_EXIT_HALT] = "HALT",
-	[AXVM_EXIT_CPU_UP] = "CPU_UP",
-	[AXVM_EXIT_CPU_DOWN] = "CPU_DOWN",
-	[AXVM_EXIT_SYSTEM_DOWN] = "SYSTEM_DOWN",
-	[AXVM_EXIT_SEND_IPI] = "SEND_IPI",
-	[AXVM_EXIT_FAIL_ENTRY] = "FAIL_ENTRY",
-	[AXVM_EXIT_INTERNAL_ERROR] = "INTERNAL_ERROR",
+	AXVM_EXIT_KIND_NAMES(EXIT_NAME)
 };
 
 const char *axvm_exit_name(uint32_t kind)

@@ -27,7 +27,7 @@
 #include <linux/errno.h>
 #include <linux/minmax.h>
 #include <linux/string.h>
-#include "exit/decode.h"
+#include "lib/decode.h"
 
 /* REX bits (Table 2-4). */
 #define REX_W	BIT(3)

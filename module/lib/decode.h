@@ -13,8 +13,8 @@
  *
  * Pure C, no x86 headers: it also builds for UML, where KUnit runs.
  */
-#ifndef AXVM_EXIT_DECODE_H
-#define AXVM_EXIT_DECODE_H
+#ifndef AXVM_LIB_DECODE_H
+#define AXVM_LIB_DECODE_H
 
 #include <linux/types.h>
 #include <linux/axvm.h>

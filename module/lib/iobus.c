@@ -5,7 +5,7 @@
  */
 #include <linux/errno.h>
 #include <linux/slab.h>
-#include "exit/iobus.h"
+#include "lib/iobus.h"
 
 /**
  * axvm_iobus_init() - empty buses

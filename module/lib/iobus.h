@@ -5,8 +5,8 @@
  * MMIO exit to the bus before forwarding it to userspace, so devices are
  * added without touching dispatch.
  */
-#ifndef AXVM_EXIT_IOBUS_H
-#define AXVM_EXIT_IOBUS_H
+#ifndef AXVM_LIB_IOBUS_H
+#define AXVM_LIB_IOBUS_H
 
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>

@@ -12,8 +12,8 @@
  *
  * Pure C, no x86 headers: it also builds for UML, where KUnit runs.
  */
-#ifndef AXVM_EXIT_GWALK_H
-#define AXVM_EXIT_GWALK_H
+#ifndef AXVM_LIB_GWALK_H
+#define AXVM_LIB_GWALK_H
 
 #include <linux/bits.h>
 #include <linux/types.h>

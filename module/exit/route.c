@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The vCPU run loop (arch-neutral policy): enter, let the hardware layer
- * decode the exit, serve in the kernel what can be served, return the rest
- * to userspace. Like AxVM's run_vcpu, but an exit the kernel cannot handle
- * is reported as what it is, never turned into a Halt.
+ * Routing an exit (arch-neutral policy), for the run loop (run.c): serve in
+ * the kernel what can be served (guest RAM faults, HC_NOP, in-kernel
+ * devices), count and trace every exit at one choke point, and hand the
+ * rest to userspace through the run page or the exit ring. An exit the
+ * kernel cannot handle is reported as what it is, never turned into a Halt.
  */
 #include <linux/ktime.h>
 #include <linux/sched.h>
@@ -11,6 +12,10 @@
 #include "axvm_trace.h"
 #include "core.h"
 #include "exit/exit.h"
+#include "exit/posted.h"
+#include "exit/ring.h"
+#include "io/lapic.h"
+#include "vmx/access.h"
 
 /* Exits whose instruction completes only when userspace answers. */
 static bool needs_completion(u32 kind)
@@ -27,7 +32,7 @@ static bool complete_here(struct axvm_vcpu *vcpu, const struct axvm_exit *e,
 {
 	vcpu->pending_exit = e->kind;
 	vcpu->pending_record = *e;
-	return !axvm_vmx_finish_exit(vcpu, resp, val);
+	return !axvm_exit_finish(vcpu, resp, val);
 }
 
 /*
@@ -50,7 +55,7 @@ static bool serve_in_kernel(struct axvm_vcpu *vcpu, struct axvm_exit *e)
 		return complete_here(vcpu, e, AXVM_RESP_DATA, 0);
 	case AXVM_EXIT_IO_READ:
 	case AXVM_EXIT_IO_WRITE:
-		if (vcpu->vmx.string_io.active)
+		if (axvm_vmx_string_io_active(vcpu))
 			return false;
 		bus = AXVM_BUS_PIO;
 		write = e->kind == AXVM_EXIT_IO_WRITE;
@@ -115,7 +120,7 @@ void axvm_exit_trace_completed(struct axvm_vcpu *vcpu, u32 kind, u32 resp)
 static bool is_posted(struct axvm_vcpu *vcpu, const struct axvm_exit *e)
 {
 	if (e->kind == AXVM_EXIT_IO_WRITE)
-		return !vcpu->vmx.string_io.active &&
+		return !axvm_vmx_string_io_active(vcpu) &&
 		       axvm_posted_match(&vcpu->vm->posted, AXVM_POSTED_PIO,
 					 e->u.io_write.port,
 					 e->u.io_write.width);
@@ -129,19 +134,21 @@ static bool is_posted(struct axvm_vcpu *vcpu, const struct axvm_exit *e)
 /*
  * The one choke point every exit passes once its fate is known: the
  * per-reason and kernel/forwarded counters (VM_STATS) and the axvm_exit
- * tracepoint, so the two always agree.
+ * tracepoint, so the two always agree. @basic is the basic exit reason,
+ * or AXVM_NR_REASONS when no VM exit happened (VMfail): counted as an
+ * exit to userspace, under no reason.
  */
 static void account_exit(struct axvm_vcpu *vcpu, const struct axvm_exit *e,
-			 int action)
+			 u32 basic, int action)
 {
-	u32 basic = e->basic_reason;
+	struct axvm_vcpu_stats *st = &vcpu->stats;
 
-	if (basic < AXVM_VMX_NR_REASONS)
-		vcpu->reasons[basic]++;
+	if (basic < AXVM_NR_REASONS)
+		st->reasons[basic]++;
 	if (action == AXVM_RESUME)
-		vcpu->exits_kernel++;
+		st->exits_kernel++;
 	else if (action == AXVM_USER)
-		vcpu->exits_user++;
+		st->exits_user++;
 	trace_axvm_exit(vcpu->vm->id, vcpu->id, basic, e->kind,
 			e->qualification, e->guest_rip, action == AXVM_RESUME);
 }
@@ -154,18 +161,30 @@ static void set_nothing(struct axvm_vcpu *vcpu, struct axvm_exit *e)
 	e->vcpu_id = vcpu->id;
 }
 
-/*
- * After the hardware layer decoded an exit: serve it in the kernel, or
- * hand it to userspace (ring or run page). Returns an enum
- * axvm_exit_action or a negative errno.
+/**
+ * axvm_exit_route() - the policy for an exit the backend decoded
+ * @vcpu: the loaded vCPU
+ * @e: the record (the run page's), filled by axvm_vmx_handle_exit()
+ * @action: the backend's enum axvm_exit_action or a negative errno
+ *
+ * Maps guest RAM or emulates MMIO on a nested page fault, serves in the
+ * kernel what can be (HC_NOP, in-kernel devices), turns a local APIC
+ * report (CpuUp/SendIPI, AXVM_LAPIC_F_*) into the record, counts and
+ * traces the exit once, then hands it to userspace (ring or run page).
+ *
+ * Return: enum axvm_exit_action or a negative errno.
  */
-static int route_exit(struct axvm_vcpu *vcpu, struct axvm_exit *e, int action)
+int axvm_exit_route(struct axvm_vcpu *vcpu, struct axvm_exit *e, int action)
 {
 	int ret;
 
+	if (action == AXVM_USER && e->kind == AXVM_EXIT_NESTED_PAGE_FAULT)
+		action = axvm_exit_nested_page_fault(vcpu, e);
 	if (action == AXVM_USER && serve_in_kernel(vcpu, e))
 		action = AXVM_RESUME;
-	account_exit(vcpu, e, action);
+	if (action == AXVM_RESUME && vcpu->lapic && axvm_lapic_take_report(vcpu, e))
+		action = AXVM_USER;
+	account_exit(vcpu, e, e->basic_reason, action);
 	if (action != AXVM_USER || !needs_completion(e->kind))
 		return action;
 	if (vcpu->ring) {
@@ -181,8 +200,35 @@ static int route_exit(struct axvm_vcpu *vcpu, struct axvm_exit *e, int action)
 	return AXVM_USER;
 }
 
-/* Finish what the last AXVM_RUN left pending, before entering the guest. */
-static int resume_pending(struct axvm_vcpu *vcpu, struct axvm_run *run)
+/**
+ * axvm_exit_internal_error() - report a failure with no VM exit behind it
+ * @vcpu: the vCPU
+ * @e: the record to fill (the run page's)
+ * @suberror: AXVM_INTERNAL_*
+ * @data: data[0] of the record (for VMfail: the VM-instruction error)
+ *
+ * The record goes to userspace through the same choke point as every exit.
+ *
+ * Return: AXVM_USER.
+ */
+int axvm_exit_internal_error(struct axvm_vcpu *vcpu, struct axvm_exit *e,
+			     u32 suberror, u64 data)
+{
+	memset(e, 0, sizeof(*e));
+	e->vcpu_id = vcpu->id;
+	axvm_exit_internal_record(e, suberror, data, 0);
+	account_exit(vcpu, e, AXVM_NR_REASONS, AXVM_USER);
+	return AXVM_USER;
+}
+
+/**
+ * axvm_exit_resume_pending() - finish what the last AXVM_RUN left pending
+ * @vcpu: the loaded vCPU, before entering the guest
+ * @run: its run page
+ *
+ * Return: enum axvm_exit_action or a negative errno.
+ */
+int axvm_exit_resume_pending(struct axvm_vcpu *vcpu, struct axvm_run *run)
 {
 	u32 kind = vcpu->pending_exit;
 	u32 resp = READ_ONCE(run->response);
@@ -194,75 +240,8 @@ static int resume_pending(struct axvm_vcpu *vcpu, struct axvm_run *run)
 			set_nothing(vcpu, &run->exit);
 		return ret;
 	}
-	ret = axvm_vmx_complete_exit(vcpu, run);
+	ret = axvm_exit_complete(vcpu, run);
 	if (!ret && kind != AXVM_EXIT_NOTHING)
 		axvm_exit_trace_completed(vcpu, kind, resp);
-	return ret;
-}
-
-/**
- * axvm_vcpu_run() - AXVM_RUN: run the guest until an exit needs userspace
- * @vcpu: the vCPU; its mutex is held
- *
- * Return: 0 with run->exit filled (a Nothing record in sync ring mode:
- * serve the ring), -EINTR for a signal or immediate_exit (the guest can
- * be re-entered), -EINVAL for a bad answer, -EPROTO for a broken ring
- * consumer index, -EIO when the VMX instructions themselves failed (also
- * reported in run->exit), -ESHUTDOWN for a stop request (VM_STOP: once
- * per request) or a deleted VM (VM_DEL: for good); see dev/registry.c.
- */
-int axvm_vcpu_run(struct axvm_vcpu *vcpu)
-{
-	struct axvm_run *run = vcpu->run;
-	int ret;
-
-	axvm_vcpu_run_begin(vcpu);
-	axvm_vmx_vcpu_load(vcpu);
-	ret = resume_pending(vcpu, run);
-	while (ret == AXVM_RESUME) {
-		cond_resched();
-		if (axvm_vcpu_stop_requested(vcpu)) {
-			ret = -ESHUTDOWN;
-			break;
-		}
-		if (READ_ONCE(run->immediate_exit) || signal_pending(current)) {
-			ret = -EINTR;
-			break;
-		}
-		if (vcpu->lapic) {
-			/* INIT/SIPI/NMI from others; halt and wait-for-SIPI sleep */
-			ret = axvm_lapic_prepare_entry(vcpu);
-			if (ret == -EAGAIN) {
-				ret = AXVM_RESUME;
-				continue;
-			}
-			if (ret)
-				break;
-		}
-		ret = axvm_vmx_enter(vcpu);
-		if (ret == -EAGAIN) {
-			ret = AXVM_RESUME;
-			continue;
-		}
-		if (ret) {
-			memset(&run->exit, 0, sizeof(run->exit));
-			run->exit.kind = AXVM_EXIT_INTERNAL_ERROR;
-			run->exit.vcpu_id = vcpu->id;
-			run->exit.u.internal.suberror = AXVM_INTERNAL_VMX_INSN;
-			run->exit.u.internal.data[0] = vcpu->vmx.exit.qualification;
-			ret = AXVM_USER;
-			break;
-		}
-		ret = route_exit(vcpu, &run->exit,
-				 axvm_vmx_handle_exit(vcpu, &run->exit));
-		/* CpuUp/SendIPI records asked for with AXVM_LAPIC_F_* */
-		if (ret == AXVM_RESUME && axvm_lapic_take_report(vcpu, &run->exit))
-			ret = AXVM_USER;
-	}
-	if (ret == AXVM_USER)
-		ret = 0;
-	WRITE_ONCE(run->ready_for_interrupt, axvm_vmx_ready_for_interrupt(vcpu));
-	axvm_vmx_vcpu_put(vcpu);
-	axvm_vcpu_run_end(vcpu, ret);
 	return ret;
 }

@@ -38,7 +38,7 @@
 #include <linux/limits.h>
 #include <linux/minmax.h>
 #include <linux/string.h>
-#include "exit/gwalk.h"
+#include "lib/gwalk.h"
 
 /* Paging-structure entry bits (Tables 4-4..4-20). */
 #define PTE_P		BIT_ULL(0)

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the layers above may know of a vCPU's hardware state: guest mode
+ * and registers, and the facts of the last exit they need. Small ones are
+ * inline (the per-exit path pays no call); exit/, io/ and the run loop
+ * read VMX state only through this header, never struct axvm_vmx_vcpu.
+ */
+#ifndef AXVM_VMX_ACCESS_H
+#define AXVM_VMX_ACCESS_H
+
+#include <linux/types.h>
+#include "vmx/qual.h"
+#include "vmx/vmx.h"
+
+/**
+ * struct axvm_guest_mode - guest state that decides how to fetch/decode
+ * @cr0: CR0
+ * @cr3: CR3
+ * @cr4: CR4
+ * @efer: EFER
+ * @cs_base: CS base
+ * @rip: RIP
+ * @cs_ar: CS access rights (VMX layout: L bit 13, D/B bit 14)
+ */
+struct axvm_guest_mode {
+	u64 cr0, cr3, cr4, efer, cs_base, rip;
+	u32 cs_ar;
+};
+
+/* vmx/state.c: accessors for arch-neutral policy code. */
+void axvm_vmx_read_mode(struct axvm_vcpu *vcpu, struct axvm_guest_mode *m);
+u64 axvm_vmx_get_rflags(struct axvm_vcpu *vcpu);
+u64 axvm_vmx_seg_base(struct axvm_vcpu *vcpu, unsigned int seg);
+u64 axvm_vmx_guest_linear(struct axvm_vcpu *vcpu);
+u64 axvm_vmx_get_gpr(struct axvm_vcpu *vcpu, unsigned int reg);
+void axvm_vmx_set_gpr(struct axvm_vcpu *vcpu, unsigned int reg, u64 val);
+void axvm_vmx_set_inst_len(struct axvm_vcpu *vcpu, unsigned int len);
+bool axvm_vmx_has_ept_2m(void);
+
+/**
+ * axvm_vmx_gprs() - the guest GPRs the backend keeps in memory
+ * @vcpu: the vCPU
+ *
+ * Indexed by enum axvm_gpr; RSP is not among them (it lives in the VMCS:
+ * use axvm_vmx_get_gpr()). For the write-back of an answered exit.
+ *
+ * Return: the array of AXVM_NR_GPRS registers.
+ */
+static __always_inline unsigned long *axvm_vmx_gprs(struct axvm_vcpu *vcpu)
+{
+	return to_vmx(vcpu)->gprs;
+}
+
+/**
+ * axvm_vmx_string_io_active() - does an INS/OUTS element wait for an answer?
+ * @vcpu: the vCPU
+ *
+ * Return: true while the pending port exit is one element of INS/OUTS
+ * (the backend completes it, not a device on the bus).
+ */
+static __always_inline bool axvm_vmx_string_io_active(struct axvm_vcpu *vcpu)
+{
+	return to_vmx(vcpu)->string_io.active;
+}
+
+/**
+ * axvm_vmx_string_io_abort() - drop the INS/OUTS element in flight
+ * @vcpu: the vCPU (its answer was #GP: the instruction does not go on)
+ */
+static __always_inline void axvm_vmx_string_io_abort(struct axvm_vcpu *vcpu)
+{
+	to_vmx(vcpu)->string_io.active = false;
+}
+
+/**
+ * axvm_vmx_exit_qualification() - the last exit's qualification
+ * @vcpu: the vCPU
+ *
+ * Return: the raw field (also the VM-instruction error after VMfail).
+ */
+static __always_inline u64 axvm_vmx_exit_qualification(struct axvm_vcpu *vcpu)
+{
+	return to_vmx(vcpu)->exit.qualification;
+}
+
+/**
+ * axvm_vmx_npf_data_access() - was the last EPT violation a data access
+ * through a linear address?
+ * @vcpu: the vCPU, after an EPT violation
+ *
+ * Only then is there an instruction whose operand can be emulated (SDM
+ * Vol. 3C, "Exit Qualification for EPT Violations", Table 28-7, bits 7-8).
+ *
+ * Return: true for a data access the guest's instruction made.
+ */
+static __always_inline bool axvm_vmx_npf_data_access(struct axvm_vcpu *vcpu)
+{
+	return axvm_ept_qual_data_access(to_vmx(vcpu)->exit.qualification);
+}
+
+#endif
