@@ -151,7 +151,7 @@ wait_for() {
 say() { printf '%s\n' "$1" >&3; }
 
 if wait_for '^axvm-guest: userland up' "$tmo"; then
-	ok "Linux boots to userland with $cpus vCPU(s) in $(( $(date +%s) - t0 ))s wall"
+	ok "Linux boots to userland with $cpus vCPU(s) in $(( $(date +%s) - t0 ))s (machine clock)"
 	"$AXCTL" stats "$VM" > "$tmp/stats.boot" 2>&1
 else
 	notok "Linux boots to userland with $cpus vCPU(s) (last output: $(tail -c 600 "$out"))"
@@ -211,7 +211,7 @@ else
 fi
 
 # The figures, for Documentation/linux-guests.rst.
-echo "# linux_test: $cpus vCPU(s), $(( $(date +%s) - t0 ))s wall for the whole boot and dialogue"
+echo "# linux_test: $cpus vCPU(s), $(( $(date +%s) - t0 ))s wall (machine clock) for the whole boot and dialogue"
 sed -n 's/^axctl: Linux: /# /p' "$tmp/err"
 grep -E "MSR|unhandled|exits served|PIT:|MMIO" "$tmp/err" | sed 's/^/# /' | head -40
 [ -f "$tmp/stats.boot" ] && sed 's/^/# at the prompt: /' "$tmp/stats.boot"
