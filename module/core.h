@@ -132,6 +132,27 @@ struct axvm_vm {
 };
 
 /**
+ * struct axvm_mmio_rmw - the write half of an MMIO read-modify-write
+ * @armed: the read was answered; the next fault of the same instruction
+ *	(RIP @rip, GPA @gpa, @len bytes) becomes the MmioWrite of @res.mem
+ *	without a second read. Events wait meanwhile (vmx/inject.c).
+ * @writing: the pending MmioWrite is that write: its completion applies
+ *	@res (register, RFLAGS) and skips the instruction
+ * @rip: the instruction's RIP
+ * @gpa: the guest-physical address read
+ * @len: the instruction's length
+ * @res: what the instruction does (exit/decode.h)
+ */
+struct axvm_mmio_rmw {
+	bool armed;
+	bool writing;
+	u8 len;
+	u64 rip;
+	u64 gpa;
+	struct axvm_insn_alu_result res;
+};
+
+/**
  * struct axvm_vcpu - one virtual CPU
  * @vmx: the backend's state; first, so that the backend, which never
  *	sees this struct, finds it at the vCPU's address (vmx/vmx.h)
@@ -146,6 +167,8 @@ struct axvm_vm {
  * @pending_record: the kernel's copy of that exit
  * @mmio_insn: the decoded instruction of a pending MMIO exit
  * @mmio_ram_gpa: where MOVS from MMIO stores the element it read
+ * @mmio_rmw: a read-modify-write MMIO instruction between its read and
+ *	its write (exit/mmio.c)
  * @lapic: the local APIC, or NULL (io/lapic.h)
  * @wq: the vCPU thread sleeps here inside AXVM_RUN (async exit ring,
  *	halt, wait-for-SIPI); axvm_vcpu_kick() wakes it
@@ -164,6 +187,7 @@ struct axvm_vcpu {
 	struct axvm_exit pending_record;
 	struct axvm_insn mmio_insn;
 	u64 mmio_ram_gpa;
+	struct axvm_mmio_rmw mmio_rmw;
 	struct axvm_lapic *lapic;
 	wait_queue_head_t wq;
 	struct axvm_vcpu_reg reg;

@@ -3,7 +3,7 @@
  * CPUID policy: what the guest is told about the CPU.
  *
  * The default starts from the host's leaves and hides what axvm does not
- * virtualize (VMX, SMX, monitoring and power features, machine checks,
+ * virtualize (VMX, SMX, monitoring and power features,
  * performance monitoring, speculation-control MSRs, SGX, PT, ...), sets
  * the hypervisor bit and adds the vendor leaf 0x40000000 "axvmaxvmaxvm".
  * Bit positions: SDM Vol. 2A, CPUID, Tables 3-10, 3-11 and leaf 07H.
@@ -22,8 +22,11 @@
 #define LEAF1_ECX_XSAVE	(BIT(26) | BIT(28) /* AVX */ | BIT(12) /* FMA */ | \
 			 BIT(29) /* F16C */)
 #define LEAF1_ECX_HV	BIT(31)
-#define LEAF1_EDX_HIDE	(BIT(7) /* MCE */ | BIT(14) /* MCA */ | \
-			 BIT(18) /* PSN */ | BIT(21) /* DS */ | \
+/*
+ * MCE and MCA stay: vmx/msr.c emulates IA32_MCG_CAP/STATUS and the banks
+ * they promise (nothing ever reports a machine check to the guest).
+ */
+#define LEAF1_EDX_HIDE	(BIT(18) /* PSN */ | BIT(21) /* DS */ | \
 			 BIT(22) /* ACPI */ | BIT(29) /* TM */ | BIT(31) /* PBE */)
 #define LEAF7_EBX_HIDE	(BIT(2) /* SGX */ | BIT(12) /* RDT-M */ | \
 			 BIT(14) /* MPX */ | BIT(15) /* RDT-A */ | \

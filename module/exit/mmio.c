@@ -7,6 +7,15 @@
  * and completed when userspace answers: a read is written back honouring
  * width, reg_width and signed_ext (AxVM ignores the last two), and RIP
  * advances by the decoded length.
+ *
+ * ALU, XCHG and bit-test instructions on MMIO (OR, AND, XOR, ADD, ADC,
+ * SUB, SBB, CMP, TEST, XCHG, BT, BTS, BTR, BTC) are a MmioRead; those that
+ * store (all but CMP, TEST, BT and the register-destination forms) then
+ * a MmioWrite of the result, each answered as usual. Between the two the
+ * guest re-executes the instruction, which faults again at the same
+ * address: that fault becomes the write without reading again (struct
+ * axvm_mmio_rmw); no interrupt or NMI is delivered in between. RFLAGS and
+ * the register change when the instruction completes, after the write.
  */
 #include <linux/mm.h>
 #include <linux/string.h>
@@ -70,7 +79,8 @@ static bool insn_made_fault(struct axvm_vcpu *vcpu, const struct axvm_insn *insn
 	u64 gprs[AXVM_NR_GPRS], la;
 	unsigned int i, seg = insn->mem.seg;
 
-	if (write != (insn->op != AXVM_INSN_OP_READ))
+	if (insn->op != AXVM_INSN_OP_ALU &&
+	    write != (insn->op != AXVM_INSN_OP_READ))
 		return false;
 	for (i = 0; i < AXVM_NR_GPRS; i++)
 		gprs[i] = axvm_vmx_get_gpr(vcpu, i);
@@ -158,6 +168,52 @@ static int mmio_string(struct axvm_vcpu *vcpu, struct axvm_exit *exit,
 	return AXVM_USER;
 }
 
+/* Which decoded accesses insn_made_fault() can check. */
+static bool fault_checkable(const struct axvm_insn *insn)
+{
+	if (insn->op == AXVM_INSN_OP_ALU)
+		/* BT with a register offset may access beyond the operand. */
+		return insn->src_imm || insn->alu < AXVM_INSN_ALU_BT;
+	return insn->op == AXVM_INSN_OP_READ || insn->op == AXVM_INSN_OP_WRITE ||
+	       insn->op == AXVM_INSN_OP_WRITE_IMM;
+}
+
+/*
+ * An ALU instruction on MMIO: the read, or, when its answer armed the
+ * write half and this is the same instruction faulting again, the write.
+ */
+static int mmio_alu(struct axvm_vcpu *vcpu, struct axvm_exit *exit,
+		    const struct axvm_insn *insn)
+{
+	struct axvm_mmio_rmw *rmw = &vcpu->mmio_rmw;
+
+	if (rmw->armed && axvm_vmx_events_held(vcpu) && rmw->rip == exit->guest_rip &&
+	    rmw->gpa == exit->guest_phys && rmw->len == insn->len) {
+		rmw->armed = false;
+		axvm_vmx_hold_events(vcpu, false);
+		rmw->writing = true;
+		exit->kind = AXVM_EXIT_MMIO_WRITE;
+		exit->u.mmio_write.addr = exit->guest_phys;
+		exit->u.mmio_write.width = insn->width;
+		exit->u.mmio_write.data = rmw->res.mem;
+		return AXVM_USER;
+	}
+	/* Anything else: the instruction starts over with its read. */
+	rmw->armed = false;
+	axvm_vmx_hold_events(vcpu, false);
+	rmw->writing = false;
+	rmw->rip = exit->guest_rip;
+	rmw->gpa = exit->guest_phys;
+	rmw->len = insn->len;
+	exit->kind = AXVM_EXIT_MMIO_READ;
+	exit->u.mmio_read.addr = exit->guest_phys;
+	exit->u.mmio_read.width = insn->width;
+	exit->u.mmio_read.reg = AXVM_INSN_NO_REG;
+	exit->u.mmio_read.reg_width = insn->width;
+	exit->u.mmio_read.data = 0;
+	return AXVM_USER;
+}
+
 /**
  * axvm_exit_mmio() - turn an MMIO EPT violation into MmioRead/MmioWrite
  * @vcpu: the vCPU (loaded)
@@ -192,8 +248,7 @@ int axvm_exit_mmio(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 		return emulation_error(exit, ret);
 	exit->inst_len = insn->len;
 	axvm_vmx_set_inst_len(vcpu, insn->len);
-	if ((insn->op == AXVM_INSN_OP_READ || insn->op == AXVM_INSN_OP_WRITE ||
-	     insn->op == AXVM_INSN_OP_WRITE_IMM) &&
+	if (fault_checkable(insn) &&
 	    !insn_made_fault(vcpu, insn, &m,
 			     exit->u.nested_page_fault.access_flags & AXVM_ACCESS_WRITE))
 		return AXVM_RESUME;
@@ -221,6 +276,8 @@ int axvm_exit_mmio(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 		return mmio_string(vcpu, exit, insn, &m,
 				   exit->u.nested_page_fault.access_flags &
 				   AXVM_ACCESS_WRITE);
+	case AXVM_INSN_OP_ALU:
+		return mmio_alu(vcpu, exit, insn);
 	default:
 		return emulation_error(exit, -EOPNOTSUPP);
 	}
@@ -235,6 +292,46 @@ static void step_reg(struct axvm_vcpu *vcpu, const struct axvm_insn *insn,
 	axvm_vmx_set_gpr(vcpu, reg, (v & ~mask) | ((v + delta) & mask));
 }
 
+/* The instruction completes: its register and RFLAGS results. */
+static void alu_apply(struct axvm_vcpu *vcpu, const struct axvm_insn *insn,
+		      const struct axvm_insn_alu_result *res)
+{
+	if (res->write_reg)
+		axvm_vmx_set_gpr(vcpu, insn->reg, res->reg);
+	axvm_vmx_set_rflags(vcpu, res->rflags);
+}
+
+/*
+ * The answer to an ALU instruction's read: done if it stores nothing,
+ * else arm the write half and re-run the instruction (RIP stays).
+ */
+static bool alu_complete(struct axvm_vcpu *vcpu, const struct axvm_insn *insn,
+			 bool read, u64 data)
+{
+	struct axvm_mmio_rmw *rmw = &vcpu->mmio_rmw;
+	u64 reg = 0;
+
+	if (!read) {
+		if (rmw->writing)
+			alu_apply(vcpu, insn, &rmw->res);
+		rmw->writing = false;
+		return true;
+	}
+	if (insn->reg != AXVM_INSN_NO_REG)
+		reg = axvm_vmx_get_gpr(vcpu, insn->reg);
+	if (axvm_insn_alu(insn, data, reg, axvm_vmx_get_rflags(vcpu),
+			  &rmw->res))
+		return true;
+	if (!rmw->res.write_mem) {
+		alu_apply(vcpu, insn, &rmw->res);
+		return true;
+	}
+	rmw->armed = true;
+	axvm_vmx_hold_events(vcpu, true);
+	axvm_vmx_restart_instruction(vcpu);
+	return false;
+}
+
 /**
  * axvm_exit_mmio_complete() - finish a MmioRead/MmioWrite
  * @vcpu: the vCPU (loaded)
@@ -242,7 +339,8 @@ static void step_reg(struct axvm_vcpu *vcpu, const struct axvm_insn *insn,
  * @data: the value read
  *
  * Return: true if the instruction is done (skip it); false if a REP
- * string instruction goes on with its next element.
+ * string instruction goes on with its next element, or the write of a
+ * read-modify-write instruction follows.
  */
 bool axvm_exit_mmio_complete(struct axvm_vcpu *vcpu, bool read, u64 data)
 {
@@ -250,6 +348,8 @@ bool axvm_exit_mmio_complete(struct axvm_vcpu *vcpu, bool read, u64 data)
 	s64 step = insn->width;
 	u64 old;
 
+	if (insn->op == AXVM_INSN_OP_ALU)
+		return alu_complete(vcpu, insn, read, data);
 	if (insn->op != AXVM_INSN_OP_MOVS && insn->op != AXVM_INSN_OP_STOS) {
 		if (read) {
 			old = axvm_vmx_get_gpr(vcpu, insn->reg);

@@ -5,12 +5,21 @@
  * at module load; the backend calls them as static calls.
  */
 #include <linux/rcupdate.h>
+#include <asm/msr-index.h>
 #include "core.h"
 #include "exit/cpuid.h"
 #include "exit/exit.h"
 #include "exit/gmem.h"
 #include "io/lapic.h"
 #include "vmx/upcall.h"
+
+static bool apic_globally_enabled(struct axvm_vcpu *vcpu)
+{
+	u64 base = 0;
+
+	return axvm_lapic_rdmsr(vcpu, MSR_IA32_APICBASE, 0, &base) ||
+	       (base & MSR_IA32_APICBASE_ENABLE);
+}
 
 /**
  * axvm_exit_cpuid() - the CPUID leaf a guest sees
@@ -44,6 +53,13 @@ void axvm_exit_cpuid(struct axvm_vcpu *vcpu, u32 fn, u32 idx, u32 *r)
 		/* The in-kernel APIC has x2APIC mode and TSC-deadline. */
 		if (vcpu->lapic)
 			r[2] |= BIT(21) | BIT(24);
+		/*
+		 * IA32_APIC_BASE.EN clear: the APIC is globally disabled and
+		 * CPUID.1:EDX.APIC reads 0 (SDM Vol. 3A, 10.4.3), as in KVM.
+		 * Without an in-kernel APIC the backend applies its own MSR.
+		 */
+		if (vcpu->lapic && !apic_globally_enabled(vcpu))
+			r[3] &= ~BIT(9);
 	} else if (fn == 7 && idx == 0) {
 		r[2] &= ~(BIT(3) | BIT(4));	/* PKU/OSPKE: CR4.PKE is refused */
 	} else if (fn == 0xb || fn == 0x1f) {

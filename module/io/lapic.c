@@ -166,6 +166,35 @@ static void set_tsc_deadline(struct axvm_lapic *l, u64 deadline, u64 guest_tsc)
 	hrtimer_start(&l->timer, ns_to_ktime(ns), HRTIMER_MODE_REL_HARD);
 }
 
+/*
+ * The timer mode changed (10.5.4.1): a transition to or from TSC-deadline
+ * mode disarms the timer (TMICT and IA32_TSC_DEADLINE read 0). Between
+ * one-shot and periodic the count goes on: TMICT keeps its value and a
+ * running count ends when it would have; the mode read at that moment
+ * decides whether it reloads.
+ */
+static void timer_mode_changed(struct axvm_lapic *l, u32 old, u32 mode)
+{
+	ktime_t left;
+
+	if (old == LAPIC_TIMER_TSC_DEADLINE || mode == LAPIC_TIMER_TSC_DEADLINE) {
+		hrtimer_cancel(&l->timer);
+		l->period_ns = 0;
+		l->tsc_deadline = 0;
+		l->tmict = 0;
+		return;
+	}
+	if (mode != LAPIC_TIMER_PERIODIC || !l->period_ns)
+		return;
+	/* Periods are bounded below (start_count()): restart to apply it. */
+	left = hrtimer_get_remaining(&l->timer);
+	if (!hrtimer_cancel(&l->timer))
+		return;		/* a one-shot count that already ended */
+	l->period_ns = max(l->period_ns, AXVM_LAPIC_MIN_PERIOD_NS);
+	hrtimer_start(&l->timer, ktime_to_ns(left) > 0 ? left : 0,
+		      HRTIMER_MODE_REL_HARD);
+}
+
 static void write_lvt(struct axvm_lapic *l, u32 offset, u32 val)
 {
 	int i = axvm_lapic_lvt_index(offset);
@@ -175,14 +204,10 @@ static void write_lvt(struct axvm_lapic *l, u32 offset, u32 val)
 	if (!sw_enabled(l))
 		val |= LAPIC_LVT_MASKED;	/* 10.4.7.2 */
 	WRITE_ONCE(l->lvt[i], val);
-	/* A new timer mode disarms the timer (10.5.4.1). */
 	if (i == LVT_TIMER &&
-	    LAPIC_LVT_TIMER_MODE(old) != LAPIC_LVT_TIMER_MODE(val)) {
-		hrtimer_cancel(&l->timer);
-		l->period_ns = 0;
-		l->tsc_deadline = 0;
-		l->tmict = 0;
-	}
+	    LAPIC_LVT_TIMER_MODE(old) != LAPIC_LVT_TIMER_MODE(val))
+		timer_mode_changed(l, LAPIC_LVT_TIMER_MODE(old),
+				   LAPIC_LVT_TIMER_MODE(val));
 }
 
 static void write_spiv(struct axvm_lapic *l, u32 val)
@@ -730,9 +755,15 @@ int axvm_lapic_prepare_entry(struct axvm_vcpu *vcpu)
 
 	if (READ_ONCE(l->init_pending) || READ_ONCE(l->sipi_pending))
 		take_init_sipi(vcpu);
+	/*
+	 * A CPU latches one NMI while another is blocked (SDM Vol. 3A, 6.7.1
+	 * "Handling Multiple NMIs"): an NMI arriving while one already waits
+	 * for injection (-EBUSY) merges with it instead of waiting here to
+	 * be delivered as a second one.
+	 */
 	if (READ_ONCE(l->nmi_pending) && READ_ONCE(l->mp_state) != AXVM_MP_WAIT_SIPI &&
-	    !axvm_vmx_queue_event(vcpu, &nmi))
-		WRITE_ONCE(l->nmi_pending, false);
+	    xchg(&l->nmi_pending, false))
+		axvm_vmx_queue_event(vcpu, &nmi);
 	switch (READ_ONCE(l->mp_state)) {
 	case AXVM_MP_RUNNABLE:
 		return 0;

@@ -12,10 +12,11 @@
  *   88/89/8A/8B MOV r/m<->reg    C6/C7 /0 MOV r/m, imm
  *   A0-A3 MOV moffs              0F B6/B7 MOVZX, 0F BE/BF MOVSX
  *   63 MOVSXD (64-bit mode)      A4/A5 MOVS, AA/AB STOS, AC/AD LODS
- * and, as AXVM_INSN_OP_UNSUPPORTED with the operands filled in, the ALU
- * forms a guest might aim at a device register: 00-3B with low bits 0-3
- * (ADD/OR/ADC/SBB/AND/SUB/XOR/CMP r/m<->reg), 80/81/83 group 1 (82 outside
- * 64-bit mode) and 84/85 TEST.
+ * and, as AXVM_INSN_OP_ALU, the ALU forms a guest might aim at a device
+ * register: 00-3B with low bits 0-3 (ADD/OR/ADC/SBB/AND/SUB/XOR/CMP
+ * r/m<->reg), 80/81/83 group 1 (82 outside 64-bit mode), 84/85 TEST,
+ * F6/F7 /0 and /1 TEST r/m,imm, 86/87 XCHG, 0F A3/AB/B3/BB BT/BTS/BTR/BTC
+ * r/m,reg and 0F BA /4-/7 (group 8) BT/BTS/BTR/BTC r/m,imm8.
  *
  * Errors: -ENOSPC when the bytes end inside the instruction (fetch more and
  * retry), -EINVAL when the bytes are not an instruction listed above, would
@@ -261,18 +262,70 @@ static int decode_modrm_reg(struct decoder *d, struct axvm_insn *insn,
 
 /*
  * ALU r/m forms 00-3B (low three opcode bits 0-3: Eb,Gb Ev,Gv Gb,Eb
- * Gv,Ev) and TEST 84/85: operands only, never emulated.
+ * Gv,Ev), TEST 84/85 and XCHG 86/87. TEST and XCHG have memory as the
+ * first operand whatever the direction bit would say.
  */
 static int decode_alu_rm(struct decoder *d, struct axvm_insn *insn,
 			 unsigned int alu, bool byte, bool mem_dst)
 {
-	insn->op = AXVM_INSN_OP_UNSUPPORTED;
+	insn->op = AXVM_INSN_OP_ALU;
 	insn->alu = alu;
+	insn->mem_dst = mem_dst;
 	insn->width = byte ? 1 : insn->op_size;
 	insn->reg_width = insn->width;
 	d->lockable = mem_dst && alu != AXVM_INSN_ALU_CMP &&
 		      alu != AXVM_INSN_ALU_TEST;
 	return decode_modrm_reg(d, insn, byte);
+}
+
+/* F6 /0 /1 TEST Eb,Ib; F7 /0 /1 TEST Ev,Iz (group 3, Table A-6). */
+static int decode_group3(struct decoder *d, struct axvm_insn *insn, u8 op)
+{
+	int ret;
+
+	ret = decode_modrm(d, insn);
+	if (ret)
+		return ret;
+	if (MODRM_REG(insn->modrm) > 1)
+		return -EINVAL;		/* NOT, NEG, MUL, ...: not decoded */
+	insn->op = AXVM_INSN_OP_ALU;
+	insn->alu = AXVM_INSN_ALU_TEST;
+	insn->mem_dst = true;
+	insn->src_imm = true;
+	insn->width = op == 0xf6 ? 1 : insn->op_size;
+	return next_imm(d, insn, min_t(unsigned int, insn->width, 4),
+			insn->width);
+}
+
+/*
+ * 0F A3/AB/B3/BB BT/BTS/BTR/BTC Ev,Gv and 0F BA /4-/7 Ev,Ib (group 8).
+ * Only 16-, 32- and 64-bit operands exist. With a register bit offset the
+ * CPU may access memory away from the effective address ("BT": bit-string
+ * addressing); the hardware's faulting address is what the exit reports.
+ */
+static int decode_bt(struct decoder *d, struct axvm_insn *insn, u8 op)
+{
+	int ret;
+
+	insn->op = AXVM_INSN_OP_ALU;
+	insn->mem_dst = true;
+	insn->width = insn->op_size;
+	if (op != 0xba) {
+		insn->alu = AXVM_INSN_ALU_BT + ((op >> 3) & 3);
+		insn->reg_width = insn->width;
+		d->lockable = insn->alu != AXVM_INSN_ALU_BT;
+		return decode_modrm_reg(d, insn, false);
+	}
+	ret = decode_modrm(d, insn);
+	if (ret)
+		return ret;
+	if (MODRM_REG(insn->modrm) < 4)
+		return -EINVAL;		/* group 8 /0-/3 are undefined */
+	insn->alu = AXVM_INSN_ALU_BT + MODRM_REG(insn->modrm) - 4;
+	insn->src_imm = true;
+	d->lockable = insn->alu != AXVM_INSN_ALU_BT;
+	ret = next_le(d, 1, &insn->imm);
+	return ret;
 }
 
 /* Group 1 (Table A-6): 80 Eb,Ib; 81 Ev,Iz; 82 Eb,Ib; 83 Ev,Ib. */
@@ -284,8 +337,10 @@ static int decode_group1(struct decoder *d, struct axvm_insn *insn, u8 op)
 	ret = decode_modrm(d, insn);
 	if (ret)
 		return ret;
-	insn->op = AXVM_INSN_OP_UNSUPPORTED;
+	insn->op = AXVM_INSN_OP_ALU;
 	insn->alu = AXVM_INSN_ALU_ADD + MODRM_REG(insn->modrm);
+	insn->mem_dst = true;
+	insn->src_imm = true;
 	insn->width = byte ? 1 : insn->op_size;
 	d->lockable = insn->alu != AXVM_INSN_ALU_CMP;
 	if (op == 0x81)
@@ -372,7 +427,10 @@ static int decode_string(struct decoder *d, struct axvm_insn *insn, u8 op)
 	return 0;
 }
 
-/* 0F B6/B7 MOVZX Gv,Eb/Ew; 0F BE/BF MOVSX Gv,Eb/Ew (Table A-3). */
+/*
+ * 0F B6/B7 MOVZX Gv,Eb/Ew; 0F BE/BF MOVSX Gv,Eb/Ew; the BT family
+ * (Table A-3).
+ */
 static int decode_0f(struct decoder *d, struct axvm_insn *insn)
 {
 	u8 op;
@@ -382,6 +440,8 @@ static int decode_0f(struct decoder *d, struct axvm_insn *insn)
 	if (ret)
 		return ret;
 	insn->opcode = 0x0f00 | op;
+	if (op == 0xa3 || op == 0xab || op == 0xb3 || op == 0xbb || op == 0xba)
+		return decode_bt(d, insn, op);
 	if (op != 0xb6 && op != 0xb7 && op != 0xbe && op != 0xbf)
 		return -EINVAL;
 	insn->op = AXVM_INSN_OP_READ;
@@ -429,7 +489,14 @@ static int decode_opcode(struct decoder *d, struct axvm_insn *insn, u8 op)
 	case 0x84:
 	case 0x85:
 		return decode_alu_rm(d, insn, AXVM_INSN_ALU_TEST, op == 0x84,
-				     false);
+				     true);
+	case 0x86:		/* XCHG: LOCK implied, and allowed */
+	case 0x87:
+		return decode_alu_rm(d, insn, AXVM_INSN_ALU_XCHG, op == 0x86,
+				     true);
+	case 0xf6:
+	case 0xf7:
+		return decode_group3(d, insn, op);
 	case 0x88:
 	case 0x89:
 	case 0x8a:
@@ -525,8 +592,7 @@ static int decode_prefixes(struct decoder *d, struct axvm_insn *insn,
  * Return: 0 with @insn valid; -ENOSPC if @len ends inside the instruction;
  * -EINVAL if the bytes are not a decodable memory-accessing instruction
  * (unknown opcode, register-only ModR/M, longer than 15 bytes, LOCK where
- * the CPU raises #UD, bad @mode). Decoded ALU instructions return 0 with
- * @insn->op == AXVM_INSN_OP_UNSUPPORTED.
+ * the CPU raises #UD, bad @mode).
  */
 int axvm_insn_decode(struct axvm_insn *insn, const u8 *bytes,
 		     unsigned int len, enum axvm_insn_mode mode)
@@ -695,4 +761,154 @@ u64 axvm_insn_mem_offset(const struct axvm_insn *insn, const u64 *gprs,
 	if (mem->index < 16)
 		off += gprs[mem->index] * mem->scale;
 	return off & width_mask(insn->addr_size);
+}
+
+/* RFLAGS bits an ALU instruction writes (SDM Vol. 1, 3.4.3.1). */
+#define FL_CF	BIT_ULL(0)
+#define FL_PF	BIT_ULL(2)
+#define FL_AF	BIT_ULL(4)
+#define FL_ZF	BIT_ULL(6)
+#define FL_SF	BIT_ULL(7)
+#define FL_OF	BIT_ULL(11)
+#define FL_ARITH (FL_CF | FL_PF | FL_AF | FL_ZF | FL_SF | FL_OF)
+
+/* ZF, SF and PF (even parity of the low byte) of a result. */
+static u64 zsp(u64 r, unsigned int width)
+{
+	u64 f = 0;
+
+	if (!(r & width_mask(width)))
+		f |= FL_ZF;
+	if (r & BIT_ULL(8 * width - 1))
+		f |= FL_SF;
+	if (!(hweight8(r & 0xff) & 1))
+		f |= FL_PF;
+	return f;
+}
+
+/*
+ * ADD..CMP and TEST on @d (destination) and @s (source), both cut to
+ * @width; the flags as Vol. 2 "ADD", "SUB", ... define them. AF is
+ * undefined for the logical operations: cleared, as Intel CPUs do.
+ */
+static u64 alu_binary(unsigned int alu, u64 d, u64 s, unsigned int width,
+		      u64 rflags, u64 *out)
+{
+	u64 m = width_mask(width), sign = BIT_ULL(8 * width - 1);
+	u64 c = rflags & FL_CF ? 1 : 0, r, f = 0;
+
+	switch (alu) {
+	case AXVM_INSN_ALU_ADD:
+	case AXVM_INSN_ALU_ADC:
+		if (alu == AXVM_INSN_ALU_ADD)
+			c = 0;
+		r = (d + s + c) & m;
+		if (c ? r <= d : r < d)
+			f |= FL_CF;
+		if ((d ^ r) & (s ^ r) & sign)
+			f |= FL_OF;
+		f |= (d ^ s ^ r) & FL_AF;
+		break;
+	case AXVM_INSN_ALU_SUB:
+	case AXVM_INSN_ALU_SBB:
+	case AXVM_INSN_ALU_CMP:
+		if (alu != AXVM_INSN_ALU_SBB)
+			c = 0;
+		r = (d - s - c) & m;
+		if (c ? d <= s : d < s)
+			f |= FL_CF;
+		if ((d ^ s) & (d ^ r) & sign)
+			f |= FL_OF;
+		f |= (d ^ s ^ r) & FL_AF;
+		break;
+	case AXVM_INSN_ALU_OR:
+		r = d | s;
+		break;
+	case AXVM_INSN_ALU_XOR:
+		r = d ^ s;
+		break;
+	default:		/* AND, TEST */
+		r = d & s;
+		break;
+	}
+	*out = r;
+	return (rflags & ~FL_ARITH) | f | zsp(r, width);
+}
+
+/*
+ * BT/BTS/BTR/BTC: CF is the selected bit, ZF is kept, OF, SF, AF and PF
+ * are undefined (kept here). The bit offset is taken modulo the operand
+ * size: with a register offset the CPU has already moved the access to
+ * the operand holding the bit (Vol. 2A "BT", bit-string addressing).
+ */
+static u64 alu_bit(unsigned int alu, u64 d, u64 off, unsigned int width,
+		   u64 rflags, u64 *out)
+{
+	u64 bit = BIT_ULL(off & (8 * width - 1));
+
+	rflags = d & bit ? rflags | FL_CF : rflags & ~FL_CF;
+	if (alu == AXVM_INSN_ALU_BTS)
+		d |= bit;
+	else if (alu == AXVM_INSN_ALU_BTR)
+		d &= ~bit;
+	else if (alu == AXVM_INSN_ALU_BTC)
+		d ^= bit;
+	*out = d;
+	return rflags;
+}
+
+/**
+ * axvm_insn_alu() - execute a decoded AXVM_INSN_OP_ALU instruction
+ * @insn: the instruction
+ * @mem: the value read from its memory operand (low @insn->width bytes)
+ * @reg: the full 64-bit value of @insn->reg (ignored with @insn->src_imm)
+ * @rflags: RFLAGS before the instruction
+ * @res: what the instruction does: the value to store, the register's
+ *	new value (merged as axvm_insn_merge_reg() does: 4-byte writes
+ *	zero-extend) and the new RFLAGS
+ *
+ * Context: any.
+ * Return: 0, or -EINVAL if @insn is not an ALU instruction (@res zeroed).
+ */
+int axvm_insn_alu(const struct axvm_insn *insn, u64 mem, u64 reg, u64 rflags,
+		  struct axvm_insn_alu_result *res)
+{
+	unsigned int w = insn->width, alu = insn->alu;
+	u64 m = width_mask(w), src, r;
+
+	memset(res, 0, sizeof(*res));
+	if (insn->op != AXVM_INSN_OP_ALU || !valid_width(w))
+		return -EINVAL;
+	res->rflags = rflags;
+	res->reg = reg;
+	mem &= m;
+	src = insn->src_imm ? insn->imm :
+	      (insn->high_byte ? reg >> 8 : reg) & m;
+	if (alu >= AXVM_INSN_ALU_BT && alu <= AXVM_INSN_ALU_BTC) {
+		/* Offsets from a register are signed; only the low bits count. */
+		res->rflags = alu_bit(alu, mem, src, w, rflags, &res->mem);
+		res->write_mem = alu != AXVM_INSN_ALU_BT;
+		return 0;
+	}
+	if (alu == AXVM_INSN_ALU_XCHG) {
+		res->mem = src;
+		res->write_mem = true;
+		r = mem;
+	} else if (alu >= AXVM_INSN_ALU_ADD && alu <= AXVM_INSN_ALU_TEST) {
+		if (insn->mem_dst) {
+			res->rflags = alu_binary(alu, mem, src, w, rflags,
+						 &res->mem);
+			res->write_mem = alu != AXVM_INSN_ALU_CMP &&
+					 alu != AXVM_INSN_ALU_TEST;
+			return 0;
+		}
+		res->rflags = alu_binary(alu, src, mem, w, rflags, &r);
+		if (alu == AXVM_INSN_ALU_CMP)
+			return 0;
+	} else {
+		return -EINVAL;
+	}
+	res->write_reg = true;
+	return axvm_insn_merge_reg(reg, r, w, w, false, insn->high_byte,
+				   &res->reg);
 }

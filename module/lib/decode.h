@@ -47,8 +47,9 @@ enum axvm_insn_mode {
  * @AXVM_INSN_OP_MOVS: MOVS, [rSI] (@mem) to ES:[rDI]
  * @AXVM_INSN_OP_STOS: STOS, rAX (@reg) to ES:[rDI] (@mem)
  * @AXVM_INSN_OP_LODS: LODS, [rSI] (@mem) into rAX (@reg)
- * @AXVM_INSN_OP_UNSUPPORTED: decoded (length, operands, @alu) but not
- *	emulated: the ALU instructions, which would need RFLAGS
+ * @AXVM_INSN_OP_ALU: an ALU, exchange or bit-test instruction with a
+ *	memory operand (@alu says which); read the memory operand, then
+ *	axvm_insn_alu() gives what to write back and the new RFLAGS
  */
 enum axvm_insn_op {
 	AXVM_INSN_OP_READ = 1,
@@ -57,11 +58,11 @@ enum axvm_insn_op {
 	AXVM_INSN_OP_MOVS,
 	AXVM_INSN_OP_STOS,
 	AXVM_INSN_OP_LODS,
-	AXVM_INSN_OP_UNSUPPORTED,
+	AXVM_INSN_OP_ALU,
 };
 
 /**
- * enum axvm_insn_alu - the operation of an AXVM_INSN_OP_UNSUPPORTED insn
+ * enum axvm_insn_alu - the operation of an AXVM_INSN_OP_ALU instruction
  * @AXVM_INSN_ALU_NONE: not an ALU instruction
  * @AXVM_INSN_ALU_ADD: ADD
  * @AXVM_INSN_ALU_OR: OR
@@ -72,8 +73,14 @@ enum axvm_insn_op {
  * @AXVM_INSN_ALU_XOR: XOR
  * @AXVM_INSN_ALU_CMP: CMP
  * @AXVM_INSN_ALU_TEST: TEST
+ * @AXVM_INSN_ALU_XCHG: XCHG (86/87)
+ * @AXVM_INSN_ALU_BT: BT (0F A3, 0F BA /4)
+ * @AXVM_INSN_ALU_BTS: BTS (0F AB, 0F BA /5)
+ * @AXVM_INSN_ALU_BTR: BTR (0F B3, 0F BA /6)
+ * @AXVM_INSN_ALU_BTC: BTC (0F BB, 0F BA /7)
  *
- * ADD..CMP are numbered as the reg field of group 1 (Table A-6) plus one.
+ * ADD..CMP are numbered as the reg field of group 1 (Table A-6) plus one,
+ * BT..BTC as the reg field of group 8 minus 4 plus AXVM_INSN_ALU_BT.
  */
 enum axvm_insn_alu {
 	AXVM_INSN_ALU_NONE,
@@ -86,6 +93,11 @@ enum axvm_insn_alu {
 	AXVM_INSN_ALU_XOR,
 	AXVM_INSN_ALU_CMP,
 	AXVM_INSN_ALU_TEST,
+	AXVM_INSN_ALU_XCHG,
+	AXVM_INSN_ALU_BT,
+	AXVM_INSN_ALU_BTS,
+	AXVM_INSN_ALU_BTR,
+	AXVM_INSN_ALU_BTC,
 };
 
 /**
@@ -139,7 +151,11 @@ struct axvm_insn_mem {
  * struct axvm_insn - one decoded instruction
  * @len: length in bytes, prefixes included (1..AXVM_INSN_MAX_LEN)
  * @op: enum axvm_insn_op
- * @alu: enum axvm_insn_alu, for AXVM_INSN_OP_UNSUPPORTED
+ * @alu: enum axvm_insn_alu, for AXVM_INSN_OP_ALU
+ * @mem_dst: AXVM_INSN_OP_ALU: the result goes to memory (or, for CMP,
+ *	TEST and BT, memory is the first operand); false: @reg is the
+ *	destination (ADD..CMP 02/03 forms) and memory the source
+ * @src_imm: AXVM_INSN_OP_ALU: the other operand is @imm, not @reg
  * @width: bytes of memory the access reads or writes: 1, 2, 4 or 8
  * @reg: the register loaded or stored (enum axvm_gpr), AXVM_INSN_NO_REG
  *	if none (MOVS, MOV C6/C7, group-1 immediates). A legacy high-byte
@@ -175,6 +191,8 @@ struct axvm_insn {
 	u8 len;
 	u8 op;
 	u8 alu;
+	bool mem_dst;
+	bool src_imm;
 	u8 width;
 	u8 reg;
 	u8 reg_width;
@@ -201,6 +219,24 @@ int axvm_insn_merge_reg(u64 old, u64 data, unsigned int width,
 			u64 *out);
 u64 axvm_insn_load_value(const struct axvm_insn *insn, u64 old, u64 data);
 u64 axvm_insn_store_value(const struct axvm_insn *insn, u64 reg);
+/**
+ * struct axvm_insn_alu_result - what an AXVM_INSN_OP_ALU instruction does
+ * @mem: the value to store to memory (@insn->width bytes)
+ * @reg: the new 64-bit value of @insn->reg
+ * @rflags: RFLAGS after the instruction
+ * @write_mem: @mem must be written (not for CMP, TEST, BT, 02/03 forms)
+ * @write_reg: @reg changed (02/03 forms other than CMP, XCHG)
+ */
+struct axvm_insn_alu_result {
+	u64 mem;
+	u64 reg;
+	u64 rflags;
+	bool write_mem;
+	bool write_reg;
+};
+
+int axvm_insn_alu(const struct axvm_insn *insn, u64 mem, u64 reg, u64 rflags,
+		  struct axvm_insn_alu_result *res);
 u64 axvm_insn_mem_offset(const struct axvm_insn *insn, const u64 *gprs,
 			 u64 rip);
 

@@ -30,11 +30,13 @@ struct axvm_guest_mode {
 /* vmx/state.c: accessors for arch-neutral policy code. */
 void axvm_vmx_read_mode(struct axvm_vcpu *vcpu, struct axvm_guest_mode *m);
 u64 axvm_vmx_get_rflags(struct axvm_vcpu *vcpu);
+void axvm_vmx_set_rflags(struct axvm_vcpu *vcpu, u64 rflags);
 u64 axvm_vmx_seg_base(struct axvm_vcpu *vcpu, unsigned int seg);
 u64 axvm_vmx_guest_linear(struct axvm_vcpu *vcpu);
 u64 axvm_vmx_get_gpr(struct axvm_vcpu *vcpu, unsigned int reg);
 void axvm_vmx_set_gpr(struct axvm_vcpu *vcpu, unsigned int reg, u64 val);
 void axvm_vmx_set_inst_len(struct axvm_vcpu *vcpu, unsigned int len);
+void axvm_vmx_restart_instruction(struct axvm_vcpu *vcpu);
 bool axvm_vmx_has_ept_2m(void);
 
 /**
@@ -61,6 +63,33 @@ static __always_inline unsigned long *axvm_vmx_gprs(struct axvm_vcpu *vcpu)
 static __always_inline bool axvm_vmx_string_io_active(struct axvm_vcpu *vcpu)
 {
 	return to_vmx(vcpu)->string_io.active;
+}
+
+/**
+ * axvm_vmx_hold_events() - keep NMIs and interrupts out until RIP moves
+ * @vcpu: the vCPU
+ * @on: hold them while the guest's RIP is the exiting instruction's
+ *
+ * For an instruction that must execute again before anything else (the
+ * write half of an MMIO read-modify-write): no event is injected and no
+ * window exit requested while RIP is still there; any exit at another RIP
+ * (or userspace moving RIP) ends it.
+ */
+static __always_inline void axvm_vmx_hold_events(struct axvm_vcpu *vcpu, bool on)
+{
+	to_vmx(vcpu)->hold_events = on;
+	to_vmx(vcpu)->hold_rip = to_vmx(vcpu)->exit.rip;
+}
+
+/**
+ * axvm_vmx_events_held() - is axvm_vmx_hold_events() still in force?
+ * @vcpu: the vCPU
+ *
+ * Return: true until an exit at another RIP ended the hold.
+ */
+static __always_inline bool axvm_vmx_events_held(struct axvm_vcpu *vcpu)
+{
+	return to_vmx(vcpu)->hold_events;
 }
 
 /**

@@ -10,6 +10,7 @@
  */
 #include <linux/nospec.h>
 #include <linux/string.h>
+#include <asm/msr-index.h>
 #include <asm/trapnr.h>
 #include <asm/vmx.h>
 #include "vmx/exit_table.h"
@@ -89,6 +90,10 @@ int axvm_vmx_exit_cpuid(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 		r[2] &= ~BIT(27);
 		if (vmx->cr4_shadow & X86_CR4_OSXSAVE)
 			r[2] |= BIT(27);
+		/* APIC globally disabled (SDM Vol. 3A, 10.4.3): no APIC bit. */
+		if (!vmx->apic_in_kernel &&
+		    !(vmx->apic_base & MSR_IA32_APICBASE_ENABLE))
+			r[3] &= ~BIT(9);
 	}
 	g[AXVM_REG_RAX] = r[0];
 	g[AXVM_REG_RBX] = r[1];
@@ -217,6 +222,9 @@ int axvm_vmx_handle_exit(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 	exit->guest_rip = e->rip;
 	exit->vcpu_id = to_vmx(vcpu)->vcpu_id;
 	exit->inst_len = e->inst_len;
+	/* The guest moved on: an MMIO read-modify-write's write is off. */
+	if (to_vmx(vcpu)->hold_events && e->rip != to_vmx(vcpu)->hold_rip)
+		to_vmx(vcpu)->hold_events = false;
 
 	if (e->reason & VMX_EXIT_REASONS_FAILED_VMENTRY)
 		h = axvm_vmx_exit_failed_entry;

@@ -5,6 +5,7 @@
  * events whose delivery a VM exit interrupted (IDT-vectoring information,
  * 28.2.4 "Information for VM Exits That Occur During Event Delivery"), which are re-injected before anything else.
  */
+#include <asm/trapnr.h>
 #include <asm/vmx.h>
 #include "axvm_trace.h"
 #include "vmx/insn.h"
@@ -103,6 +104,23 @@ bool axvm_vmx_vector_has_error(u8 vector)
 					      BIT(30)));
 }
 
+/*
+ * A fault pushes RFLAGS with RF set, so that the handler's IRET restarts
+ * the instruction without an instruction breakpoint firing again (SDM
+ * Vol. 3B, 17.3.1.1 "Instruction-Breakpoint Exception Condition"; Vol.
+ * 3A, 6.5 fault/trap/abort classes, Table 6-1). An injected event pushes
+ * the guest-state RFLAGS as it is (Vol. 3C, 27.6.1.2), so for an
+ * exception of the fault class the kernel sets RF there, as KVM does.
+ * #DB is a trap when emulation raises it (single step, data breakpoints),
+ * #BP and #OF are traps, #DF and #MC aborts.
+ */
+static bool fault_class(u8 vector)
+{
+	return vector < 32 && !(BIT(vector) & (BIT(X86_TRAP_DB) | BIT(X86_TRAP_BP) |
+					       BIT(X86_TRAP_OF) | BIT(X86_TRAP_DF) |
+					       BIT(X86_TRAP_MC)));
+}
+
 static void inject(struct axvm_vcpu *vcpu, u32 type,
 		   const struct axvm_vmx_event *ev)
 {
@@ -143,6 +161,42 @@ static bool reinject_vectoring(struct axvm_vmx_vcpu *vmx)
 	return true;
 }
 
+/*
+ * The write half of an MMIO read-modify-write is due (exit/mmio.c): the
+ * instruction re-executes and must fault again before anything else runs,
+ * so no event and no window exit (which would come before the
+ * instruction) until then. RIP moved (userspace set it): that ends it.
+ */
+static bool rmw_due(struct axvm_vmx_vcpu *vmx)
+{
+	if (vmx->hold_events && axvm_vmcs_read(GUEST_RIP) != vmx->hold_rip)
+		vmx->hold_events = false;
+	return vmx->hold_events;
+}
+
+/*
+ * A single-step trap is pending after an emulated instruction (BS in the
+ * pending debug exceptions, vmx/vcpu_run.c). It has priority over NMIs and
+ * interrupts (SDM Vol. 3A, 6.9, Table 6-2), but an entry that injects one
+ * discards pending debug exceptions (Vol. 3C, 27.7.3): inject nothing, it
+ * is delivered right after entry; the window exits, which rank below
+ * debug traps (Vol. 3C, 26.7.5, 26.7.6), bring the NMI or interrupt next.
+ */
+static bool single_step_due(const struct axvm_vmx_vcpu *vmx)
+{
+	u32 basic = vmx->exit.reason & 0xffff;
+
+	/*
+	 * Had a window exit come before the trap anyway, holding back again
+	 * would never end: deliver, as if the trap came after the event.
+	 */
+	if (basic == EXIT_REASON_INTERRUPT_WINDOW ||
+	    basic == EXIT_REASON_NMI_WINDOW)
+		return false;
+	return (axvm_vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_TF) &&
+	       (axvm_vmcs_read(GUEST_PENDING_DBG_EXCEPTIONS) & AXVM_PENDING_DBG_BS);
+}
+
 /**
  * axvm_vmx_inject_pending() - program the next entry's event, if any
  * @vcpu: the loaded vCPU, right before entry (IRQs may be on)
@@ -162,6 +216,9 @@ void axvm_vmx_inject_pending(struct axvm_vcpu *vcpu)
 	if (reinject_vectoring(vmx))
 		goto windows;
 	if (vmx->exception.pending) {
+		if (fault_class(vmx->exception.vector))
+			axvm_vmcs_write(GUEST_RFLAGS, axvm_vmcs_read(GUEST_RFLAGS) |
+				     X86_EFLAGS_RF);
 		inject(vcpu, INTR_TYPE_HARD_EXCEPTION, &vmx->exception);
 		vmx->exception.pending = false;
 		goto windows;
@@ -169,6 +226,14 @@ void axvm_vmx_inject_pending(struct axvm_vcpu *vcpu)
 	if (!vmx->nmi.pending && !vmx->irq.pending && apic_vec < 0 &&
 	    !vmx->windows_open)
 		return;
+	if (rmw_due(vmx)) {
+		set_window_exiting(CPU_BASED_NMI_WINDOW_EXITING, false);
+		set_window_exiting(CPU_BASED_INTR_WINDOW_EXITING, false);
+		vmx->windows_open = true;	/* decide again next entry */
+		return;
+	}
+	if (single_step_due(vmx))
+		goto windows;
 	intr = axvm_vmcs_read(GUEST_INTERRUPTIBILITY_INFO);
 	if (vmx->nmi.pending &&
 	    !(intr & (INTR_BLOCK_NMI | INTR_BLOCK_STI | INTR_BLOCK_MOV_SS))) {

@@ -102,6 +102,90 @@ static bool lapic_msr(struct axvm_vcpu *vcpu, u32 msr)
 		(msr >= APIC_BASE_MSR && msr <= APIC_BASE_MSR + 0xff));
 }
 
+/*
+ * Machine-check architecture (SDM Vol. 3B, 16.3 "Machine-Check MSRs"):
+ * IA32_MCG_CAP reports AXVM_MCE_BANKS banks and no other capability (no
+ * IA32_MCG_CTL, CMCI, software error recovery, LMCE); nothing ever logs an
+ * error, so the banks hold what the guest wrote. The registers a guest
+ * finds through CPUID.1:EDX.MCA never #GP; writes follow 16.3.2: MCi_CTL
+ * takes 0 or all ones (KVM also lets bits 0 and 10 be cleared, which some
+ * Linux versions do for a K8 erratum), MCi_STATUS only 0 (a non-zero
+ * value #GPs on Intel CPUs, as in KVM), MCi_ADDR and MCi_MISC anything.
+ */
+static bool mce_bank_msr(u32 msr)
+{
+	return msr >= MSR_IA32_MC0_CTL &&
+	       msr < MSR_IA32_MC0_CTL + 4 * AXVM_MCE_BANKS;
+}
+
+static int mce_read(struct axvm_vmx_vcpu *vmx, u32 msr, u64 *val)
+{
+	u32 i = msr - MSR_IA32_MC0_CTL;
+
+	switch (msr) {
+	case MSR_IA32_MCG_CAP:
+		*val = AXVM_MCE_BANKS;
+		return MSR_OK;
+	case MSR_IA32_MCG_STATUS:
+		*val = vmx->mcg_status;
+		return MSR_OK;
+	case MSR_IA32_MCG_CTL:
+		return MSR_GP;		/* MCG_CAP.MCG_CTL_P = 0 */
+	}
+	*val = vmx->mce_banks[i / 4][i % 4];
+	return MSR_OK;
+}
+
+static int mce_write(struct axvm_vmx_vcpu *vmx, u32 msr, u64 val)
+{
+	u32 i = msr - MSR_IA32_MC0_CTL;
+
+	switch (msr) {
+	case MSR_IA32_MCG_STATUS:
+		vmx->mcg_status = val;
+		return MSR_OK;
+	case MSR_IA32_MCG_CAP:		/* read-only */
+	case MSR_IA32_MCG_CTL:		/* absent */
+		return MSR_GP;
+	}
+	if (i % 4 == 0 && val && (val | BIT_ULL(10) | 1) != ~0ULL)
+		return MSR_GP;
+	if (i % 4 == 1 && val)
+		return MSR_GP;
+	vmx->mce_banks[i / 4][i % 4] = val;
+	return MSR_OK;
+}
+
+static bool mce_msr(u32 msr)
+{
+	return msr == MSR_IA32_MCG_CAP || msr == MSR_IA32_MCG_STATUS ||
+	       msr == MSR_IA32_MCG_CTL || mce_bank_msr(msr);
+}
+
+/*
+ * IA32_TSC_ADJUST (SDM Vol. 3B, 17.17.3): writing it adds the change to
+ * the TSC; writing the TSC adds the change to it. Both are the TSC offset
+ * moving. Without TSC offsetting the TSC cannot change: #GP, as for the
+ * TSC itself.
+ */
+static int write_tsc(struct axvm_vmx_vcpu *vmx, u32 msr, u64 val)
+{
+	u64 offset, next;
+
+	if (!(axvm_vmx.proc & CPU_BASED_USE_TSC_OFFSETTING))
+		return MSR_GP;
+	offset = axvm_vmcs_read(TSC_OFFSET);
+	if (msr == MSR_IA32_TSC_ADJUST) {
+		next = offset + (val - vmx->tsc_adjust);
+		vmx->tsc_adjust = val;
+	} else {
+		next = val - rdtsc();
+		vmx->tsc_adjust += next - offset;
+	}
+	axvm_vmcs_write(TSC_OFFSET, next);
+	return MSR_OK;
+}
+
 static u64 guest_tsc(void)
 {
 	return rdtsc() + axvm_vmcs_read(TSC_OFFSET);
@@ -120,6 +204,8 @@ static int read_emulated(struct axvm_vcpu *vcpu, u32 msr, u64 *val)
 		*val = vmx->guest_msrs[i];
 		return MSR_OK;
 	}
+	if (mce_msr(msr))
+		return mce_read(vmx, msr, val);
 	switch (msr) {
 	case MSR_EFER:
 		*val = axvm_vmcs_read(GUEST_IA32_EFER);
@@ -149,6 +235,9 @@ static int read_emulated(struct axvm_vcpu *vcpu, u32 msr, u64 *val)
 		break;
 	case MSR_IA32_TSC:
 		*val = rdtsc() + axvm_vmcs_read(TSC_OFFSET);
+		break;
+	case MSR_IA32_TSC_ADJUST:
+		*val = vmx->tsc_adjust;
 		break;
 	case MSR_TSC_AUX:
 		*val = vmx->tsc_aux;
@@ -197,6 +286,8 @@ static int write_emulated(struct axvm_vcpu *vcpu, u32 msr, u64 val)
 		vmx->guest_msrs[i] = val;
 		return MSR_OK;
 	}
+	if (mce_msr(msr))
+		return mce_write(vmx, msr, val);
 	switch (msr) {
 	case MSR_EFER:
 		efer = axvm_vmcs_read(GUEST_IA32_EFER);
@@ -235,10 +326,8 @@ static int write_emulated(struct axvm_vcpu *vcpu, u32 msr, u64 val)
 			wrmsrl(MSR_KERNEL_GS_BASE, val);
 		break;
 	case MSR_IA32_TSC:
-		if (!(axvm_vmx.proc & CPU_BASED_USE_TSC_OFFSETTING))
-			return MSR_GP;
-		axvm_vmcs_write(TSC_OFFSET, val - rdtsc());
-		break;
+	case MSR_IA32_TSC_ADJUST:
+		return write_tsc(vmx, msr, val);
 	case MSR_TSC_AUX:
 		if (val >> 32)
 			return MSR_GP;

@@ -249,6 +249,16 @@ u64 axvm_vmx_get_rflags(struct axvm_vcpu *vcpu)
 }
 
 /**
+ * axvm_vmx_set_rflags() - set the guest's RFLAGS (emulated instructions)
+ * @vcpu: a loaded vCPU
+ * @rflags: the new value; the reserved bit 1 is forced to 1
+ */
+void axvm_vmx_set_rflags(struct axvm_vcpu *vcpu, u64 rflags)
+{
+	axvm_vmcs_write(GUEST_RFLAGS, rflags | X86_EFLAGS_FIXED);
+}
+
+/**
  * axvm_vmx_seg_base() - a guest segment base by enum axvm_insn_seg
  * @vcpu: a loaded vCPU
  * @seg: ES, CS, SS, DS, FS or GS (the VMCS field order, Appendix B.4.3)

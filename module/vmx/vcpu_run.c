@@ -9,9 +9,11 @@
 #include <asm/debugreg.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/xcr.h>
+#include <asm/msr-index.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
 #include "axvm_trace.h"
+#include "vmx/access.h"
 #include "vmx/caps.h"
 #include "vmx/insn.h"
 #include "vmx/vmx.h"
@@ -179,15 +181,52 @@ int axvm_vmx_enter(struct axvm_vcpu *vcpu)
  * axvm_vmx_skip_instruction() - advance RIP past the exiting instruction
  * @vcpu: a loaded vCPU
  *
- * Also ends an STI/MOV SS interrupt shadow, as completing the instruction
- * would (SDM Vol. 3C, 25.4.2 "Guest Non-Register State": interruptibility state).
+ * Completes the instruction as the CPU would have:
+ * - ends an STI/MOV SS interrupt shadow (SDM Vol. 3C, 25.4.2
+ *   interruptibility state);
+ * - with RFLAGS.TF = 1 (and IA32_DEBUGCTL.BTF = 0: then only branches
+ *   trap) the single-step trap follows the instruction (Vol. 3B, 17.3.1.4
+ *   "Single-Step Exception Condition"): BS is set in the pending debug
+ *   exceptions (Vol. 3C, 25.4.2 Table 25-4), which VM entry delivers as a
+ *   #DB right after the instruction (27.7.3), as KVM's
+ *   kvm_skip_emulated_instruction() does with its own queued #DB. A trap
+ *   the hardware already held pending (an instruction in a MOV SS shadow
+ *   with TF = 1 saves BS itself) stays: one #DB, not two.
  */
 void axvm_vmx_skip_instruction(struct axvm_vcpu *vcpu)
 {
 	struct axvm_vmx_vcpu *vmx = to_vmx(vcpu);
-	u64 intr;
+	u64 intr, dbg;
 
 	axvm_vmcs_write(GUEST_RIP, vmx->exit.rip + vmx->exit.inst_len);
 	if (!axvm_vmread(GUEST_INTERRUPTIBILITY_INFO, &intr) && (intr & 3))
 		axvm_vmcs_write(GUEST_INTERRUPTIBILITY_INFO, intr & ~3ull);
+	if ((axvm_vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_TF) &&
+	    !(axvm_vmcs_read(GUEST_IA32_DEBUGCTL) & DEBUGCTLMSR_BTF)) {
+		dbg = axvm_vmcs_read(GUEST_PENDING_DBG_EXCEPTIONS);
+		axvm_vmcs_write(GUEST_PENDING_DBG_EXCEPTIONS, dbg | AXVM_PENDING_DBG_BS);
+	}
+}
+
+/**
+ * axvm_vmx_restart_instruction() - the exiting instruction runs again
+ * @vcpu: a loaded vCPU
+ *
+ * For an instruction that faulted and will be executed again from its
+ * start (the read half of an MMIO read-modify-write): a single-step trap
+ * the exit saved in the pending debug exceptions would fire before the
+ * instruction ran; the instruction raises its own when it completes. Only
+ * a trap held by a MOV SS or STI shadow stays (SDM Vol. 3C, 25.4.2:
+ * the entry checks then require it).
+ */
+void axvm_vmx_restart_instruction(struct axvm_vcpu *vcpu)
+{
+	u64 intr = axvm_vmcs_read(GUEST_INTERRUPTIBILITY_INFO), dbg;
+
+	if (intr & 3)
+		return;
+	dbg = axvm_vmcs_read(GUEST_PENDING_DBG_EXCEPTIONS);
+	if (dbg & AXVM_PENDING_DBG_BS)
+		axvm_vmcs_write(GUEST_PENDING_DBG_EXCEPTIONS,
+				dbg & ~(u64)AXVM_PENDING_DBG_BS);
 }

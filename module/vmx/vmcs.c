@@ -358,6 +358,7 @@ static void setup_guest_state(struct axvm_vmx_vcpu *vmx)
 	vmw(vmx, VMX_PREEMPTION_TIMER_VALUE, axvm_vmx_preempt_ticks());
 	if (axvm_vmx.proc & CPU_BASED_USE_TSC_OFFSETTING)
 		vmw(vmx, TSC_OFFSET, 0);
+	vmx->tsc_adjust = 0;		/* the TSC starts over with it */
 	vmx->misc_enable = MSR_IA32_MISC_ENABLE_FAST_STRING |
 			   MSR_IA32_MISC_ENABLE_BTS_UNAVAIL |
 			   MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL;

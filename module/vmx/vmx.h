@@ -18,6 +18,12 @@ struct axvm_vcpu;
 /* Guest GPR slots used by vmenter.S; the order is enum axvm_gpr. */
 #define AXVM_NR_GPRS	16
 
+/* Machine-check banks IA32_MCG_CAP reports (msr.c). */
+#define AXVM_MCE_BANKS	4
+
+/* Pending debug exceptions field: BS, a single-step trap (Table 25-4). */
+#define AXVM_PENDING_DBG_BS	BIT(14)
+
 /**
  * struct axvm_vmx_exit_info - hardware facts read right after a VM exit
  * @reason: full exit reason field (bit 31: entry failure)
@@ -122,6 +128,9 @@ struct axvm_vmx_host {
  * @misc_enable: guest IA32_MISC_ENABLE
  * @apic_base: guest IA32_APIC_BASE
  * @mtrr_def_type: guest IA32_MTRR_DEF_TYPE
+ * @tsc_adjust: guest IA32_TSC_ADJUST (SDM Vol. 3B, 17.17.3)
+ * @mcg_status: guest IA32_MCG_STATUS
+ * @mce_banks: guest IA32_MCi_CTL, _STATUS, _ADDR, _MISC of each bank
  * @dr: guest DR0-DR3, DR6 (DR7 is in the VMCS)
  * @cr8: guest TPR as CR8
  * @exception: exception to inject
@@ -141,6 +150,9 @@ struct axvm_vmx_host {
  * @vcpu_id: the vCPU's id (initial APIC ID, tracing, exit records)
  * @eptp: the VM's EPT pointer
  * @apic_in_kernel: the layers above emulate the local APIC (upcalls)
+ * @hold_events: no NMI or interrupt while RIP is @hold_rip (the write
+ *	half of an MMIO read-modify-write is due, exit/mmio.c)
+ * @hold_rip: the instruction that must run again first
  */
 struct axvm_vmx_vcpu {
 	unsigned long gprs[AXVM_NR_GPRS];
@@ -159,6 +171,8 @@ struct axvm_vmx_vcpu {
 	u8 guest_msrs_set;
 	u64 guest_xcr0;
 	u64 tsc_aux, misc_enable, apic_base, mtrr_def_type;
+	u64 tsc_adjust, mcg_status;
+	u64 mce_banks[AXVM_MCE_BANKS][4];
 	unsigned long dr[5];
 	u64 cr8;
 	struct axvm_vmx_event exception, nmi, irq;
@@ -174,6 +188,8 @@ struct axvm_vmx_vcpu {
 	u32 vm_id, vcpu_id;
 	u64 eptp;
 	bool apic_in_kernel;
+	bool hold_events;
+	u64 hold_rip;
 };
 
 /**

@@ -23,7 +23,10 @@
 #define MOVS	AXVM_INSN_OP_MOVS
 #define STOS	AXVM_INSN_OP_STOS
 #define LODS	AXVM_INSN_OP_LODS
-#define UNS	AXVM_INSN_OP_UNSUPPORTED
+#define ALU	AXVM_INSN_OP_ALU
+/* ALU operand forms: memory is the destination / the source is @imm. */
+#define MD	.mem_dst = true
+#define IMM	.src_imm = true
 
 #define RAX	AXVM_REG_RAX
 #define RCX	AXVM_REG_RCX
@@ -271,44 +274,93 @@ static const struct decode_case decode_cases[] = {
 	{ "rep rep-ne lodsq: last wins", M64, B(0xf3, 0xf2, 0x48, 0xad), 0,
 	  { .len = 4, ACC(LODS, 8, RAX, 8), SZ(8, 8), MEM(RSI, NR, 1, 0, DS),
 	    .rep = 0xf2 } },
-	/* ALU: decoded, not emulated. */
+	/* ALU, XCHG, bit tests (emulated: axvm_insn_alu()). */
 	{ "test [rax],ecx", M64, B(0x85, 0x08), 0, { .len = 2,
-	  ACC(UNS, 4, RCX, 4), .alu = AXVM_INSN_ALU_TEST, SZ(4, 8),
+	  ACC(ALU, 4, RCX, 4), .alu = AXVM_INSN_ALU_TEST, MD, SZ(4, 8),
 	  MEM(RAX, NR, 1, 0, DS) } },
 	{ "test [rax],ah", M64, B(0x84, 0x20), 0, { .len = 2,
-	  ACC(UNS, 1, RAX, 1), .high_byte = true, .alu = AXVM_INSN_ALU_TEST,
-	  SZ(4, 8), MEM(RAX, NR, 1, 0, DS) } },
+	  ACC(ALU, 1, RAX, 1), .high_byte = true, .alu = AXVM_INSN_ALU_TEST,
+	  MD, SZ(4, 8), MEM(RAX, NR, 1, 0, DS) } },
 	{ "cmp [rax],ecx", M64, B(0x39, 0x08), 0, { .len = 2,
-	  ACC(UNS, 4, RCX, 4), .alu = AXVM_INSN_ALU_CMP, SZ(4, 8),
+	  ACC(ALU, 4, RCX, 4), .alu = AXVM_INSN_ALU_CMP, MD, SZ(4, 8),
 	  MEM(RAX, NR, 1, 0, DS) } },
 	{ "cmp cl,[rax]", M64, B(0x3a, 0x08), 0, { .len = 2,
-	  ACC(UNS, 1, RCX, 1), .alu = AXVM_INSN_ALU_CMP, SZ(4, 8),
+	  ACC(ALU, 1, RCX, 1), .alu = AXVM_INSN_ALU_CMP, SZ(4, 8),
 	  MEM(RAX, NR, 1, 0, DS) } },
 	{ "cmp rcx,[rax]", M64, B(0x48, 0x3b, 0x08), 0, { .len = 3,
-	  ACC(UNS, 8, RCX, 8), .alu = AXVM_INSN_ALU_CMP, SZ(8, 8),
+	  ACC(ALU, 8, RCX, 8), .alu = AXVM_INSN_ALU_CMP, SZ(8, 8),
 	  MEM(RAX, NR, 1, 0, DS) } },
 	{ "cmp dword [rax],-1 (83 /7)", M64, B(0x83, 0x38, 0xff), 0,
-	  { .len = 3, ACC(UNS, 4, NR, 0), .alu = AXVM_INSN_ALU_CMP, SZ(4, 8),
-	    MEM(RAX, NR, 1, 0, DS), .imm = 0xffffffff } },
+	  { .len = 3, ACC(ALU, 4, NR, 0), .alu = AXVM_INSN_ALU_CMP, MD, IMM,
+	    SZ(4, 8), MEM(RAX, NR, 1, 0, DS), .imm = 0xffffffff } },
 	{ "and qword [rax],imm32 (81 /4)", M64,
 	  B(0x48, 0x81, 0x20, 0x00, 0x00, 0x00, 0x80), 0, { .len = 7,
-	  ACC(UNS, 8, NR, 0), .alu = AXVM_INSN_ALU_AND, SZ(8, 8),
+	  ACC(ALU, 8, NR, 0), .alu = AXVM_INSN_ALU_AND, MD, IMM, SZ(8, 8),
 	  MEM(RAX, NR, 1, 0, DS), .imm = 0xffffffff80000000ULL } },
 	{ "or byte [rax],1 (80 /1)", M64, B(0x80, 0x08, 0x01), 0, { .len = 3,
-	  ACC(UNS, 1, NR, 0), .alu = AXVM_INSN_ALU_OR, SZ(4, 8),
+	  ACC(ALU, 1, NR, 0), .alu = AXVM_INSN_ALU_OR, MD, IMM, SZ(4, 8),
 	  MEM(RAX, NR, 1, 0, DS), .imm = 1 } },
 	{ "or word [bx],0x1234 (81 /1)", M16, B(0x81, 0x0f, 0x34, 0x12), 0,
-	  { .len = 4, ACC(UNS, 2, NR, 0), .alu = AXVM_INSN_ALU_OR, SZ(2, 2),
-	    MEM(RBX, NR, 1, 0, DS), .imm = 0x1234 } },
+	  { .len = 4, ACC(ALU, 2, NR, 0), .alu = AXVM_INSN_ALU_OR, MD, IMM,
+	    SZ(2, 2), MEM(RBX, NR, 1, 0, DS), .imm = 0x1234 } },
 	{ "and ecx,[rax] (23)", M64, B(0x23, 0x08), 0, { .len = 2,
-	  ACC(UNS, 4, RCX, 4), .alu = AXVM_INSN_ALU_AND, SZ(4, 8),
+	  ACC(ALU, 4, RCX, 4), .alu = AXVM_INSN_ALU_AND, SZ(4, 8),
 	  MEM(RAX, NR, 1, 0, DS) } },
 	{ "lock or [rax],ecx", M64, B(0xf0, 0x09, 0x08), 0, { .len = 3,
-	  ACC(UNS, 4, RCX, 4), .alu = AXVM_INSN_ALU_OR, SZ(4, 8),
+	  ACC(ALU, 4, RCX, 4), .alu = AXVM_INSN_ALU_OR, MD, SZ(4, 8),
 	  MEM(RAX, NR, 1, 0, DS), .lock = true } },
 	{ "add byte [eax],1 (82, 32-bit mode)", M32, B(0x82, 0x00, 0x01), 0,
-	  { .len = 3, ACC(UNS, 1, NR, 0), .alu = AXVM_INSN_ALU_ADD, SZ(4, 4),
-	    MEM(RAX, NR, 1, 0, DS), .imm = 1 } },
+	  { .len = 3, ACC(ALU, 1, NR, 0), .alu = AXVM_INSN_ALU_ADD, MD, IMM,
+	    SZ(4, 4), MEM(RAX, NR, 1, 0, DS), .imm = 1 } },
+	{ "or [r12+0x1000],eax", M64,
+	  B(0x41, 0x09, 0x84, 0x24, 0x00, 0x10, 0x00, 0x00), 0, { .len = 8,
+	  ACC(ALU, 4, RAX, 4), .alu = AXVM_INSN_ALU_OR, MD, SZ(4, 8),
+	  MEM(R12, NR, 1, 0x1000, DS) } },
+	{ "add [rax],ecx", M64, B(0x01, 0x08), 0, { .len = 2,
+	  ACC(ALU, 4, RCX, 4), .alu = AXVM_INSN_ALU_ADD, MD, SZ(4, 8),
+	  MEM(RAX, NR, 1, 0, DS) } },
+	{ "sub [rax],ecx", M64, B(0x29, 0x08), 0, { .len = 2,
+	  ACC(ALU, 4, RCX, 4), .alu = AXVM_INSN_ALU_SUB, MD, SZ(4, 8),
+	  MEM(RAX, NR, 1, 0, DS) } },
+	{ "xor [rax],ecx", M64, B(0x31, 0x08), 0, { .len = 2,
+	  ACC(ALU, 4, RCX, 4), .alu = AXVM_INSN_ALU_XOR, MD, SZ(4, 8),
+	  MEM(RAX, NR, 1, 0, DS) } },
+	{ "xchg [rax],ecx", M64, B(0x87, 0x08), 0, { .len = 2,
+	  ACC(ALU, 4, RCX, 4), .alu = AXVM_INSN_ALU_XCHG, MD, SZ(4, 8),
+	  MEM(RAX, NR, 1, 0, DS) } },
+	{ "lock xchg [rax],bl", M64, B(0xf0, 0x86, 0x18), 0, { .len = 3,
+	  ACC(ALU, 1, RBX, 1), .alu = AXVM_INSN_ALU_XCHG, MD, SZ(4, 8),
+	  MEM(RAX, NR, 1, 0, DS), .lock = true } },
+	{ "test dword [rax],imm32 (F7 /0)", M64,
+	  B(0xf7, 0x00, 0x78, 0x56, 0x34, 0x12), 0, { .len = 6,
+	  ACC(ALU, 4, NR, 0), .alu = AXVM_INSN_ALU_TEST, MD, IMM, SZ(4, 8),
+	  MEM(RAX, NR, 1, 0, DS), .imm = 0x12345678 } },
+	{ "test byte [rax],0x80 (F6 /0)", M64, B(0xf6, 0x00, 0x80), 0,
+	  { .len = 3, ACC(ALU, 1, NR, 0), .alu = AXVM_INSN_ALU_TEST, MD, IMM,
+	    SZ(4, 8), MEM(RAX, NR, 1, 0, DS), .imm = 0x80 } },
+	{ "bt [rax],ecx", M64, B(0x0f, 0xa3, 0x08), 0, { .len = 3,
+	  ACC(ALU, 4, RCX, 4), .alu = AXVM_INSN_ALU_BT, MD, SZ(4, 8),
+	  MEM(RAX, NR, 1, 0, DS) } },
+	{ "bts [rax],rcx", M64, B(0x48, 0x0f, 0xab, 0x08), 0, { .len = 4,
+	  ACC(ALU, 8, RCX, 8), .alu = AXVM_INSN_ALU_BTS, MD, SZ(8, 8),
+	  MEM(RAX, NR, 1, 0, DS) } },
+	{ "btr [rax],cx", M64, B(0x66, 0x0f, 0xb3, 0x08), 0, { .len = 4,
+	  ACC(ALU, 2, RCX, 2), .alu = AXVM_INSN_ALU_BTR, MD, SZ(2, 8),
+	  MEM(RAX, NR, 1, 0, DS) } },
+	{ "btc [rax],ecx", M64, B(0x0f, 0xbb, 0x08), 0, { .len = 3,
+	  ACC(ALU, 4, RCX, 4), .alu = AXVM_INSN_ALU_BTC, MD, SZ(4, 8),
+	  MEM(RAX, NR, 1, 0, DS) } },
+	{ "bt dword [rax],5 (0F BA /4)", M64, B(0x0f, 0xba, 0x20, 0x05), 0,
+	  { .len = 4, ACC(ALU, 4, NR, 0), .alu = AXVM_INSN_ALU_BT, MD, IMM,
+	    SZ(4, 8), MEM(RAX, NR, 1, 0, DS), .imm = 5 } },
+	{ "lock bts dword [rax],3 (0F BA /5)", M64,
+	  B(0xf0, 0x0f, 0xba, 0x28, 0x03), 0, { .len = 5,
+	  ACC(ALU, 4, NR, 0), .alu = AXVM_INSN_ALU_BTS, MD, IMM, SZ(4, 8),
+	  MEM(RAX, NR, 1, 0, DS), .imm = 3, .lock = true } },
+	{ "lock bt: UD", M64, B(0xf0, 0x0f, 0xa3, 0x08), -EINVAL },
+	{ "lock test: UD", M64, B(0xf0, 0x85, 0x08), -EINVAL },
+	{ "0F BA /0: UD", M64, B(0x0f, 0xba, 0x00, 0x01), -EINVAL },
+	{ "not [rax] (F7 /2): not decoded", M64, B(0xf7, 0x10), -EINVAL },
 	{ "82 in 64-bit mode", M64, B(0x82, 0x00, 0x01), -EINVAL },
 	{ "lock cmp: UD", M64, B(0xf0, 0x39, 0x08), -EINVAL },
 	{ "lock or ecx,[rax]: UD", M64, B(0xf0, 0x0b, 0x08), -EINVAL },
@@ -353,6 +405,8 @@ static void expect_insn(struct kunit *test, const struct axvm_insn *got,
 	KUNIT_EXPECT_EQ(test, got->len, want->len);
 	KUNIT_EXPECT_EQ(test, got->op, want->op);
 	KUNIT_EXPECT_EQ(test, got->alu, want->alu);
+	KUNIT_EXPECT_EQ(test, got->mem_dst, want->mem_dst);
+	KUNIT_EXPECT_EQ(test, got->src_imm, want->src_imm);
 	KUNIT_EXPECT_EQ(test, got->width, want->width);
 	KUNIT_EXPECT_EQ(test, got->reg, want->reg);
 	KUNIT_EXPECT_EQ(test, got->reg_width, want->reg_width);
@@ -664,6 +718,117 @@ static void mem_offset_test(struct kunit *test)
 	}
 }
 
+/* RFLAGS bits (SDM Vol. 1, 3.4.3.1). */
+#define CF	0x1ULL
+#define PF	0x4ULL
+#define AF	0x10ULL
+#define ZF	0x40ULL
+#define SF	0x80ULL
+#define OF	0x800ULL
+#define FX	0x2ULL		/* bit 1, always set */
+
+struct alu_case {
+	const char *name;
+	u8 bytes[AXVM_INSN_MAX_LEN + 1];
+	unsigned int nbytes;
+	u64 mem, reg, rflags;		/* before */
+	struct axvm_insn_alu_result want;
+};
+
+/* Flags worked out by hand from the Vol. 2 pages of each instruction. */
+static const struct alu_case alu_cases[] = {
+	{ "or [rax],ecx: CF OF AF cleared", B(0x09, 0x08), 0xf000, 1,
+	  FX | CF | OF | AF, { .mem = 0xf001, .reg = 1, .rflags = FX,
+	  .write_mem = true } },
+	{ "add [rax],ecx: carry out, zero", B(0x01, 0x08), 0xffffffff, 1, FX,
+	  { .mem = 0, .reg = 1, .rflags = FX | CF | PF | AF | ZF,
+	  .write_mem = true } },
+	{ "add [rax],ecx: signed overflow", B(0x01, 0x08), 0x7fffffff, 1, FX,
+	  { .mem = 0x80000000, .reg = 1, .rflags = FX | OF | SF | PF | AF,
+	  .write_mem = true } },
+	{ "adc [rax],ecx: carry in", B(0x11, 0x08), 0xffffffff, 0, FX | CF,
+	  { .mem = 0, .reg = 0, .rflags = FX | CF | PF | AF | ZF,
+	  .write_mem = true } },
+	{ "sub [rax],ecx: borrow", B(0x29, 0x08), 1, 2, FX,
+	  { .mem = 0xffffffff, .reg = 2, .rflags = FX | CF | SF | PF | AF,
+	  .write_mem = true } },
+	{ "sbb [rax],ecx: borrow in", B(0x19, 0x08), 0, 0, FX | CF,
+	  { .mem = 0xffffffff, .reg = 0, .rflags = FX | CF | SF | PF | AF,
+	  .write_mem = true } },
+	{ "sub qword [rax],1 (83 /5)", B(0x48, 0x83, 0x28, 0x01), 0, 0, FX,
+	  { .mem = ~0ULL, .reg = 0, .rflags = FX | CF | SF | PF | AF,
+	  .write_mem = true } },
+	{ "cmp [rax],ecx: equal, no store", B(0x39, 0x08), 5, 5, FX | CF,
+	  { .mem = 0, .reg = 5, .rflags = FX | ZF | PF } },
+	{ "cmp cl,[rax]: reg minus mem", B(0x3a, 0x08), 4, 0x12340003, FX,
+	  { .mem = 0, .reg = 0x12340003, .rflags = FX | CF | SF | PF | AF } },
+	{ "and ecx,[rax]: into the register, zero-extended", B(0x23, 0x08),
+	  0x0f0f0f0f, 0xffffffffffff00ffULL, FX | ZF,
+	  { .reg = 0x0f0f000f, .rflags = FX | PF, .write_reg = true } },
+	{ "xor byte [rax],0xff (80 /6)", B(0x80, 0x30, 0xff), 0x0f, 0, FX,
+	  { .mem = 0xf0, .reg = 0, .rflags = FX | SF | PF,
+	  .write_mem = true } },
+	{ "test dword [rax],imm32: no store", B(0xf7, 0x00, 0x00, 0x00, 0x00,
+	  0x80), 0x80000001, 0, FX | CF | OF, { .reg = 0,
+	  .rflags = FX | SF | PF } },
+	{ "xchg [rax],ecx: flags kept", B(0x87, 0x08), 0xaabbccdd,
+	  0xffffffff11223344ULL, FX | CF | OF | ZF, { .mem = 0x11223344,
+	  .reg = 0xaabbccdd, .rflags = FX | CF | OF | ZF, .write_mem = true,
+	  .write_reg = true } },
+	{ "xchg [rax],ah", B(0x86, 0x20), 0x5a, 0x1234, FX, { .mem = 0x12,
+	  .reg = 0x5a34, .rflags = FX, .write_mem = true,
+	  .write_reg = true } },
+	{ "bts [rax],ecx: offset modulo 32, ZF kept", B(0x0f, 0xab, 0x08), 1,
+	  33, FX | CF | ZF, { .mem = 3, .reg = 33, .rflags = FX | ZF,
+	  .write_mem = true } },
+	{ "btr dword [rax],0 (0F BA /6)", B(0x0f, 0xba, 0x30, 0x00), 0x81, 0,
+	  FX, { .mem = 0x80, .reg = 0, .rflags = FX | CF,
+	  .write_mem = true } },
+	{ "btc [rax],ecx", B(0x0f, 0xbb, 0x08), 0, 31, FX | CF,
+	  { .mem = 0x80000000, .reg = 31, .rflags = FX, .write_mem = true } },
+	{ "bt dword [rax],7: no store", B(0x0f, 0xba, 0x20, 0x07), 0x80, 0, FX,
+	  { .mem = 0x80, .reg = 0, .rflags = FX | CF } },
+};
+
+static void alu_case_desc(const struct alu_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(alu, alu_cases, alu_case_desc);
+
+/* Decode, then execute on the memory value: store, register, RFLAGS. */
+static void alu_test(struct kunit *test)
+{
+	const struct alu_case *c = test->param_value;
+	struct axvm_insn_alu_result r;
+	struct axvm_insn insn;
+
+	KUNIT_ASSERT_EQ(test, axvm_insn_decode(&insn, c->bytes, c->nbytes, M64),
+			0);
+	KUNIT_ASSERT_EQ(test, axvm_insn_alu(&insn, c->mem, c->reg, c->rflags, &r),
+			0);
+	KUNIT_EXPECT_EQ(test, r.write_mem, c->want.write_mem);
+	if (c->want.write_mem)
+		KUNIT_EXPECT_EQ(test, r.mem, c->want.mem);
+	KUNIT_EXPECT_EQ(test, r.write_reg, c->want.write_reg);
+	KUNIT_EXPECT_EQ(test, r.reg, c->want.reg);
+	KUNIT_EXPECT_EQ(test, r.rflags, c->want.rflags);
+}
+
+/* Only ALU instructions execute. */
+static void alu_rejects_test(struct kunit *test)
+{
+	static const u8 mov[] = { 0x89, 0x08 };
+	struct axvm_insn_alu_result r;
+	struct axvm_insn insn;
+
+	KUNIT_ASSERT_EQ(test, axvm_insn_decode(&insn, mov, sizeof(mov), M64), 0);
+	KUNIT_EXPECT_EQ(test, axvm_insn_alu(&insn, 1, 2, FX, &r), -EINVAL);
+	KUNIT_EXPECT_FALSE(test, r.write_mem);
+	KUNIT_EXPECT_FALSE(test, r.write_reg);
+}
+
 static struct kunit_case axvm_decode_cases[] = {
 	KUNIT_CASE_PARAM(decode_test, decode_gen_params),
 	KUNIT_CASE(decode_bounds_test),
@@ -672,6 +837,8 @@ static struct kunit_case axvm_decode_cases[] = {
 	KUNIT_CASE_PARAM(load_test, load_gen_params),
 	KUNIT_CASE(store_value_test),
 	KUNIT_CASE(mem_offset_test),
+	KUNIT_CASE_PARAM(alu_test, alu_gen_params),
+	KUNIT_CASE(alu_rejects_test),
 	{}
 };
 

@@ -8,6 +8,8 @@
  *
  *   cpuid_vendor_leaf, cpuid_leaf1    CPUID in the kernel; AXVM_SET/GET_CPUID
  *   msr_allowlist, msr_gp             RDMSR/WRMSR emulated in the kernel
+ *   tsc_adjust                        IA32_TSC_ADJUST moves with the TSC offset
+ *   single_step_after_emulation       TF: #DB after emulated/completed insns
  *   msr_to_userspace                  other MSRs: SYSREG_READ/SYSREG_WRITE
  *   hypercall                         VMCALL: HYPERCALL{nr, args}, ret -> RAX
  *   io_widths                         OUT/IN of 1, 2 and 4 bytes
@@ -95,7 +97,9 @@ _Static_assert(XG_CODE_GPA + XG_CODE_MAX <= XG_IDT_GPA, "code runs into the IDT"
 
 #define X86_CR4_VMXE		(1ULL << 13)
 #define X86_CR4_OSXSAVE		(1ULL << 18)
+#define X86_RFLAGS_TF		(1ULL << 8)
 #define X86_RFLAGS_IF		(1ULL << 9)
+#define X86_RFLAGS_RF		(1ULL << 16)
 
 #define MSR_EFER		0xc0000080
 #define MSR_STAR		0xc0000081
@@ -115,6 +119,16 @@ _Static_assert(XG_CODE_GPA + XG_CODE_MAX <= XG_IDT_GPA, "code runs into the IDT"
 #define MSR_MTRRCAP		0xfe
 #define MSR_MTRR_DEF_TYPE	0x2ff
 #define MSR_PAT			0x277
+#define MSR_TSC			0x10
+#define MSR_TSC_ADJUST		0x3b
+#define MSR_MCG_CAP		0x179
+#define MSR_MCG_STATUS		0x17a
+#define MSR_MC_CTL(i)		(0x400 + 4 * (i))
+#define MSR_MC_STATUS(i)	(0x401 + 4 * (i))
+#define MSR_MC_ADDR(i)		(0x402 + 4 * (i))
+#define MSR_MC_MISC(i)		(0x403 + 4 * (i))
+#define XG_MCE_BANKS		4	/* IA32_MCG_CAP (vmx/msr.c) */
+#define XG_MMIO			0x30000000	/* outside guest RAM */
 
 #define PAT_RESET		0x0007040600070406ULL
 
@@ -124,6 +138,7 @@ _Static_assert(XG_CODE_GPA + XG_CODE_MAX <= XG_IDT_GPA, "code runs into the IDT"
 #define VMX_EXIT_RDMSR		31U
 #define VMX_EXIT_WRMSR		32U
 
+#define VEC_DB			1U
 #define VEC_UD			6U
 #define VEC_NMI			2U
 #define VEC_GP			13U
@@ -451,9 +466,106 @@ asm(
 "	hlt\n"
 "	jmp	xg_read_crs_hlt\n"
 
+
+/* Single step over instructions the kernel emulates or completes. */
+"	.macro TF_ON\n"
+"	pushfq\n"
+"	orq	$0x100, (%rsp)\n"
+"	popfq\n"
+"	.endm\n"
+"	.globl xg_ss_cpuid, xg_ss_cpuid_next\n"
+"xg_ss_cpuid:\n"
+"	TF_ON\n"
+"	cpuid\n"
+"xg_ss_cpuid_next:\n"
+"	XG_BAD_TAIL\n"
+"	.globl xg_ss_rdmsr, xg_ss_rdmsr_next\n"
+"xg_ss_rdmsr:\n"
+"	TF_ON\n"
+"	rdmsr\n"
+"xg_ss_rdmsr_next:\n"
+"	XG_BAD_TAIL\n"
+"	.globl xg_ss_out, xg_ss_out_next\n"
+"xg_ss_out:\n"
+"	TF_ON\n"
+"	outb	%al, $0x82\n"
+"xg_ss_out_next:\n"
+"	XG_BAD_TAIL\n"
+"	.globl xg_ss_in, xg_ss_in_next\n"
+"xg_ss_in:\n"
+"	TF_ON\n"
+"	inb	$0x81, %al\n"
+"xg_ss_in_next:\n"
+"	XG_BAD_TAIL\n"
+"	.globl xg_ss_mmio, xg_ss_mmio_next\n"
+"xg_ss_mmio:\n"
+"	TF_ON\n"
+"	movl	%eax, (%r12)\n"
+"xg_ss_mmio_next:\n"
+"	XG_BAD_TAIL\n"
+"	.globl xg_ss_mmio_or, xg_ss_mmio_or_next\n"
+"xg_ss_mmio_or:\n"
+"	TF_ON\n"
+"	orl	%eax, 0x1000(%r12)\n"
+"xg_ss_mmio_or_next:\n"
+"	XG_BAD_TAIL\n"
+"	.globl xg_ss_hlt, xg_ss_hlt_next\n"
+"xg_ss_hlt:\n"
+"	TF_ON\n"
+"	hlt\n"
+"xg_ss_hlt_next:\n"
+"	XG_BAD_TAIL\n"
+/* The trap after MOV SS waits one instruction (CPUID): one #DB after it. */
+"	.globl xg_ss_movss, xg_ss_movss_next\n"
+"xg_ss_movss:\n"
+"	movl	%ss, %eax\n"
+"	TF_ON\n"
+"	movl	%eax, %ss\n"
+"	cpuid\n"
+"xg_ss_movss_next:\n"
+"	XG_BAD_TAIL\n"
+
+/*
+ * IA32_TSC_ADJUST (0x3b): TSC -> R12; ADJUST = 2^40; TSC -> R13; ADJUST
+ * -> R14; TSC = 0x1000; TSC -> RBX; ADJUST -> R15.
+ */
+"	.macro RDTSC64 reg\n"
+"	rdtsc\n"
+"	shlq	$32, %rdx\n"
+"	orq	%rdx, %rax\n"
+"	movq	%rax, \\reg\n"
+"	.endm\n"
+"	.macro RDMSR64 msr, reg\n"
+"	movl	\\msr, %ecx\n"
+"	rdmsr\n"
+"	shlq	$32, %rdx\n"
+"	orq	%rdx, %rax\n"
+"	movq	%rax, \\reg\n"
+"	.endm\n"
+"	.globl xg_tsc_adjust, xg_tsc_adjust_hlt\n"
+"xg_tsc_adjust:\n"
+"	RDTSC64	%r12\n"
+"	movl	$0x3b, %ecx\n"
+"	xorl	%eax, %eax\n"
+"	movl	$0x100, %edx\n"
+"	wrmsr\n"
+"	RDTSC64	%r13\n"
+"	RDMSR64	$0x3b, %r14\n"
+"	movl	$0x10, %ecx\n"
+"	movl	$0x1000, %eax\n"
+"	xorl	%edx, %edx\n"
+"	wrmsr\n"
+"	RDTSC64	%rbx\n"
+"	RDMSR64	$0x3b, %r15\n"
+"xg_tsc_adjust_hlt:\n"
+"	hlt\n"
+"	jmp	xg_tsc_adjust_hlt\n"
 "	.globl xg_end\n"
 "xg_end:\n"
 "	.purgem XG_BAD_TAIL\n"
+"	.purgem TF_ON\n"
+"	.purgem RDTSC64\n"
+"	.purgem RDMSR64\n"
 "	.popsection\n"
 );
 
@@ -475,6 +587,11 @@ extern const unsigned char xg_rdpmc[], xg_ud2[], xg_loop[];
 extern const unsigned char xg_irq_window[], xg_irq_window_loop2[], xg_irq_window_end[];
 extern const unsigned char xg_hlt_wake[], xg_hlt_wake_hlt[], xg_hlt_wake_after[];
 extern const unsigned char xg_cr[], xg_cr_vmxe[], xg_read_crs[], xg_read_crs_hlt[];
+extern const unsigned char xg_ss_cpuid[], xg_ss_cpuid_next[], xg_ss_rdmsr[], xg_ss_rdmsr_next[];
+extern const unsigned char xg_ss_out[], xg_ss_out_next[], xg_ss_in[], xg_ss_in_next[];
+extern const unsigned char xg_ss_mmio[], xg_ss_mmio_next[], xg_ss_mmio_or[], xg_ss_mmio_or_next[];
+extern const unsigned char xg_ss_hlt[], xg_ss_hlt_next[], xg_ss_movss[], xg_ss_movss_next[];
+extern const unsigned char xg_tsc_adjust[], xg_tsc_adjust_hlt[];
 
 /* Guest-physical address of a label of the guest code. */
 #define GPA_OF(sym)	(U64(XG_CODE_GPA) + U64((uintptr_t)(sym) - (uintptr_t)xg_start))
@@ -657,6 +774,9 @@ static void expect_fault(struct __test_metadata *_metadata, struct axvm_vm *vm,
 	struct xg_frame f;
 
 	expect_handler(_metadata, vm, vcpu, what, vector, has_error, &f);
+	/* Every caller's vector is a fault: RF is set in its frame (17.3.1.1). */
+	EXPECT_EQ(X86_RFLAGS_RF, f.rflags & X86_RFLAGS_RF)
+		TH_LOG("%s: RFLAGS.RF clear in the frame of fault %u", what, vector);
 	EXPECT_EQ(rip, f.rip)
 		TH_LOG("%s: vector %u should be raised by the instruction at 0x%llx",
 		       what, vector, (unsigned long long)rip);
@@ -897,6 +1017,15 @@ TEST(msr_allowlist)
 		{ "FEATURE_CONTROL", MSR_FEATURE_CONTROL, false, 0, 1 },
 		{ "MTRRcap", MSR_MTRRCAP, false, 0, 0 },
 		{ "MTRRdefType", MSR_MTRR_DEF_TYPE, true, 0xc06, 0xc06 },
+		/* IA32_TSC_ADJUST and the machine-check MSRs CPUID.1:EDX.MCA promises. */
+		{ "TSC_ADJUST (reset)", MSR_TSC_ADJUST, false, 0, 0 },
+		{ "MCG_CAP", MSR_MCG_CAP, false, 0, XG_MCE_BANKS },
+		{ "MCG_STATUS", MSR_MCG_STATUS, true, 0x5, 0x5 },
+		{ "MC0_CTL all ones", MSR_MC_CTL(0), true, ~0ULL, ~0ULL },
+		{ "MC2_CTL bit 10 clear", MSR_MC_CTL(2), true, ~(1ULL << 10), ~(1ULL << 10) },
+		{ "MC1_STATUS 0", MSR_MC_STATUS(1), true, 0, 0 },
+		{ "MC3_ADDR", MSR_MC_ADDR(XG_MCE_BANKS - 1), true, 0x12345678, 0x12345678 },
+		{ "MC3_MISC", MSR_MC_MISC(XG_MCE_BANKS - 1), true, 0x55, 0x55 },
 		/* A second read: the first write stuck. */
 		{ "LSTAR again", MSR_LSTAR, false, 0, 0xffffffff81000000ULL },
 		{ "KERNEL_GS_BASE again", MSR_KERNEL_GS_BASE, false, 0, 0xffff888012345000ULL },
@@ -954,6 +1083,10 @@ TEST(msr_gp)
 		{ "LSTAR non-canonical", MSR_LSTAR, true, 0x8000000000000000ULL, 0 },
 		{ "TSC_AUX bit 32", MSR_TSC_AUX, true, 1ULL << 32, 0 },
 		{ "EFER.LME off with paging on", MSR_EFER, true, EFER_LMA, EFER_LME | EFER_LMA },
+		/* As KVM on Intel: MCi_STATUS takes only 0, MCi_CTL 0 or all ones. */
+		{ "MC0_STATUS non-zero", MSR_MC_STATUS(0), true, 1, 0 },
+		{ "MC0_CTL 5", MSR_MC_CTL(0), true, 5, 0 },
+		{ "MCG_CAP is read-only", MSR_MCG_CAP, true, 8, XG_MCE_BANKS },
 	};
 	const unsigned int n = ARRAY_SIZE(bad);
 	struct axvm_regs regs;
@@ -984,6 +1117,90 @@ TEST(msr_gp)
 	axvm_vcpu_get_sregs(vcpu, &sregs);
 	EXPECT_EQ(0ULL, sregs.fs.base);
 	EXPECT_EQ(EFER_LME | EFER_LMA, sregs.efer);
+	axvm_vm_free(vm);
+}
+
+/*
+ * IA32_TSC_ADJUST (SDM Vol. 3B, 17.17.3): writing it moves the TSC by the
+ * change; writing the TSC moves it by the TSC's change.
+ */
+TEST(tsc_adjust)
+{
+	const uint64_t adj = 1ULL << 40, slack = 1ULL << 36;
+	struct axvm_vcpu *vcpu;
+	struct axvm_regs regs = { 0 };
+	struct axvm_vm *vm;
+	uint64_t at_write;
+
+	AXVM_REQUIRE();
+	vcpu = xg_create(&vm, 0, GPA_OF(xg_tsc_adjust), true);
+	xg_start_at(vcpu, GPA_OF(xg_tsc_adjust), &regs);
+	axvm_vcpu_run(vcpu);
+	check_halt(_metadata, vcpu, GPA_OF(xg_tsc_adjust_hlt), &regs);
+	EXPECT_EQ(adj, regs.r14) TH_LOG("TSC_ADJUST reads what was written");
+	EXPECT_LE(adj, regs.r13 - regs.r12) TH_LOG("the TSC moved with TSC_ADJUST");
+	EXPECT_GT(adj + slack, regs.r13 - regs.r12);
+	EXPECT_LE(0x1000ULL, regs.rbx) TH_LOG("WRMSR to the TSC");
+	EXPECT_GT(slack, regs.rbx);
+	/* The TSC moved by 0x1000 - (TSC at the write): so did TSC_ADJUST. */
+	at_write = adj + 0x1000 - regs.r15;
+	EXPECT_LE(0LL, (int64_t)(at_write - regs.r13))
+		TH_LOG("TSC_ADJUST 0x%llx after the TSC write", (unsigned long long)regs.r15);
+	EXPECT_GT((int64_t)slack, (int64_t)(at_write - regs.r13));
+	axvm_vm_free(vm);
+}
+
+/*
+ * RFLAGS.TF = 1: after an instruction the kernel emulates, skips or
+ * completes for userspace, the single-step #DB comes (SDM Vol. 3B,
+ * 17.3.1.4), at the next instruction, with TF in the frame; after MOV SS
+ * it waits one instruction, then comes once.
+ */
+TEST(single_step_after_emulation)
+{
+	static const struct {
+		const char *name;
+		const unsigned char *insn, *next;
+	} cases[] = {
+		{ "CPUID", xg_ss_cpuid, xg_ss_cpuid_next },
+		{ "RDMSR EFER", xg_ss_rdmsr, xg_ss_rdmsr_next },
+		{ "OUT answered by userspace", xg_ss_out, xg_ss_out_next },
+		{ "IN answered by userspace", xg_ss_in, xg_ss_in_next },
+		{ "MMIO write", xg_ss_mmio, xg_ss_mmio_next },
+		{ "MMIO OR (read, write)", xg_ss_mmio_or, xg_ss_mmio_or_next },
+		{ "HLT", xg_ss_hlt, xg_ss_hlt_next },
+		{ "MOV SS; CPUID", xg_ss_movss, xg_ss_movss_next },
+	};
+	struct axvm_vcpu *vcpu;
+	struct axvm_regs regs;
+	struct xg_frame f;
+	struct axvm_vm *vm;
+	unsigned int i, n;
+	uint32_t kind;
+
+	AXVM_REQUIRE();
+	vcpu = xg_create(&vm, 0, GPA_OF(xg_ss_cpuid), true);
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		regs = (struct axvm_regs){ .rcx = MSR_EFER, .r12 = XG_MMIO };
+		xg_start_at(vcpu, GPA_OF(cases[i].insn), &regs);
+		kind = axvm_vcpu_run(vcpu);
+		/* Answer what userspace must (at most a read and a write). */
+		for (n = 0; n < 3; n++) {
+			const struct axvm_exit *e = &vcpu->run->exit;
+
+			if (kind == AXVM_EXIT_IO_WRITE && e->u.io_write.port == XG_PORT_VECTOR)
+				break;
+			if (kind == AXVM_EXIT_IO_READ || kind == AXVM_EXIT_MMIO_READ)
+				kind = run_answer(vcpu, AXVM_RESP_DATA);
+			else
+				kind = run_answer(vcpu, AXVM_RESP_NONE);
+		}
+		expect_handler(_metadata, vm, vcpu, cases[i].name, VEC_DB, false, &f);
+		EXPECT_EQ(GPA_OF(cases[i].next), f.rip)
+			TH_LOG("%s: the #DB must follow the instruction itself", cases[i].name);
+		EXPECT_EQ(X86_RFLAGS_TF, f.rflags & X86_RFLAGS_TF) TH_LOG("%s", cases[i].name);
+		EXPECT_EQ(0ULL, f.rflags & X86_RFLAGS_RF) TH_LOG("%s: a trap", cases[i].name);
+	}
 	axvm_vm_free(vm);
 }
 

@@ -17,6 +17,10 @@
  *                        a vCPU sleeping in HLT
  *   wait_sipi_signal     an AP waiting for SIPI sleeps in AXVM_RUN; a
  *                        signal ends it with EINTR
+ *   sdm_behaviour        timer mode switches keep TMICT (except to/from
+ *                        TSC-deadline), CPUID APIC bit follows
+ *                        IA32_APIC_BASE.EN
+ *   nmi_latches_once     NMIs sent while one is blocked latch once
  *
  * Guest-physical layout (RAM 4 MiB at GPA 0; long mode from the library):
  *   LG_CODE_GPA 0x200000 code, LG_IDT_GPA 0x210000 IDT, LG_DATA_GPA
@@ -268,6 +272,77 @@ asm(
 "	xorl	%eax, %eax\n"
 "	outl	%eax, $" XSTR(LG_PORT_DONE) "\n"
 "	hlt\n"
+
+/*
+ * sdm_behaviour: the timer mode switch keeps the count, CPUID.1:EDX.APIC
+ * follows IA32_APIC_BASE.EN. nmi_latches_once: gate 2 is lg_nmi_thrice.
+ */
+"	.globl lg_nmi_thrice\n"
+"lg_nmi_thrice:\n"
+"	pushq	%rdi\n"
+"	incq	" XSTR(LG_DATA_GPA) " + 8 * 2\n"
+"	cmpq	$1, " XSTR(LG_DATA_GPA) " + 8 * 2\n"
+"	jne	1f\n"
+	/* NMIs blocked in here: three NMIs to itself make one latched NMI. */
+"	APIC_WR	0x300, $0x400\n"
+"	APIC_WR	0x300, $0x400\n"
+"	APIC_WR	0x300, $0x400\n"
+"1:	popq	%rdi\n"
+"	iretq\n"
+"	.globl lg_sdm\n"
+"lg_sdm:\n"
+"	APIC_WR	0xf0, $0x1ff\n"
+"	APIC_WR	0x3e0, $0xb\n"			/* divide by 1 */
+"	APIC_WR	0x320, $(0x10000|0x41)\n"	/* masked one-shot */
+"	APIC_WR	0x380, $0xffffffff\n"
+"	APIC_WR	0x320, $(0x30000|0x41)\n"	/* masked periodic */
+"	APIC_RD	0x380\n"
+"	REPORT	%eax\n"				/* 1: TMICT kept */
+"	APIC_RD	0x390\n"
+"	REPORT	%eax\n"				/* 2: TMCCT still counting */
+"	APIC_WR	0x320, $(0x10000|0x41)\n"	/* back to one-shot */
+"	APIC_RD	0x380\n"
+"	REPORT	%eax\n"				/* 3: TMICT kept */
+"	APIC_WR	0x320, $(0x50000|0x41)\n"	/* TSC-deadline: disarms */
+"	APIC_RD	0x380\n"
+"	REPORT	%eax\n"				/* 4: 0 */
+"	APIC_RD	0x390\n"
+"	REPORT	%eax\n"				/* 5: 0 */
+"	movl	$1, %eax\n"
+"	cpuid\n"
+"	andl	$0x200, %edx\n"
+"	REPORT	%edx\n"				/* 6: APIC bit set */
+"	movl	$0x1b, %ecx\n"
+"	rdmsr\n"
+"	andl	$~0x800, %eax\n"		/* globally disabled */
+"	wrmsr\n"
+"	movl	$1, %eax\n"
+"	cpuid\n"
+"	andl	$0x200, %edx\n"
+"	REPORT	%edx\n"				/* 7: APIC bit clear */
+"	movl	$0x1b, %ecx\n"
+"	rdmsr\n"
+"	orl	$0x800, %eax\n"
+"	wrmsr\n"
+"	movl	$1, %eax\n"
+"	cpuid\n"
+"	andl	$0x200, %edx\n"
+"	REPORT	%edx\n"				/* 8: set again */
+"	xorl	%eax, %eax\n"
+"	outl	%eax, $" XSTR(LG_PORT_DONE) "\n"
+"	hlt\n"
+"	.globl lg_nmi\n"
+"lg_nmi:\n"
+"	APIC_WR	0xf0, $0x1ff\n"
+"	APIC_WR	0x310, $0\n"			/* to APIC ID 0: itself */
+"	APIC_WR	0x300, $0x400\n"		/* NMI, physical */
+"	REPORT	" XSTR(LG_DATA_GPA) "+8*2\n"	/* 1: taken before this */
+"	movl	$100000, %ecx\n"
+"2:	loop	2b\n"
+"	REPORT	" XSTR(LG_DATA_GPA) "+8*2\n"	/* 2: and no third later */
+"	xorl	%eax, %eax\n"
+"	outl	%eax, $" XSTR(LG_PORT_DONE) "\n"
+"	hlt\n"
 "	.globl lg_end\n"
 "lg_end:\n"
 
@@ -291,7 +366,7 @@ asm(
 
 extern const unsigned char lg_start[], lg_end[], lg_ap_start[], lg_ap_end[];
 extern const unsigned char lg_main[], lg_boot_ap[], lg_wait_host[], lg_send_ipi[],
-	lg_ready[];
+	lg_ready[], lg_sdm[], lg_nmi_thrice[], lg_nmi[];
 extern const unsigned char lg_vec_2[], lg_vec_0x40[], lg_vec_0x41[],
 	lg_vec_0x42[], lg_vec_0x50[];
 
@@ -384,6 +459,60 @@ static int lg_run(struct __test_metadata *_metadata, struct axvm_vcpu *vcpu,
 			reports[n] = e->u.io_write.data;
 		n++;
 	}
+}
+
+/*
+ * SDM behaviour a guest notices (Documentation/lapic.rst):
+ * - 10.5.4.1: only transitions to and from TSC-deadline mode disarm the
+ *   timer; between one-shot and periodic TMICT stays and the count goes on;
+ * - 10.4.3: CPUID.1:EDX.APIC reads 0 while IA32_APIC_BASE.EN is clear.
+ */
+TEST(sdm_behaviour)
+{
+	uint32_t r[16] = { 0 };
+	struct axvm_vcpu *vcpu;
+	struct axvm_vm *vm;
+	int n;
+
+	AXVM_REQUIRE_CAP(AXVM_CAP_LAPIC);
+	vm = lg_vm(0);
+	vcpu = lg_vcpu(vm, 0, lg_sdm);
+	n = lg_run(_metadata, vcpu, r, 16, NULL);
+	ASSERT_EQ(8, n);
+	EXPECT_EQ(0xffffffffU, r[0]) TH_LOG("one-shot -> periodic zeroed TMICT");
+	EXPECT_NE(0U, r[1]) TH_LOG("one-shot -> periodic stopped the count");
+	EXPECT_EQ(0xffffffffU, r[2]) TH_LOG("periodic -> one-shot zeroed TMICT");
+	EXPECT_EQ(0U, r[3]) TH_LOG("TSC-deadline mode must disarm");
+	EXPECT_EQ(0U, r[4]);
+	EXPECT_EQ(0x200U, r[5]) TH_LOG("CPUID.1:EDX.APIC with the APIC enabled");
+	EXPECT_EQ(0U, r[6]) TH_LOG("CPUID.1:EDX.APIC with IA32_APIC_BASE.EN clear");
+	EXPECT_EQ(0x200U, r[7]) TH_LOG("CPUID.1:EDX.APIC enabled again");
+	axvm_vm_free(vm);
+}
+
+/*
+ * SDM Vol. 3A, 6.7.1: NMIs that arrive while one is blocked latch once:
+ * three NMIs the handler sends to its own APIC give one more NMI, not two
+ * (the LAPIC's pending flag and the VMX one used to hold one each).
+ */
+TEST(nmi_latches_once)
+{
+	uint32_t r[4] = { 0 };
+	struct axvm_vcpu *vcpu;
+	struct axvm_vm *vm;
+	uint64_t *idt;
+	int n;
+
+	AXVM_REQUIRE_CAP(AXVM_CAP_LAPIC);
+	vm = lg_vm(0);
+	idt = axvm_gpa2hva(vm, LG_IDT_GPA, 4096);
+	set_gate(idt, 2, lg_nmi_thrice);
+	vcpu = lg_vcpu(vm, 0, lg_nmi);
+	n = lg_run(_metadata, vcpu, r, 4, NULL);
+	ASSERT_EQ(2, n);
+	EXPECT_EQ(2U, r[0]) TH_LOG("NMIs taken right after the ICR write: one, plus one latched");
+	EXPECT_EQ(2U, r[1]) TH_LOG("NMIs later: still one plus one latched");
+	axvm_vm_free(vm);
 }
 
 TEST(config_errors)

@@ -129,6 +129,98 @@ TEST(mmio_read_write_decode)
 	axvm_vm_free(vm);
 }
 
+/*
+ * ALU, XCHG and bit-test instructions on MMIO (Documentation/
+ * exit-reasons.rst): a MmioRead, then for those that store a MmioWrite of
+ * the result; RFLAGS and the register as the CPU would leave them.
+ */
+static const unsigned char alu_code[] = {
+	0x41, 0x09, 0x84, 0x24, 0x00, 0x10, 0x00, 0x00,	/* or [r12+0x1000],eax */
+	0x9c, 0x41, 0x5d,				/* pushfq; pop r13 */
+	0x49, 0x87, 0x5c, 0x24, 0x08,			/* xchg [r12+8],rbx */
+	0x41, 0x83, 0x7c, 0x24, 0x10, 0x05,		/* cmp dword [r12+0x10],5 */
+	0x9c, 0x41, 0x5e,				/* pushfq; pop r14 */
+	0x41, 0x0f, 0xba, 0x6c, 0x24, 0x18, 0x03,	/* bts dword [r12+0x18],3 */
+	0x41, 0x2b, 0x54, 0x24, 0x20,			/* sub edx,[r12+0x20] */
+	0x9c, 0x41, 0x5f,				/* pushfq; pop r15 */
+	0xf4,						/* hlt */
+};
+
+#define FLAGS_ARITH	0x8d5ull	/* OF SF ZF AF PF CF */
+
+/* The next exit is a MmioWrite of data to addr: answer it. */
+static void expect_write(struct __test_metadata *_metadata, struct axvm_vcpu *v,
+			 uint64_t addr, uint8_t width, uint64_t data)
+{
+	struct axvm_exit *e = &v->run->exit;
+
+	ASSERT_EQ(0, __axvm_vcpu_run(v));
+	ASSERT_EQ(AXVM_EXIT_MMIO_WRITE, e->kind) axvm_dump_exit(stderr, e);
+	EXPECT_EQ(addr, e->u.mmio_write.addr);
+	EXPECT_EQ(width, e->u.mmio_write.width);
+	EXPECT_EQ(data, e->u.mmio_write.data);
+	v->run->response = AXVM_RESP_NONE;
+}
+
+/* The next exit is a MmioRead of addr: answer it. */
+static void next_read(struct __test_metadata *_metadata, struct axvm_vcpu *v,
+		      uint64_t addr, uint8_t width, uint64_t answer)
+{
+	struct axvm_exit *e = &v->run->exit;
+
+	ASSERT_EQ(0, __axvm_vcpu_run(v));
+	ASSERT_EQ(AXVM_EXIT_MMIO_READ, e->kind) axvm_dump_exit(stderr, e);
+	EXPECT_EQ(addr, e->u.mmio_read.addr);
+	EXPECT_EQ(width, e->u.mmio_read.width);
+	e->u.mmio_read.data = answer;
+	v->run->response = AXVM_RESP_DATA;
+}
+
+TEST(mmio_alu_instructions)
+{
+	struct axvm_vm *vm;
+	struct axvm_vcpu *v;
+	struct axvm_regs r;
+
+	AXVM_REQUIRE();
+	vm = axvm_vm_create(AXVM_DEFAULT_RAM);
+	memcpy(axvm_gpa2hva(vm, CODE_GPA, sizeof(alu_code)), alu_code, sizeof(alu_code));
+	v = axvm_vcpu_add(vm, 0);
+	axvm_vcpu_setup_long(v, CODE_GPA);
+	axvm_vcpu_get_regs(v, &r);
+	r.rax = 0xf0;
+	r.rbx = 0xaaaaaaaaaaaaaaaaull;
+	r.rdx = 0;
+	r.r12 = MMIO;
+	axvm_vcpu_set_regs(v, &r);
+
+	/* OR: the read (no register), then the write of old | EAX. */
+	expect_read(_metadata, v, MMIO + 0x1000, 4, 0xff, 4, 0, 0x0f);
+	expect_write(_metadata, v, MMIO + 0x1000, 4, 0xff);
+	EXPECT_EQ(CODE_GPA, v->run->exit.guest_rip);
+	/* XCHG: the old value comes into RBX, RBX goes out. */
+	next_read(_metadata, v, MMIO + 8, 8, 0x1122334455667788ull);
+	expect_write(_metadata, v, MMIO + 8, 8, 0xaaaaaaaaaaaaaaaaull);
+	/* CMP: a read only. */
+	next_read(_metadata, v, MMIO + 0x10, 4, 5);
+	/* BTS: bit 3 set in what was read. */
+	next_read(_metadata, v, MMIO + 0x18, 4, 1);
+	expect_write(_metadata, v, MMIO + 0x18, 4, 9);
+	/* SUB into EDX: a read only. */
+	next_read(_metadata, v, MMIO + 0x20, 4, 1);
+	ASSERT_EQ(0, __axvm_vcpu_run(v));
+	ASSERT_EQ(AXVM_EXIT_HALT, v->run->exit.kind) axvm_dump_exit(stderr, &v->run->exit);
+
+	axvm_vcpu_get_regs(v, &r);
+	EXPECT_EQ(0x4ull, r.r13 & FLAGS_ARITH) TH_LOG("OR 0x0f|0xf0: PF only");
+	EXPECT_EQ(0x44ull, r.r14 & FLAGS_ARITH) TH_LOG("CMP 5,5: ZF PF");
+	EXPECT_EQ(0x95ull, r.r15 & FLAGS_ARITH) TH_LOG("SUB 0-1: CF AF SF PF");
+	EXPECT_EQ(0x1122334455667788ull, r.rbx);
+	EXPECT_EQ(0xffffffffull, r.rdx);
+	EXPECT_EQ(CODE_GPA + sizeof(alu_code), r.rip);
+	axvm_vm_free(vm);
+}
+
 TEST(mmio_read_needs_an_answer)
 {
 	struct axvm_vm *vm;

@@ -3,7 +3,8 @@
  * axctl: the devices every VM has, on the bus of bus.h. The PC devices
  * (PIC, PIT, CMOS, fw_cfg, reset) register on the same bus from pc/pc.c.
  *
- *  0x3f8-0x3ff  COM1, the 16550 UART of uart.h (no interrupts, no input).
+ *  0x3f8-0x3ff  COM1, the 16550A of uart.h (IRQ 4 once the board wires
+ *               it, input from the console).
  *  0xf4         debug exit (QEMU's isa-debug-exit): a write of v, width
  *               1/2/4, ends the VM; axctl exits with (v << 1) | 1.
  *  0x80         POST code: writes ignored silently.

@@ -20,6 +20,7 @@
 #include "linux_vmm.h"
 #include "multiboot.h"
 #include "nl.h"
+#include "tsc.h"
 #include "vmm.h"
 
 #define IMAGE_MAX	(1ULL << 32)	/* larger files are not images */
@@ -333,26 +334,52 @@ static void get_vm_shape(struct vmm *v, const struct axvm_caps *caps, enum image
 
 /* --- vCPUs and devices ----------------------------------------------------- */
 
+/* SET_POSTED on a COM1 range; errors but ok_err end axctl. */
+static void posted(struct vmm *v, uint16_t len, uint32_t flags, int ok_err)
+{
+	struct axvm_posted_range r = { .bus = AXVM_POSTED_PIO, .base = COM1_BASE,
+				       .len = len, .flags = flags };
+
+	if (ioctl(v->vm_fd, AXVM_SET_POSTED, &r) < 0 && errno != ok_err)
+		axctl_die(AXCTL_EFAIL, "AXVM_SET_POSTED%s for COM1: %s",
+			  flags ? " (remove)" : "", strerror(errno));
+}
+
 /*
- * UART writes need no answer: post them, the guest goes on. Not with
- * several vCPUs running: each vCPU's posted bytes wait in its own ring
- * until its next exit to axctl, so the output of different vCPUs would
- * come out of order.
+ * THR writes need no answer: post them (port 0x3f8 only), the guest goes
+ * on. Not COM1's other registers: an IER write that turns the THRE
+ * interrupt on must reach the UART before the guest halts to wait for
+ * that interrupt (a HLT sleeps in the kernel, and posted writes wait in
+ * the ring until the vCPU's next exit to axctl); THR bytes are flushed by
+ * the next register read (an IIR or LSR read, which every driver does).
+ * Not with several vCPUs running: each vCPU's posted bytes wait in its own
+ * ring, so the output of different vCPUs would come out of order. An
+ * earlier VMM's ranges (older axctl posted all 8 ports) are removed first
+ * (ENOENT: there was none).
  */
 static void set_com1_posting(struct vmm *v)
 {
-	struct axvm_posted_range com1 = { .bus = AXVM_POSTED_PIO,
-					  .base = COM1_BASE, .len = COM1_SIZE };
+	posted(v, COM1_SIZE, AXVM_POSTED_F_REMOVE, ENOENT);
+	if (!v->lapic || v->nr_vcpus == 1)
+		posted(v, 1, 0, EEXIST);
+	else
+		posted(v, 1, AXVM_POSTED_F_REMOVE, ENOENT);
+}
 
-	if (!v->lapic || v->nr_vcpus == 1) {
-		if (ioctl(v->vm_fd, AXVM_SET_POSTED, &com1) < 0 && errno != EEXIST)
-			axctl_die(AXCTL_EFAIL, "AXVM_SET_POSTED for COM1: %s", strerror(errno));
-		return;
-	}
-	/* ENOENT: not posted (an earlier VMM may have posted it). */
-	com1.flags = AXVM_POSTED_F_REMOVE;
-	if (ioctl(v->vm_fd, AXVM_SET_POSTED, &com1) < 0 && errno != ENOENT)
-		axctl_die(AXCTL_EFAIL, "AXVM_SET_POSTED (remove) for COM1: %s", strerror(errno));
+/*
+ * Tell the guest its TSC rate (CPUID 0x15/0x16, tsc.h). A module without
+ * the CPUID ioctls (ENOTTY) leaves the guest to calibrate on the PIT.
+ */
+static void set_tsc_cpuid(struct vmm *v)
+{
+	uint32_t khz = tsc_host_khz();
+	int r = khz ? tsc_set_cpuid(v->vm_fd, khz) : -EINVAL;
+
+	if (r && r != -ENOTTY)
+		fprintf(stderr, "%s: cannot give the guest its TSC frequency in CPUID: %s\n",
+			axctl_prog, khz ? strerror(-r) : "no TSC rate measured");
+	else if (!r && axctl_verbose > 0)
+		fprintf(stderr, "%s: guest TSC %u kHz (CPUID 0x15/0x16)\n", axctl_prog, khz);
 }
 
 static void setup_vcpus(struct vmm *v, const struct axvm_caps *caps, bool use_ring,
@@ -364,6 +391,7 @@ static void setup_vcpus(struct vmm *v, const struct axvm_caps *caps, bool use_ri
 	v->states = calloc(v->nr_vcpus, sizeof(*v->states));
 	if (!v->vcpus || !v->states)
 		axctl_die(AXCTL_EFAIL, "out of memory");
+	set_tsc_cpuid(v);
 	v->lapic = vmm_lapic_create(v, caps);
 	for (i = 0; i < v->nr_vcpus; i++) {
 		vcpu_create(v, &v->vcpus[i], i, caps->run_size);
@@ -392,6 +420,45 @@ static void setup_devices(struct vmm *v)
 		axctl_die(AXCTL_EFAIL, "cannot set up the ACPI power ports");
 }
 
+/* --- console input ----------------------------------------------------------- */
+
+/* Under dev_lock (console.c): into COM1's receiver. */
+static size_t console_push(void *arg, const uint8_t *buf, size_t len)
+{
+	struct vmm *v = arg;
+
+	return uart_rx_push(&v->io.com1, buf, len);
+}
+
+static void console_quit(void *arg)
+{
+	vmm_finish(arg, AXCTL_EINTR, "quit (Ctrl-A x)");
+}
+
+static void console_room_hook(void *arg)
+{
+	console_room(arg);
+}
+
+/* Standard input to COM1 (console.h), after the threads are up. */
+static void start_console(struct vmm *v)
+{
+	int r = console_start(&v->console, STDIN_FILENO, &v->dev_lock, console_push,
+			      console_quit, v);
+
+	if (r == -ENOTTY) {
+		vmm_note(v, 1, "standard input is a terminal in the background: no input to COM1");
+		return;
+	}
+	if (r) {
+		fprintf(stderr, "%s: no input to COM1: %s\n", axctl_prog, strerror(-r));
+		return;
+	}
+	pthread_mutex_lock(&v->dev_lock);
+	pc_set_input_room(&v->pc, console_room_hook, &v->console);
+	pthread_mutex_unlock(&v->dev_lock);
+}
+
 /* --- running and the end --------------------------------------------------- */
 
 /* Threads, the PIT, then the main thread waits (sigwaitinfo) for the end. */
@@ -412,6 +479,7 @@ static void run_vm(struct vmm *v)
 	r = pc_start(&v->pc);
 	if (r)
 		axctl_die(AXCTL_EFAIL, "cannot start the PIT timer thread: %s", strerror(-r));
+	start_console(v);
 	sigdelset(&set, SIGUSR1);
 	for (;;) {
 		int sig = sigwaitinfo(&set, NULL);
@@ -433,6 +501,7 @@ static void teardown(struct vmm *v)
 	unsigned int i;
 
 	vcpus_join(v);
+	console_stop(&v->console);	/* the terminal as it was */
 	pc_stop(&v->pc);
 	print_unhandled(v);
 	linux_vmm_report();

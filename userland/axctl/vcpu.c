@@ -190,8 +190,12 @@ static void run_vcpu(struct vcpu *c)
 		if (ioctl(c->fd, AXVM_RUN, 0) < 0) {
 			int err = errno;
 
-			if (err == EINTR)
+			if (err == EINTR) {
+				/* Posted THR bytes out now, not at the next exit. */
+				if (c->ring && !serve_ring(c))
+					return;
 				continue;	/* stopping() decides */
+			}
 			if (err == ESHUTDOWN) {
 				vmm_finish(v, AXCTL_ESTOPPED, "VM stopped");
 				return;

@@ -13,7 +13,8 @@
  *   exits.c   exit dispatch: one handler per exit kind
  *   diag.c    messages, register dumps, internal errors, the -v counts
  *   bus.c     the bus: port and MMIO ranges (bus.h)
- *   devices.c COM1, debug exit, POST on the bus; uart.c the 16550
+ *   devices.c COM1, debug exit, POST on the bus; uart.c COM1's 16550A
+ *             (pc/serial.c); console.c stdin to it; tsc.c CPUID 0x15/0x16
  *   pc/       the PC board (PIC, PIT, CMOS, fw_cfg, reset ports)
  *   image.c, multiboot.c  the loaders; smp.c the vCPU state rules
  *
@@ -63,6 +64,7 @@
 
 #include <linux/axvm.h>
 
+#include "console.h"
 #include "devices.h"
 #include "image.h"
 #include "pc/pc.h"
@@ -106,6 +108,7 @@ struct vmm {
 	pthread_cond_t irq_cond;	/* a halted vCPU 0 waits for the PIC */
 	struct io_bus io;
 	struct pc pc;
+	struct console console;		/* stdin to COM1 (dev_lock) */
 	struct power power;	/* ACPI PM ports, 0xcf9 (power.h) */
 
 	pthread_mutex_t state_lock;	/* status, states; writes of done */

@@ -10,8 +10,11 @@
  * in service inside the handler (OCW3) and be clear after the EOI. Then
  * mode 0 (one shot, 10 ms) must give exactly one IRQ0; the counter latch
  * and the read-back status must show a counting channel in the mode we
- * set. Reads the CMOS clock in BCD and in binary. Exits with the number
- * of failed checks.
+ * set. Measures the TSC again as Linux's pit_calibrate_tsc() does, on
+ * channel 2 gated by port 0x61 (a low gate must hold the count), and
+ * compares. Reads the CMOS clock in BCD and in binary, and watches the
+ * RTC's update-in-progress bit rise and fall. Exits with the number of
+ * failed checks.
  */
 #include "mb.h"
 
@@ -152,6 +155,59 @@ static uint64_t tsc_per_ms_by_counter(void)
 	return (t1 - t0) / 10;
 }
 
+/*
+ * Linux's pit_calibrate_tsc(): channel 2 gated by port 0x61 bit 0, mode 0,
+ * 10 ms, polling OUT2 in port 0x61 bit 5. TSC cycles per ms.
+ */
+static uint64_t tsc_per_ms_by_port61(uint64_t per_ms)
+{
+	uint64_t t0, t1;
+	uint8_t pb;
+
+	pb = inb(0x61);
+	outb(0x61, pb & ~0x03);		/* gate off: mode 0 holds its count */
+	outb(PIT_CTL, 0xb0);		/* channel 2, LSB/MSB, mode 0 */
+	outb(0x42, 11932 & 0xff);
+	outb(0x42, 11932 >> 8);
+	mb_check(!(inb(0x61) & 0x20), "port 0x61: OUT2 low after the count, gate off");
+	t0 = rdtsc();
+	while (rdtsc() - t0 < 20 * per_ms)
+		;			/* 20 ms with the gate off: no counting */
+	mb_check(!(inb(0x61) & 0x20), "port 0x61: still low: a low gate stops mode 0");
+	outb(0x61, (pb & ~0x02) | 0x01);	/* gate on, speaker off */
+	t0 = rdtsc();
+	while (!(inb(0x61) & 0x20) && rdtsc() - t0 < 1000 * per_ms)
+		;
+	t1 = rdtsc();
+	outb(0x61, pb & ~0x03);
+	return (t1 - t0) / 10;
+}
+
+/* The RTC's update-in-progress bit rises and falls once a second. */
+static void rtc_uip_checks(uint64_t per_ms)
+{
+	uint64_t t0 = rdtsc();
+	uint8_t s0, s1;
+	int rose, fell;
+
+	/* Give up after 2 s (the PIT-calibrated TSC): UIP rises once a second. */
+	outb(0x70, 0x0a);
+	while (!(inb(0x71) & 0x80) && rdtsc() - t0 < 2000 * per_ms)
+		outb(0x70, 0x0a);
+	rose = inb(0x71) & 0x80;
+	outb(0x70, 0x00);
+	s0 = inb(0x71);
+	outb(0x70, 0x0a);
+	while ((inb(0x71) & 0x80) && rdtsc() - t0 < 3000 * per_ms)
+		outb(0x70, 0x0a);
+	fell = !(inb(0x71) & 0x80);
+	outb(0x70, 0x00);
+	s1 = inb(0x71);
+	printf("RTC: UIP rose %d, fell %d; seconds %02x -> %02x\n", rose, fell, s0, s1);
+	mb_check(rose && fell, "RTC: UIP rises and falls within a second");
+	mb_check(s1 != s0, "RTC: the seconds changed across the update cycle");
+}
+
 static uint8_t cmos(uint8_t reg)
 {
 	outb(0x70, reg);
@@ -270,7 +326,12 @@ int mb_main(uint32_t magic, const struct mb_info *mbi)
 	mb_check(ticks == n + 1, "one-shot mode 0 gives exactly one IRQ0");
 
 	outb(PIC1_DATA, 0xff);		/* quiet again */
+	a = tsc_per_ms_by_port61(per_ms);
+	printf("TSC: %llu per ms by channel 2 and port 0x61\n", (unsigned long long)a);
+	mb_check(a * 10 >= per_ms * 9 && a * 10 <= per_ms * 11,
+		 "channel 2 behind port 0x61 agrees with channel 0 within 10%");
 	cmos_checks();
+	rtc_uip_checks(per_ms);
 	printf("mb_pit: %d failed\n", mb_failed);
 	return mb_failed;
 }

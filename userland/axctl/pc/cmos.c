@@ -6,6 +6,8 @@
 
 #include "pc/cmos.h"
 
+#define NSEC	1000000000ULL
+
 static void put16(struct cmos *c, unsigned int reg, uint64_t v)
 {
 	if (v > 0xffff)
@@ -14,7 +16,7 @@ static void put16(struct cmos *c, unsigned int reg, uint64_t v)
 	c->ram[reg + 1] = v >> 8;
 }
 
-void cmos_init(struct cmos *c, uint64_t low_ram, uint64_t high_ram, time_t (*clock)(void))
+void cmos_init(struct cmos *c, uint64_t low_ram, uint64_t high_ram, uint64_t (*clock)(void))
 {
 	uint64_t kib_above_1m = low_ram > (1ULL << 20) ? (low_ram - (1ULL << 20)) >> 10 : 0;
 	uint64_t blocks_above_16m = low_ram > (16ULL << 20) ? (low_ram - (16ULL << 20)) >> 16 : 0;
@@ -42,7 +44,8 @@ static uint8_t bcd(unsigned int v)
 static uint8_t clock_reg(struct cmos *c, uint8_t reg)
 {
 	bool binary = c->ram[CMOS_STATUS_B] & CMOS_B_BINARY;
-	time_t now = c->clock();
+	/* The registers change at the end of the update cycle. */
+	time_t now = (time_t)((c->clock() - CMOS_UPDATE_NS) / NSEC);
 	struct tm tm;
 	unsigned int v;
 	bool pm = false;
@@ -81,6 +84,13 @@ static uint8_t clock_reg(struct cmos *c, uint8_t reg)
 	return (binary ? v : bcd(v)) | (pm ? 0x80 : 0);
 }
 
+bool cmos_uip(uint64_t now)
+{
+	uint64_t in_sec = now % NSEC;
+
+	return in_sec < CMOS_UPDATE_NS || in_sec >= NSEC - CMOS_UIP_LEAD_NS;
+}
+
 uint8_t cmos_read(struct cmos *c, uint16_t port)
 {
 	uint8_t reg = c->index;
@@ -97,6 +107,8 @@ uint8_t cmos_read(struct cmos *c, uint16_t port)
 	case CMOS_YEAR:
 	case CMOS_CENTURY:
 		return clock_reg(c, reg);
+	case CMOS_STATUS_A:
+		return c->ram[CMOS_STATUS_A] | (cmos_uip(c->clock()) ? CMOS_A_UIP : 0);
 	case CMOS_STATUS_C:
 		return 0;
 	default:

@@ -10,7 +10,13 @@
  * time at the read, in BCD unless status B bit 2 (DM) asks for binary, in
  * 24-hour form unless status B bit 1 is clear (12-hour, bit 7 = PM).
  * Writes to them are accepted but the clock always reads host time.
- * Status A reads 0x26 (32.768 kHz, 1024 Hz; UIP never set), B defaults to
+ * The update cycle (MC146818A data sheet, "Update Cycle"): the time
+ * registers advance at the end of a 1984 us cycle that starts at each
+ * host second, and status A's UIP bit (7) reads 1 from 244 us before the
+ * cycle to its end, so a guest that reads when UIP is 0 has at least
+ * 244 us of stable registers, and one that waits for UIP to fall sees
+ * the new second right after.
+ * Status A reads 0x26 (32.768 kHz, 1024 Hz) plus UIP, B defaults to
  * 0x02 (24-hour, BCD), C reads 0 (no interrupt flags; alarms, periodic
  * and update interrupts are not modelled), D reads 0x80 (valid RAM and
  * time). Memory size (what a BIOS stores): 0x15/0x16 base memory in KiB
@@ -48,12 +54,18 @@ struct cmos {
 	uint8_t ram[128];
 	uint8_t index;
 	bool nmi_disabled;
-	time_t (*clock)(void);
+	uint64_t (*clock)(void);	/* ns since the epoch (UTC) */
 };
 
+#define CMOS_A_UIP		0x80
+#define CMOS_UIP_LEAD_NS	244000ULL	/* UIP set before the update cycle */
+#define CMOS_UPDATE_NS		1984000ULL	/* the update cycle */
+
 /* low_ram: RAM bytes below 4 GiB, high_ram: above it. */
-void cmos_init(struct cmos *c, uint64_t low_ram, uint64_t high_ram, time_t (*clock)(void));
+void cmos_init(struct cmos *c, uint64_t low_ram, uint64_t high_ram, uint64_t (*clock)(void));
 uint8_t cmos_read(struct cmos *c, uint16_t port);
+/* Status A's UIP bit at now (ns since the epoch). */
+bool cmos_uip(uint64_t now);
 void cmos_write(struct cmos *c, uint16_t port, uint8_t val);
 
 #endif

@@ -19,9 +19,12 @@ uint64_t pc_monotonic_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-static time_t host_time(void)
+static uint64_t host_time(void)
 {
-	return time(NULL);
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 static void irq_update(struct pc *pc)
@@ -118,6 +121,35 @@ static int port_a_out(void *dev, uint16_t port, unsigned int width, uint32_t val
 	return val & 0x01 ? IO_RESET : IO_CONTINUE;
 }
 
+/*
+ * System control port B (IBM PC/AT Technical Reference, "System Control
+ * Port B"): bit 0 gates PIT channel 2, bit 1 enables the speaker, bits
+ * 2-3 (parity/channel check enables) are stored; reads add bit 4, the
+ * refresh request that toggles every 15.085 us, and bit 5, channel 2's
+ * OUT: what Linux's pit_calibrate_tsc() and quick_pit_calibrate() poll.
+ */
+static uint32_t port_b_in(void *dev, uint16_t port, unsigned int width)
+{
+	struct pc *pc = dev;
+	uint64_t now = pc->pit.clock();
+
+	(void)port;
+	(void)width;
+	return pc->port_b | ((now / PC_REFRESH_NS) & 1 ? 0x10 : 0) |
+	       (pit_out(&pc->pit, 2, now) ? 0x20 : 0);
+}
+
+static int port_b_out(void *dev, uint16_t port, unsigned int width, uint32_t val)
+{
+	struct pc *pc = dev;
+
+	(void)port;
+	(void)width;
+	pc->port_b = val & 0x0f;
+	pit_set_gate(&pc->pit, 2, val & 0x01, pc->pit.clock());
+	return IO_CONTINUE;
+}
+
 static uint32_t kbd_in(void *dev, uint16_t port, unsigned int width)
 {
 	(void)dev;
@@ -134,6 +166,35 @@ static int kbd_out(void *dev, uint16_t port, unsigned int width, uint32_t val)
 	return (val & 0xff) == PC_KBD_RESET ? IO_RESET : IO_CONTINUE;
 }
 
+/* --- COM1 on IRQ 4 ------------------------------------------------------------ */
+
+/* ISA interrupts are edge-triggered at the 8259: a rising edge raises IRQ 4. */
+static void com1_irq(void *arg, bool level)
+{
+	struct pc *pc = arg;
+
+	if (!level)
+		return;
+	pic_raise(&pc->pic, UART_IRQ);
+	pc->com1_irqs++;
+	irq_update(pc);
+}
+
+static void com1_notify(void *arg)
+{
+	struct pc *pc = arg;
+
+	if (pc->input_room && uart_rx_room(pc->com1))
+		pc->input_room(pc->input_room_arg);
+	pthread_cond_signal(&pc->timer_cond);	/* the character timeout moved */
+}
+
+void pc_set_input_room(struct pc *pc, void (*fn)(void *), void *arg)
+{
+	pc->input_room = fn;
+	pc->input_room_arg = arg;
+}
+
 /* --- the board -------------------------------------------------------------- */
 
 int pc_init(struct pc *pc, struct io_bus *bus, uint64_t low_ram, uint64_t high_ram,
@@ -143,6 +204,7 @@ int pc_init(struct pc *pc, struct io_bus *bus, uint64_t low_ram, uint64_t high_r
 		{ PIC_MASTER_CMD, 2, IO_BYTEWISE, "PIC master", pic_in, pic_out, pc },
 		{ PIC_SLAVE_CMD, 2, IO_BYTEWISE, "PIC slave", pic_in, pic_out, pc },
 		{ PIT_BASE, 4, IO_BYTEWISE, "PIT", pit_port_in, pit_port_out, pc },
+		{ PC_PORT_B, 1, 0, "port B", port_b_in, port_b_out, pc },
 		{ PC_KBD_STATUS, 1, 0, "i8042", kbd_in, kbd_out, pc },
 		{ CMOS_INDEX, 2, IO_BYTEWISE, "CMOS", cmos_in, cmos_out, pc },
 		{ PC_PORT_A, 1, 0, "port A", port_a_in, port_a_out, pc },
@@ -169,6 +231,10 @@ int pc_init(struct pc *pc, struct io_bus *bus, uint64_t low_ram, uint64_t high_r
 	for (i = 0; i < sizeof(h) / sizeof(h[0]); i++)
 		if (io_bus_register(bus, &h[i]))
 			return -1;
+	pc->com1 = &bus->com1;
+	pc->com1->irq = com1_irq;
+	pc->com1->notify = com1_notify;
+	pc->com1->arg = pc;
 	return 0;
 }
 
@@ -179,7 +245,22 @@ void pc_timer_poll(struct pc *pc)
 		pic_raise(&pc->pic, 0);
 		pc->pit_irqs++;
 	}
+	if (pc->com1)
+		serial_poll(&pc->com1->s);	/* the character timeout */
 	irq_update(pc);
+}
+
+/* The next time the timer thread has something to do. */
+static uint64_t next_deadline(const struct pc *pc)
+{
+	uint64_t next = pit_next_edge(&pc->pit), t;
+
+	if (pc->com1) {
+		t = serial_next_deadline(&pc->com1->s);
+		if (t < next)
+			next = t;
+	}
+	return next;
 }
 
 static void *timer_main(void *arg)
@@ -194,7 +275,7 @@ static void *timer_main(void *arg)
 		uint64_t next;
 
 		pc_timer_poll(pc);
-		next = pit_next_edge(&pc->pit);
+		next = next_deadline(pc);
 		/* A vector vCPU 0 could not take yet (IF=0): kick it again soon. */
 		if (pic_pending_vector(&pc->pic) >= 0 &&
 		    pc_monotonic_ns() + PC_IRQ_RETRY_NS < next)
@@ -254,6 +335,11 @@ void pc_irq_ack(struct pc *pc)
 
 bool pc_irq_possible(const struct pc *pc)
 {
+	const struct serial *u = pc->com1 ? &pc->com1->s : NULL;
+
 	return pic_pending_vector(&pc->pic) >= 0 ||
-	       (pit_armed(&pc->pit) && pic_line_enabled(&pc->pic, 0));
+	       (pit_armed(&pc->pit) && pic_line_enabled(&pc->pic, 0)) ||
+	       /* COM1 may interrupt: input can still come, or THRE. */
+	       (u && (u->ier & 0x0f) && (u->mcr & SERIAL_MCR_OUT2) &&
+		pic_line_enabled(&pc->pic, UART_IRQ));
 }

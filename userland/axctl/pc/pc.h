@@ -6,12 +6,17 @@
  *
  *  0x20-0x21, 0xa0-0xa1  8259 PIC pair (pc/pic.h)
  *  0x40-0x43             8254 PIT (pc/pit.h); channel 0 -> IRQ0
+ *  0x61                  system control port B: bit 0 gates PIT channel 2,
+ *                        bit 5 reads its OUT (Linux calibrates the TSC so)
  *  0x64                  keyboard controller: reads 0x1c (buffers empty),
  *                        command 0xfe resets the machine, others ignored
  *  0x70-0x71             CMOS/RTC (pc/cmos.h)
  *  0x92                  system control port A: bit 0 written 1 resets the
  *                        machine; bit 1 (A20) reads 1: A20 is always on
  *  0x510-0x511           fw_cfg (pc/fwcfg.h)
+ * and wires COM1 (on the bus already, uart.h) to IRQ 4: each rising edge
+ * of its line raises IRQ 4 at the PIC; the timer thread also wakes for
+ * its character timeout.
  *
  * Locking: every call, and the device handlers on the bus, run under the
  * VMM's device lock (pc->lock, vmm.h); the timer thread takes it too. When an interrupt
@@ -34,6 +39,8 @@
 #include "pc/pit.h"
 
 #define PC_PORT_A	0x92
+#define PC_PORT_B	0x61
+#define PC_REFRESH_NS	15085		/* port B bit 4 toggles this often */
 #define PC_KBD_STATUS	0x64
 #define PC_KBD_RESET	0xfe
 /* How soon the timer thread notifies again about a vector not yet taken. */
@@ -45,7 +52,12 @@ struct pc {
 	struct cmos cmos;
 	struct fwcfg fwcfg;
 	uint8_t port_a;
+	uint8_t port_b;			/* bits 0-3 as written */
 	uint64_t pit_irqs;		/* IRQ0 edges raised by the PIT */
+	struct uart16550 *com1;		/* the bus's; its IRQ 4 is wired here */
+	uint64_t com1_irqs;		/* IRQ 4 edges */
+	void (*input_room)(void *arg);	/* COM1's receiver has room again */
+	void *input_room_arg;
 
 	pthread_mutex_t *lock;
 	void (*notify)(void *arg);
@@ -72,6 +84,8 @@ int pc_irq_vector(const struct pc *pc);
 void pc_irq_ack(struct pc *pc);
 /* Under the lock: an interrupt can still come (pending, or an armed, unmasked PIT). */
 bool pc_irq_possible(const struct pc *pc);
+/* Under the lock: COM1's receiver has room: call fn(arg) (the console). */
+void pc_set_input_room(struct pc *pc, void (*fn)(void *), void *arg);
 /* Under the lock: let the PIT catch up with the clock (raises IRQ0 edges). */
 void pc_timer_poll(struct pc *pc);
 

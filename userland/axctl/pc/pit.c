@@ -19,14 +19,28 @@ void pit_init(struct pit *p, uint64_t (*clock)(void))
 	for (i = 0; i < 3; i++) {
 		p->ch[i].reload = 0x10000;
 		p->ch[i].access = 3;
+		p->ch[i].gate = i < 2;	/* channel 2's gate: port 0x61 bit 0, reset 0 */
 	}
+}
+
+static uint64_t ns_to_ticks(uint64_t from, uint64_t now)
+{
+	if (now <= from)
+		return 0;
+	return (uint64_t)((unsigned __int128)(now - from) * PIT_HZ / NSEC);
+}
+
+/* Modes 0, 2, 3, 4 count only while the gate is high; 1 and 5 regardless. */
+static bool gated(const struct pit_channel *c)
+{
+	return c->mode != 1 && c->mode != 5;
 }
 
 static uint64_t ticks_since(const struct pit_channel *c, uint64_t now)
 {
-	if (now <= c->load_ns)
-		return 0;
-	return (uint64_t)((unsigned __int128)(now - c->load_ns) * PIT_HZ / NSEC);
+	if (gated(c) && !c->gate)
+		return c->ticks_base;
+	return c->ticks_base + ns_to_ticks(c->load_ns, now);
 }
 
 static uint64_t ticks_to_ns(uint64_t ticks)
@@ -41,7 +55,7 @@ static bool periodic(const struct pit_channel *c)
 
 static bool runs(const struct pit_channel *c)
 {
-	return c->counting && c->mode != 1 && c->mode != 5;
+	return c->counting && (gated(c) || c->triggered);
 }
 
 uint16_t pit_count(const struct pit *p, unsigned int ch, uint64_t now)
@@ -72,15 +86,18 @@ bool pit_out(const struct pit *p, unsigned int ch, uint64_t now)
 		return c->mode != 0;	/* control word: mode 0 low, others high */
 	if (!runs(c))
 		return true;
+	if (periodic(c) && !c->gate)
+		return true;		/* modes 2, 3: a low gate forces OUT high */
 	t = ticks_since(c, now);
 	switch (c->mode) {
 	case 0:
-		return t >= c->reload;
+	case 1:
+		return t >= c->reload;	/* mode 1: low from the trigger to terminal count */
 	case 2:
 		return t % c->reload != c->reload - 1;	/* low for the count of 1 */
 	case 3:
 		return t % c->reload < (c->reload + 1) / 2;
-	default:			/* 4: a strobe of one clock at terminal count */
+	default:			/* 4, 5: a strobe of one clock at terminal count */
 		return t != c->reload;
 	}
 }
@@ -187,7 +204,33 @@ static void load(struct pit_channel *c, uint16_t count, uint64_t now)
 	c->counting = true;
 	c->null_count = false;
 	c->load_ns = now;
+	c->ticks_base = 0;
+	c->triggered = false;	/* modes 1, 5 wait for the next gate edge */
 	c->edges_seen = 0;
+}
+
+void pit_set_gate(struct pit *p, unsigned int ch, bool level, uint64_t now)
+{
+	struct pit_channel *c = &p->ch[ch];
+
+	if (level == c->gate)
+		return;
+	if (!level) {
+		/* Falling: modes 0, 2, 3, 4 stop counting where they are. */
+		if (gated(c))
+			c->ticks_base += ns_to_ticks(c->load_ns, now);
+		c->gate = false;
+		return;
+	}
+	c->gate = true;
+	c->load_ns = now;	/* modes 0 and 4 go on from ticks_base */
+	if (c->mode != 0 && c->mode != 4) {
+		/* Rising: 1 and 5 (re)start, 2 and 3 reload the count. */
+		c->ticks_base = 0;
+		c->triggered = true;
+		if (ch == 0)
+			c->edges_seen = 0;
+	}
 }
 
 void pit_write(struct pit *p, uint16_t port, uint8_t val)

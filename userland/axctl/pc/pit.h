@@ -6,8 +6,13 @@
  *
  * Modes 0 (interrupt on terminal count) and 4 count once; modes 2 (rate
  * generator) and 3 (square wave) reload and count again; modes 1 and 5
- * wait for a gate edge that never comes on a PC's channel 0 (the gates
- * are wired high and not modelled), so they never count. Access modes
+ * wait for a rising edge of the gate. The gates of channels 0 and 1 are
+ * wired high on a PC (so modes 1 and 5 never start there); channel 2's
+ * is bit 0 of port 0x61 (pit_set_gate()). Per the 82C54 data sheet's
+ * "GATE" table: in modes 0 and 4 a low gate pauses counting, in modes 2
+ * and 3 it pauses counting and forces OUT high and its rising edge
+ * reloads the count, in modes 1 and 5 its rising edge (re)starts the
+ * count. Access modes
  * LSB, MSB and LSB-then-MSB; the counter-latch command and the read-back
  * command (count and status); BCD counting is stored in the status but
  * the counter counts in binary.
@@ -34,7 +39,10 @@ struct pit_channel {
 	bool bcd;
 	bool counting;		/* a count was written since the control word */
 	bool null_count;	/* a count written but not loaded yet (status bit 6) */
-	uint64_t load_ns;	/* when the count was loaded */
+	bool gate;		/* GATE input level */
+	bool triggered;		/* modes 1, 5: a gate edge came since the count */
+	uint64_t load_ns;	/* when the count was loaded, or counting resumed */
+	uint64_t ticks_base;	/* ticks counted before the gate paused it */
 	uint64_t edges_seen;	/* output edges already reported (channel 0) */
 	bool write_msb;		/* access 3: the next write is the MSB */
 	uint8_t write_lsb;
@@ -58,6 +66,8 @@ void pit_write(struct pit *p, uint16_t port, uint8_t val);
 uint16_t pit_count(const struct pit *p, unsigned int ch, uint64_t now);
 /* Channel ch's OUT pin at now. */
 bool pit_out(const struct pit *p, unsigned int ch, uint64_t now);
+/* The GATE input of channel ch (2 on a PC: port 0x61 bit 0) at now. */
+void pit_set_gate(struct pit *p, unsigned int ch, bool level, uint64_t now);
 /* Rising edges of channel 0's output since the last call (0 if none). */
 uint64_t pit_poll(struct pit *p, uint64_t now);
 /* When the next edge of channel 0 is due (ns), or PIT_NEVER. */

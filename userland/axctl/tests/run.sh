@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # `make -C userland/axctl check`: axctl's host tests, no module needed.
-#   run.sh UNIT_TEST AXCTL [FAKE_AXVM_SO [PC_UNIT_TEST [LINUX_UNIT_TEST]]]
+#   run.sh UNIT_TEST AXCTL [FAKE_AXVM_SO [PC_UNIT_TEST [PTY_RUN [LINUX_UNIT_TEST]]]]
 # The unit tests (parsers, devices, image loader and boot state), then the
 # command line: help, usage errors and their status, image errors, and
 # "axvm module not loaded" when there is no /dev/axvm. Also the man page
@@ -10,7 +10,8 @@ unit=$1
 axctl=$2
 fake=${3:-}
 pcunit=${4:-}
-linuxunit=${5:-}
+ptyrun=${5:-}
+linuxunit=${6:-}
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../../.." && pwd)
 demo=$top/tests/guests/bin/demo
@@ -183,7 +184,7 @@ fx() {
 	pat=$2
 	shift 2
 	env LD_PRELOAD="$fake" FAKE_AXVM_STATE="$tmp/state" FAKE_AXVM_LOG="$tmp/log" \
-		"$axctl" "$@" > "$tmp/out" 2>&1
+		"$axctl" "$@" < "${FX_IN:-/dev/null}" > "$tmp/out" 2>&1
 	got=$?
 	if [ "$got" = "$want" ] && { [ -z "$pat" ] || grep -qE -- "$pat" "$tmp/out"; }; then
 		ok "fake: axctl $* -> $want${pat:+, /$pat/}"
@@ -262,6 +263,48 @@ if [ -n "$fake" ] && [ -f "$fake" ] && ldd "$axctl" >/dev/null 2>&1; then
 	# The PC's reset ports end the VM with status 28.
 	FAKE_AXVM_SCRIPT="o92=1" fx 28 '^axctl: guest reset the machine \(port 0x92\)$' start demo --kernel "$tmp/hlt.bin"
 	FAKE_AXVM_SCRIPT="o64=fe" fx 28 'guest reset the machine \(port 0x64\)' start demo --kernel "$tmp/hlt.bin"
+	# COM1 input from stdin, a pipe: IRQ 4 through the PIC kicks vCPU 0
+	# out of "block"; 3 bytes below the FIFO's trigger level (14) come by
+	# the character timeout. The pipe's EOF does not end the VM.
+	pic="o20=11,o21=20,o21=4,o21=1,o21=ef"
+	: > "$tmp/log"
+	mkfifo "$tmp/fifo"
+	printf 'hi\n' > "$tmp/fifo" &
+	FX_IN=$tmp/fifo FAKE_AXVM_SCRIPT="$pic,o3fa=c1,o3fc=b,o3f9=1,block,i3fa,i3f8,i3f8,i3f8,i3fd,of4=0" \
+		fx 1 '' start demo --kernel "$tmp/hlt.bin"
+	wait
+	in_log '^answer in port 0x3fa width 1: data 0xcc ' "stdin: character timeout interrupt (IIR 0xcc)"
+	if [ "$(sed -n 's/^answer in port 0x3f8 width 1: data \(0x[0-9a-f]*\) .*/\1/p' "$tmp/log" | tr '\n' ' ')" = "0x68 0x69 0xa " ]
+	then ok "stdin: h, i, newline read from RBR in order"
+	else notok "stdin: h, i, newline read from RBR in order"; sed 's/^/#   log: /' "$tmp/log"; fi
+	in_log '^answer in port 0x3fd width 1: data 0x60 ' "stdin: FIFO empty after 3 reads; EOF did not end the VM"
+
+	# The terminal: raw while the VM runs, restored on every way out.
+	if [ -n "$ptyrun" ] && [ -x "$ptyrun" ]; then
+		# pty NAME ACTION SCRIPT WANT: axctl start on a pty; WANT is
+		# pty_run's "raw R restored S status N" line.
+		pty() {
+			env LD_PRELOAD="$fake" FAKE_AXVM_STATE="$tmp/state" FAKE_AXVM_LOG="$tmp/log" \
+				FAKE_AXVM_SCRIPT="$3" "$ptyrun" "$2" "$axctl" start demo \
+				--kernel "$tmp/hlt.bin" > "$tmp/pty" 2>&1
+			if [ "$(head -n1 "$tmp/pty")" = "$4" ]; then ok "terminal: $1: $4"
+			else notok "terminal: $1: $4"; sed 's/^/#   /' "$tmp/pty"; fi
+		}
+		pty "Ctrl-A x" escape block "raw 1 restored 1 status 24"
+		if grep -q 'quit (Ctrl-A x)' "$tmp/pty"; then ok "terminal: Ctrl-A x says why"
+		else notok "terminal: Ctrl-A x says why"; fi
+		pty SIGTERM TERM block "raw 1 restored 1 status 24"
+		pty SIGHUP HUP block "raw 1 restored 1 status 129"
+		: > "$tmp/log"
+		pty "guest reset, after Ctrl-A Ctrl-A reached RBR" "type:$(printf '\001\001')" \
+			"$pic,o3fc=b,o3f9=1,block,i3f8,o92=1" "raw 1 restored 1 status 28"
+		in_log '^answer in port 0x3f8 width 1: data 0x1 ' "terminal: Ctrl-A Ctrl-A gives the guest one 0x01"
+		pty "triple fault" none triple "raw 0 restored 1 status 16"
+		pty "guest halted" none hlt "raw 0 restored 1 status 0"
+	else
+		echo "# pty_run not built: terminal tests skipped"
+	fi
+
 	mbguest=$top/tests/guests/bin/mb_hello
 	if [ -f "$mbguest" ]; then
 		: > "$tmp/log"

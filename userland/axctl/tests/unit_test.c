@@ -149,7 +149,7 @@ static void test_uart(void)
 	uart_write(&u, UART_MCR, 0xff);
 	check(uart_read(&u, UART_MCR) == 0x1f, "MCR keeps its 5 bits");
 	uart_write(&u, UART_MCR, 0x03);
-	check(uart_read(&u, UART_MSR) == 0xb0, "MSR: DCD, DSR, CTS");
+	check((uart_read(&u, UART_MSR) & 0xf0) == 0xb0, "MSR: DCD, DSR, CTS");
 
 	uart_write(&u, UART_LCR, 0x83);
 	check(uart_read(&u, UART_LCR) == 0x83, "LCR reads back");
@@ -160,10 +160,10 @@ static void test_uart(void)
 	check(drain(p[0], out, sizeof(out)) == 0, "a DLL write is not output");
 	uart_write(&u, UART_LCR, 0x03);
 	check(uart_read(&u, UART_IER) == 0x0f, "IER back once DLAB is clear");
-	check(u.dll == 0x0c && u.dlm == 0x01, "divisor latch kept");
+	check(u.s.dll == 0x0c && u.s.dlm == 0x01, "divisor latch kept");
 
 	uart_write(&u, UART_MCR, 0x1a);	/* loop, RTS, OUT2 */
-	check(uart_read(&u, UART_MSR) == 0x90, "loopback: MSR = CTS|DCD for RTS|OUT2");
+	check((uart_read(&u, UART_MSR) & 0xf0) == 0x90, "loopback: MSR = CTS|DCD for RTS|OUT2");
 	uart_write(&u, UART_RBR_THR, 'x');
 	check(drain(p[0], out, sizeof(out)) == 0, "loopback: THR not output");
 	check(uart_read(&u, UART_LSR) == 0x61, "loopback: LSR.DR set");
