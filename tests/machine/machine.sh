@@ -91,6 +91,12 @@ for t in "$top"/tests/selftests/bin/*; do
 done
 cp "$top"/tests/selftests/*.sh "$root/opt/axvm/tests/" 2>/dev/null
 [ -d "$top/tests/guests/bin" ] && cp -r "$top/tests/guests/bin" "$root/opt/axvm/guests"
+# The Linux guest of linux_test: this machine's own kernel (already
+# compressed, ~8 MB) and a ~1 MB busybox initramfs (tests/guests/linux/).
+mkdir -p "$root/opt/axvm/linux"
+cp "/boot/vmlinuz-$kver" "$root/opt/axvm/linux/vmlinuz" || die "/boot/vmlinuz-$kver missing"
+sh "$top/tests/guests/linux/mkinitramfs.sh" "$root/opt/axvm/linux/initramfs.cpio.gz" ||
+	die "cannot build the Linux guest's initramfs"
 bpftool=$(command -v bpftool || ls /usr/sbin/bpftool 2>/dev/null)
 [ -n "$bpftool" ] && copy_prog "$bpftool" usr/sbin/bpftool
 # iproute2's genl, for genl_test (`genl ctrl get name axvm`).

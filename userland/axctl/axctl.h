@@ -88,6 +88,7 @@ int cmd_stats(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
 int cmd_start(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 /* getopt_long() gave '?' or ':' (optstrings start with ':'): usage error. */
 void bad_option(const char *cmd, int c, char **argv) __attribute__((noreturn));

@@ -29,7 +29,8 @@
 enum io_action {
 	IO_CONTINUE = 0,
 	IO_EXIT = 1,		/* debug-exit port: b->exit_value */
-	IO_RESET = 2,		/* the guest reset the machine (0x92, 0x64) */
+	IO_RESET = 2,		/* the guest reset the machine (0x92, 0x64, 0xcf9) */
+	IO_POWEROFF = 3,	/* ACPI S5 (power.h) */
 };
 
 #define IO_BYTEWISE		(1U << 0)

@@ -10,6 +10,7 @@
 #include <sys/ioctl.h>
 
 #include "axctl.h"
+#include "msr.h"
 #include "vmm.h"
 
 /* --- HLT ------------------------------------------------------------------- */
@@ -109,6 +110,10 @@ static bool exit_io_write(struct vcpu *c, struct axvm_exit *e)
 	pthread_mutex_lock(&v->dev_lock);
 	r = io_write(&v->io, e->u.io_write.port, e->u.io_write.width, e->u.io_write.data);
 	pthread_mutex_unlock(&v->dev_lock);
+	if (r == IO_POWEROFF) {
+		vmm_finish(v, AXCTL_OK, "guest powered off (ACPI S5)");
+		return false;
+	}
 	if (r == IO_RESET) {
 		vmm_finish(v, AXCTL_ERESET, "guest reset the machine (port 0x%x)",
 			   e->u.io_write.port);
@@ -190,9 +195,11 @@ static bool exit_nested_page_fault(struct vcpu *c, const struct axvm_exit *e)
 	return false;
 }
 
-/* An MSR nobody models: #GP, as hardware does for unknown MSRs. */
-static bool exit_sysreg(struct vcpu *c, const struct axvm_exit *e, uint32_t *resp)
+/* An MSR nobody models: #GP, as hardware does for unknown MSRs (msr.h: a few answered). */
+static bool exit_sysreg(struct vcpu *c, struct axvm_exit *e, uint32_t *resp)
 {
+	if (msr_emulate(e, resp))
+		return true;
 	atomic_fetch_add(&c->vmm->msr_faults, 1);
 	vmm_note(c->vmm, 1, "vCPU %u: %s of MSR 0x%llx at RIP 0x%llx: #GP", c->id,
 		 e->kind == AXVM_EXIT_SYSREG_READ ? "RDMSR" : "WRMSR",

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "image.h"
+#include "linux.h"
 #include "multiboot.h"
 
 #define PAGE		0x1000ULL
@@ -59,6 +60,8 @@ bool image_format_parse(const char *s, enum image_format *fmt)
 		*fmt = IMAGE_ELF;
 	else if (!strcmp(s, "multiboot"))
 		*fmt = IMAGE_MULTIBOOT;
+	else if (!strcmp(s, "linux"))
+		*fmt = IMAGE_LINUX;
 	else
 		return false;
 	return true;
@@ -73,6 +76,8 @@ const char *image_format_name(enum image_format fmt)
 		return "ELF64";
 	case IMAGE_MULTIBOOT:
 		return "Multiboot";
+	case IMAGE_LINUX:
+		return "Linux bzImage";
 	default:
 		return "auto";
 	}
@@ -175,6 +180,8 @@ int image_probe(const void *img, size_t len, enum image_format fmt,
 		/* Multiboot first: such an image is often ELF32 too. */
 		if (mb_find_header(img, len, &h))
 			fmt = IMAGE_MULTIBOOT;
+		else if (linux_is_bzimage(img, len))
+			fmt = IMAGE_LINUX;
 		else
 			fmt = has_elf_magic(img, len) ? IMAGE_ELF : IMAGE_FLAT;
 	}
@@ -182,6 +189,15 @@ int image_probe(const void *img, size_t len, enum image_format fmt,
 		r = mb_probe(img, len, err, errlen);
 		return r ? r : IMAGE_MULTIBOOT;
 	}
+	if (fmt == IMAGE_LINUX) {
+		struct linux_image li;
+
+		r = linux_probe(img, len, &li, err, errlen);
+		return r ? r : IMAGE_LINUX;
+	}
+	if (fmt == IMAGE_FLAT && linux_is_bzimage(img, len))
+		return fail(IMAGE_EFORMAT, err, errlen,
+			    "this is a Linux bzImage, not a flat binary: drop --format flat (or use --format linux)");
 	if (fmt == IMAGE_FLAT)
 		return IMAGE_FLAT;
 	r = elf_check(img, len, &eh, &ph, err, errlen);
@@ -506,6 +522,11 @@ int image_load(const void *img, size_t len, enum image_format fmt, void *ram,
 		return mb_load(img, len, "kernel", cmdline, NULL, 0, ram,
 			       ram_size < (1ULL << 32) ? ram_size : (1ULL << 32), 0, bs,
 			       err, errlen);
+	if (r == IMAGE_LINUX) {
+		struct linux_boot lb = { .cmdline = cmdline, .low_ram = ram_size };
+
+		return linux_load(img, len, ram, &lb, bs, err, errlen);
+	}
 	if (r == IMAGE_FLAT)
 		return load_flat(img, len, ram, ram_size, cmdline, bs, err, errlen);
 	return load_elf(img, len, ram, ram_size, cmdline, bs, err, errlen);

@@ -27,6 +27,7 @@ enum image_format {
 	IMAGE_FLAT,
 	IMAGE_ELF,
 	IMAGE_MULTIBOOT,	/* multiboot.h: 32-bit protected mode */
+	IMAGE_LINUX,		/* linux.h: bzImage, 64-bit boot protocol */
 };
 
 #define FLAT_LOAD_GPA		0x1000ULL
@@ -65,13 +66,14 @@ struct boot_state {
 	struct axvm_sregs sregs;
 };
 
-/* "auto", "flat", "elf", "multiboot": false if none of these. */
+/* "auto", "flat", "elf", "multiboot", "linux": false if none of these. */
 bool image_format_parse(const char *s, enum image_format *fmt);
 const char *image_format_name(enum image_format fmt);
 
 /*
  * Check that img looks like fmt (AUTO: a Multiboot header means
- * Multiboot, else ELF magic means ELF, else flat)
+ * Multiboot, else a Linux setup header means Linux, else ELF magic means
+ * ELF, else flat; a bzImage given as flat is refused with advice)
  * and, for ELF, that its headers are sane. Returns the resolved format,
  * or an image_error with err filled.
  */

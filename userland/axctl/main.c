@@ -57,19 +57,24 @@ static const struct command commands[] = {
 	  "the caller's own VMs'.\n",
 	  "  -j, --json          one JSON object per line\n", NULL },
 	{ "start", cmd_start,
-	  "start NAME --kernel IMAGE [--append STR] [--format auto|flat|elf|multiboot]\n"
-	  "      [--module FILE[ ARGS]]... [--ring sync|off] [-v|-q]",
+	  "start NAME --kernel IMAGE [--append STR] [--initrd FILE]\n"
+	  "      [--format auto|flat|elf|multiboot|linux] [--module FILE[ ARGS]]...\n"
+	  "      [--ring sync|off] [-v|-q]",
 	  "Run a VM created with 'axctl create': attach to it, give it its RAM, load\n"
 	  "IMAGE and run it in the foreground. The guest's COM1 goes to stdout.\n",
-	  "  -k, --kernel IMAGE  Multiboot kernel (entered in 32-bit protected mode,\n"
+	  "  -k, --kernel IMAGE  Linux bzImage (x86 boot protocol 2.12+, 64-bit entry,\n"
+	  "                      ACPI tables), Multiboot kernel (entered in 32-bit protected mode,\n"
 	  "                      EBX = Multiboot info), ELF64 x86-64 executable\n"
 	  "                      (entered in long mode at its entry point) or flat\n"
 	  "                      binary (loaded at 0x1000, real mode at 0000:1000)\n"
 	  "  -a, --append STR    command line for the guest (RDI/DI points to it;\n"
 	  "                      Multiboot: \"IMAGE STR\" in the info structure)\n"
+	  "  -i, --initrd FILE   Linux initramfs, at the top of RAM below the kernel's\n"
+	  "                      initrd_addr_max\n"
 	  "  -f, --format FMT    auto (default: a Multiboot header means multiboot,\n"
-	  "                      else ELF magic means elf, else flat), flat, elf or\n"
-	  "                      multiboot\n"
+	  "                      else a Linux setup header means linux, else ELF\n"
+	  "                      magic means elf, else flat), flat, elf, multiboot\n"
+	  "                      or linux\n"
 	  "  -M, --module FILE[ ARGS]  Multiboot module, loaded after the kernel\n"
 	  "                      (repeatable; the kernel sees the whole string)\n"
 	  "  -r, --ring MODE     sync (default): exits through the shared exit ring,\n"
@@ -77,10 +82,31 @@ static const struct command commands[] = {
 	  "  -v, --verbose       more detail (register dumps on failures, counts of\n"
 	  "                      unhandled port I/O at exit)\n"
 	  "  -q, --quiet         no messages from axctl, only the guest's output\n",
-	  "Exit status: 0 when the guest halts; (v << 1) | 1 when it writes v to the\n"
+	  "Exit status: 0 when the guest halts or powers off (ACPI S5); (v << 1) | 1\n"
+	  "when it writes v to the\n"
 	  "debug-exit port 0xf4; 16 triple fault, 18 VM entry failed, 20 internal\n"
 	  "error, 22 VM stopped, 24 interrupted, 28 guest reset the machine; see\n"
 	  "axctl(8) for all of them.\n" },
+	{ "run", cmd_run,
+	  "run --kernel IMAGE [--initrd FILE] [--append STR] [-m SIZE] [-c N]\n"
+	  "      [--name NAME] [--no-reboot] [--format FMT] [--ring sync|off] [-v|-q]",
+	  "Create a VM, run IMAGE in it as 'start' does, destroy it when axctl ends\n"
+	  "(also on errors and signals). A guest reset restarts the guest from its\n"
+	  "images, as QEMU does.\n",
+	  "  -k, --kernel IMAGE  as for 'start' (a Linux bzImage, Multiboot, ELF64, flat)\n"
+	  "  -i, --initrd FILE   Linux initramfs\n"
+	  "  -a, --append STR    the guest's command line\n"
+	  "  -m, --memory SIZE   guest RAM: a plain number is MiB (QEMU, kvmtool),\n"
+	  "                      or a size with K, M, G; a multiple of 2M (default 256)\n"
+	  "  -c, --vcpus N       vCPUs, 1-64 (default 1)\n"
+	  "  -n, --name NAME     the VM's name (default run-PID), for stats/list/stop\n"
+	  "      --no-reboot     a guest reset ends axctl with status 28 (QEMU's name)\n"
+	  "  -f, --format FMT    as for 'start'\n"
+	  "  -r, --ring MODE     as for 'start'\n"
+	  "  -v, --verbose       more detail\n"
+	  "  -q, --quiet         only the guest's output\n",
+	  "Exit status: as 'start': 0 the guest powered off or halted, 28 it reset the\n"
+	  "machine (with --no-reboot), 16 triple fault; see axctl(8).\n" },
 	{ "trace", cmd_trace, "trace [NAME] [--duration S] [-j] [--tracepoint]",
 	  "Trace the exits of a VM (or of every VM without NAME) with BPF programs on\n"
 	  "axvm's tracepoints: exits per VMX reason and vCPU (handled in the kernel or\n"

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "axctl.h"
+#include "linux_vmm.h"
 #include "multiboot.h"
 #include "nl.h"
 #include "tsc.h"
@@ -27,7 +28,7 @@
 
 struct start_opts {
 	const char *name;
-	const char *kernel, *cmdline;
+	const char *kernel, *cmdline, *initrd;
 	enum image_format fmt;
 	struct mb_module mods[MB_MAX_MODULES];
 	unsigned int nr_mods;
@@ -43,6 +44,7 @@ static void parse_options(int argc, char **argv, struct start_opts *o)
 		{ "append", required_argument, NULL, 'a' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "module", required_argument, NULL, 'M' },
+		{ "initrd", required_argument, NULL, 'i' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "ring", required_argument, NULL, 'r' },
@@ -53,7 +55,7 @@ static void parse_options(int argc, char **argv, struct start_opts *o)
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":k:a:f:M:vqr:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":k:a:f:M:i:vqr:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			o->kernel = optarg;
@@ -64,6 +66,9 @@ static void parse_options(int argc, char **argv, struct start_opts *o)
 		case 'f':
 			if (!image_format_parse(optarg, &o->fmt))
 				axctl_usage_error("start", "start: bad format '%s' (auto, flat, elf or multiboot)", optarg);
+			break;
+		case 'i':
+			o->initrd = optarg;
 			break;
 		case 'M':
 			if (o->nr_mods == MB_MAX_MODULES)
@@ -174,7 +179,13 @@ static void *prepare_image(struct start_opts *o, size_t *len)
 	if (o->nr_mods && o->fmt != IMAGE_MULTIBOOT)
 		axctl_usage_error("start", "start: --module needs a Multiboot image (%s is %s)",
 				  o->kernel, image_format_name(o->fmt));
-	if (o->fmt == IMAGE_MULTIBOOT) {
+	if (o->initrd && o->fmt != IMAGE_LINUX)
+		axctl_usage_error("start", "start: --initrd needs a Linux bzImage (%s is %s)",
+				  o->kernel, image_format_name(o->fmt));
+	if (o->fmt == IMAGE_LINUX) {
+		if (!linux_cmdline_ok(img, *len, o->cmdline, err, sizeof(err)))
+			axctl_usage_error("start", "start: --append: %s", err);
+	} else if (o->fmt == IMAGE_MULTIBOOT) {
 		if (strlen(o->kernel) + 1 + (o->cmdline ? strlen(o->cmdline) : 0) > MB_CMDLINE_MAX)
 			axctl_usage_error("start", "start: --append: command line too long (at most %d bytes with the image name)",
 					  MB_CMDLINE_MAX);
@@ -195,7 +206,11 @@ static void load_image(struct vmm *v, const struct start_opts *o, void *img, siz
 	char err[256];
 	int r;
 
-	if (o->fmt == IMAGE_MULTIBOOT)
+	if (o->fmt == IMAGE_LINUX)
+		r = linux_vmm_load(img, len, o->initrd, o->cmdline, v->ram, v->ram_low,
+				   v->ram_size - v->ram_low, v->nr_vcpus, v->has_ioapic, bs, err,
+				   sizeof(err));
+	else if (o->fmt == IMAGE_MULTIBOOT)
 		r = mb_load(img, len, o->kernel, o->cmdline, o->mods, o->nr_mods, v->ram,
 			    v->ram_low, v->ram_size - v->ram_low, bs, err, sizeof(err));
 	else
@@ -307,7 +322,7 @@ static void get_vm_shape(struct vmm *v, const struct axvm_caps *caps, enum image
 			  v->name, info.vcpus, caps->max_vcpus ? caps->max_vcpus : AXVM_MAX_VCPUS);
 	v->ram_size = info.mem_bytes;
 	v->ram_low = v->ram_size;
-	if (fmt == IMAGE_MULTIBOOT && v->ram_low > PC_LOW_MEM_MAX)
+	if ((fmt == IMAGE_MULTIBOOT || fmt == IMAGE_LINUX) && v->ram_low > PC_LOW_MEM_MAX)
 		v->ram_low = PC_LOW_MEM_MAX;	/* the rest above 4 GiB, past the PCI hole */
 	v->nr_vcpus = info.vcpus;
 	format_size(v->ram_size, sz, sizeof(sz));
@@ -403,6 +418,8 @@ static void setup_devices(struct vmm *v, const struct axvm_caps *caps)
 	if (pc_init(&v->pc, &v->io, v->ram_low, v->ram_size - v->ram_low, v->nr_vcpus,
 		    &v->dev_lock, vmm_irq_notify, v))
 		axctl_die(AXCTL_EFAIL, "cannot set up the PC devices");
+	if (power_init(&v->power, &v->io, pc_monotonic_ns) || linux_vmm_devices(&v->io))
+		axctl_die(AXCTL_EFAIL, "cannot set up the ACPI power ports");
 	vmm_ioapic_create(v, caps);
 }
 
@@ -493,6 +510,7 @@ static void teardown(struct vmm *v)
 	if (v->pc.gsi_err)
 		fprintf(stderr, "%s: AXVM_IRQ_LINE failed, ISA IRQs reached the PIC only: %s\n",
 			axctl_prog, strerror(-v->pc.gsi_err));
+	linux_vmm_report();
 	pc_free(&v->pc);
 	for (i = 0; i < v->nr_vcpus; i++)
 		vcpu_destroy(&v->vcpus[i]);
@@ -526,6 +544,7 @@ int cmd_start(int argc, char **argv)
 	img = prepare_image(&o, &img_len);
 	vmm.dev_fd = open_dev();
 	get_caps(vmm.dev_fd, &caps);
+	vmm.has_ioapic = linux_vmm_ioapic(&caps);
 	get_vm_shape(&vmm, &caps, o.fmt);
 
 	vmm.vm_fd = attach(vmm.dev_fd, vmm.name);
@@ -533,6 +552,7 @@ int cmd_start(int argc, char **argv)
 	load_image(&vmm, &o, img, img_len, &bs);
 	ram_add(&vmm);
 	print_banner(&vmm, &o, &bs);
+	linux_vmm_note_entry(&bs);
 
 	setup_vcpus(&vmm, &caps, o.use_ring, &bs);
 	setup_devices(&vmm, &caps);

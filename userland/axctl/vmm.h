@@ -68,6 +68,7 @@
 #include "devices.h"
 #include "image.h"
 #include "pc/pc.h"
+#include "power.h"
 #include "smp.h"
 
 #define SZ_4G		(1ULL << 32)
@@ -101,12 +102,14 @@ struct vmm {
 	struct vcpu *vcpus;
 	pthread_t main_thread;
 	bool lapic;		/* in-kernel local APICs: every vCPU runs */
+	bool has_ioapic;	/* the module has an I/O APIC: the MADT lists it */
 
 	pthread_mutex_t dev_lock;	/* io, pc */
 	pthread_cond_t irq_cond;	/* a halted vCPU 0 waits for the PIC */
 	struct io_bus io;
 	struct pc pc;
 	struct console console;		/* stdin to COM1 (dev_lock) */
+	struct power power;	/* ACPI PM ports, 0xcf9 (power.h) */
 
 	pthread_mutex_t state_lock;	/* status, states; writes of done */
 	pthread_cond_t end_cond;	/* idle and parked vCPUs wait for done */

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # `make -C userland/axctl check`: axctl's host tests, no module needed.
-#   run.sh UNIT_TEST AXCTL [FAKE_AXVM_SO [PC_UNIT_TEST [PTY_RUN]]]
+#   run.sh UNIT_TEST AXCTL [FAKE_AXVM_SO [PC_UNIT_TEST [PTY_RUN [LINUX_UNIT_TEST]]]]
 # The unit tests (parsers, devices, image loader and boot state), then the
 # command line: help, usage errors and their status, image errors, and
 # "axvm module not loaded" when there is no /dev/axvm. Also the man page
@@ -11,6 +11,7 @@ axctl=$2
 fake=${3:-}
 pcunit=${4:-}
 ptyrun=${5:-}
+linuxunit=${6:-}
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../../.." && pwd)
 demo=$top/tests/guests/bin/demo
@@ -51,6 +52,22 @@ if [ -n "$pcunit" ]; then
 	[ -f "$mbguest" ] || echo "# tests/guests/bin/mb_hello not built: not loaded by the PC unit tests"
 fi
 
+# Linux booting (linux_unit.c), with the host's newest kernel when readable.
+if [ -n "$linuxunit" ]; then
+	kimg=$(ls -v /boot/vmlinuz-* 2>/dev/null | tail -n 1)
+	if [ -n "$kimg" ] && [ -r "$kimg" ]; then "$linuxunit" "$kimg"; else "$linuxunit"; fi \
+		> "$tmp/linux" 2>&1
+	cat "$tmp/linux"
+	p=$(sed -n 's/^linux: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$tmp/linux")
+	f=$(sed -n 's/^linux: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$tmp/linux")
+	if [ -n "$p" ]; then
+		pass=$((pass + p))
+		fail=$((fail + f))
+	else
+		notok "Linux unit tests ran to the end"
+	fi
+fi
+
 # --- the command line ---------------------------------------------------
 # expect STATUS 'STDERR PATTERN' ARGS...: exit status and a grep -E pattern
 # of stderr+stdout ('' for none).
@@ -78,7 +95,7 @@ expect 0 '^Usage: axctl \[-v\|-q\] COMMAND' --help
 expect 2 '^Usage:' 
 expect 2 "unknown command 'frobnicate'" frobnicate
 expect 2 "unknown option '--frob'" --frob
-for c in create destroy stop list stats monitor start trace; do
+for c in create destroy stop list stats monitor start run trace; do
 	expect 0 "^Usage: axctl $c" "$c" --help
 	expect 0 "^Usage: axctl $c" help "$c"
 done
@@ -133,6 +150,30 @@ expect 2 '--module needs a Multiboot image' start vm0 --kernel "$tmp/hlt.bin" --
 long=$(head -c 1024 /dev/zero | tr '\0' x)
 expect 2 'command line too long \(at most 1023 bytes for a flat image\)' \
 	start vm0 --kernel "$tmp/hlt.bin" --append "$long"
+expect 2 '--initrd needs a Linux bzImage' start vm0 --kernel "$tmp/hlt.bin" --initrd "$tmp/hlt.bin"
+
+# axctl run: its usage and image errors come before any VM is made.
+expect 2 'run: --kernel IMAGE is required' run
+expect 2 "run: bad memory size 'x'" run --kernel "$tmp/hlt.bin" -m x
+expect 2 "run: bad vCPU count '0'" run --kernel "$tmp/hlt.bin" -c 0
+expect 2 "run: invalid VM name 'a b'" run --kernel "$tmp/hlt.bin" --name 'a b'
+expect 2 "run: bad format 'coff'" run --kernel "$tmp/hlt.bin" --format coff
+expect 12 'cannot open image /nonexistent/img' run --kernel /nonexistent/img
+expect 12 'image is not ELF64 or flat \(no ELF magic\)' run --kernel "$tmp/text" --format elf
+# A real bzImage: the host's kernel when readable.
+kimg=$(ls -v /boot/vmlinuz-* 2>/dev/null | tail -n 1)
+if [ -n "$kimg" ] && [ -r "$kimg" ]; then
+	expect 12 'Linux bzImage, not a flat binary: drop --format flat' \
+		start vm0 --kernel "$kimg" --format flat
+	expect 12 'drop --format flat' run --kernel "$kimg" --format flat
+	expect 12 'cannot open initrd /nonexistent/initrd' run --kernel "$kimg" --initrd /nonexistent/initrd
+	expect 2 'command line too long \(.*this kernel takes at most' \
+		start vm0 --kernel "$kimg" --append "$(head -c 5000 /dev/zero | tr '\0' x)"
+	head -c 600 "$kimg" > "$tmp/bz-cut"
+	expect 12 'Linux bzImage truncated' start vm0 --kernel "$tmp/bz-cut"
+else
+	echo "# no readable /boot/vmlinuz-*: the bzImage command-line checks are skipped"
+fi
 
 # Without the module.
 if [ ! -e /dev/axvm ]; then
@@ -501,7 +542,7 @@ if command -v groff >/dev/null 2>&1; then
 		notok "axctl.8 formats without groff warnings"
 		sed 's/^/#   /' "$tmp/groff"
 	fi
-	for c in create destroy stop list stats monitor start trace; do
+	for c in create destroy stop list stats monitor start run trace; do
 		if grep -q "^\.SS $c" "$here/../axctl.8"; then ok "axctl.8 documents $c"
 		else notok "axctl.8 documents $c"; fi
 	done
@@ -531,7 +572,7 @@ if command -v bash >/dev/null 2>&1; then
 	complete_test "--memory" axctl create vm0 --mem
 	complete_test "--vcpus" axctl create vm0 --vc
 	complete_test "1 2 4 8" axctl create vm0 --vcpus ""
-	complete_test "auto flat elf multiboot" axctl start vm0 --format ""
+	complete_test "auto flat elf multiboot linux" axctl start vm0 --format ""
 	complete_test "--json" axctl -v list --j
 	complete_test "create" axctl -q cr
 	complete_test "--duration" axctl trace vm0 --dur

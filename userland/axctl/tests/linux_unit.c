@@ -1,0 +1,421 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * axctl host unit tests of Linux booting: the bzImage loader (boot_params,
+ * e820, placement, entry state, errors) on images built here, the ACPI
+ * tables (checksums, the pointers between them, MADT entries, \_S5), the
+ * ACPI power ports and port 0xcf9. No module.
+ *
+ *   linux_unit_test [BZIMAGE]   (BZIMAGE: also probe and load a real kernel)
+ */
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "acpi.h"
+#include "devices.h"
+#include "image.h"
+#include "linux.h"
+#include "msr.h"
+#include "power.h"
+
+static int passed, failed;
+
+static void check(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void check(int ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ok)
+		passed++;
+	else
+		failed++;
+	printf("%s - ", ok ? "ok" : "not ok");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+}
+
+#define MiB		(1ULL << 20)
+#define SETUP_SECTS	4
+#define PM_SIZE		0x3000
+
+static uint16_t g16(const unsigned char *p, size_t o) { return p[o] | p[o + 1] << 8; }
+static uint32_t g32(const unsigned char *p, size_t o) { return g16(p, o) | (uint32_t)g16(p, o + 2) << 16; }
+static uint64_t g64(const unsigned char *p, size_t o) { return g32(p, o) | (uint64_t)g32(p, o + 4) << 32; }
+static void p16(unsigned char *p, size_t o, uint16_t v) { p[o] = v; p[o + 1] = v >> 8; }
+static void p32(unsigned char *p, size_t o, uint32_t v) { p16(p, o, v); p16(p, o + 2, v >> 16); }
+static void p64(unsigned char *p, size_t o, uint64_t v) { p32(p, o, v); p32(p, o + 4, v >> 32); }
+
+/* A bzImage as a 64-bit 2.15 kernel's setup header describes it. */
+static unsigned char *make_bzimage(size_t *len, uint32_t init_size)
+{
+	size_t setup = (SETUP_SECTS + 1) * 512;
+	unsigned char *img = calloc(1, setup + PM_SIZE);
+	size_t i;
+
+	img[HDR_SETUP_SECTS] = SETUP_SECTS;
+	p32(img, HDR_SYSSIZE, PM_SIZE / 16);
+	p16(img, HDR_BOOT_FLAG, 0xaa55);
+	img[HDR_JUMP] = 0xeb;
+	img[HDR_JUMP + 1] = 0x6a;		/* header ends at 0x26c */
+	memcpy(img + HDR_HEADER, "HdrS", 4);
+	p16(img, HDR_VERSION, 0x020f);
+	img[HDR_LOADFLAGS] = LINUX_LOADED_HIGH;
+	p32(img, HDR_CODE32_START, 0x100000);
+	p32(img, HDR_INITRD_ADDR_MAX, 0x7fffffff);
+	p32(img, HDR_KERNEL_ALIGNMENT, 0x200000);
+	img[HDR_RELOCATABLE] = 1;
+	p16(img, HDR_XLOADFLAGS, LINUX_XLF_KERNEL_64);
+	p32(img, HDR_CMDLINE_SIZE, 2047);
+	p64(img, HDR_PREF_ADDRESS, 16 * MiB);
+	p32(img, HDR_INIT_SIZE, init_size);
+	img[0x1ef] = 0xff;			/* outside the header: not copied */
+	for (i = 0; i < PM_SIZE; i++)
+		img[setup + i] = i * 7 + 3;
+	*len = setup + PM_SIZE;
+	return img;
+}
+
+static int load(const unsigned char *img, size_t len, unsigned char *ram, uint64_t low,
+		const char *initrd, size_t initrd_len, const char *cmd, struct boot_state *bs,
+		char *err)
+{
+	struct linux_boot lb = {
+		.initrd = initrd, .initrd_len = initrd_len, .cmdline = cmd,
+		.low_ram = low, .high_ram = 0, .rsdp = ACPI_TABLES_GPA,
+	};
+
+	memset(ram, 0, low);
+	return linux_load(img, len, ram, &lb, bs, err, 256);
+}
+
+static void test_load(void)
+{
+	uint64_t low = 128 * MiB;
+	unsigned char *ram = malloc(low), *bp = ram + LINUX_ZERO_PAGE_GPA;
+	size_t len, rdlen = 3 * 4096 + 5;
+	unsigned char *img = make_bzimage(&len, 40 * MiB);
+	char *rd = malloc(rdlen), err[256];
+	struct boot_state bs;
+	uint64_t rdgpa, d;
+	int r, i, ok;
+
+	memset(rd, 0x5a, rdlen);
+	r = load(img, len, ram, low, rd, rdlen, "console=ttyS0 quiet", &bs, err);
+	check(r == IMAGE_OK, "bzImage loads into 128 MiB (%s)", r ? err : "ok");
+	check(!memcmp(ram + 16 * MiB, img + (SETUP_SECTS + 1) * 512, PM_SIZE),
+	      "protected-mode kernel at pref_address 16 MiB");
+	check(bs.regs.rip == 16 * MiB + 0x200, "RIP = startup_64 (0x%llx)",
+	      (unsigned long long)bs.regs.rip);
+	check(bs.regs.rsi == LINUX_ZERO_PAGE_GPA, "RSI = boot_params");
+	check(!(bs.regs.rflags & 0x200), "interrupts off at entry");
+	check(bs.sregs.cs.selector == LINUX_BOOT_CS && bs.sregs.cs.l && bs.sregs.ds.selector ==
+	      LINUX_BOOT_DS && bs.sregs.ss.selector == LINUX_BOOT_DS,
+	      "CS = __BOOT_CS (64-bit), DS = SS = __BOOT_DS");
+	d = g64(ram, LINUX_GDT_GPA + LINUX_BOOT_CS);
+	check(((d >> 53) & 1) && ((d >> 47) & 1) && ((d >> 40) & 0xf) == 0xb,
+	      "GDT has a present 64-bit code descriptor at 0x10");
+	d = g64(ram, LINUX_GDT_GPA + LINUX_BOOT_DS);
+	check(((d >> 47) & 1) && ((d >> 40) & 0xf) == 0x3 && (d & 0xffff) == 0xffff,
+	      "GDT has a flat data descriptor at 0x18");
+	check((bs.sregs.efer & 0x500) == 0x500 && (bs.sregs.cr0 & 0x80000001) == 0x80000001 &&
+	      (bs.sregs.cr4 & 0x20) && bs.sregs.cr3 == LINUX_PT_GPA, "long mode, paging, PAE");
+	/* The identity map: PML4[0] -> PDPT[k] -> PD entries of 2 MiB. */
+	ok = (g64(ram, LINUX_PT_GPA) & ~0xfffULL) == LINUX_PT_GPA + 0x1000;
+	for (i = 0; i < 4 && ok; i++) {
+		uint64_t pd = g64(ram, LINUX_PT_GPA + 0x1000 + i * 8) & ~0xfffULL;
+
+		ok = g64(ram, pd + 511 * 8) == (((uint64_t)i * 512 + 511) << 21 | 0x83);
+	}
+	check(ok, "the low 4 GiB are identity-mapped with 2 MiB pages");
+
+	check(!memcmp(bp + LINUX_HDR_START, img + LINUX_HDR_START, HDR_VID_MODE -
+		      LINUX_HDR_START) && !memcmp(bp + HDR_VID_MODE + 2, img + HDR_VID_MODE + 2,
+						  HDR_TYPE_OF_LOADER - HDR_VID_MODE - 2) &&
+	      !memcmp(bp + HDR_INITRD_ADDR_MAX, img + HDR_INITRD_ADDR_MAX,
+		      LINUX_HDR_END - HDR_INITRD_ADDR_MAX), "setup header copied into boot_params");
+	check(bp[BP_SENTINEL] == 0, "sentinel outside the header left 0");
+	check(bp[HDR_TYPE_OF_LOADER] == 0xff, "type_of_loader = 0xff");
+	check(g16(bp, HDR_VID_MODE) == 0xffff, "vid_mode = normal");
+	check(g32(bp, HDR_CMD_LINE_PTR) == LINUX_CMDLINE_GPA &&
+	      !strcmp((char *)ram + LINUX_CMDLINE_GPA, "console=ttyS0 quiet"),
+	      "cmd_line_ptr points at the command line");
+	rdgpa = g32(bp, HDR_RAMDISK_IMAGE);
+	check(rdgpa % 4096 == 0 && rdgpa + rdlen <= low && rdgpa + rdlen > low - 4096 &&
+	      !memcmp(ram + rdgpa, rd, rdlen) && g32(bp, HDR_RAMDISK_SIZE) == rdlen,
+	      "initrd page aligned at the top of RAM (0x%llx), ramdisk_size", (unsigned long long)rdgpa);
+	check(g64(bp, BP_ACPI_RSDP) == ACPI_TABLES_GPA, "acpi_rsdp_addr (protocol 2.14+)");
+	check(bp[BP_E820_ENTRIES] == 4, "4 e820 entries (%u)", bp[BP_E820_ENTRIES]);
+	check(g64(bp, BP_E820_TABLE) == 0 && g64(bp, BP_E820_TABLE + 8) == 0x9fc00 &&
+	      g32(bp, BP_E820_TABLE + 16) == E820_RAM, "e820: RAM below the EBDA");
+	check(g64(bp, BP_E820_TABLE + 40) == 0xe0000 && g32(bp, BP_E820_TABLE + 56) == E820_RESERVED,
+	      "e820: BIOS area (ACPI tables) reserved");
+	check(g64(bp, BP_E820_TABLE + 60) == MiB && g64(bp, BP_E820_TABLE + 68) == low - MiB &&
+	      g32(bp, BP_E820_TABLE + 76) == E820_RAM, "e820: RAM from 1 MiB to the end");
+
+	/* With high RAM: an e820 entry at 4 GiB, the hole below it stays out. */
+	{
+		struct linux_boot lb = { .low_ram = low, .high_ram = 512 * MiB };
+
+		memset(ram, 0, low);
+		r = linux_load(img, len, ram, &lb, &bs, err, sizeof(err));
+		check(r == IMAGE_OK && bp[BP_E820_ENTRIES] == 5 &&
+		      g64(bp, BP_E820_TABLE + 80) == 1ULL << 32 &&
+		      g64(bp, BP_E820_TABLE + 88) == 512 * MiB, "e820: high RAM at 4 GiB");
+	}
+
+	/* Too little RAM at 16 MiB: relocated to 2 MiB. */
+	r = load(img, len, ram, 48 * MiB, NULL, 0, NULL, &bs, err);
+	check(r == IMAGE_OK && bs.regs.rip == 2 * MiB + 0x200 && g32(bp, HDR_RAMDISK_IMAGE) == 0,
+	      "relocatable kernel at 2 MiB when pref_address does not fit; no initrd");
+	check(ram[LINUX_CMDLINE_GPA] == 0, "no --append: empty command line");
+	/* Not even that. */
+	r = load(img, len, ram, 40 * MiB, NULL, 0, NULL, &bs, err);
+	check(r == IMAGE_EFIT && strstr(err, "too little RAM"), "too little RAM: %s", err);
+	/* Kernel and initrd together too big. */
+	free(rd);
+	rdlen = 10 * MiB;
+	rd = calloc(1, rdlen);
+	r = load(img, len, ram, 48 * MiB, rd, rdlen, NULL, &bs, err);
+	check(r == IMAGE_EFIT && strstr(err, "initrd"), "kernel + initrd too big: %s", err);
+	/* initrd over initrd_addr_max. */
+	p32(img, HDR_INITRD_ADDR_MAX, 0x3fffff);
+	r = load(img, len, ram, 128 * MiB, rd, rdlen, NULL, &bs, err);
+	check(r == IMAGE_EFIT && strstr(err, "initrd_addr_max"), "initrd over the limit: %s", err);
+	p32(img, HDR_INITRD_ADDR_MAX, 0x7fffffff);
+	/* A command line longer than cmdline_size. */
+	{
+		char *cmd = malloc(3000);
+
+		memset(cmd, 'x', 2999);
+		cmd[2999] = 0;
+		r = load(img, len, ram, 128 * MiB, NULL, 0, cmd, &bs, err);
+		check(r == IMAGE_ECMDLINE, "command line over cmdline_size: %s", err);
+		free(cmd);
+	}
+	free(rd);
+	free(img);
+	free(ram);
+}
+
+static void test_probe(void)
+{
+	struct linux_image li;
+	size_t len;
+	unsigned char *img = make_bzimage(&len, 40 * MiB);
+	char err[256];
+	int r;
+
+	check(image_probe(img, len, IMAGE_AUTO, err, sizeof(err)) == IMAGE_LINUX,
+	      "auto format: a setup header means linux");
+	r = image_probe(img, len, IMAGE_FLAT, err, sizeof(err));
+	check(r == IMAGE_EFORMAT && strstr(err, "bzImage"), "--format flat refused: %s", err);
+	r = linux_probe(img, len - 16, &li, err, sizeof(err));
+	check(r == IMAGE_EFORMAT && strstr(err, "truncated"), "truncated image: %s", err);
+	r = linux_probe(img, 0x230, &li, err, sizeof(err));
+	check(r == IMAGE_EFORMAT && strstr(err, "truncated"), "image cut in its header: %s", err);
+	p16(img, HDR_VERSION, 0x0209);
+	r = linux_probe(img, len, &li, err, sizeof(err));
+	check(r == IMAGE_EFORMAT && strstr(err, "too old"), "protocol 2.09 refused: %s", err);
+	p16(img, HDR_VERSION, 0x020f);
+	p16(img, HDR_XLOADFLAGS, 0);
+	r = linux_probe(img, len, &li, err, sizeof(err));
+	check(r == IMAGE_EFORMAT && strstr(err, "64-bit"), "no 64-bit entry refused: %s", err);
+	p16(img, HDR_XLOADFLAGS, LINUX_XLF_KERNEL_64);
+	memcpy(img + HDR_HEADER, "HdrX", 4);
+	check(image_probe(img, len, IMAGE_AUTO, err, sizeof(err)) == IMAGE_FLAT,
+	      "a corrupted setup header is not taken for Linux (auto: flat)");
+	r = image_probe(img, len, IMAGE_LINUX, err, sizeof(err));
+	check(r == IMAGE_EFORMAT && strstr(err, "HdrS"), "--format linux on it: %s", err);
+	free(img);
+}
+
+/* A real kernel (/boot/vmlinuz-*): probe and load it as axctl would. */
+static void test_real(const char *path)
+{
+	unsigned char *img, *ram;
+	struct linux_image li;
+	struct boot_state bs;
+	struct stat st;
+	char err[256];
+	int fd, r;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0 || fstat(fd, &st)) {
+		printf("# %s: not readable, real-kernel checks skipped\n", path);
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	img = malloc(st.st_size);
+	if (read(fd, img, st.st_size) != st.st_size) {
+		printf("# %s: short read, skipped\n", path);
+		close(fd);
+		free(img);
+		return;
+	}
+	close(fd);
+	r = linux_probe(img, st.st_size, &li, err, sizeof(err));
+	check(r == IMAGE_OK, "%s: a bzImage, protocol %x (%s)", path, li.version, r ? err : "ok");
+	ram = malloc(256 * MiB);
+	r = load(img, st.st_size, ram, 256 * MiB, NULL, 0, "console=ttyS0", &bs, err);
+	check(r == IMAGE_OK && !memcmp(ram + bs.load_lo, img + li.setup_size, 4096),
+	      "%s: loaded at 0x%llx (%s)", path, (unsigned long long)bs.load_lo,
+	      r ? err : "ok");
+	free(ram);
+	free(img);
+}
+
+/* --- ACPI ------------------------------------------------------------------ */
+
+static void test_acpi_one(unsigned int cpus, bool ioapic)
+{
+	unsigned char *ram = calloc(1, ACPI_TABLES_END);
+	struct acpi_config cfg = { .nr_cpus = cpus, .ioapic = ioapic };
+	uint64_t rsdp = acpi_build(ram, &cfg), xsdt, fadt, madt, dsdt, facs;
+	unsigned int lapics = 0, ioapics = 0, isos = 0, off, mlen, ioapic_id = 0;
+	unsigned char *m;
+	bool sci_level = false, irq0 = false;
+
+	check(rsdp && rsdp % 16 == 0 && !memcmp(ram + rsdp, "RSD PTR ", 8),
+	      "%u CPUs: RSDP at 0x%llx", cpus, (unsigned long long)rsdp);
+	check(!acpi_sum(ram + rsdp, 20) && !acpi_sum(ram + rsdp, 36) && ram[rsdp + 15] == 2,
+	      "%u CPUs: RSDP checksums (20 and 36 bytes), revision 2", cpus);
+	xsdt = g64(ram, rsdp + ACPI_RSDP_XSDT);
+	check(!memcmp(ram + xsdt, "XSDT", 4) && !acpi_sum(ram + xsdt, g32(ram, xsdt + 4)) &&
+	      g32(ram, xsdt + 4) == ACPI_HDR_LEN + 16, "%u CPUs: XSDT checksum, 2 entries", cpus);
+	fadt = g64(ram, xsdt + ACPI_HDR_LEN);
+	madt = g64(ram, xsdt + ACPI_HDR_LEN + 8);
+	check(!memcmp(ram + fadt, "FACP", 4) && g32(ram, fadt + 4) == ACPI_FADT_LEN &&
+	      !acpi_sum(ram + fadt, ACPI_FADT_LEN), "%u CPUs: FADT checksum", cpus);
+	dsdt = g64(ram, fadt + ACPI_FADT_X_DSDT);
+	facs = g32(ram, fadt + ACPI_FADT_FACS);
+	check(dsdt == g32(ram, fadt + ACPI_FADT_DSDT) && !g64(ram, fadt + ACPI_FADT_X_FACS),
+	      "%u CPUs: FADT's DSDT pointers agree; FACS by FIRMWARE_CTRL only", cpus);
+	check(!memcmp(ram + dsdt, "DSDT", 4) && !acpi_sum(ram + dsdt, g32(ram, dsdt + 4)) &&
+	      memmem(ram + dsdt, g32(ram, dsdt + 4), "_S5_\x12", 5),
+	      "%u CPUs: DSDT checksum, \\_S5 package", cpus);
+	check(!memcmp(ram + facs, "FACS", 4) && g32(ram, facs + 4) == 64 && facs % 64 == 0,
+	      "%u CPUs: FACS 64 bytes, 64-byte aligned", cpus);
+	check(g32(ram, fadt + 64) == ACPI_PM1A_CNT && g32(ram, fadt + 76) == ACPI_PM_TMR &&
+	      g16(ram, fadt + 46) == ACPI_SCI_IRQ && g64(ram, fadt + 120) == ACPI_RESET_PORT &&
+	      ram[fadt + 128] == ACPI_RESET_VALUE, "%u CPUs: FADT PM1a_CNT, PM timer, SCI, reset register",
+	      cpus);
+	m = ram + madt;
+	mlen = g32(m, 4);
+	check(!memcmp(m, "APIC", 4) && !acpi_sum(m, mlen) && g32(m, 36) == ACPI_LAPIC_GPA,
+	      "%u CPUs: MADT checksum, local APIC address", cpus);
+	for (off = ACPI_MADT_ENTRIES; off + 2 <= mlen && m[off + 1]; off += m[off + 1]) {
+		switch (m[off]) {
+		case 0:
+			lapics += m[off + 3] == lapics && (g32(m, off + 4) & 1);
+			break;
+		case 1:
+			ioapics++;
+			ioapic_id = m[off + 2];
+			break;
+		case 2:
+			isos++;
+			irq0 |= m[off + 3] == 0 && g32(m, off + 4) == 2;
+			sci_level |= m[off + 3] == 9 && (g16(m, off + 8) & 0xc) == 0xc;
+			break;
+		}
+	}
+	check(off == mlen, "%u CPUs: MADT entries fill the table exactly", cpus);
+	check(lapics == cpus, "%u CPUs: %u enabled local APICs, IDs 0..n-1", cpus, lapics);
+	if (ioapic)
+		check(ioapics == 1 && ioapic_id == cpus && isos == 2 && irq0 && sci_level,
+		      "%u CPUs: I/O APIC (ID %u), IRQ0 -> GSI2, SCI level", cpus, ioapic_id);
+	else
+		check(!ioapics && !isos, "%u CPUs: no I/O APIC, no overrides", cpus);
+	free(ram);
+}
+
+static void test_acpi(void)
+{
+	unsigned char *ram = calloc(1, ACPI_TABLES_END);
+	struct acpi_config cfg = { .nr_cpus = 0 };
+
+	test_acpi_one(1, true);
+	test_acpi_one(2, true);
+	test_acpi_one(64, true);
+	test_acpi_one(3, false);
+	check(acpi_build(ram, &cfg) == 0, "no CPUs: no tables");
+	free(ram);
+}
+
+/* --- MSRs ------------------------------------------------------------------ */
+
+static void test_msr(void)
+{
+	struct axvm_exit e = { .kind = AXVM_EXIT_SYSREG_READ };
+	uint32_t resp = 0;
+
+	e.u.sysreg_read.addr = MSR_IA32_BIOS_SIGN_ID;
+	check(msr_emulate(&e, &resp) && resp == AXVM_RESP_DATA &&
+	      e.u.sysreg_read.data == MSR_UCODE_REV_VALUE, "RDMSR 0x8b: microcode revision 1");
+	e.kind = AXVM_EXIT_SYSREG_WRITE;
+	e.u.sysreg_write.addr = MSR_IA32_BIOS_SIGN_ID;
+	e.u.sysreg_write.value = 0;
+	check(msr_emulate(&e, &resp) && resp == AXVM_RESP_NONE, "WRMSR 0x8b: ignored");
+	e.kind = AXVM_EXIT_SYSREG_READ;
+	e.u.sysreg_read.addr = 0x3b;
+	check(!msr_emulate(&e, &resp), "other MSRs: #GP (not answered here)");
+}
+
+/* --- power ------------------------------------------------------------------ */
+
+static uint64_t fake_ns;
+static uint64_t fake_clock(void) { return fake_ns; }
+
+static void test_power(void)
+{
+	struct io_bus bus;
+	struct power pm;
+
+	io_bus_init(&bus, -1);
+	fake_ns = 1000;
+	check(power_init(&pm, &bus, fake_clock) == 0, "power ports registered");
+	check(io_read(&bus, ACPI_PM1A_CNT, 2) & PM1_CNT_SCI_EN, "PM1a_CNT: SCI_EN reads 1");
+	check(io_read(&bus, ACPI_PM1A_EVT, 2) == 0, "PM1a_STS: no events");
+	io_write(&bus, ACPI_PM1A_EVT + 2, 2, 0x0121);
+	check(io_read(&bus, ACPI_PM1A_EVT + 2, 2) == 0x0121, "PM1a_EN stores");
+	check(io_read(&bus, ACPI_PM_TMR, 4) == 0, "PM timer starts at 0");
+	fake_ns += 1000000000ULL;
+	check(io_read(&bus, ACPI_PM_TMR, 4) == PM_TMR_HZ, "PM timer: 3579545 ticks a second");
+	fake_ns += 1200ULL * 1000000000ULL;
+	check(io_read(&bus, ACPI_PM_TMR, 4) == (uint32_t)(1201 * PM_TMR_HZ),
+	      "PM timer wraps at 32 bits");
+	check(io_write(&bus, ACPI_PM1A_CNT, 2, (3 << 10) | PM1_CNT_SLP_EN) == IO_CONTINUE,
+	      "SLP_TYP 3 with SLP_EN: ignored (no \\_S3)");
+	check(!(io_read(&bus, ACPI_PM1A_CNT, 2) & PM1_CNT_SLP_EN), "SLP_EN reads 0");
+	check(io_write(&bus, ACPI_PM1A_CNT, 2, ACPI_S5_SLP_TYP << 10) == IO_CONTINUE,
+	      "SLP_TYP 5 without SLP_EN: nothing");
+	check(io_write(&bus, ACPI_PM1A_CNT, 2, (ACPI_S5_SLP_TYP << 10) | PM1_CNT_SLP_EN |
+		       PM1_CNT_SCI_EN) == IO_POWEROFF, "SLP_TYP 5 with SLP_EN: power off");
+	check(io_write(&bus, ACPI_PM1A_CNT + 1, 1, ((ACPI_S5_SLP_TYP << 10) |
+		       PM1_CNT_SLP_EN) >> 8) == IO_POWEROFF, "the same as a byte write");
+	check(io_write(&bus, ACPI_RESET_PORT, 1, 0x02) == IO_CONTINUE, "0xcf9 = 2: no reset yet");
+	check(io_read(&bus, ACPI_RESET_PORT, 1) == 0x02, "0xcf9 reads back");
+	check(io_write(&bus, ACPI_RESET_PORT, 1, ACPI_RESET_VALUE) == IO_RESET,
+	      "0xcf9 = 6 (the FADT's reset value): reset");
+}
+
+int main(int argc, char **argv)
+{
+	test_probe();
+	test_load();
+	test_acpi();
+	test_power();
+	test_msr();
+	if (argc > 1)
+		test_real(argv[1]);
+	printf("linux: %d passed, %d failed\n", passed, failed);
+	return failed != 0;
+}
