@@ -632,6 +632,11 @@ int cmd_monitor(int argc, char **argv)
 
 	parse_simple(argc, argv, "monitor", &m.json);
 	no_args(argc, argv, "monitor");
+	/* Ctrl-C ends it with status 0 from here on, also while it subscribes. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_monitor_signal;	/* no SA_RESTART: poll() returns */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 	axnl_open_or_die(&nl);
 	grp = genl_ctrl_resolve_grp(nl.sk, AXVM_GENL_NAME, AXVM_GENL_MCGRP_EVENTS);
 	if (grp < 0)
@@ -662,10 +667,6 @@ int cmd_monitor(int argc, char **argv)
 		axctl_die(AXCTL_EFAIL, "out of memory");
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, monitor_event, &m);
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_monitor_signal;	/* no SA_RESTART: poll() returns */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 	if (axctl_verbose >= 0)
 		fprintf(stderr, "%s: listening for axvm events (Ctrl-C to stop)\n", axctl_prog);
 
