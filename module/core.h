@@ -59,6 +59,7 @@ enum {
 	AXVM_VMF_STARTED,	/* some vCPU has entered AXVM_RUN */
 	AXVM_VMF_DEAD,		/* VM_DEL: every AXVM_RUN fails with -ESHUTDOWN */
 	AXVM_VMF_STOP_PENDING,	/* EV_STOPPED is due when no vCPU runs */
+	AXVM_VMF_PAUSED,	/* VM_PAUSE: vCPUs sleep before guest entry */
 };
 
 /**

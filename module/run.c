@@ -2,7 +2,7 @@
 /*
  * The vCPU run loop: enter the guest, let the backend decode the exit and
  * exit policy route it (exit/route.c), until an exit needs userspace, a
- * signal or a stop request comes. Like AxVM's run_vcpu, but an exit the
+ * signal or a stop request comes; a paused VM's vCPUs sleep before entry. Like AxVM's run_vcpu, but an exit the
  * kernel cannot handle is reported as what it is, never turned into a Halt.
  */
 #include <linux/sched.h>
@@ -42,6 +42,13 @@ int axvm_vcpu_run(struct axvm_vcpu *vcpu)
 		if (READ_ONCE(run->immediate_exit) || signal_pending(current)) {
 			ret = -EINTR;
 			break;
+		}
+		/* VM_PAUSE: sleep here, then look at the requests again. */
+		if (test_bit(AXVM_VMF_PAUSED, &vcpu->vm->reg.flags)) {
+			ret = axvm_vcpu_pause_wait(vcpu);
+			if (!ret)
+				ret = AXVM_RESUME;
+			continue;
 		}
 		if (vcpu->lapic) {
 			/* INIT/SIPI/NMI from others; halt and wait-for-SIPI sleep */

@@ -16,6 +16,11 @@
  * AXVM_RUN it is in or from its next one. VM_DEL also marks the VM dead:
  * from then on every AXVM_RUN fails with -ESHUTDOWN.
  *
+ * Pauses: VM_PAUSE sets AXVM_VMF_PAUSED and kicks the threads in
+ * AXVM_RUN; the run loop (run.c) sleeps before every guest entry while the
+ * bit is set, without returning to userspace. A stop request ends the
+ * pause. The guest's TSC is not adjusted (see Documentation/netlink.rst).
+ *
  * The control plane above (registry, netlink) hears of lifecycle events
  * through struct axvm_vm_hooks, which it registers at module load.
  */
@@ -26,6 +31,7 @@
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/wait.h>
 #include <linux/axvm_genl.h>
 #include <asm/processor.h>
 #include "core.h"
@@ -399,6 +405,18 @@ void axvm_vcpu_destroy(struct axvm_vcpu *vcpu)
 	axvm_vm_put(vm);
 }
 
+/* Kicks every vCPU of @vm out of the guest and out of its sleeps. */
+static void kick_all(struct axvm_vm *vm)
+{
+	unsigned int i;
+
+	mutex_lock(&vm->lock);
+	for (i = 0; i < AXVM_MAX_VCPUS; i++)
+		if (vm->vcpus[i])
+			axvm_vcpu_kick(vm->vcpus[i]);
+	mutex_unlock(&vm->lock);
+}
+
 /**
  * axvm_vm_stop() - ask every vCPU to leave AXVM_RUN with -ESHUTDOWN
  * @vm: the VM; the caller holds a reference
@@ -412,10 +430,11 @@ void axvm_vcpu_destroy(struct axvm_vcpu *vcpu)
 void axvm_vm_stop(struct axvm_vm *vm)
 {
 	struct axvm_vm_reg *r = &vm->reg;
-	unsigned int i;
 
 	atomic_inc(&r->stop_seq);
 	set_bit(AXVM_VMF_STOP_PENDING, &r->flags);
+	/* A stop ends a pause: the sleepers wake to answer it. */
+	clear_bit(AXVM_VMF_PAUSED, &r->flags);
 	/*
 	 * Pairs with axvm_vcpu_run_begin(): a thread that published itself
 	 * before this point is kicked, any other sees the new stop_seq
@@ -423,27 +442,90 @@ void axvm_vm_stop(struct axvm_vm *vm)
 	 * reading @running below (see axvm_vcpu_run_end()).
 	 */
 	smp_mb__after_atomic();
-	mutex_lock(&vm->lock);
-	for (i = 0; i < AXVM_MAX_VCPUS; i++)
-		if (vm->vcpus[i])
-			axvm_vcpu_kick(vm->vcpus[i]);
-	mutex_unlock(&vm->lock);
+	kick_all(vm);
 	if (!atomic_read(&r->running) &&
 	    test_and_clear_bit(AXVM_VMF_STOP_PENDING, &r->flags))
 		hooks->vm_event(vm, AXVM_EV_STOPPED);
 }
 
 /**
+ * axvm_vm_pause() - VM_PAUSE: every vCPU leaves the guest and sleeps
+ * @vm: the VM; the caller holds a reference
+ *
+ * The vCPUs in the guest are kicked out; every vCPU then sleeps in
+ * AXVM_RUN before its next guest entry until axvm_vm_resume() or a stop.
+ * Sends AXVM_EV_PAUSED.
+ *
+ * Return: 0, -EINVAL if no vCPU has ever run or the VM was deleted,
+ * -EALREADY if it is paused already.
+ */
+int axvm_vm_pause(struct axvm_vm *vm)
+{
+	struct axvm_vm_reg *r = &vm->reg;
+
+	if (!test_bit(AXVM_VMF_STARTED, &r->flags) ||
+	    test_bit(AXVM_VMF_DEAD, &r->flags))
+		return -EINVAL;
+	if (test_and_set_bit(AXVM_VMF_PAUSED, &r->flags))
+		return -EALREADY;
+	/* Fully ordered: a thread past its check is kicked, any other sleeps. */
+	kick_all(vm);
+	hooks->vm_event(vm, AXVM_EV_PAUSED);
+	return 0;
+}
+
+/**
+ * axvm_vm_resume() - VM_RESUME: the paused vCPUs enter the guest again
+ * @vm: the VM; the caller holds a reference
+ *
+ * Sends AXVM_EV_RESUMED.
+ *
+ * Return: 0, or -EALREADY if the VM is not paused.
+ */
+int axvm_vm_resume(struct axvm_vm *vm)
+{
+	if (!test_and_clear_bit(AXVM_VMF_PAUSED, &vm->reg.flags))
+		return -EALREADY;
+	kick_all(vm);
+	hooks->vm_event(vm, AXVM_EV_RESUMED);
+	return 0;
+}
+
+/**
+ * axvm_vcpu_pause_wait() - sleep while the VM is paused
+ * @vcpu: the vCPU; its mutex is held, it is in AXVM_RUN
+ *
+ * Called by the run loop before each guest entry. Wakes for a resume, a
+ * stop request or a signal (so a paused VMM can still be killed); the run
+ * loop then looks at its requests as after any sleep.
+ *
+ * Return: 0, or -EINTR for a signal.
+ */
+int axvm_vcpu_pause_wait(struct axvm_vcpu *vcpu)
+{
+	unsigned long *flags = &vcpu->vm->reg.flags;
+
+	if (likely(!test_bit(AXVM_VMF_PAUSED, flags)))
+		return 0;
+	if (wait_event_interruptible(vcpu->wq,
+				     !test_bit(AXVM_VMF_PAUSED, flags) ||
+				     axvm_vcpu_stop_pending(vcpu)))
+		return -EINTR;
+	return 0;
+}
+
+/**
  * axvm_vm_state() - the VM's enum axvm_vm_state
  * @vm: the VM
  *
- * Return: RUNNING while a vCPU is in AXVM_RUN, else STOPPED once one has
- * been, else CREATED.
+ * Return: PAUSED while paused with a vCPU in AXVM_RUN, RUNNING while a
+ * vCPU is in AXVM_RUN, else STOPPED once one has been, else CREATED.
  */
 u32 axvm_vm_state(struct axvm_vm *vm)
 {
 	if (atomic_read(&vm->reg.running))
-		return AXVM_VM_RUNNING;
+		return test_bit(AXVM_VMF_PAUSED, &vm->reg.flags) ?
+		       AXVM_VM_PAUSED : AXVM_VM_RUNNING;
 	if (test_bit(AXVM_VMF_STARTED, &vm->reg.flags))
 		return AXVM_VM_STOPPED;
 	return AXVM_VM_CREATED;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The generic netlink family "axvm" (uapi/linux/axvm_genl.h): VM_NEW,
- * VM_DEL and VM_STOP (CAP_NET_ADMIN), VM_GET (do and dump) and VM_STATS
+ * VM_DEL, VM_STOP, VM_PAUSE and VM_RESUME (CAP_NET_ADMIN), VM_GET (do and dump) and VM_STATS
  * (anyone), and the "events" multicast group. Initial network namespace
  * only. See Documentation/netlink.rst and Documentation/netlink/axvm.yaml.
  *
@@ -242,6 +242,37 @@ static int vm_stop_doit(struct sk_buff *skb, struct genl_info *info)
 	return 0;
 }
 
+/* VM_PAUSE and VM_RESUME: @op is axvm_vm_pause() or axvm_vm_resume(). */
+static int vm_pause_resume(struct genl_info *info,
+			   int (*op)(struct axvm_vm *vm))
+{
+	struct axvm_vm *vm = get_vm(info);
+	int ret;
+
+	if (IS_ERR(vm))
+		return PTR_ERR(vm);
+	ret = op(vm);
+	if (ret == -EINVAL)
+		NL_SET_ERR_MSG(info->extack,
+			       "VM has not run yet or was deleted");
+	else if (ret == -EALREADY && op == axvm_vm_pause)
+		NL_SET_ERR_MSG(info->extack, "VM is paused already");
+	else if (ret == -EALREADY)
+		NL_SET_ERR_MSG(info->extack, "VM is not paused");
+	axvm_vm_put(vm);
+	return ret;
+}
+
+static int vm_pause_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return vm_pause_resume(info, axvm_vm_pause);
+}
+
+static int vm_resume_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return vm_pause_resume(info, axvm_vm_resume);
+}
+
 static int vm_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct axvm_vm_info vi;
@@ -463,6 +494,20 @@ static const struct genl_ops axvm_genl_ops[] = {
 		.maxattr = ARRAY_SIZE(vm_ref_policy) - 1,
 		.flags = GENL_ADMIN_PERM,
 	},
+	{
+		.cmd = AXVM_CMD_VM_PAUSE,
+		.doit = vm_pause_doit,
+		.policy = vm_ref_policy,
+		.maxattr = ARRAY_SIZE(vm_ref_policy) - 1,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = AXVM_CMD_VM_RESUME,
+		.doit = vm_resume_doit,
+		.policy = vm_ref_policy,
+		.maxattr = ARRAY_SIZE(vm_ref_policy) - 1,
+		.flags = GENL_ADMIN_PERM,
+	},
 };
 
 static struct genl_family axvm_genl_family __ro_after_init = {
@@ -512,7 +557,8 @@ static void send_event(struct axvm_vm *vm, u32 event,
 /**
  * axvm_nl_vm_event() - multicast an event about a VM to group "events"
  * @vm: the VM (alive, or being freed)
- * @event: AXVM_EV_CREATED, _STARTED, _STOPPED or _DESTROYED
+ * @event: AXVM_EV_CREATED, _STARTED, _STOPPED, _DESTROYED, _PAUSED or
+ *	_RESUMED
  *
  * Never sleeps and never fails the caller: without listeners, memory or
  * a registered family, the event is dropped.

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
 /*
  * The generic netlink family "axvm": named VMs (create, list, destroy,
- * stop), per-vCPU exit statistics and an "events" multicast group.
+ * stop, pause, resume), per-vCPU exit statistics and an "events" multicast group.
  * Mutating commands need CAP_NET_ADMIN. See Documentation/netlink.rst.
  */
 #ifndef _UAPI_LINUX_AXVM_GENL_H
@@ -19,6 +19,8 @@ enum axvm_genl_cmd {
 	AXVM_CMD_VM_STATS,	/* NAME or ID -> VM with VCPU nests */
 	AXVM_CMD_VM_STOP,	/* NAME or ID: running vCPUs return -ESHUTDOWN */
 	AXVM_CMD_EVENT,		/* multicast only */
+	AXVM_CMD_VM_PAUSE,	/* NAME or ID: vCPUs sleep in the kernel */
+	AXVM_CMD_VM_RESUME,	/* NAME or ID: paused vCPUs run again */
 	__AXVM_CMD_MAX,
 };
 #define AXVM_CMD_MAX (__AXVM_CMD_MAX - 1)
@@ -50,6 +52,7 @@ enum axvm_vm_state {
 	AXVM_VM_CREATED,	/* no vCPU has run yet */
 	AXVM_VM_RUNNING,	/* a vCPU is in AXVM_RUN */
 	AXVM_VM_STOPPED,	/* has run; no vCPU in AXVM_RUN now */
+	AXVM_VM_PAUSED,		/* VM_PAUSE: vCPUs in AXVM_RUN sleep */
 };
 
 enum axvm_genl_event {
@@ -58,6 +61,8 @@ enum axvm_genl_event {
 	AXVM_EV_STOPPED,
 	AXVM_EV_DESTROYED,
 	AXVM_EV_VCPU_EXIT,	/* terminal exit: SystemDown, FailEntry, ... */
+	AXVM_EV_PAUSED,
+	AXVM_EV_RESUMED,
 };
 
 #endif /* _UAPI_LINUX_AXVM_GENL_H */

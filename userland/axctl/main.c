@@ -38,6 +38,13 @@ static const struct command commands[] = {
 	  "Stop a running VM (VM_STOP): its vCPUs return ESHUTDOWN, and\n"
 	  "'axctl start' prints \"VM stopped\" and exits. The VM stays defined.\n",
 	  NULL, NULL },
+	{ "pause", cmd_pause, "pause NAME",
+	  "Pause a VM that has run (VM_PAUSE): its vCPUs leave the guest and wait\n"
+	  "in the kernel; the VMM keeps running. The guest's TSC keeps counting.\n",
+	  NULL, NULL },
+	{ "resume", cmd_resume, "resume NAME",
+	  "Resume a paused VM (VM_RESUME): its vCPUs enter the guest again.\n",
+	  NULL, NULL },
 	{ "list", cmd_list, "list [-j]",
 	  "List the VMs: ID NAME STATE MEMORY VCPUS OWNER (the pid that created or\n"
 	  "attached last).\n",
@@ -48,7 +55,7 @@ static const struct command commands[] = {
 	  "  -j, --json          JSON output\n", NULL },
 	{ "monitor", cmd_monitor, "monitor [-j]",
 	  "Print one line per axvm event (VM created, started, stopped, destroyed,\n"
-	  "terminal vCPU exits) until Ctrl-C.\n",
+	  "paused, resumed, terminal vCPU exits) until Ctrl-C.\n",
 	  "  -j, --json          one JSON object per line\n", NULL },
 	{ "start", cmd_start,
 	  "start NAME --kernel IMAGE [--append STR] [--format auto|flat|elf|multiboot]\n"
