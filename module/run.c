@@ -2,8 +2,9 @@
 /*
  * The vCPU run loop: enter the guest, let the backend decode the exit and
  * exit policy route it (exit/route.c), until an exit needs userspace, a
- * signal or a stop request comes; a paused VM's vCPUs sleep before entry. Like AxVM's run_vcpu, but an exit the
- * kernel cannot handle is reported as what it is, never turned into a Halt.
+ * signal or a stop request comes; a paused VM's vCPUs sleep before entry.
+ * Like AxVM's run_vcpu, but an exit the kernel cannot handle is reported
+ * as what it is, never turned into a Halt.
  */
 #include <linux/sched.h>
 #include <linux/sched/signal.h>

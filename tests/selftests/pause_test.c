@@ -92,9 +92,20 @@ FIXTURE_TEARDOWN(pause)
 struct guest {
 	struct axvm_vm *vm;
 	struct axvm_vcpu *vcpu;
-	volatile uint64_t *count;
-	volatile uint8_t *flag;
+	uint64_t *count;	/* written by the guest: read with count() */
+	uint8_t *flag;
 };
+
+static uint64_t count(const struct guest *g)
+{
+	return __atomic_load_n(g->count, __ATOMIC_RELAXED);
+}
+
+/* Tell the guest to finish (its loop reads the flag). */
+static void finish(struct guest *g)
+{
+	__atomic_store_n(g->flag, 1, __ATOMIC_RELAXED);
+}
 
 static void guest_setup(struct guest *g, struct axvm_vm *vm)
 {
@@ -187,9 +198,9 @@ static bool wait_count(struct guest *g, uint64_t min)
 {
 	int i;
 
-	for (i = 0; i < 2000 && *g->count <= min; i++)
+	for (i = 0; i < 2000 && count(g) <= min; i++)
 		usleep(10 * 1000);
-	return *g->count > min;
+	return count(g) > min;
 }
 
 static uint64_t total_exits(struct __test_metadata *_metadata, struct axnl *nl,
@@ -252,10 +263,10 @@ TEST_F_TIMEOUT(pause, count_frozen, 240)
 	ASSERT_TRUE(wait_state(&self->nl, "pst-count", AXVM_VM_PAUSED));
 	/* The kick lands within a host tick; then nothing may move. */
 	usleep(200 * 1000);
-	c0 = *g.count;
+	c0 = count(&g);
 	e0 = total_exits(_metadata, &self->nl, "pst-count");
 	sleep(1);
-	c1 = *g.count;
+	c1 = count(&g);
 	e1 = total_exits(_metadata, &self->nl, "pst-count");
 	EXPECT_EQ(c0, c1) TH_LOG("the count moved while paused");
 	EXPECT_EQ(e0, e1) TH_LOG("exits while paused");
@@ -267,12 +278,12 @@ TEST_F_TIMEOUT(pause, count_frozen, 240)
 		TH_LOG("%s", res.msg);
 	expect_event(_metadata, &self->ev, nv.id, AXVM_EV_RESUMED);
 	EXPECT_TRUE(wait_count(&g, c1 + 1000)) TH_LOG("no count after the resume");
-	*g.flag = 1;
+	finish(&g);
 	ASSERT_TRUE(runner_join(&rn)) TH_LOG("the guest did not finish");
 	ASSERT_EQ(0, rn.err) TH_LOG("AXVM_RUN: %s", strerror(rn.err));
 	ASSERT_EQ(AXVM_EXIT_IO_WRITE, g.vcpu->run->exit.kind);
 	EXPECT_EQ(DONE_PORT, g.vcpu->run->exit.u.io_write.port);
-	last = *g.count;
+	last = count(&g);
 	EXPECT_LT(c1, last);
 	/* The count in RAX lived through the pause: the guest's OUT of AL. */
 	EXPECT_EQ(last & 0xff, g.vcpu->run->exit.u.io_write.data & 0xff);
@@ -305,7 +316,7 @@ TEST_F_TIMEOUT(pause, errors, 120)
 	EXPECT_STREQ("VM is paused already", res.msg);
 	EXPECT_EQ(0, nl_cmd(&self->nl, AXVM_CMD_VM_RESUME, "pst-err"));
 	EXPECT_EQ(-EALREADY, nl_cmd(&self->nl, AXVM_CMD_VM_RESUME, "pst-err"));
-	*g.flag = 1;
+	finish(&g);
 	ASSERT_TRUE(runner_join(&rn));
 	EXPECT_EQ(0, rn.err);
 	axvm_vm_free(g.vm);
