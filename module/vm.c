@@ -26,6 +26,7 @@
  */
 #include <linux/atomic.h>
 #include <linux/ctype.h>
+#include <linux/lockdep.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/rcupdate.h>
@@ -405,16 +406,15 @@ void axvm_vcpu_destroy(struct axvm_vcpu *vcpu)
 	axvm_vm_put(vm);
 }
 
-/* Kicks every vCPU of @vm out of the guest and out of its sleeps. */
-static void kick_all(struct axvm_vm *vm)
+/* Kicks every vCPU of @vm out of the guest and its sleeps; vm->lock held. */
+static void kick_all_locked(struct axvm_vm *vm)
 {
 	unsigned int i;
 
-	mutex_lock(&vm->lock);
+	lockdep_assert_held(&vm->lock);
 	for (i = 0; i < AXVM_MAX_VCPUS; i++)
 		if (vm->vcpus[i])
 			axvm_vcpu_kick(vm->vcpus[i]);
-	mutex_unlock(&vm->lock);
 }
 
 /**
@@ -442,7 +442,9 @@ void axvm_vm_stop(struct axvm_vm *vm)
 	 * reading @running below (see axvm_vcpu_run_end()).
 	 */
 	smp_mb__after_atomic();
-	kick_all(vm);
+	mutex_lock(&vm->lock);
+	kick_all_locked(vm);
+	mutex_unlock(&vm->lock);
 	if (!atomic_read(&r->running) &&
 	    test_and_clear_bit(AXVM_VMF_STOP_PENDING, &r->flags))
 		hooks->vm_event(vm, AXVM_EV_STOPPED);
@@ -462,16 +464,22 @@ void axvm_vm_stop(struct axvm_vm *vm)
 int axvm_vm_pause(struct axvm_vm *vm)
 {
 	struct axvm_vm_reg *r = &vm->reg;
+	int ret = 0;
 
+	/* vm->lock: PAUSED and RESUMED events go out in the order of the bit. */
+	mutex_lock(&vm->lock);
 	if (!test_bit(AXVM_VMF_STARTED, &r->flags) ||
-	    test_bit(AXVM_VMF_DEAD, &r->flags))
-		return -EINVAL;
-	if (test_and_set_bit(AXVM_VMF_PAUSED, &r->flags))
-		return -EALREADY;
-	/* Fully ordered: a thread past its check is kicked, any other sleeps. */
-	kick_all(vm);
-	hooks->vm_event(vm, AXVM_EV_PAUSED);
-	return 0;
+	    test_bit(AXVM_VMF_DEAD, &r->flags)) {
+		ret = -EINVAL;
+	} else if (test_and_set_bit(AXVM_VMF_PAUSED, &r->flags)) {
+		ret = -EALREADY;
+	} else {
+		/* Fully ordered: a thread past its check is kicked out. */
+		kick_all_locked(vm);
+		hooks->vm_event(vm, AXVM_EV_PAUSED);
+	}
+	mutex_unlock(&vm->lock);
+	return ret;
 }
 
 /**
@@ -484,11 +492,18 @@ int axvm_vm_pause(struct axvm_vm *vm)
  */
 int axvm_vm_resume(struct axvm_vm *vm)
 {
-	if (!test_and_clear_bit(AXVM_VMF_PAUSED, &vm->reg.flags))
-		return -EALREADY;
-	kick_all(vm);
-	hooks->vm_event(vm, AXVM_EV_RESUMED);
-	return 0;
+	int ret = 0;
+
+	mutex_lock(&vm->lock);
+	if (test_and_clear_bit(AXVM_VMF_PAUSED, &vm->reg.flags)) {
+		/* Wakes the sleepers: their condition sees the bit clear. */
+		kick_all_locked(vm);
+		hooks->vm_event(vm, AXVM_EV_RESUMED);
+	} else {
+		ret = -EALREADY;
+	}
+	mutex_unlock(&vm->lock);
+	return ret;
 }
 
 /**
