@@ -43,7 +43,7 @@ struct task_struct;
  * @exits_user: exits forwarded to userspace
  * @reasons: exits by basic exit reason
  *
- * Counted at the one choke point (exit/route.c). Kept per vCPU id when
+ * Counted at the one choke point (exit/run.c). Kept per vCPU id when
  * the vCPU's fd is closed, so statistics survive the VMM that ran the
  * vCPU and a later VMM's vCPU of the same id continues counting from them.
  */
@@ -161,7 +161,7 @@ struct axvm_mmio_rmw {
  * @id: vCPU id
  * @mutex: one ioctl at a time on a vCPU
  * @run: the page shared with userspace
- * @stats: exit counters (the choke point in exit/route.c)
+ * @stats: exit counters (the choke point in exit/run.c)
  * @forwarded_ns: when the pending record left for userspace (latency)
  * @ring: the shared exit ring, or NULL (exit/ring.h)
  * @pending_exit: kind of the exit userspace must answer, or NOTHING
@@ -235,6 +235,31 @@ static inline bool axvm_vcpu_stop_requested(struct axvm_vcpu *vcpu)
 		return false;
 	vcpu->reg.stop_seen = seq;
 	return true;
+}
+
+/**
+ * axvm_vcpu_pause_wait() - sleep while the VM is paused (VM_PAUSE)
+ * @vcpu: the vCPU; its mutex is held, it is in AXVM_RUN
+ *
+ * The run loop calls it before each guest entry. Wakes for a resume, a
+ * stop request or a signal (so a paused VMM can still be killed); the run
+ * loop then looks at its requests as after any sleep. Inline, like the
+ * stop checks: the run loop (exit/) does not call up into vm.c.
+ *
+ * Return: 0 at once if the VM is not paused, 1 after a sleep, -EINTR for
+ * a signal.
+ */
+static inline int axvm_vcpu_pause_wait(struct axvm_vcpu *vcpu)
+{
+	unsigned long *flags = &vcpu->vm->reg.flags;
+
+	if (likely(!test_bit(AXVM_VMF_PAUSED, flags)))
+		return 0;
+	if (wait_event_interruptible(vcpu->wq,
+				     !test_bit(AXVM_VMF_PAUSED, flags) ||
+				     axvm_vcpu_stop_pending(vcpu)))
+		return -EINTR;
+	return 1;
 }
 
 /**

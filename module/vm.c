@@ -18,7 +18,8 @@
  *
  * Pauses: VM_PAUSE sets AXVM_VMF_PAUSED and kicks the threads in
  * AXVM_RUN; the run loop (run.c) sleeps before every guest entry while the
- * bit is set, without returning to userspace. A stop request ends the
+ * bit is set (axvm_vcpu_pause_wait(), core.h), without returning to
+ * userspace. A stop request ends the
  * pause. The guest's TSC is not adjusted (see Documentation/netlink.rst).
  *
  * The control plane above (registry, netlink) hears of lifecycle events
@@ -32,11 +33,10 @@
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
-#include <linux/wait.h>
 #include <linux/axvm_genl.h>
 #include <asm/processor.h>
 #include "core.h"
-#include "exit/cpuid.h"
+#include "lib/cpuid.h"
 #include "exit/posted.h"
 #include "exit/ring.h"
 #include "io/lapic.h"
@@ -355,7 +355,7 @@ int axvm_vcpu_create(struct axvm_vm *vm, unsigned long id,
 	}
 	ret = axvm_vmx_vcpu_create(vcpu, &(struct axvm_vmx_vcpu_info){
 		.vm_id = vm->id, .vcpu_id = id, .eptp = vm->ept.eptp,
-		.apic_in_kernel = !!vcpu->lapic,
+		.apic_in_kernel = !!vcpu->lapic, .cpuid = &vm->cpuid,
 	});
 	if (ret)
 		goto unlock;
@@ -504,29 +504,6 @@ int axvm_vm_resume(struct axvm_vm *vm)
 	}
 	mutex_unlock(&vm->lock);
 	return ret;
-}
-
-/**
- * axvm_vcpu_pause_wait() - sleep while the VM is paused
- * @vcpu: the vCPU; its mutex is held, it is in AXVM_RUN
- *
- * Called by the run loop before each guest entry. Wakes for a resume, a
- * stop request or a signal (so a paused VMM can still be killed); the run
- * loop then looks at its requests as after any sleep.
- *
- * Return: 0, or -EINTR for a signal.
- */
-int axvm_vcpu_pause_wait(struct axvm_vcpu *vcpu)
-{
-	unsigned long *flags = &vcpu->vm->reg.flags;
-
-	if (likely(!test_bit(AXVM_VMF_PAUSED, flags)))
-		return 0;
-	if (wait_event_interruptible(vcpu->wq,
-				     !test_bit(AXVM_VMF_PAUSED, flags) ||
-				     axvm_vcpu_stop_pending(vcpu)))
-		return -EINTR;
-	return 0;
 }
 
 /**

@@ -2,7 +2,7 @@
 /*
  * The VM and vCPU lifetime (vm.c): creation, memory, CPUID, the lifecycle
  * state machine, teardown. Used by the control plane (module/dev/) and the
- * run loop (run.c); the objects themselves are in core.h.
+ * run loop (exit/run.c); the objects themselves are in core.h.
  */
 #ifndef AXVM_VM_H
 #define AXVM_VM_H
@@ -55,7 +55,6 @@ void axvm_vcpu_destroy(struct axvm_vcpu *vcpu);
 void axvm_vm_stop(struct axvm_vm *vm);
 int axvm_vm_pause(struct axvm_vm *vm);
 int axvm_vm_resume(struct axvm_vm *vm);
-int axvm_vcpu_pause_wait(struct axvm_vcpu *vcpu);
 u32 axvm_vm_state(struct axvm_vm *vm);
 void axvm_vcpu_run_begin(struct axvm_vcpu *vcpu);
 void axvm_vcpu_run_end(struct axvm_vcpu *vcpu, int ret);

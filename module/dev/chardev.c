@@ -20,7 +20,6 @@
 #include "exit/posted.h"
 #include "exit/ring.h"
 #include "io/lapic.h"
-#include "run.h"
 #include "vm.h"
 #include "vmx/caps.h"
 
@@ -71,7 +70,13 @@ static long vcpu_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 	if (mutex_lock_killable(&vcpu->mutex))
 		return -EINTR;
 	if (cmd == AXVM_RUN) {
-		ret = arg ? -EINVAL : axvm_vcpu_run(vcpu);
+		if (arg) {
+			ret = -EINVAL;
+		} else {
+			axvm_vcpu_run_begin(vcpu);
+			ret = axvm_vcpu_run(vcpu);
+			axvm_vcpu_run_end(vcpu, ret);
+		}
 		mutex_unlock(&vcpu->mutex);
 		return ret;
 	}

@@ -6,8 +6,8 @@
  * Shape of the tree:
  *  - Non-leaf entries grant R/W/X; the leaf alone decides the access
  *    rights, which are the AND over the walk (29.3.3 "EPT-Induced VM Exits").
- *  - Leaves are 4 KiB PTEs or 2 MiB PDEs (bit 7, 29.3.2 "EPT Translation Mechanism"), memory type WB
- *    (29.3, "EPT and Memory Typing").
+ *  - Leaves are 4 KiB PTEs or 2 MiB PDEs (bit 7, 29.3.2 "EPT Translation
+ *    Mechanism"), memory type WB (29.3, "EPT and Memory Typing").
  *    1 GiB leaves are never created.
  *  - A table is filled completely before the entry pointing at it is
  *    written, and every entry a CPU may be walking is written with a single
@@ -15,14 +15,14 @@
  *    guest) sees either the old or the new translation, never a torn one.
  *
  * Invalidation (29.4.3, "Guidelines for Use of the INVEPT Instruction"): a
- * CPU may cache translations and paging-structure entries (29.4 "Caching Translation Information") until
- * INVEPT. Writing an entry that was not present needs no invalidation: no
- * CPU caches a not-present entry, and an EPT violation invalidates the
- * cached mappings of the faulting address. Every other change does; map
- * and unmap therefore count such changes and return the count. A table
- * that was unlinked from the tree may still be referenced by a
- * paging-structure cache, so it is freed only after an INVEPT, which the
- * EPT code can only do through @ept->flush.
+ * CPU may cache translations and paging-structure entries (29.4 "Caching
+ * Translation Information") until INVEPT. Writing an entry that was not present
+ * needs no invalidation: no CPU caches a not-present entry, and an EPT
+ * violation invalidates the cached mappings of the faulting address. Every
+ * other change does; map and unmap therefore count such changes and return the
+ * count. A table that was unlinked from the tree may still be referenced by a
+ * paging-structure cache, so it is freed only after an INVEPT, which the EPT
+ * code can only do through @ept->flush.
  *
  * Locking: @ept->lock (a mutex, table allocation sleeps) serialises all
  * software access to the tables. Hardware walks need no lock.
@@ -239,20 +239,20 @@ static int ept_check_range(u64 gpa, u64 size)
 /**
  * axvm_ept_init() - create an empty EPT
  * @ept: the structure to initialise
- * @ad_bits: enable EPT accessed and dirty flags (EPTP bit 6, SDM 29.3, "Accessed and Dirty Flags for EPT",
+ * @ad_bits: enable EPT accessed and dirty flags (EPTP bit 6, SDM 29.3,
  *	"Accessed and Dirty Flags for EPT"); only if IA32_VMX_EPT_VPID_CAP
  *	bit 21 is set
  *
  * Allocates a zeroed PML4 and computes @ept->eptp: memory type WB, a
  * 4-level walk, the A/D enable and the PML4's physical address (SDM Vol.
- * 3C 25.6.11 "Extended-Page-Table Pointer (EPTP)"). @ept->flush is cleared; the owner
- * may set it afterwards.
+ * 3C 25.6.11 "Extended-Page-Table Pointer (EPTP)"). @ept->flush is cleared; the
+ * owner may set it afterwards.
  *
- * The EPTP's tag (the EP4TA, SDM 29.4 "Caching Translation Information") may still have translations of a
- * previous, freed EPT cached on some CPU, so the owner must INVEPT this
- * EPTP on each CPU before its first VM entry with it there (or INVEPT
- * after every axvm_ept_destroy()). The INVEPT guidelines ask for that
- * anyway when A/D flags are enabled.
+ * The EPTP's tag (the EP4TA, SDM 29.4 "Caching Translation Information") may
+ * still have translations of a previous, freed EPT cached on some CPU, so the
+ * owner must INVEPT this EPTP on each CPU before its first VM entry with it
+ * there (or INVEPT after every axvm_ept_destroy()). The INVEPT guidelines ask
+ * for that anyway when A/D flags are enabled.
  *
  * Context: process context, may sleep.
  * Return: 0 or -ENOMEM. axvm_ept_destroy() is safe after a failure.
@@ -323,11 +323,11 @@ static int ept_map_locked(struct axvm_ept *ept, u64 gpa, u64 hpa, u64 size,
 			return -ENOMEM;
 		pde = &table[ept_index(gpa, AXVM_EPT_LEVEL_2M)];
 		/*
-		 * A 2 MiB leaf (29.3.2 "EPT Translation Mechanism": PDE bit 7) needs gpa and hpa 2 MiB
-		 * aligned and the whole 2 MiB in the range. Where a page
-		 * table already exists the range stays mapped with 4 KiB
-		 * leaves: replacing a live table needs an INVEPT before the
-		 * table can be freed (see axvm_ept_map()).
+		 * A 2 MiB leaf (29.3.2 "EPT Translation Mechanism": PDE bit 7)
+		 * needs gpa and hpa 2 MiB aligned and the whole 2 MiB in the
+		 * range. Where a page table already exists the range stays
+		 * mapped with 4 KiB leaves: replacing a live table needs an
+		 * INVEPT before the table can be freed (see axvm_ept_map()).
 		 */
 		if (allow_2m && IS_ALIGNED(gpa | hpa, SZ_2M) &&
 		    end - gpa >= SZ_2M &&
@@ -357,9 +357,9 @@ static int ept_map_locked(struct axvm_ept *ept, u64 gpa, u64 hpa, u64 size,
  * @hpa: host-physical start, 4 KiB aligned, below 2^52
  * @size: bytes, 4 KiB aligned, non-zero; @gpa + @size at most 2^48
  * @prot: AXVM_EPT_R, _W, _X, optionally AXVM_EPT_IGNORE_PAT. Write
- *	without read is an EPT misconfiguration (SDM 29.3.3 "EPT-Induced VM Exits") and rejected;
- *	execute-only needs IA32_VMX_EPT_VPID_CAP bit 0, which the caller
- *	checks.
+ *	without read is an EPT misconfiguration (SDM 29.3.3 "EPT-Induced
+ *	VM Exits") and rejected; execute-only needs IA32_VMX_EPT_VPID_CAP
+ *	bit 0, which the caller checks.
  * @allow_2m: use 2 MiB leaves where possible (the caller checked
  *	IA32_VMX_EPT_VPID_CAP bit 16 and that the host memory is contiguous)
  *
@@ -377,11 +377,12 @@ static int ept_map_locked(struct axvm_ept *ept, u64 gpa, u64 hpa, u64 size,
  * only not-present entries were filled or the mapping was already there);
  * if > 0 and @ept->flush is NULL, the caller must INVEPT before it relies
  * on the old translations being gone (a permission-only upgrade may skip
- * it: the resulting EPT violation refreshes the TLB, SDM 29.4.3 "Invalidating Cached Translation Information"). If
- * @ept->flush is set it has already been called. -EINVAL for a bad
- * argument (nothing changed). -ENOMEM if a table could not be allocated:
- * the tree is consistent, every 4 KiB page of the range has either its
- * old or its new translation, and entries may have changed (INVEPT unless
+ * it: the resulting EPT violation refreshes the TLB, SDM 29.4.3 "Invalidating
+ * Cached Translation Information"). If @ept->flush is set it has already been
+ * called. -EINVAL for a bad argument (nothing changed). -ENOMEM if a table
+ * could not be allocated: the tree is consistent, every 4 KiB page of the range
+ * has either its old or its new translation, and entries may have changed
+ * (INVEPT unless
  * @ept->flush is set).
  *
  * Context: process context, may sleep; takes @ept->lock.
@@ -503,8 +504,8 @@ static int ept_splits_needed(struct axvm_ept *ept, u64 gpa, u64 end)
  *
  * If @ept->flush is set, tables left empty are unlinked, @ept->flush is
  * called and only then are they freed (a CPU may still hold them in its
- * paging-structure caches until the INVEPT, SDM 29.4.3 "Invalidating Cached Translation
- * Information"). Without
+ * paging-structure caches until the INVEPT, SDM 29.4.3 "Invalidating Cached
+ * Translation Information"). Without
  * @ept->flush, empty tables stay until axvm_ept_destroy().
  *
  * Return: the number of entries changed (leaves cleared, leaves split,

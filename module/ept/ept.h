@@ -28,7 +28,8 @@
 
 /*
  * EPT paging-structure entry bits, SDM 29.3.2 "EPT Translation Mechanism"
- * and Figure 29-1 "Formats of EPTP and EPT Paging-Structure Entries". An entry is present if any of bits 2:0 is set.
+ * and Figure 29-1 "Formats of EPTP and EPT Paging-Structure Entries". An entry
+ * is present if any of bits 2:0 is set.
  */
 #define AXVM_EPTE_R		BIT_ULL(0)
 #define AXVM_EPTE_W		BIT_ULL(1)
@@ -72,7 +73,8 @@ struct axvm_ept;
  * for a vCPU thread that might be sleeping on it (for example in the EPT
  * violation path). Sending IPIs that run INVEPT and waiting for them is
  * fine. It must return only once no CPU can use a translation (or a
- * paging-structure-cache entry, SDM 29.4 "Caching Translation Information") created before the call.
+ * paging-structure-cache entry, SDM 29.4 "Caching Translation Information")
+ * created before the call.
  */
 typedef void (*axvm_ept_flush_t)(struct axvm_ept *ept);
 

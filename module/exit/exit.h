@@ -42,19 +42,16 @@ static inline u64 axvm_exit_answer(const struct axvm_exit *e, u32 kind)
 int axvm_exit_complete(struct axvm_vcpu *vcpu, struct axvm_run *run);
 int axvm_exit_finish(struct axvm_vcpu *vcpu, u32 resp, u64 data);
 
-/* exit/route.c: the one choke point every exit passes (stats, trace). */
-int axvm_exit_route(struct axvm_vcpu *vcpu, struct axvm_exit *e, int action);
-int axvm_exit_resume_pending(struct axvm_vcpu *vcpu, struct axvm_run *run);
+/* exit/run.c: the run loop; every exit passes its one choke point. */
+int axvm_vcpu_run(struct axvm_vcpu *vcpu);
 int axvm_exit_internal_error(struct axvm_vcpu *vcpu, struct axvm_exit *e,
 			     u32 suberror, u64 data);
-/* exit/route.c: the axvm_complete latency of a forwarded record */
+/* exit/run.c: the axvm_complete latency of a forwarded record */
 void axvm_exit_note_forwarded(struct axvm_vcpu *vcpu);
 void axvm_exit_trace_completed(struct axvm_vcpu *vcpu, u32 kind, u32 resp);
 
 /* exit/upcalls.c: connect the backend's upcalls (vmx/upcall.h). */
 void axvm_exit_register(void);
-/* exit/upcalls.c: the CPUID a guest sees (policy and per-vCPU values) */
-void axvm_exit_cpuid(struct axvm_vcpu *vcpu, u32 fn, u32 idx, u32 *r);
 
 /* exit/mmio.c */
 int axvm_exit_mmio(struct axvm_vcpu *vcpu, struct axvm_exit *exit);

@@ -13,6 +13,7 @@
 #include <asm/msr-index.h>
 #include <asm/trapnr.h>
 #include <asm/vmx.h>
+#include "lib/cpuid.h"
 #include "vmx/exit_table.h"
 #include "vmx/insn.h"
 #include "vmx/qual.h"
@@ -77,28 +78,60 @@ int axvm_vmx_exit_hlt(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 	return AXVM_USER;
 }
 
+/* IA32_APIC_BASE.EN: the in-kernel APIC's MSR, else the backend's own. */
+static bool apic_globally_enabled(struct axvm_vcpu *vcpu)
+{
+	struct axvm_vmx_vcpu *vmx = to_vmx(vcpu);
+	u64 base = 0;
+
+	if (!vmx->apic_in_kernel)
+		return vmx->apic_base & MSR_IA32_APICBASE_ENABLE;
+	return axvm_vmx_up(apic_rdmsr)(vcpu, MSR_IA32_APICBASE, 0, &base) ||
+	       (base & MSR_IA32_APICBASE_ENABLE);
+}
+
 int axvm_vmx_exit_cpuid(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 {
 	struct axvm_vmx_vcpu *vmx = to_vmx(vcpu);
 	unsigned long *g = vmx->gprs;
-	u32 fn = g[AXVM_REG_RAX], idx = g[AXVM_REG_RCX], r[4];
+	u32 fn = g[AXVM_REG_RAX], idx = g[AXVM_REG_RCX];
+	const struct axvm_cpuid_entry *e;
+	u32 a = 0, b = 0, c = 0, d = 0;
 
-	/* The VM's table and per-vCPU values: exit policy (exit/cpuid_exit.c). */
-	axvm_vmx_up(cpuid)(vcpu, fn, idx, r);
-	/* OSXSAVE mirrors CR4 as the guest wrote it (SDM Vol. 2A, CPUID, Table 3-10). */
-	if (fn == 1) {
-		r[2] &= ~BIT(27);
-		if (vmx->cr4_shadow & X86_CR4_OSXSAVE)
-			r[2] |= BIT(27);
-		/* APIC globally disabled (SDM Vol. 3A, 10.4.3): no APIC bit. */
-		if (!vmx->apic_in_kernel &&
-		    !(vmx->apic_base & MSR_IA32_APICBASE_ENABLE))
-			r[3] &= ~BIT(9);
+	/* The VM's table (AXVM_SET_CPUID or the default, lib/cpuid.c). */
+	rcu_read_lock();
+	e = axvm_cpuid_lookup(rcu_dereference(*vmx->cpuid), fn, idx);
+	if (e) {
+		a = e->eax;
+		b = e->ebx;
+		c = e->ecx;
+		d = e->edx;
 	}
-	g[AXVM_REG_RAX] = r[0];
-	g[AXVM_REG_RBX] = r[1];
-	g[AXVM_REG_RCX] = r[2];
-	g[AXVM_REG_RDX] = r[3];
+	rcu_read_unlock();
+	/* Per-vCPU values: initial APIC ID, OSXSAVE mirrors CR4 (Table 3-10). */
+	if (fn == 1) {
+		b = (b & 0x00ffffff) | vmx->vcpu_id << 24;
+		c &= ~BIT(27);
+		if (vmx->cr4_shadow & X86_CR4_OSXSAVE)
+			c |= BIT(27);
+		/* The in-kernel APIC has x2APIC mode and TSC-deadline. */
+		if (vmx->apic_in_kernel)
+			c |= BIT(21) | BIT(24);
+		/*
+		 * IA32_APIC_BASE.EN clear: the APIC is globally disabled and
+		 * CPUID.1:EDX.APIC reads 0 (SDM Vol. 3A, 10.4.3), as in KVM.
+		 */
+		if (!apic_globally_enabled(vcpu))
+			d &= ~BIT(9);
+	} else if (fn == 7 && idx == 0) {
+		c &= ~(BIT(3) | BIT(4));	/* PKU/OSPKE: CR4.PKE is refused */
+	} else if (fn == 0xb || fn == 0x1f) {
+		d = vmx->vcpu_id;
+	}
+	g[AXVM_REG_RAX] = a;
+	g[AXVM_REG_RBX] = b;
+	g[AXVM_REG_RCX] = c;
+	g[AXVM_REG_RDX] = d;
 	axvm_vmx_skip_instruction(vcpu);
 	return AXVM_RESUME;
 }
@@ -175,7 +208,10 @@ int axvm_vmx_exit_vmcall(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 	return AXVM_USER;
 }
 
-/* EPT violation qualification: 28.2.1 "Basic VM-Exit Information", Table 28-7. */
+/*
+ * EPT violation qualification: 28.2.1 "Basic VM-Exit Information",
+ * Table 28-7.
+ */
 int axvm_vmx_exit_ept_violation(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 {
 	exit->guest_phys = axvm_vmcs_read(GUEST_PHYSICAL_ADDRESS);
@@ -183,7 +219,7 @@ int axvm_vmx_exit_ept_violation(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 	exit->u.nested_page_fault.addr = exit->guest_phys;
 	exit->u.nested_page_fault.access_flags =
 		axvm_ept_qual_access(to_vmx(vcpu)->exit.qualification);
-	/* RAM to map or MMIO to emulate: exit policy decides (exit/route.c). */
+	/* RAM to map or MMIO to emulate: exit policy decides (exit/run.c). */
 	return AXVM_USER;
 }
 

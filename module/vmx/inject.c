@@ -3,7 +3,8 @@
  * Event injection (SDM Vol. 3C, 27.6 "Event Injection"): exceptions raised
  * by emulation, NMIs and external interrupts queued by userspace, and
  * events whose delivery a VM exit interrupted (IDT-vectoring information,
- * 28.2.4 "Information for VM Exits That Occur During Event Delivery"), which are re-injected before anything else.
+ * 28.2.4 "Information for VM Exits That Occur During Event Delivery"), which
+ * are re-injected before anything else.
  */
 #include <asm/trapnr.h>
 #include <asm/vmx.h>
@@ -124,10 +125,14 @@ static bool fault_class(u8 vector)
 static void inject(struct axvm_vcpu *vcpu, u32 type,
 		   const struct axvm_vmx_event *ev)
 {
+	struct axvm_vmx_vcpu *vmx = to_vmx(vcpu);
 	u32 info = INTR_INFO_VALID_MASK | type | ev->vector;
 
-	trace_axvm_inject(to_vmx(vcpu)->vm_id, to_vmx(vcpu)->vcpu_id, ev->vector, type >> 8);
-	/* Real mode never pushes an error code (27.2.1.3 "Checks on VM-Entry Control Fields"). */
+	trace_axvm_inject(vmx->vm_id, vmx->vcpu_id, ev->vector, type >> 8);
+	/*
+	 * Real mode never pushes an error code (27.2.1.3 "Checks on VM-Entry
+	 * Control Fields").
+	 */
 	if (ev->has_error && (axvm_vmcs_read(GUEST_CR0) & X86_CR0_PE)) {
 		info |= INTR_INFO_DELIVER_CODE_MASK;
 		axvm_vmcs_write(VM_ENTRY_EXCEPTION_ERROR_CODE, ev->error);
@@ -137,7 +142,8 @@ static void inject(struct axvm_vcpu *vcpu, u32 type,
 
 /*
  * An event whose delivery the exit interrupted is delivered again first
- * (27.6.1.1 "Details of Vectored-Event Injection" allows the same information to be used for injection).
+ * (27.6.1.1 "Details of Vectored-Event Injection" allows the same information
+ * to be used for injection).
  */
 static bool reinject_vectoring(struct axvm_vmx_vcpu *vmx)
 {

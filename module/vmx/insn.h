@@ -67,7 +67,7 @@ static __always_inline int axvm_vmwrite(unsigned long field, u64 value)
 	return fail ? -EIO : 0;
 }
 
-/* INVEPT/INVVPID descriptor layouts: SDM Vol. 3C, 31.3 "VMX Instructions" (INVEPT, INVVPID). */
+/* INVEPT/INVVPID descriptors: SDM Vol. 3C, 31.3 "VMX Instructions". */
 static __always_inline int axvm_invept(unsigned long type, u64 eptp)
 {
 	struct { u64 eptp, rsvd; } desc = { eptp, 0 };

@@ -6,8 +6,9 @@
  * entering VMX operation") on every online CPU when the first VM is
  * created and off when the last one goes, so kvm_intel and axvm can take
  * turns owning VMX on one host. A CPU that goes offline, a reboot or a
- * module unload VMCLEARs every VMCS active on the CPU first (25.11.1 "Software Use of Virtual-Machine Control Structures":
- * a VMCS must be cleared before VMXOFF so its data reaches memory).
+ * module unload VMCLEARs every VMCS active on the CPU first (25.11.1 "Software
+ * Use of Virtual-Machine Control Structures": a VMCS must be cleared before
+ * VMXOFF so its data reaches memory).
  */
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
@@ -154,9 +155,9 @@ static void invept_ipi(void *eptp)
  * axvm_vmx_flush_ept_all_cpus() - drop cached translations of an EPT
  * @eptp: the EPT pointer
  *
- * INVEPT only acts on the CPU that executes it (SDM Vol. 3C, 29.4.3.1 "Operations that Invalidate
- * Cached Mappings"), so
- * after an unmapping every CPU in VMX operation executes it.
+ * INVEPT only acts on the CPU that executes it (SDM Vol. 3C, 29.4.3.1
+ * "Operations that Invalidate Cached Mappings"), so after an unmapping every
+ * CPU in VMX operation executes it.
  */
 void axvm_vmx_flush_ept_all_cpus(u64 eptp)
 {

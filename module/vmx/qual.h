@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Exit-qualification decoding (SDM Vol. 3C, 28.2.1 "Basic VM-Exit Information"): pure functions, so
- * KUnit checks them without hardware.
+ * Exit-qualification decoding (SDM Vol. 3C, 28.2.1 "Basic VM-Exit
+ * Information"): pure functions, so KUnit checks them without hardware.
  */
 #ifndef AXVM_VMX_QUAL_H
 #define AXVM_VMX_QUAL_H

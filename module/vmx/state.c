@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Guest register state between the uapi structs and the VMCS guest-state
- * area (SDM Vol. 3C, 25.4 "Guest-State Area"). Whatever hardware would reject is left to the
- * VM-entry checks (27.3.1 "Checks on the Guest State Area"), which report it as a FailEntry exit.
+ * area (SDM Vol. 3C, 25.4 "Guest-State Area"). Whatever hardware would reject
+ * is left to the VM-entry checks (27.3.1 "Checks on the Guest State Area"),
+ * which report it as a FailEntry exit.
  */
 #include <linux/string.h>
 #include <asm/processor-flags.h>
@@ -276,8 +277,8 @@ u64 axvm_vmx_seg_base(struct axvm_vcpu *vcpu, unsigned int seg)
  * axvm_vmx_guest_linear() - guest-linear address of the last exit
  * @vcpu: a loaded vCPU
  *
- * Valid for EPT violations whose qualification has bit 7 set (28.2.1 "Basic VM-Exit
- * Information").
+ * Valid for EPT violations whose qualification has bit 7 set (28.2.1 "Basic
+ * VM-Exit Information").
  *
  * Return: the address.
  */

@@ -5,16 +5,24 @@
  */
 #include "vmx/upcall.h"
 
-DEFINE_STATIC_CALL_NULL(axvm_vmx_up_cpuid, *((struct axvm_vmx_upcalls *)0)->cpuid);
-DEFINE_STATIC_CALL_NULL(axvm_vmx_up_apic_pending_vector, *((struct axvm_vmx_upcalls *)0)->apic_pending_vector);
-DEFINE_STATIC_CALL_NULL(axvm_vmx_up_apic_accept, *((struct axvm_vmx_upcalls *)0)->apic_accept);
-DEFINE_STATIC_CALL_NULL(axvm_vmx_up_apic_get_cr8, *((struct axvm_vmx_upcalls *)0)->apic_get_cr8);
-DEFINE_STATIC_CALL_NULL(axvm_vmx_up_apic_set_cr8, *((struct axvm_vmx_upcalls *)0)->apic_set_cr8);
-DEFINE_STATIC_CALL_NULL(axvm_vmx_up_apic_rdmsr, *((struct axvm_vmx_upcalls *)0)->apic_rdmsr);
-DEFINE_STATIC_CALL_NULL(axvm_vmx_up_apic_wrmsr, *((struct axvm_vmx_upcalls *)0)->apic_wrmsr);
-DEFINE_STATIC_CALL_NULL(axvm_vmx_up_apic_halt, *((struct axvm_vmx_upcalls *)0)->apic_halt);
-DEFINE_STATIC_CALL_NULL(axvm_vmx_up_gmem_translate, *((struct axvm_vmx_upcalls *)0)->gmem_translate);
-DEFINE_STATIC_CALL_NULL(axvm_vmx_up_gmem_rw, *((struct axvm_vmx_upcalls *)0)->gmem_rw);
+DEFINE_STATIC_CALL_NULL(axvm_vmx_up_apic_pending_vector,
+	*((struct axvm_vmx_upcalls *)0)->apic_pending_vector);
+DEFINE_STATIC_CALL_NULL(axvm_vmx_up_apic_accept,
+	*((struct axvm_vmx_upcalls *)0)->apic_accept);
+DEFINE_STATIC_CALL_NULL(axvm_vmx_up_apic_get_cr8,
+	*((struct axvm_vmx_upcalls *)0)->apic_get_cr8);
+DEFINE_STATIC_CALL_NULL(axvm_vmx_up_apic_set_cr8,
+	*((struct axvm_vmx_upcalls *)0)->apic_set_cr8);
+DEFINE_STATIC_CALL_NULL(axvm_vmx_up_apic_rdmsr,
+	*((struct axvm_vmx_upcalls *)0)->apic_rdmsr);
+DEFINE_STATIC_CALL_NULL(axvm_vmx_up_apic_wrmsr,
+	*((struct axvm_vmx_upcalls *)0)->apic_wrmsr);
+DEFINE_STATIC_CALL_NULL(axvm_vmx_up_apic_halt,
+	*((struct axvm_vmx_upcalls *)0)->apic_halt);
+DEFINE_STATIC_CALL_NULL(axvm_vmx_up_gmem_translate,
+	*((struct axvm_vmx_upcalls *)0)->gmem_translate);
+DEFINE_STATIC_CALL_NULL(axvm_vmx_up_gmem_rw,
+	*((struct axvm_vmx_upcalls *)0)->gmem_rw);
 
 /**
  * axvm_vmx_register_upcalls() - point the backend's upcalls at @u
@@ -22,8 +30,8 @@ DEFINE_STATIC_CALL_NULL(axvm_vmx_up_gmem_rw, *((struct axvm_vmx_upcalls *)0)->gm
  */
 void axvm_vmx_register_upcalls(const struct axvm_vmx_upcalls *u)
 {
-	static_call_update(axvm_vmx_up_cpuid, u->cpuid);
-	static_call_update(axvm_vmx_up_apic_pending_vector, u->apic_pending_vector);
+	static_call_update(axvm_vmx_up_apic_pending_vector,
+			   u->apic_pending_vector);
 	static_call_update(axvm_vmx_up_apic_accept, u->apic_accept);
 	static_call_update(axvm_vmx_up_apic_get_cr8, u->apic_get_cr8);
 	static_call_update(axvm_vmx_up_apic_set_cr8, u->apic_set_cr8);

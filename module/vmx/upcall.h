@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The backend's calls up: what vmx/ needs from the layers above it (exit
- * policy, the in-kernel local APIC, guest memory) without naming them.
+ * The backend's calls up: what vmx/ needs from the layers above it (the
+ * in-kernel local APIC, guest memory) without naming them.
  * The upper layer registers one struct axvm_vmx_upcalls at module load
  * (exit/upcalls.c); each member becomes a static call, as KVM turns
  * kvm_x86_ops into static calls: a direct call on the per-exit path, no
@@ -17,8 +17,6 @@ struct axvm_vcpu;
 
 /**
  * struct axvm_vmx_upcalls - services of the layers above the backend
- * @cpuid: the guest's CPUID leaf @fn, subleaf @idx, policy applied
- *	(per-vCPU values included), into @r[0..3] = EAX, EBX, ECX, EDX
  * @apic_pending_vector: highest deliverable in-kernel APIC vector, or -1
  * @apic_accept: the APIC's @vector was injected (IRR to ISR)
  * @apic_get_cr8: the TPR as CR8
@@ -33,7 +31,6 @@ struct axvm_vcpu;
  * apic_in_kernel (struct axvm_vmx_vcpu_info).
  */
 struct axvm_vmx_upcalls {
-	void (*cpuid)(struct axvm_vcpu *vcpu, u32 fn, u32 idx, u32 *r);
 	int (*apic_pending_vector)(struct axvm_vcpu *vcpu);
 	void (*apic_accept)(struct axvm_vcpu *vcpu, int vector);
 	u64 (*apic_get_cr8)(struct axvm_vcpu *vcpu);
@@ -48,16 +45,24 @@ struct axvm_vmx_upcalls {
 };
 
 /* One static call per member (vmx/upcall.c defines them). */
-DECLARE_STATIC_CALL(axvm_vmx_up_cpuid, *((struct axvm_vmx_upcalls *)0)->cpuid);
-DECLARE_STATIC_CALL(axvm_vmx_up_apic_pending_vector, *((struct axvm_vmx_upcalls *)0)->apic_pending_vector);
-DECLARE_STATIC_CALL(axvm_vmx_up_apic_accept, *((struct axvm_vmx_upcalls *)0)->apic_accept);
-DECLARE_STATIC_CALL(axvm_vmx_up_apic_get_cr8, *((struct axvm_vmx_upcalls *)0)->apic_get_cr8);
-DECLARE_STATIC_CALL(axvm_vmx_up_apic_set_cr8, *((struct axvm_vmx_upcalls *)0)->apic_set_cr8);
-DECLARE_STATIC_CALL(axvm_vmx_up_apic_rdmsr, *((struct axvm_vmx_upcalls *)0)->apic_rdmsr);
-DECLARE_STATIC_CALL(axvm_vmx_up_apic_wrmsr, *((struct axvm_vmx_upcalls *)0)->apic_wrmsr);
-DECLARE_STATIC_CALL(axvm_vmx_up_apic_halt, *((struct axvm_vmx_upcalls *)0)->apic_halt);
-DECLARE_STATIC_CALL(axvm_vmx_up_gmem_translate, *((struct axvm_vmx_upcalls *)0)->gmem_translate);
-DECLARE_STATIC_CALL(axvm_vmx_up_gmem_rw, *((struct axvm_vmx_upcalls *)0)->gmem_rw);
+DECLARE_STATIC_CALL(axvm_vmx_up_apic_pending_vector,
+	*((struct axvm_vmx_upcalls *)0)->apic_pending_vector);
+DECLARE_STATIC_CALL(axvm_vmx_up_apic_accept,
+	*((struct axvm_vmx_upcalls *)0)->apic_accept);
+DECLARE_STATIC_CALL(axvm_vmx_up_apic_get_cr8,
+	*((struct axvm_vmx_upcalls *)0)->apic_get_cr8);
+DECLARE_STATIC_CALL(axvm_vmx_up_apic_set_cr8,
+	*((struct axvm_vmx_upcalls *)0)->apic_set_cr8);
+DECLARE_STATIC_CALL(axvm_vmx_up_apic_rdmsr,
+	*((struct axvm_vmx_upcalls *)0)->apic_rdmsr);
+DECLARE_STATIC_CALL(axvm_vmx_up_apic_wrmsr,
+	*((struct axvm_vmx_upcalls *)0)->apic_wrmsr);
+DECLARE_STATIC_CALL(axvm_vmx_up_apic_halt,
+	*((struct axvm_vmx_upcalls *)0)->apic_halt);
+DECLARE_STATIC_CALL(axvm_vmx_up_gmem_translate,
+	*((struct axvm_vmx_upcalls *)0)->gmem_translate);
+DECLARE_STATIC_CALL(axvm_vmx_up_gmem_rw,
+	*((struct axvm_vmx_upcalls *)0)->gmem_rw);
 
 /* Call upcall @name of the registered struct axvm_vmx_upcalls. */
 #define axvm_vmx_up(name)	static_call(axvm_vmx_up_##name)

@@ -67,7 +67,10 @@ static void vmcs_clear_remote(struct axvm_vmx_vcpu *vmx)
 		smp_call_function_single(cpu, clear_ipi, vmx, 1);
 }
 
-/* Per-CPU host state: TSS, GDT, per-CPU GS base, SYSENTER stack (25.5 "Host-State Area"). */
+/*
+ * Per-CPU host state: TSS, GDT, per-CPU GS base, SYSENTER stack (25.5
+ * "Host-State Area").
+ */
 static void write_host_percpu_state(struct axvm_vmx_vcpu *vmx, int cpu)
 {
 	struct desc_ptr gdt;
@@ -352,8 +355,8 @@ static void setup_guest_state(struct axvm_vmx_vcpu *vmx)
 	vmw(vmx, GUEST_PENDING_DBG_EXCEPTIONS, 0);
 	/*
 	 * Without "save VMX-preemption timer value" every entry restarts the
-	 * timer from this field (26.5.1 "VMX-Preemption Timer"): written once, it bounds each trip
-	 * into the guest to about one host tick.
+	 * timer from this field (26.5.1 "VMX-Preemption Timer"): written once,
+	 * it bounds each trip into the guest to about one host tick.
 	 */
 	vmw(vmx, VMX_PREEMPTION_TIMER_VALUE, axvm_vmx_preempt_ticks());
 	if (axvm_vmx.proc & CPU_BASED_USE_TSC_OFFSETTING)
@@ -463,6 +466,7 @@ int axvm_vmx_vcpu_create(struct axvm_vcpu *vcpu,
 	vmx->vcpu_id = info->vcpu_id;
 	vmx->eptp = info->eptp;
 	vmx->apic_in_kernel = info->apic_in_kernel;
+	vmx->cpuid = info->cpuid;
 	vmx->cpu = -1;
 	INIT_LIST_HEAD(&vmx->loaded_link);
 	preempt_notifier_init(&vmx->pn, &axvm_preempt_ops);

@@ -12,6 +12,7 @@
 #include <linux/axvm.h>
 
 struct axvm_vcpu;
+struct axvm_cpuid_table;
 
 #include "vmx/exit_table.h"	/* AXVM_VMX_NR_REASONS, the handlers */
 
@@ -153,6 +154,7 @@ struct axvm_vmx_host {
  * @hold_events: no NMI or interrupt while RIP is @hold_rip (the write
  *	half of an MMIO read-modify-write is due, exit/mmio.c)
  * @hold_rip: the instruction that must run again first
+ * @cpuid: the VM's CPUID table (RCU), which outlives the vCPU
  */
 struct axvm_vmx_vcpu {
 	unsigned long gprs[AXVM_NR_GPRS];
@@ -190,6 +192,7 @@ struct axvm_vmx_vcpu {
 	bool apic_in_kernel;
 	bool hold_events;
 	u64 hold_rip;
+	struct axvm_cpuid_table __rcu **cpuid;
 };
 
 /**
@@ -198,11 +201,13 @@ struct axvm_vmx_vcpu {
  * @vcpu_id: the vCPU's id
  * @eptp: the VM's EPT pointer (fixed for the VM's life)
  * @apic_in_kernel: the vCPU has an in-kernel local APIC
+ * @cpuid: where the VM keeps its CPUID table (lib/cpuid.h; RCU)
  */
 struct axvm_vmx_vcpu_info {
 	u32 vm_id, vcpu_id;
 	u64 eptp;
 	bool apic_in_kernel;
+	struct axvm_cpuid_table __rcu **cpuid;
 };
 
 /*

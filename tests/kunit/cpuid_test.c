@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit tests for module/exit/cpuid.c: the default CPUID table built from
+ * KUnit tests for module/lib/cpuid.c: the default CPUID table built from
  * a fake host, filtering, lookup and validation.
  */
 #include <kunit/test.h>
@@ -8,7 +8,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
-#include "exit/cpuid.h"
+#include "lib/cpuid.h"
 
 /* A fake host: max basic leaf 0xd, every register all-ones but leaf 0. */
 static void fake_host(u32 fn, u32 idx, u32 *a, u32 *b, u32 *c, u32 *d)

@@ -3,8 +3,8 @@
  * The CPUID a guest sees: one table per VM, a default derived from the
  * host, replaceable by userspace (AXVM_SET_CPUID).
  */
-#ifndef AXVM_EXIT_CPUID_H
-#define AXVM_EXIT_CPUID_H
+#ifndef AXVM_LIB_CPUID_H
+#define AXVM_LIB_CPUID_H
 
 #include <linux/rcupdate.h>
 #include <linux/types.h>

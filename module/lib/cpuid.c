@@ -12,7 +12,7 @@
 #include <linux/errno.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include "exit/cpuid.h"
+#include "lib/cpuid.h"
 
 #define LEAF1_ECX_HIDE	(BIT(3) /* MONITOR */ | BIT(4) /* DS-CPL */ | \
 			 BIT(5) /* VMX */ | BIT(6) /* SMX */ | BIT(7) /* EIST */ | \

@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Routing an exit (arch-neutral policy), for the run loop (run.c): serve in
- * the kernel what can be served (guest RAM faults, HC_NOP, in-kernel
- * devices), count and trace every exit at one choke point, and hand the
- * rest to userspace through the run page or the exit ring. An exit the
- * kernel cannot handle is reported as what it is, never turned into a Halt.
+ * The vCPU run loop and the policy for each exit: enter, let the backend
+ * decode the exit, serve in the kernel what can be served (guest RAM
+ * faults, HC_NOP, in-kernel devices), count and trace every exit at one
+ * choke point, and hand the rest to userspace through the run page or the
+ * exit ring. Like AxVM's run_vcpu, but an exit the kernel cannot handle is
+ * reported as what it is, never turned into a Halt. A paused VM's vCPUs
+ * sleep in the loop before entry (VM_PAUSE). The loop and the
+ * routing share this file so that the per-exit path stays one function
+ * (the compiler inlines the static helpers).
  */
 #include <linux/ktime.h>
 #include <linux/sched.h>
@@ -161,8 +165,8 @@ static void set_nothing(struct axvm_vcpu *vcpu, struct axvm_exit *e)
 	e->vcpu_id = vcpu->id;
 }
 
-/**
- * axvm_exit_route() - the policy for an exit the backend decoded
+/*
+ * route_exit() - the policy for an exit the backend decoded
  * @vcpu: the loaded vCPU
  * @e: the record (the run page's), filled by axvm_vmx_handle_exit()
  * @action: the backend's enum axvm_exit_action or a negative errno
@@ -174,14 +178,16 @@ static void set_nothing(struct axvm_vcpu *vcpu, struct axvm_exit *e)
  *
  * Return: enum axvm_exit_action or a negative errno.
  */
-int axvm_exit_route(struct axvm_vcpu *vcpu, struct axvm_exit *e, int action)
+static int route_exit(struct axvm_vcpu *vcpu, struct axvm_exit *e, int action)
 {
 	int ret;
 
-	if (action == AXVM_USER && e->kind == AXVM_EXIT_NESTED_PAGE_FAULT)
-		action = axvm_exit_nested_page_fault(vcpu, e);
-	if (action == AXVM_USER && serve_in_kernel(vcpu, e))
-		action = AXVM_RESUME;
+	if (action == AXVM_USER) {
+		if (e->kind == AXVM_EXIT_NESTED_PAGE_FAULT)
+			action = axvm_exit_nested_page_fault(vcpu, e);
+		if (action == AXVM_USER && serve_in_kernel(vcpu, e))
+			action = AXVM_RESUME;
+	}
 	if (action == AXVM_RESUME && vcpu->lapic && axvm_lapic_take_report(vcpu, e))
 		action = AXVM_USER;
 	account_exit(vcpu, e, e->basic_reason, action);
@@ -221,14 +227,8 @@ int axvm_exit_internal_error(struct axvm_vcpu *vcpu, struct axvm_exit *e,
 	return AXVM_USER;
 }
 
-/**
- * axvm_exit_resume_pending() - finish what the last AXVM_RUN left pending
- * @vcpu: the loaded vCPU, before entering the guest
- * @run: its run page
- *
- * Return: enum axvm_exit_action or a negative errno.
- */
-int axvm_exit_resume_pending(struct axvm_vcpu *vcpu, struct axvm_run *run)
+/* Finish what the last AXVM_RUN left pending, before entering the guest. */
+static int resume_pending(struct axvm_vcpu *vcpu, struct axvm_run *run)
 {
 	u32 kind = vcpu->pending_exit;
 	u32 resp = READ_ONCE(run->response);
@@ -243,5 +243,73 @@ int axvm_exit_resume_pending(struct axvm_vcpu *vcpu, struct axvm_run *run)
 	ret = axvm_exit_complete(vcpu, run);
 	if (!ret && kind != AXVM_EXIT_NOTHING)
 		axvm_exit_trace_completed(vcpu, kind, resp);
+	return ret;
+}
+
+/**
+ * axvm_vcpu_run() - AXVM_RUN: run the guest until an exit needs userspace
+ * @vcpu: the vCPU; its mutex is held, the caller accounts the AXVM_RUN
+ *	(axvm_vcpu_run_begin() and axvm_vcpu_run_end(), vm.c)
+ *
+ * Return: 0 with run->exit filled (a Nothing record in sync ring mode:
+ * serve the ring), -EINTR for a signal or immediate_exit (the guest can
+ * be re-entered), -EINVAL for a bad answer, -EPROTO for a broken ring
+ * consumer index, -EIO when the VMX instructions themselves failed (also
+ * reported in run->exit), -ESHUTDOWN for a stop request (VM_STOP: once
+ * per request) or a deleted VM (VM_DEL: for good); see vm.c.
+ */
+int axvm_vcpu_run(struct axvm_vcpu *vcpu)
+{
+	struct axvm_run *run = vcpu->run;
+	int ret;
+
+	axvm_vmx_vcpu_load(vcpu);
+	ret = resume_pending(vcpu, run);
+	while (ret == AXVM_RESUME) {
+		cond_resched();
+		if (axvm_vcpu_stop_requested(vcpu)) {
+			ret = -ESHUTDOWN;
+			break;
+		}
+		if (READ_ONCE(run->immediate_exit) || signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		/* VM_PAUSE: sleep here, then look at the requests again. */
+		ret = axvm_vcpu_pause_wait(vcpu);
+		if (ret) {
+			if (ret > 0)
+				ret = AXVM_RESUME;
+			continue;
+		}
+		if (vcpu->lapic) {
+			/* INIT/SIPI/NMI from others; halt and wait-for-SIPI sleep */
+			ret = axvm_lapic_prepare_entry(vcpu);
+			if (ret == -EAGAIN) {
+				ret = AXVM_RESUME;
+				continue;
+			}
+			if (ret)
+				break;
+		}
+		ret = axvm_vmx_enter(vcpu);
+		if (ret == -EAGAIN) {
+			ret = AXVM_RESUME;
+			continue;
+		}
+		if (ret) {
+			/* VMfail: data[0] is the VM-instruction error. */
+			ret = axvm_exit_internal_error(vcpu, &run->exit,
+					AXVM_INTERNAL_VMX_INSN,
+					axvm_vmx_exit_qualification(vcpu));
+			break;
+		}
+		ret = route_exit(vcpu, &run->exit,
+				 axvm_vmx_handle_exit(vcpu, &run->exit));
+	}
+	if (ret == AXVM_USER)
+		ret = 0;
+	WRITE_ONCE(run->ready_for_interrupt, axvm_vmx_ready_for_interrupt(vcpu));
+	axvm_vmx_vcpu_put(vcpu);
 	return ret;
 }
