@@ -27,6 +27,7 @@
 #include "vmx/vmx.h"
 
 struct axvm_cpuid_table;
+struct axvm_ioapic;
 struct axvm_lapic;
 struct axvm_post;
 struct axvm_posted_table;
@@ -110,6 +111,8 @@ struct axvm_vcpu_reg {
  * @posted: ranges whose writes are posted on the exit ring (RCU)
  * @has_lapic: vCPUs get a local APIC (AXVM_CREATE_LAPIC; set once)
  * @lapic_flags: AXVM_LAPIC_F_*
+ * @ioapic: the I/O APIC (AXVM_CREATE_IOAPIC; set once, then read without
+ *	a lock), or NULL (io/ioapic.h)
  * @id: unique id (for tracing and netlink)
  * @name: name, or "" for an anonymous VM
  * @reg: registry entry and lifecycle (vm.c, dev/registry.c)
@@ -127,6 +130,7 @@ struct axvm_vm {
 	struct axvm_posted_table __rcu *posted;
 	bool has_lapic;
 	u32 lapic_flags;
+	struct axvm_ioapic *ioapic;
 	u32 id;
 	char name[AXVM_NAME_MAX];
 	struct axvm_vm_reg reg;

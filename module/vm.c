@@ -39,6 +39,7 @@
 #include "lib/cpuid.h"
 #include "exit/posted.h"
 #include "exit/ring.h"
+#include "io/ioapic.h"
 #include "io/lapic.h"
 #include "io/post.h"
 #include "vm.h"
@@ -185,6 +186,7 @@ static void vm_free(struct axvm_vm *vm)
 	axvm_memslots_free(&vm->slots);
 	axvm_iobus_destroy(&vm->iobus);
 	axvm_post_destroy(vm);
+	axvm_ioapic_free(vm);
 	for (i = 0; i < AXVM_MAX_VCPUS; i++)
 		kfree(vm->retired[i]);
 	axvm_vmx_put();

@@ -19,6 +19,7 @@
 #include "exit/exit.h"
 #include "exit/posted.h"
 #include "exit/ring.h"
+#include "io/ioapic.h"
 #include "io/lapic.h"
 #include "vm.h"
 #include "vmx/caps.h"
@@ -166,8 +167,15 @@ static long vm_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 	struct axvm_posted_range pr;
 	struct axvm_lapic_config lc;
 	struct axvm_irq irq;
+	struct axvm_irq_line line;
 
 	switch (cmd) {
+	case AXVM_CREATE_IOAPIC:
+		return axvm_vm_create_ioapic(vm, arg);
+	case AXVM_IRQ_LINE:
+		if (copy_from_user(&line, (void __user *)arg, sizeof(line)))
+			return -EFAULT;
+		return axvm_ioapic_irq_line(vm, &line);
 	case AXVM_CREATE_LAPIC:
 		if (copy_from_user(&lc, (void __user *)arg, sizeof(lc)))
 			return -EFAULT;
@@ -213,7 +221,8 @@ static void fill_caps(struct axvm_caps *c)
 	memset(c, 0, sizeof(*c));
 	c->api_version = AXVM_API_VERSION;
 	c->flags = AXVM_CAP_UNRESTRICTED_GUEST | AXVM_CAP_READONLY_MEM |
-		   AXVM_CAP_EXIT_RING | AXVM_CAP_LAPIC;
+		   AXVM_CAP_EXIT_RING | AXVM_CAP_LAPIC |
+		   AXVM_CAP_IOAPIC;
 	if (axvm_vmx.has_ept_2m)
 		c->flags |= AXVM_CAP_EPT_2M;
 	if (axvm_vmx.has_ept_ad)

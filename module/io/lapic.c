@@ -12,6 +12,7 @@
 #include <linux/timex.h>
 #include <asm/msr-index.h>
 #include "core.h"
+#include "io/ioapic.h"
 #include "io/lapic.h"
 #include "vmx/vmx.h"
 
@@ -44,6 +45,7 @@ static void reset_regs(struct axvm_lapic *l)
 	hrtimer_cancel(&l->timer);
 	bitmap_zero(l->irr, 256);
 	bitmap_zero(l->isr, 256);
+	bitmap_zero(l->tmr, 256);
 	l->tpr = 0;
 	l->ldr = 0;
 	l->dfr = 0xffffffff;
@@ -71,17 +73,31 @@ static void kick(struct axvm_lapic *l)
 	axvm_vcpu_kick(l->vcpu);
 }
 
-/* A fixed interrupt arrives (10.8.2). Any context. */
-static void accept_fixed(struct axvm_lapic *l, u8 vector)
+/*
+ * A fixed interrupt arrives (10.8.2); TMR records its trigger mode
+ * (10.8.4) before IRR, so its EOI finds it. Any context.
+ * Return: accepted.
+ */
+static bool accept_trig(struct axvm_lapic *l, u8 vector, bool level)
 {
 	if (!hw_enabled(l) || !sw_enabled(l))
-		return;		/* a disabled APIC drops fixed interrupts */
+		return false;	/* a disabled APIC drops fixed interrupts */
 	if (vector < 16) {
 		set_bit(ESR_RECEIVE_ILLEGAL_VECTOR, &l->esr_pending);
-		return;
+		return false;
 	}
+	if (level)
+		set_bit(vector, l->tmr);
+	else
+		clear_bit(vector, l->tmr);
 	set_bit(vector, l->irr);
 	kick(l);
+	return true;
+}
+
+static void accept_fixed(struct axvm_lapic *l, u8 vector)
+{
+	accept_trig(l, vector, false);
 }
 
 /* The timer's LVT entry fires (masked: counted down, no interrupt). */
@@ -227,8 +243,12 @@ static void eoi(struct axvm_lapic *l)
 {
 	int v = axvm_lapic_highest(l->isr);
 
-	if (v >= 0)
-		clear_bit(v, l->isr);
+	if (v < 0)
+		return;
+	clear_bit(v, l->isr);
+	/* Level-triggered: the EOI message goes to the I/O APIC. */
+	if (test_bit(v, l->tmr))
+		axvm_ioapic_eoi(l->vcpu->vm, v);
 }
 
 static void report(struct axvm_lapic *l, u32 kind, u64 a, u64 b, u64 c)
@@ -419,7 +439,7 @@ static int reg_read(struct axvm_lapic *l, u32 offset, u32 *val)
 		return 0;
 	}
 	if (offset >= LAPIC_REG_TMR && offset < LAPIC_REG_TMR + 0x80) {
-		*val = 0;	/* edge only: no level-triggered sources */
+		*val = READ_ONCE(((const u32 *)l->tmr)[(offset - LAPIC_REG_TMR) >> 4]);
 		return 0;
 	}
 	if (offset >= LAPIC_REG_IRR && offset < LAPIC_REG_IRR + 0x80) {
@@ -862,6 +882,67 @@ int axvm_lapic_send_irq(struct axvm_vm *vm, const struct axvm_irq *irq)
 	}
 	rcu_read_unlock();
 	return found ? 0 : -ENOENT;
+}
+
+/* Does @t's APIC accept a message to @m's destination (10.6.2)? */
+static bool msg_match(const struct axvm_lapic *t, const struct axvm_apic_msg *m)
+{
+	if (m->logical) {
+		if (x2apic_mode(t))
+			return axvm_lapic_match_logical(true, axvm_x2apic_ldr(t->id),
+							0, m->dest);
+		return axvm_lapic_match_logical(false, READ_ONCE(t->ldr),
+						READ_ONCE(t->dfr), m->dest);
+	}
+	return m->dest == 0xff || m->dest == t->id;
+}
+
+/* Deliver @m to @t. Return: 1 if it accepted it. */
+static int deliver_msg(struct axvm_lapic *t, const struct axvm_apic_msg *m)
+{
+	switch (m->mode) {
+	case LAPIC_DM_FIXED:
+	case LAPIC_DM_LOWEST:
+		return accept_trig(t, m->vector, m->level);
+	case LAPIC_DM_NMI:
+	case LAPIC_DM_INIT:
+		deliver(t, m->mode, m->vector);
+		return 1;
+	}
+	return 0;
+}
+
+/**
+ * axvm_lapic_deliver_msg() - an interrupt message from the I/O APIC
+ * @vm: the VM
+ * @m: destination, mode, vector, trigger mode
+ *
+ * Fixed, NMI and INIT go to every APIC the destination names; lowest
+ * priority to one of them, the enabled one with the lowest vCPU id (a
+ * fixed arbitration: the SDM leaves the choice to the chipset, 10.6.2.4).
+ * Any thread.
+ *
+ * Return: how many APICs accepted it.
+ */
+int axvm_lapic_deliver_msg(struct axvm_vm *vm, const struct axvm_apic_msg *m)
+{
+	struct axvm_vcpu *v;
+	int i, n = 0;
+
+	rcu_read_lock();
+	for (i = 0; i < AXVM_MAX_VCPUS; i++) {
+		v = READ_ONCE(vm->vcpus[i]);
+		if (!v || !v->lapic || !msg_match(v->lapic, m))
+			continue;
+		if (m->mode == LAPIC_DM_LOWEST &&
+		    (!hw_enabled(v->lapic) || !sw_enabled(v->lapic)))
+			continue;
+		n += deliver_msg(v->lapic, m);
+		if (n && m->mode == LAPIC_DM_LOWEST)
+			break;
+	}
+	rcu_read_unlock();
+	return n;
 }
 
 /**

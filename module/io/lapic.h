@@ -24,6 +24,7 @@ struct axvm_vm;
 struct axvm_exit;
 struct axvm_irq;
 struct axvm_lapic_config;
+struct axvm_apic_msg;
 
 /* Register offsets in the xAPIC page (Table 10-1). */
 #define LAPIC_REG_ID		0x020
@@ -111,6 +112,8 @@ enum axvm_mp_state {
  * @lock: @init_pending, @sipi_pending, @sipi_vector and @mp_state
  * @irr: interrupt request register (set by anyone, atomically)
  * @isr: in-service register (owner only)
+ * @tmr: trigger mode register: set when a level-triggered interrupt is
+ *	accepted, cleared for an edge one (atomically, before its IRR bit)
  * @nmi_pending: an NMI was sent (consumed by the owner)
  * @init_pending: an INIT was sent
  * @sipi_pending: a SIPI was sent while waiting for one
@@ -141,6 +144,7 @@ struct axvm_lapic {
 	spinlock_t lock;
 	DECLARE_BITMAP(irr, 256);
 	DECLARE_BITMAP(isr, 256);
+	DECLARE_BITMAP(tmr, 256);
 	bool nmi_pending;
 	bool init_pending;
 	bool sipi_pending;
@@ -187,6 +191,7 @@ int axvm_lapic_prepare_entry(struct axvm_vcpu *vcpu);
 void axvm_lapic_halt(struct axvm_vcpu *vcpu);
 bool axvm_lapic_take_report(struct axvm_vcpu *vcpu, struct axvm_exit *e);
 int axvm_lapic_send_irq(struct axvm_vm *vm, const struct axvm_irq *irq);
+int axvm_lapic_deliver_msg(struct axvm_vm *vm, const struct axvm_apic_msg *m);
 int axvm_vm_create_lapic(struct axvm_vm *vm,
 			 const struct axvm_lapic_config *cfg);
 

@@ -71,6 +71,7 @@ static const unsigned long dev_cmds[] = {
 static const unsigned long vm_cmds[] = {
 	AXVM_SET_MEMORY_REGION, AXVM_CREATE_VCPU, AXVM_SET_CPUID,
 	AXVM_GET_CPUID, AXVM_SET_POSTED, AXVM_CREATE_LAPIC, AXVM_IRQ,
+	AXVM_CREATE_IOAPIC, AXVM_IRQ_LINE,
 };
 static const unsigned long vcpu_cmds[] = {
 	AXVM_RUN, AXVM_GET_REGS, AXVM_SET_REGS, AXVM_GET_SREGS,
@@ -89,6 +90,22 @@ static bool expected_errno(int e)
 		return true;
 	}
 	return false;
+}
+
+/*
+ * Commands whose errnos are checked one by one (Documentation/ioapic.rst);
+ * on the wrong fd type any command gets ENOTTY.
+ */
+static bool cmd_errno_ok(unsigned long cmd, int e)
+{
+	switch (cmd) {
+	case AXVM_CREATE_IOAPIC:
+		return e == EINVAL || e == ENXIO || e == EEXIST || e == ENOMEM ||
+		       e == ENOTTY;
+	case AXVM_IRQ_LINE:
+		return e == EINVAL || e == ENXIO || e == EFAULT || e == ENOTTY;
+	}
+	return expected_errno(e);
 }
 
 /* A valid-looking argument for @cmd, then (usually) one field mutated. */
@@ -169,6 +186,15 @@ static void make_arg(struct rng *r, unsigned long cmd, uint8_t *buf,
 		q->mode = (const uint8_t[]){ AXVM_IRQ_FIXED, AXVM_IRQ_NMI,
 					     AXVM_IRQ_INIT }[below(r, 3)];
 		q->vector = below(r, 256);
+		break;
+	}
+	case AXVM_IRQ_LINE: {
+		struct axvm_irq_line *l = (void *)buf;
+
+		l->gsi = below(r, AXVM_IOAPIC_PINS + 2);
+		l->level = below(r, 2);
+		l->source = below(r, AXVM_IRQ_SOURCES + 2);
+		l->flags = below(r, 4) ? 0 : AXVM_IRQ_LINE_F_PULSE;
 		break;
 	}
 	}
@@ -254,7 +280,8 @@ static void one_call(struct rng *r, int t)
 		break;
 	}
 	if (cmd == AXVM_CREATE_VCPU || cmd == AXVM_RING_KICK ||
-	    cmd == AXVM_RUN || cmd == AXVM_GET_API_VERSION)
+	    cmd == AXVM_RUN || cmd == AXVM_GET_API_VERSION ||
+	    cmd == AXVM_CREATE_IOAPIC)
 		arg = below(r, 4) ? NULL : (void *)(uintptr_t)below(r, 70);
 	ret = fd < 0 ? 0 : ioctl(fd, cmd, arg);
 	e = errno;
@@ -263,7 +290,7 @@ static void one_call(struct rng *r, int t)
 			cmd == AXVM_ATTACH_VM))
 		close(ret);
 	pthread_rwlock_unlock(&pool.lock);
-	if (ret < 0 && !expected_errno(e)) {
+	if (ret < 0 && !cmd_errno_ok(cmd, e)) {
 		__atomic_add_fetch(&unexpected, 1, __ATOMIC_RELAXED);
 		fprintf(stderr, "# thread %d: cmd %#lx on fd %d: unexpected errno %d (%s)\n",
 			t, cmd, fd, e, strerror(e));

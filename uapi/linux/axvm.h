@@ -34,6 +34,7 @@
 #define AXVM_CAP_READONLY_MEM		(1U << 5)
 #define AXVM_CAP_EXIT_RING		(1U << 6)	/* AXVM_SET_RING, AXVM_SET_POSTED */
 #define AXVM_CAP_LAPIC			(1U << 7)	/* AXVM_CREATE_LAPIC, AXVM_IRQ */
+#define AXVM_CAP_IOAPIC			(1U << 8)	/* AXVM_CREATE_IOAPIC, AXVM_IRQ_LINE */
 
 /**
  * struct axvm_caps - what this host's axvm supports (AXVM_GET_CAPS)
@@ -611,6 +612,44 @@ struct axvm_irq {
 #define AXVM_CREATE_LAPIC	_IOW(AXVMIO, 0x35, struct axvm_lapic_config)
 #define AXVM_IRQ		_IOW(AXVMIO, 0x36, struct axvm_irq)
 
+/*
+ * In-kernel I/O APIC (see Documentation/ioapic.rst): an 82093AA with 24
+ * pins (GSI 0-23) and the EOI register of version 0x20, its registers at
+ * guest-physical 0xfec00000. AXVM_CREATE_IOAPIC (VM fd, argument 0) after
+ * AXVM_CREATE_LAPIC; AXVM_IRQ_LINE drives a pin from any thread.
+ */
+#define AXVM_IOAPIC_PINS	24
+#define AXVM_IOAPIC_ADDR	0xfec00000ULL
+#define AXVM_IRQ_SOURCES	32	/* sources per line (axvm_irq_line.source) */
+
+/* axvm_irq_line.flags */
+#define AXVM_IRQ_LINE_F_PULSE	(1U << 0)	/* assert, then de-assert (edge) */
+
+/**
+ * struct axvm_irq_line - AXVM_IRQ_LINE argument: drive one GSI
+ * @gsi: the I/O APIC pin (0 to AXVM_IOAPIC_PINS - 1)
+ * @flags: AXVM_IRQ_LINE_F_*; unknown bits are refused
+ * @level: 1 asserts, 0 de-asserts this source's output (1 with PULSE)
+ * @source: which device drives it (0 to AXVM_IRQ_SOURCES - 1)
+ * @pad: must be 0
+ *
+ * A line is asserted while any of its sources asserts it (wired-OR, like
+ * KVM's irq_source_id): two devices sharing a level-triggered line each
+ * use their own @source, and the line drops when the last one lets go.
+ * Edge-triggered pins deliver on the line's rising edge only. Any thread
+ * may call it at any time; no vCPU is stopped.
+ */
+struct axvm_irq_line {
+	__u32 gsi;
+	__u32 flags;
+	__u8 level;
+	__u8 source;
+	__u8 pad[6];
+};
+
+#define AXVM_CREATE_IOAPIC	_IO(AXVMIO, 0x37)
+#define AXVM_IRQ_LINE		_IOW(AXVMIO, 0x38, struct axvm_irq_line)
+
 #ifdef __cplusplus
 #define AXVM_ASSERT_SIZE(t, n) static_assert(sizeof(t) == (n), #t)
 #else
@@ -635,5 +674,6 @@ AXVM_ASSERT_SIZE(struct axvm_ring_config, 32);
 AXVM_ASSERT_SIZE(struct axvm_posted_range, 24);
 AXVM_ASSERT_SIZE(struct axvm_lapic_config, 8);
 AXVM_ASSERT_SIZE(struct axvm_irq, 8);
+AXVM_ASSERT_SIZE(struct axvm_irq_line, 16);
 
 #endif /* _UAPI_LINUX_AXVM_H */

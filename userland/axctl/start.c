@@ -390,8 +390,8 @@ static void setup_vcpus(struct vmm *v, const struct axvm_caps *caps, bool use_ri
 	vcpu_set_boot_state(&v->vcpus[0], bs);
 }
 
-/* The bus with COM1 (to stdout) and the PC board, the locks. */
-static void setup_devices(struct vmm *v)
+/* The bus with COM1 (to stdout) and the PC board, the locks, the I/O APIC. */
+static void setup_devices(struct vmm *v, const struct axvm_caps *caps)
 {
 	io_bus_init(&v->io, STDOUT_FILENO);
 	pthread_mutex_init(&v->dev_lock, NULL);
@@ -401,6 +401,7 @@ static void setup_devices(struct vmm *v)
 	if (pc_init(&v->pc, &v->io, v->ram_low, v->ram_size - v->ram_low, v->nr_vcpus,
 		    &v->dev_lock, vmm_irq_notify, v))
 		axctl_die(AXCTL_EFAIL, "cannot set up the PC devices");
+	vmm_ioapic_create(v, caps);
 }
 
 /* --- console input ----------------------------------------------------------- */
@@ -487,6 +488,9 @@ static void teardown(struct vmm *v)
 	console_stop(&v->console);	/* the terminal as it was */
 	pc_stop(&v->pc);
 	print_unhandled(v);
+	if (v->pc.gsi_err)
+		fprintf(stderr, "%s: AXVM_IRQ_LINE failed, ISA IRQs reached the PIC only: %s\n",
+			axctl_prog, strerror(-v->pc.gsi_err));
 	pc_free(&v->pc);
 	for (i = 0; i < v->nr_vcpus; i++)
 		vcpu_destroy(&v->vcpus[i]);
@@ -529,7 +533,7 @@ int cmd_start(int argc, char **argv)
 	print_banner(&vmm, &o, &bs);
 
 	setup_vcpus(&vmm, &caps, o.use_ring, &bs);
-	setup_devices(&vmm);
+	setup_devices(&vmm, &caps);
 	run_vm(&vmm);
 	teardown(&vmm);
 	return vmm.status;

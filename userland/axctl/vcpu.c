@@ -294,6 +294,35 @@ bool vmm_lapic_create(struct vmm *v, const struct axvm_caps *caps)
 	axctl_die(AXCTL_EFAIL, "AXVM_CREATE_LAPIC on VM %s: %s", v->name, strerror(errno));
 }
 
+/* The board's I/O APIC input (pc.h): one source (0) per ISA line. */
+static int ioapic_line(void *arg, unsigned int gsi, bool level, bool pulse)
+{
+	struct vmm *v = arg;
+	struct axvm_irq_line l = {
+		.gsi = gsi,
+		.level = level,
+		.flags = pulse ? AXVM_IRQ_LINE_F_PULSE : 0,
+	};
+
+	return ioctl(v->vm_fd, AXVM_IRQ_LINE, &l) ? -errno : 0;
+}
+
+/*
+ * The in-kernel I/O APIC beside the LAPICs, after pc_init(): ISA IRQs go
+ * to the PIC and to it (Documentation/ioapic.rst). Nothing when the
+ * module has none: the guest has the PIC only, as before.
+ */
+void vmm_ioapic_create(struct vmm *v, const struct axvm_caps *caps)
+{
+	if (!v->lapic || !(caps->flags & AXVM_CAP_IOAPIC))
+		return;
+	/* EEXIST: a VM whose I/O APIC an earlier VMM made */
+	if (ioctl(v->vm_fd, AXVM_CREATE_IOAPIC, 0) && errno != EEXIST)
+		axctl_die(AXCTL_EFAIL, "AXVM_CREATE_IOAPIC on VM %s: %s", v->name,
+			  strerror(errno));
+	pc_set_gsi_line(&v->pc, ioapic_line, v);
+}
+
 void vcpu_create(struct vmm *v, struct vcpu *c, unsigned int id, size_t run_size)
 {
 	void *run;

@@ -126,6 +126,7 @@ void ram_free(struct vmm *v);
 
 /* vcpu.c */
 bool vmm_lapic_create(struct vmm *v, const struct axvm_caps *caps);
+void vmm_ioapic_create(struct vmm *v, const struct axvm_caps *caps);
 void vcpu_create(struct vmm *v, struct vcpu *c, unsigned int id, size_t run_size);
 void vcpu_setup_ring(struct vcpu *c);
 void vcpu_set_boot_state(struct vcpu *c, const struct boot_state *bs);

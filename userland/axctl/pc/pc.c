@@ -36,6 +36,53 @@ static void irq_update(struct pc *pc)
 	pthread_cond_signal(&pc->timer_cond);	/* its retry deadline */
 }
 
+/* --- ISA interrupt lines -------------------------------------------------- */
+
+void pc_set_gsi_line(struct pc *pc, int (*fn)(void *, unsigned int, bool, bool), void *arg)
+{
+	pc->gsi_line = fn;
+	pc->gsi_arg = arg;
+}
+
+unsigned int pc_isa_gsi(unsigned int irq)
+{
+	return irq == 0 ? 2 : irq;
+}
+
+/* The I/O APIC's side; the first failure is kept for the VMM to report. */
+static void gsi_drive(struct pc *pc, unsigned int irq, bool level, bool pulse)
+{
+	int r;
+
+	if (!pc->gsi_line)
+		return;
+	r = pc->gsi_line(pc->gsi_arg, pc_isa_gsi(irq), level, pulse);
+	if (r && !pc->gsi_err)
+		pc->gsi_err = r;
+}
+
+void pc_irq_pulse(struct pc *pc, unsigned int irq)
+{
+	pic_raise(&pc->pic, irq);
+	gsi_drive(pc, irq, true, true);
+	irq_update(pc);
+}
+
+void pc_irq_set(struct pc *pc, unsigned int irq, bool level)
+{
+	uint16_t bit = 1U << irq;
+	bool was = pc->isa_level & bit;
+
+	if (level == was)
+		return;
+	pc->isa_level ^= bit;
+	/* The 8259 model is edge-triggered: only the rising edge counts. */
+	if (level)
+		pic_raise(&pc->pic, irq);
+	gsi_drive(pc, irq, level, false);
+	irq_update(pc);
+}
+
 /* --- port handlers -------------------------------------------------------- */
 
 static uint32_t pic_in(void *dev, uint16_t port, unsigned int width)
@@ -175,9 +222,8 @@ static void com1_irq(void *arg, bool level)
 
 	if (!level)
 		return;
-	pic_raise(&pc->pic, UART_IRQ);
 	pc->com1_irqs++;
-	irq_update(pc);
+	pc_irq_pulse(pc, UART_IRQ);	/* the PIC and, if there, the I/O APIC */
 }
 
 static void com1_notify(void *arg)
@@ -242,8 +288,9 @@ void pc_timer_poll(struct pc *pc)
 {
 	if (pit_poll(&pc->pit, pc_monotonic_ns())) {
 		/* Edges the thread slept through collapse into one, as in IRR. */
-		pic_raise(&pc->pic, 0);
 		pc->pit_irqs++;
+		pc_irq_pulse(pc, 0);
+		return;
 	}
 	if (pc->com1)
 		serial_poll(&pc->com1->s);	/* the character timeout */

@@ -18,6 +18,13 @@
  * of its line raises IRQ 4 at the PIC; the timer thread also wakes for
  * its character timeout.
  *
+ * ISA interrupts: a device raises its IRQ with pc_irq_pulse() (edge: the
+ * PIT) or holds it with pc_irq_set() (level). Each goes to the PIC, and,
+ * once the VMM gave the board the in-kernel I/O APIC's input
+ * (pc_set_gsi_line), to GSI pc_isa_gsi(irq) there as well: the GSI equals
+ * the IRQ except IRQ0 -> GSI 2, the MADT's interrupt source override of
+ * every PC. The guest unmasks one of the two paths.
+ *
  * Locking: every call, and the device handlers on the bus, run under the
  * VMM's device lock (pc->lock, vmm.h); the timer thread takes it too. When an interrupt
  * becomes deliverable, the board calls notify(arg) with the lock held, so
@@ -58,6 +65,11 @@ struct pc {
 	uint64_t com1_irqs;		/* IRQ 4 edges */
 	void (*input_room)(void *arg);	/* COM1's receiver has room again */
 	void *input_room_arg;
+	uint16_t isa_level;		/* ISA lines held high (pc_irq_set) */
+	/* The I/O APIC's input (AXVM_IRQ_LINE), or NULL: see pc_set_gsi_line. */
+	int (*gsi_line)(void *arg, unsigned int gsi, bool level, bool pulse);
+	void *gsi_arg;
+	int gsi_err;			/* first error gsi_line returned */
 
 	pthread_mutex_t *lock;
 	void (*notify)(void *arg);
@@ -77,6 +89,18 @@ int pc_init(struct pc *pc, struct io_bus *bus, uint64_t low_ram, uint64_t high_r
 int pc_start(struct pc *pc);
 void pc_stop(struct pc *pc);
 void pc_free(struct pc *pc);
+
+/*
+ * Route ISA IRQs to an I/O APIC too: fn(arg, gsi, level, pulse) drives a
+ * GSI (pulse: assert and de-assert at once) and returns 0 or -errno.
+ */
+void pc_set_gsi_line(struct pc *pc, int (*fn)(void *, unsigned int, bool, bool), void *arg);
+/* The GSI of ISA IRQ irq (the MADT's override: IRQ0 -> GSI 2). */
+unsigned int pc_isa_gsi(unsigned int irq);
+/* Under the lock: an edge device pulses ISA IRQ irq (0-15). */
+void pc_irq_pulse(struct pc *pc, unsigned int irq);
+/* Under the lock: a level device holds ISA IRQ irq high or lets it go. */
+void pc_irq_set(struct pc *pc, unsigned int irq, bool level);
 
 /* Under the lock: the vector to inject now, or -1. */
 int pc_irq_vector(const struct pc *pc);

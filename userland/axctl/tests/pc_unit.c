@@ -444,6 +444,62 @@ static void test_board(void)
 	pc_free(&pc);
 }
 
+/* What the board asked of the I/O APIC (a stand-in for AXVM_IRQ_LINE). */
+struct gsi_log {
+	unsigned int n;
+	struct { unsigned int gsi; bool level, pulse; } call[8];
+	int ret;
+};
+
+static int log_gsi(void *arg, unsigned int gsi, bool level, bool pulse)
+{
+	struct gsi_log *l = arg;
+
+	if (l->n < 8) {
+		l->call[l->n].gsi = gsi;
+		l->call[l->n].level = level;
+		l->call[l->n].pulse = pulse;
+	}
+	l->n++;
+	return l->ret;
+}
+
+/* ISA IRQs go to the PIC and, with an I/O APIC, to their GSI. */
+static void test_isa_irqs(void)
+{
+	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	struct gsi_log log = { 0 };
+	struct io_bus b;
+	struct pc pc;
+	int notes = 0;
+
+	io_bus_init(&b, -1);
+	check(pc_init(&pc, &b, 64ULL << 20, 0, 1, &lock, notified, &notes) == 0, "isa: board");
+	check(pc_isa_gsi(0) == 2 && pc_isa_gsi(2) == 2 && pc_isa_gsi(4) == 4 &&
+	      pc_isa_gsi(15) == 15, "isa: GSI = IRQ, but IRQ0 -> GSI 2 (MADT override)");
+	pc_irq_pulse(&pc, 4);
+	check(pc.pic.raised[4] == 1 && log.n == 0, "isa: without an I/O APIC only the PIC sees it");
+	pc_set_gsi_line(&pc, log_gsi, &log);
+	pc_irq_pulse(&pc, 0);
+	check(pc.pic.raised[0] == 1 && log.n == 1 && log.call[0].gsi == 2 &&
+	      log.call[0].level && log.call[0].pulse, "isa: IRQ0 pulses the PIC and GSI 2");
+	pc_irq_set(&pc, 9, true);
+	pc_irq_set(&pc, 9, true);
+	check(pc.pic.raised[9] == 1 && log.n == 2 && log.call[1].gsi == 9 &&
+	      log.call[1].level && !log.call[1].pulse,
+	      "isa: a level IRQ is held: one PIC edge, GSI 9 asserted once");
+	pc_irq_set(&pc, 9, false);
+	check(pc.pic.raised[9] == 1 && log.n == 3 && !log.call[2].level && !log.call[2].pulse,
+	      "isa: and let go: GSI 9 de-asserted, no PIC edge");
+	log.ret = -22;
+	pc_irq_pulse(&pc, 3);
+	log.ret = -19;
+	pc_irq_pulse(&pc, 3);
+	check(pc.gsi_err == -22 && pc.pic.raised[3] == 2,
+	      "isa: the first I/O APIC error is kept; the PIC still gets the edge");
+	pc_free(&pc);
+}
+
 /* --- Multiboot ------------------------------------------------------------------- */
 
 #define RAM	(64ULL << 20)
@@ -686,6 +742,7 @@ int main(int argc, char **argv)
 	test_tsc_cpuid();
 	test_fwcfg();
 	test_board();
+	test_isa_irqs();
 	test_multiboot();
 	if (argc > 1)
 		test_guest(argv[1]);
