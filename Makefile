@@ -19,10 +19,30 @@ endif
 
 BUILD := $(CURDIR)/build
 KMOD := $(BUILD)/kmod/$(KVER)
-MODSRC = Kbuild $(shell find module uapi -name "*.[chS]")
+MODSRC = Kbuild VERSION $(shell find module uapi -name "*.[chS]")
 W ?=
 
+# make install / uninstall. The module goes to /lib/modules/IKVER/INSTALL_MOD_DIR:
+# IKVER is KVER when given on the command line (then KO defaults to the
+# staged build/kmod/KVER/axvm.ko), else KDIR's kernel release, else the
+# running kernel's. depmod runs only when DESTDIR is empty.
+PREFIX ?= /usr/local
+DESTDIR ?=
+INSTALL_MOD_DIR ?= updates
+ifeq ($(origin KVER),command line)
+IKVER := $(KVER)
+KO ?= $(KMOD)/axvm.ko
+else
+# (UTS_RELEASE: Debian's include/config/kernel.release has the upstream
+# version, not the package's release.)
+IKVER := $(or $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' \
+	   $(KDIR)/include/generated/utsrelease.h 2>/dev/null),$(shell uname -r))
+KO ?= $(CURDIR)/axvm.ko
+endif
+UAPI_H := axvm.h axvm_genl.h axvm_names.h
+
 .PHONY: all help setup module machine-module userland axctl selftests guests install \
+	uninstall install-module \
 	demo check check-all kunit machine-check host-check bench clean
 
 all: module userland
@@ -37,7 +57,9 @@ help:
 	@echo "make kunit          KUnit suites through kunit.py (UML)"
 	@echo "make machine CMD='…' run a shell command in the test machine (CPUS=2 for two CPUs)"
 	@echo "make bench          exit-cost benchmark against kvm_intel"
-	@echo "make install        on a real host: axvm.ko, udev rule (group kvm), axctl"
+	@echo "make install        axvm.ko, udev rule (group kvm), axctl, man page, completion, uapi"
+	@echo "                    headers (DESTDIR, PREFIX=$(PREFIX), KVER=staged build; see README)"
+	@echo "make uninstall      removes what make install installed (same variables)"
 
 setup:
 	@scripts/setup.sh
@@ -69,12 +91,27 @@ selftests:
 guests:
 	$(MAKE) -C tests/guests
 
-# On a real VT-x host: module into /lib/modules, udev rule, axctl.
-install: module axctl
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
-	install -D -m 644 scripts/99-axvm.rules /etc/udev/rules.d/99-axvm.rules
-	install -D -m 755 userland/axctl/axctl /usr/local/sbin/axctl
-	depmod -a
+# On a real VT-x host: `make && sudo make install` (or DKMS: dkms.conf).
+install: install-module axctl
+	install -D -m 644 scripts/99-axvm.rules $(DESTDIR)/etc/udev/rules.d/99-axvm.rules
+	$(MAKE) -C userland/axctl install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
+	for h in $(UAPI_H); do \
+		install -D -m 644 uapi/linux/$$h $(DESTDIR)$(PREFIX)/include/linux/$$h || exit 1; \
+	done
+	$(if $(DESTDIR),,depmod -a $(IKVER))
+
+install-module:
+	@test -f $(KO) || $(MAKE) module
+	install -D -m 644 $(KO) $(DESTDIR)/lib/modules/$(IKVER)/$(INSTALL_MOD_DIR)/axvm.ko
+
+uninstall:
+	rm -f $(DESTDIR)/lib/modules/$(IKVER)/$(INSTALL_MOD_DIR)/axvm.ko \
+	      $(DESTDIR)/etc/udev/rules.d/99-axvm.rules \
+	      $(DESTDIR)$(PREFIX)/sbin/axctl \
+	      $(DESTDIR)$(PREFIX)/share/man/man8/axctl.8 \
+	      $(DESTDIR)$(PREFIX)/share/bash-completion/completions/axctl \
+	      $(addprefix $(DESTDIR)$(PREFIX)/include/linux/,$(UAPI_H))
+	$(if $(DESTDIR),,depmod -a $(IKVER))
 
 machine: machine-module userland
 	tests/machine/machine.sh --kver $(KVER) --cpus $(or $(CPUS),1) --name adhoc --cmd '$(CMD)'

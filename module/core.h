@@ -24,6 +24,7 @@
 #include "ept/memslot.h"
 #include "lib/decode.h"
 #include "lib/iobus.h"
+#include "owner.h"
 #include "vmx/vmx.h"
 
 struct axvm_cpuid_table;
@@ -116,6 +117,7 @@ struct axvm_vcpu_reg {
  * @id: unique id (for tracing and netlink)
  * @name: name, or "" for an anonymous VM
  * @reg: registry entry and lifecycle (vm.c, dev/registry.c)
+ * @owner: the user the VM belongs to (owner.c)
  */
 struct axvm_vm {
 	refcount_t refs;
@@ -134,6 +136,7 @@ struct axvm_vm {
 	u32 id;
 	char name[AXVM_NAME_MAX];
 	struct axvm_vm_reg reg;
+	struct axvm_owner owner;
 };
 
 /**
@@ -170,6 +173,8 @@ struct axvm_mmio_rmw {
  * @ring: the shared exit ring, or NULL (exit/ring.h)
  * @pending_exit: kind of the exit userspace must answer, or NOTHING
  * @pending_record: the kernel's copy of that exit
+ * @last_exit_kind: kind of the record the last AXVM_RUN returned (the
+ *	kernel's copy; NOTHING if it returned an error)
  * @mmio_insn: the decoded instruction of a pending MMIO exit
  * @mmio_ram_gpa: where MOVS from MMIO stores the element it read
  * @mmio_rmw: a read-modify-write MMIO instruction between its read and
@@ -190,6 +195,7 @@ struct axvm_vcpu {
 	struct axvm_ring *ring;
 	u32 pending_exit;
 	struct axvm_exit pending_record;
+	u32 last_exit_kind;
 	struct axvm_insn mmio_insn;
 	u64 mmio_ram_gpa;
 	struct axvm_mmio_rmw mmio_rmw;

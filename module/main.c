@@ -8,8 +8,11 @@
  * VMs made by netlink VM_NEW do not: unloading frees them (netlink first,
  * so no request runs, then the VMs, then VMX).
  */
+#include <linux/axvm_genl.h>
+#include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/preempt.h>
+#include <net/genetlink.h>
 #include "dev/chardev.h"
 #include "dev/netlink.h"
 #include "dev/registry.h"
@@ -62,3 +65,13 @@ module_init(axvm_init);
 module_exit(axvm_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("axvm: VT-x hypervisor");
+MODULE_VERSION(AXVM_VERSION);
+/*
+ * Autoload, as kvm does: opening the char node 10:AXVM_MINOR asks for
+ * char-major-10-AXVM_MINOR; the devname alias lets kmod's static-nodes
+ * create /dev/axvm before the module is loaded; the first netlink request
+ * to the "axvm" family asks for net-pf-16-proto-16-family-axvm.
+ */
+MODULE_ALIAS_MISCDEV(AXVM_MINOR);
+MODULE_ALIAS("devname:axvm");
+MODULE_ALIAS_GENL_FAMILY(AXVM_GENL_NAME);

@@ -119,8 +119,11 @@ bool axvm_vm_name_valid(const char *name)
  * operation and an id); axvm_registry_add() checks again, for a creation
  * of the same name that races with this one.
  *
+ * The current task's user owns the VM (owner.c).
+ *
  * Return: 0, -EINVAL for bad arguments, -EEXIST for a name in use, -EBUSY
- * if another hypervisor holds VMX, -ENOSPC when max_vms VMs exist, -ENOMEM.
+ * if another hypervisor holds VMX, -ENOSPC when max_vms VMs exist,
+ * -EDQUOT when the user has max_vms_per_user, -ENOMEM.
  */
 int axvm_vm_create(const struct axvm_create_vm *args, struct axvm_vm **out)
 {
@@ -144,12 +147,13 @@ int axvm_vm_create(const struct axvm_create_vm *args, struct axvm_vm **out)
 	mutex_init(&vm->lock);
 	memcpy(vm->name, args->name, AXVM_NAME_MAX);
 	vm->id = atomic_inc_return(&next_vm_id);
+	ret = axvm_owner_charge(&vm->owner);
+	if (ret)
+		goto free_vm;
 	RCU_INIT_POINTER(vm->cpuid, default_cpuid());
-	if (!rcu_access_pointer(vm->cpuid)) {
-		kfree(vm);
-		atomic_dec(&nr_vms);
-		return -ENOMEM;
-	}
+	ret = -ENOMEM;
+	if (!rcu_access_pointer(vm->cpuid))
+		goto free_vm;
 
 	ret = axvm_vmx_get();
 	if (ret)
@@ -171,6 +175,7 @@ put_vmx:
 	axvm_vmx_put();
 free_vm:
 	kfree(rcu_access_pointer(vm->cpuid));
+	axvm_owner_release(&vm->owner);
 	kfree(vm);
 	atomic_dec(&nr_vms);
 	return ret;
@@ -193,6 +198,7 @@ static void vm_free(struct axvm_vm *vm)
 	kfree(rcu_access_pointer(vm->cpuid));
 	axvm_posted_free(&vm->posted);
 	hooks->freed(vm);
+	axvm_owner_release(&vm->owner);
 	kfree(vm);
 	atomic_dec(&nr_vms);
 }
@@ -563,7 +569,7 @@ static bool terminal_exit(u32 kind)
 void axvm_vcpu_run_end(struct axvm_vcpu *vcpu, int ret)
 {
 	struct axvm_vm_reg *r = &vcpu->vm->reg;
-	u32 kind = READ_ONCE(vcpu->run->exit.kind);
+	u32 kind = vcpu->last_exit_kind;	/* not the run page's */
 
 	RCU_INIT_POINTER(vcpu->reg.task, NULL);
 	if (!ret && terminal_exit(kind))

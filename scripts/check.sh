@@ -105,6 +105,22 @@ style() {
 	! echo "$out" | grep -q '^ERROR'
 }
 
+# make install into a DESTDIR (PREFIX=/usr, the staged 6.1 module) puts
+# exactly scripts/install-files.txt there; make uninstall removes them all.
+# dkms.conf's PACKAGE_VERSION is the file VERSION, as MODULE_VERSION is.
+install_destdir() {
+	local d=build/install-test want
+	rm -rf "$d"
+	want=$(sed "s/@KVER@/$kv61/" scripts/install-files.txt)
+	make --no-print-directory install DESTDIR="$top/$d" PREFIX=/usr KVER="$kv61" || return 1
+	diff -u <(echo "$want") <(cd "$d" && find . -type f | sed 's/^\.//' | sort) || return 1
+	[ "$(stat -c %a "$d/usr/sbin/axctl")" = 755 ] || return 1
+	make --no-print-directory uninstall DESTDIR="$top/$d" PREFIX=/usr KVER="$kv61" || return 1
+	[ -z "$(find "$d" -type f)" ] || { find "$d" -type f; return 1; }
+	grep -qx "PACKAGE_VERSION=\"$(cat VERSION)\"" dkms.conf || { echo "dkms.conf: PACKAGE_VERSION is not $(cat VERSION)"; return 1; }
+	rm -rf "$d"
+}
+
 host_unit() {	# host_unit DIR: a directory's "make check" report line
 	local t=$1 f line p fl
 	f="$log/$(basename "$t")-check.log"
@@ -131,6 +147,11 @@ stage_host() {	# host checks and KUnit, on the core the machines leave
 	host_unit userland/axctl
 	host_unit tests/guests
 	check "uapi header is self-contained C and C++ (size asserts hold)" uapi_c
+	if [ -n "$kv61" ] && [ -f "build/kmod/$kv61/axvm.ko" ]; then
+		check "make install/uninstall DESTDIR= PREFIX=/usr: the file list, then nothing" install_destdir
+	else
+		skip "make install into a DESTDIR: no staged axvm.ko for Debian 6.1"
+	fi
 	echo "-- KUnit"
 	tests/kunit/run.sh > "$log/kunit.log" 2>&1
 	line=$(grep -E '^kunit: [0-9]+ passed, [0-9]+ failed' "$log/kunit.log" | tail -n1)

@@ -257,7 +257,7 @@ static long dev_ioctl_create_vm(void __user *uarg)
 	return ret;
 }
 
-static long dev_ioctl_attach_vm(void __user *uarg)
+static long dev_ioctl_attach_vm(struct file *f, void __user *uarg)
 {
 	struct axvm_attach_vm args;
 	struct axvm_vm *vm;
@@ -268,7 +268,7 @@ static long dev_ioctl_attach_vm(void __user *uarg)
 	if (args.flags || args.pad || !args.name[0] ||
 	    !axvm_vm_name_valid(args.name))
 		return -EINVAL;
-	ret = axvm_registry_attach(args.name, &vm);
+	ret = axvm_registry_attach(args.name, f, &vm);
 	if (ret)
 		return ret;
 	ret = anon_inode_getfd("axvm-vm", &vm_fops, vm, O_RDWR | O_CLOEXEC);
@@ -291,7 +291,7 @@ static long dev_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 	case AXVM_CREATE_VM:
 		return dev_ioctl_create_vm((void __user *)arg);
 	case AXVM_ATTACH_VM:
-		return dev_ioctl_attach_vm((void __user *)arg);
+		return dev_ioctl_attach_vm(f, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}
@@ -304,11 +304,22 @@ static const struct file_operations dev_fops = {
 };
 
 static struct miscdevice axvm_misc = {
-	.minor = MISC_DYNAMIC_MINOR,
+	.minor = AXVM_MINOR,
 	.name = "axvm",
 	.fops = &dev_fops,
 	.mode = 0660,
 };
+
+/**
+ * axvm_chardev_is_dev() - is @f an open /dev/axvm?
+ * @f: a file
+ *
+ * Return: true if @f is the axvm device itself (not a VM or vCPU fd).
+ */
+bool axvm_chardev_is_dev(const struct file *f)
+{
+	return f->f_op == &dev_fops;
+}
 
 /**
  * axvm_chardev_init() - register /dev/axvm

@@ -158,20 +158,24 @@ void axvm_registry_vm_free(struct axvm_vm *vm)
 /**
  * axvm_registry_attach() - AXVM_ATTACH_VM: a reference to a named VM
  * @name: a valid, non-empty name
+ * @f: the /dev/axvm file the request came through
  * @out: the VM, one reference
  *
- * The caller becomes the VM's owner.
+ * Only the VM's owning user or an administrator may attach
+ * (axvm_owner_may_file()); to anyone else the VM does not exist. The
+ * caller's process becomes the VM's owner pid; the owning user stays.
  *
  * Return: 0 or -ENOENT.
  */
-int axvm_registry_attach(const char *name, struct axvm_vm **out)
+int axvm_registry_attach(const char *name, const struct file *f,
+			 struct axvm_vm **out)
 {
 	struct axvm_vm *vm;
 	struct pid *old;
 
 	mutex_lock(&axvm_reg_lock);
 	vm = find_name(name);
-	if (!vm) {
+	if (!vm || !axvm_owner_may_file(&vm->owner, f)) {
 		mutex_unlock(&axvm_reg_lock);
 		return -ENOENT;
 	}

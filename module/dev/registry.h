@@ -14,6 +14,7 @@
 
 struct axvm_vm;
 struct axvm_vcpu;
+struct file;
 struct pid;
 struct task_struct;
 
@@ -25,6 +26,7 @@ struct task_struct;
  * @nr_vcpus: VM_NEW vCPU count, 0 if none
  * @state: enum axvm_vm_state
  * @owner: owner's pid in the caller's pid namespace (0: none or invisible)
+ * @owner_uid: the owning user's uid in the caller's user namespace
  */
 struct axvm_vm_info {
 	u32 id;
@@ -33,6 +35,7 @@ struct axvm_vm_info {
 	u32 nr_vcpus;
 	u32 state;
 	u32 owner;
+	u32 owner_uid;
 };
 
 /* Serialises the registry; nests outside vm->lock. */
@@ -42,7 +45,8 @@ int axvm_registry_add(struct axvm_vm *vm, bool held);
 bool axvm_registry_name_taken(const char *name);
 bool axvm_registry_put_last(struct axvm_vm *vm);
 void axvm_registry_vm_free(struct axvm_vm *vm);
-int axvm_registry_attach(const char *name, struct axvm_vm **out);
+int axvm_registry_attach(const char *name, const struct file *f,
+			 struct axvm_vm **out);
 struct axvm_vm *axvm_registry_find(u32 id, const char *name);
 struct axvm_vm *axvm_registry_next(unsigned long *id);
 unsigned int axvm_registry_gen(void);

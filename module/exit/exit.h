@@ -39,7 +39,7 @@ static inline u64 axvm_exit_answer(const struct axvm_exit *e, u32 kind)
 }
 
 /* exit/finish.c: apply userspace's (or a device's) answer to an exit. */
-int axvm_exit_complete(struct axvm_vcpu *vcpu, struct axvm_run *run);
+int axvm_exit_complete(struct axvm_vcpu *vcpu, struct axvm_run *run, u32 resp);
 int axvm_exit_finish(struct axvm_vcpu *vcpu, u32 resp, u64 data);
 
 /* exit/run.c: the run loop; every exit passes its one choke point. */

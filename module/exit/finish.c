@@ -93,7 +93,8 @@ int axvm_exit_finish(struct axvm_vcpu *vcpu, u32 resp, u64 data)
 /**
  * axvm_exit_complete() - finish the instruction userspace answered
  * @vcpu: loaded vCPU
- * @run: the run page (response and the last exit record)
+ * @run: the run page (the data field of the answer)
+ * @resp: run->response, read once by the caller
  *
  * Only the answer is taken from the shared page; what the exit was (width,
  * port, ...) comes from the kernel's own copy, which userspace cannot
@@ -101,9 +102,8 @@ int axvm_exit_finish(struct axvm_vcpu *vcpu, u32 resp, u64 data)
  *
  * Return: 0, or -EINVAL for a response that does not fit the exit.
  */
-int axvm_exit_complete(struct axvm_vcpu *vcpu, struct axvm_run *run)
+int axvm_exit_complete(struct axvm_vcpu *vcpu, struct axvm_run *run, u32 resp)
 {
-	u32 resp = READ_ONCE(run->response);
 	int ret;
 
 	if (vcpu->pending_exit == AXVM_EXIT_NOTHING)

@@ -22,6 +22,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/cpumask.h>
+#include <linux/version.h>
 #include <linux/vmalloc.h>
 #include "axvm_trace.h"
 #include "core.h"
@@ -78,8 +79,11 @@ int axvm_ring_create(struct axvm_vcpu *vcpu, const struct axvm_ring_config *c)
 		return -ENOMEM;
 	size = PAGE_SIZE + PAGE_ALIGN((size_t)c->nr_entries *
 				      sizeof(struct axvm_ring_entry));
-	/* Zeroed, VM_USERMAP: mapped with remap_vmalloc_range(). */
-	r->hdr = vmalloc_user(size);
+	/*
+	 * Zeroed and charged to the caller's memory cgroup (vmalloc_user()
+	 * takes no GFP flags); axvm_ring_mmap() maps it page by page.
+	 */
+	r->hdr = __vmalloc(size, GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 	if (!r->hdr) {
 		kfree(r);
 		return -ENOMEM;
@@ -299,6 +303,29 @@ __poll_t axvm_ring_poll(struct axvm_vcpu *vcpu, struct file *f,
 	return 0;
 }
 
+/*
+ * What remap_vmalloc_range() does, for memory that is not VM_USERMAP: each
+ * page gets a reference of its own, so it outlives a closed vCPU fd.
+ */
+static int map_ring_pages(struct vm_area_struct *vma, void *buf)
+{
+	unsigned long addr;
+	int ret;
+
+	for (addr = vma->vm_start; addr < vma->vm_end; addr += PAGE_SIZE) {
+		ret = vm_insert_page(vma, addr,
+				     vmalloc_to_page(buf + (addr - vma->vm_start)));
+		if (ret)
+			return ret;
+	}
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+#else
+	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
+#endif
+	return 0;
+}
+
 /**
  * axvm_ring_mmap() - map the ring (vCPU fd, offset AXVM_RING_MMAP_OFFSET)
  * @vcpu: the vCPU
@@ -318,5 +345,5 @@ int axvm_ring_mmap(struct axvm_vcpu *vcpu, struct vm_area_struct *vma)
 		return -EINVAL;
 	if (vma->vm_flags & VM_EXEC)
 		return -EPERM;
-	return remap_vmalloc_range(vma, r->hdr, 0);
+	return map_ring_pages(vma, r->hdr);
 }

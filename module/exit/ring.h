@@ -23,7 +23,7 @@ struct vm_area_struct;
 
 /**
  * struct axvm_ring - kernel side of one vCPU's exit ring
- * @hdr: the shared header page (vmalloc_user memory)
+ * @hdr: the shared header page (__vmalloc memory, accounted)
  * @entries: the shared slots, right after @hdr's page
  * @size: bytes mapped (header page + slots, page aligned)
  * @nr: slots (power of two)

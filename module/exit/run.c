@@ -157,7 +157,7 @@ static void account_exit(struct axvm_vcpu *vcpu, const struct axvm_exit *e,
 			e->qualification, e->guest_rip, action == AXVM_RESUME);
 }
 
-/* The record on the run page says "nothing here: serve the ring". */
+/* The record says "nothing here: serve the ring". */
 static void set_nothing(struct axvm_vcpu *vcpu, struct axvm_exit *e)
 {
 	memset(e, 0, sizeof(*e));
@@ -168,7 +168,8 @@ static void set_nothing(struct axvm_vcpu *vcpu, struct axvm_exit *e)
 /*
  * route_exit() - the policy for an exit the backend decoded
  * @vcpu: the loaded vCPU
- * @e: the record (the run page's), filled by axvm_vmx_handle_exit()
+ * @e: the record (the kernel's; copied out once by the run loop), filled
+ *	by axvm_vmx_handle_exit()
  * @action: the backend's enum axvm_exit_action or a negative errno
  *
  * Maps guest RAM or emulates MMIO on a nested page fault, serves in the
@@ -209,7 +210,7 @@ static int route_exit(struct axvm_vcpu *vcpu, struct axvm_exit *e, int action)
 /**
  * axvm_exit_internal_error() - report a failure with no VM exit behind it
  * @vcpu: the vCPU
- * @e: the record to fill (the run page's)
+ * @e: the record to fill (the kernel's; copied out once by the run loop)
  * @suberror: AXVM_INTERNAL_*
  * @data: data[0] of the record (for VMfail: the VM-instruction error)
  *
@@ -227,20 +228,27 @@ int axvm_exit_internal_error(struct axvm_vcpu *vcpu, struct axvm_exit *e,
 	return AXVM_USER;
 }
 
-/* Finish what the last AXVM_RUN left pending, before entering the guest. */
-static int resume_pending(struct axvm_vcpu *vcpu, struct axvm_run *run)
+/*
+ * Finish what the last AXVM_RUN left pending, before entering the guest.
+ * Only the answer is read from the run page; @e is the kernel's record of
+ * this AXVM_RUN (a Nothing record in sync ring mode).
+ */
+static int resume_pending(struct axvm_vcpu *vcpu, struct axvm_run *run,
+			  struct axvm_exit *e)
 {
 	u32 kind = vcpu->pending_exit;
-	u32 resp = READ_ONCE(run->response);
+	u32 resp;
 	int ret;
 
 	if (vcpu->ring) {
 		ret = axvm_ring_collect(vcpu);
 		if (ret == AXVM_USER)
-			set_nothing(vcpu, &run->exit);
+			set_nothing(vcpu, e);
 		return ret;
 	}
-	ret = axvm_exit_complete(vcpu, run);
+	/* One read: the answer applied is the answer traced. */
+	resp = READ_ONCE(run->response);
+	ret = axvm_exit_complete(vcpu, run, resp);
 	if (!ret && kind != AXVM_EXIT_NOTHING)
 		axvm_exit_trace_completed(vcpu, kind, resp);
 	return ret;
@@ -257,14 +265,22 @@ static int resume_pending(struct axvm_vcpu *vcpu, struct axvm_run *run)
  * consumer index, -EIO when the VMX instructions themselves failed (also
  * reported in run->exit), -ESHUTDOWN for a stop request (VM_STOP: once
  * per request) or a deleted VM (VM_DEL: for good); see vm.c.
+ *
+ * Every exit is decoded, served and accounted in @e, kernel memory; the
+ * record is copied to run->exit once, when AXVM_RUN returns it. The VMM
+ * may rewrite the run page at any time (another thread, while AXVM_RUN
+ * runs): the kernel never reads back what it wrote there, only the
+ * answer fields, once, when the exit is completed.
  */
 int axvm_vcpu_run(struct axvm_vcpu *vcpu)
 {
 	struct axvm_run *run = vcpu->run;
+	struct axvm_exit e;
 	int ret;
 
+	memset(&e, 0, sizeof(e));
 	axvm_vmx_vcpu_load(vcpu);
-	ret = resume_pending(vcpu, run);
+	ret = resume_pending(vcpu, run, &e);
 	while (ret == AXVM_RESUME) {
 		cond_resched();
 		if (axvm_vcpu_stop_requested(vcpu)) {
@@ -299,16 +315,20 @@ int axvm_vcpu_run(struct axvm_vcpu *vcpu)
 		}
 		if (ret) {
 			/* VMfail: data[0] is the VM-instruction error. */
-			ret = axvm_exit_internal_error(vcpu, &run->exit,
+			ret = axvm_exit_internal_error(vcpu, &e,
 					AXVM_INTERNAL_VMX_INSN,
 					axvm_vmx_exit_qualification(vcpu));
 			break;
 		}
-		ret = route_exit(vcpu, &run->exit,
-				 axvm_vmx_handle_exit(vcpu, &run->exit));
+		ret = route_exit(vcpu, &e, axvm_vmx_handle_exit(vcpu, &e));
 	}
-	if (ret == AXVM_USER)
+	vcpu->last_exit_kind = AXVM_EXIT_NOTHING;
+	if (ret == AXVM_USER) {
+		/* The one copy out; nothing below reads the run page's record. */
+		memcpy(&run->exit, &e, sizeof(e));
+		vcpu->last_exit_kind = e.kind;
 		ret = 0;
+	}
 	WRITE_ONCE(run->ready_for_interrupt, axvm_vmx_ready_for_interrupt(vcpu));
 	axvm_vmx_vcpu_put(vcpu);
 	return ret;

@@ -41,7 +41,7 @@ static void vmw(struct axvm_vmx_vcpu *vmx, unsigned long field, u64 value)
 void axvm_vmx_clear_on_this_cpu(struct axvm_vmx_vcpu *vmx)
 {
 	if (axvm_vmclear(vmx->vmcs_pa))
-		pr_err("axvm: VMCLEAR of %#llx failed\n", vmx->vmcs_pa);
+		pr_err_ratelimited("axvm: VMCLEAR of %#llx failed\n", vmx->vmcs_pa);
 	if (this_cpu_read(current_vmcs) == vmx->vmcs)
 		this_cpu_write(current_vmcs, NULL);
 	list_del(&vmx->loaded_link);
@@ -102,7 +102,7 @@ static void vmcs_load_cpu(struct axvm_vcpu *vcpu, int cpu)
 	}
 	if (this_cpu_read(current_vmcs) != vmx->vmcs) {
 		if (axvm_vmptrld(vmx->vmcs_pa))
-			pr_err("axvm: VMPTRLD of %#llx failed\n", vmx->vmcs_pa);
+			pr_err_ratelimited("axvm: VMPTRLD of %#llx failed\n", vmx->vmcs_pa);
 		this_cpu_write(current_vmcs, vmx->vmcs);
 	}
 	if (moved) {
@@ -489,7 +489,7 @@ int axvm_vmx_vcpu_create(struct axvm_vcpu *vcpu,
 	setup_guest_state(vmx);
 	axvm_vmx_vcpu_put(vcpu);
 	if (vmx->vmcs_error) {
-		pr_err("axvm: VMWRITE to VMCS field %#lx refused\n", vmx->vmcs_error);
+		pr_err_ratelimited("axvm: VMWRITE to VMCS field %#lx refused\n", vmx->vmcs_error);
 		ret = -EIO;
 		goto fail;
 	}

@@ -11,6 +11,10 @@ t() {	# t NAME CMD...: one TAP line for one command
 echo "TAP version 13"
 t "insmod axvm.ko" insmod /opt/axvm/axvm.ko || exit 1
 t "/dev/axvm is a character device" test -c /dev/axvm
+# What scripts/99-axvm.rules does on a real host (no udev here): group kvm,
+# mode 0660, for the selftests that run as ordinary users of that group.
+grep -q '^kvm:' /etc/group 2>/dev/null || echo 'kvm:x:36:' >> /etc/group
+t "/dev/axvm: group kvm, mode 0660" sh -c 'chgrp 36 /dev/axvm && chmod 0660 /dev/axvm'
 t "module BTF in /sys/kernel/btf/axvm" test -e /sys/kernel/btf/axvm
 dmesg | grep 'axvm:' | sed 's/^/# /'
 # The heavy hardening loops run in full on the 1-CPU stage. With 2 CPUs the

@@ -86,7 +86,7 @@ static bool expected_errno(int e)
 	case ENOENT: case ENOSPC: case EBUSY: case ENOMEM: case EINTR:
 	case EPERM: case E2BIG: case ENODEV: case EPROTO: case ESHUTDOWN:
 	case EAGAIN: case EIO: case ENAMETOOLONG: case ERANGE:
-	case EOPNOTSUPP: case EOVERFLOW: case ENXIO:
+	case EOPNOTSUPP: case EOVERFLOW: case ENXIO: case EDQUOT:
 		return true;
 	}
 	return false;

@@ -13,8 +13,10 @@
  *    sized or out-of-range attributes, trailing bytes, reserved header
  *    bits, unknown commands: the documented errno and extack, and no state
  *    change (the VM list is the same, no event is sent).
- *  - no_cap_net_admin / as_nobody: mutating commands without CAP_NET_ADMIN
- *    fail with EPERM and change nothing; reading and listening still work.
+ *  - no_cap_net_admin / as_nobody: without CAP_NET_ADMIN, VM_NEW needs an
+ *    fd of /dev/axvm (EPERM) and the "events" group cannot be joined; root's
+ *    VMs are visible to uid 0 only (as nobody: ENOENT, not dumped); nothing
+ *    changes. owner_test covers two ordinary users.
  *  - events: a listener on "events" sees CREATED, STARTED, VCPU_EXIT
  *    (SYSTEM_DOWN of a triple-faulting guest), STOPPED and DESTROYED, in
  *    that order, for a VM made by VM_NEW; CREATED/DESTROYED for an
@@ -32,6 +34,7 @@
  *    comes only when that process closes the VM.
  */
 #include <errno.h>
+#include <grp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -693,7 +696,7 @@ static const struct mcase mcases[] = {
 	     "memory size must be > 0 and <= the max_vm_mem module parameter", true, b_mem_huge),
 	MNEW("FLAGS 1", -ERANGE, "integer out of range", true, b_flags1),
 	MNEW("with ID", -EINVAL, "Unsupported attribute", true, b_new_with_id),
-	MNEW("with STATE", -EINVAL, "Unknown attribute type", true, b_new_with_state),
+	MNEW("with STATE", -EINVAL, "Unsupported attribute", true, b_new_with_state),
 	MNEW("unknown attribute 200", -EINVAL, "Unknown attribute type", true, b_new_unknown),
 	MNEW("3 trailing bytes", -EINVAL, "bytes leftover after parsing attributes",
 	     false, b_new_trailing),
@@ -793,9 +796,12 @@ static int drop_cap_net_admin(void)
 } while (0)
 
 /*
- * In a child without CAP_NET_ADMIN (dropped, or as nobody): every mutating
- * command fails with EPERM, reading and listening work. Exit status: the
- * number of failed checks (100+ if the child could not be set up).
+ * In a child without CAP_NET_ADMIN: VM_NEW needs an fd of /dev/axvm, the
+ * "events" group refuses to be joined. Still root (uid 0, capability
+ * dropped): root's VMs are its own, readable. As nobody: root's VMs do not
+ * exist (ENOENT, not dumped); a malformed request is still EINVAL. Exit
+ * status: the number of failed checks (100+ if the child could not be set
+ * up).
  */
 static int unprivileged_child(bool as_nobody, uint32_t tid)
 {
@@ -806,7 +812,7 @@ static int unprivileged_child(bool as_nobody, uint32_t tid)
 	int fails = 0, r;
 
 	if (as_nobody) {
-		if (setgid(65534) || setuid(65534))
+		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
 			return 100;
 	} else if (drop_cap_net_admin()) {
 		return 101;
@@ -815,26 +821,35 @@ static int unprivileged_child(bool as_nobody, uint32_t tid)
 	if (axnl_open(&nl) || axnl_open(&ev))
 		return 102;
 	r = axnl_subscribe(&ev);
-	CHILD_CHECK(r == 0, "subscribing to events: %s", strerror(-r));
+	CHILD_CHECK(r == -EPERM, "joining \"events\": %s", strerror(-r));
 
 	r = axnl_vm_new(&nl, "nlt-unpriv", 0, 0, &res, NULL);
 	CHILD_CHECK(r == -EPERM, "VM_NEW: %d", r);
-	r = axnl_vm_ref(&nl, AXVM_CMD_VM_DEL, "nlt-target", 0, &res, NULL);
-	CHILD_CHECK(r == -EPERM, "VM_DEL by name: %d", r);
-	r = axnl_vm_ref(&nl, AXVM_CMD_VM_DEL, NULL, tid, &res, NULL);
-	CHILD_CHECK(r == -EPERM, "VM_DEL by id: %d", r);
-	r = axnl_vm_ref(&nl, AXVM_CMD_VM_STOP, "nlt-target", 0, &res, NULL);
-	CHILD_CHECK(r == -EPERM, "VM_STOP: %d", r);
-	/* Refused before any validation: a malformed one is EPERM too. */
+	/* Policy validation comes first: a malformed one is EINVAL. */
 	r = axnl_vm_ref(&nl, AXVM_CMD_VM_DEL, NULL, 0, &res, NULL);
-	CHILD_CHECK(r == -EPERM, "VM_DEL without attributes: %d", r);
-
+	CHILD_CHECK(r == -EINVAL, "VM_DEL without attributes: %d", r);
+	if (!as_nobody) {
+		r = axnl_vm_ref(&nl, AXVM_CMD_VM_GET, "nlt-target", 0, &res, &vm);
+		CHILD_CHECK(r == 0 && vm.id == tid, "VM_GET: %d", r);
+		r = axnl_vm_list(&nl, vms, MAX_VMS, &res);
+		CHILD_CHECK(r > 0 && axnl_find(vms, r, "nlt-target"), "dump: %d", r);
+		r = axnl_vm_stats(&nl, "nlt-target", &st, &res);
+		CHILD_CHECK(r == 0 && st.vm_id == tid, "VM_STATS: %d", r);
+		goto out;
+	}
+	r = axnl_vm_ref(&nl, AXVM_CMD_VM_DEL, "nlt-target", 0, &res, NULL);
+	CHILD_CHECK(r == -ENOENT, "VM_DEL by name: %d", r);
+	r = axnl_vm_ref(&nl, AXVM_CMD_VM_DEL, NULL, tid, &res, NULL);
+	CHILD_CHECK(r == -ENOENT, "VM_DEL by id: %d", r);
+	r = axnl_vm_ref(&nl, AXVM_CMD_VM_STOP, "nlt-target", 0, &res, NULL);
+	CHILD_CHECK(r == -ENOENT, "VM_STOP: %d", r);
 	r = axnl_vm_ref(&nl, AXVM_CMD_VM_GET, "nlt-target", 0, &res, &vm);
-	CHILD_CHECK(r == 0 && vm.id == tid, "VM_GET: %d", r);
+	CHILD_CHECK(r == -ENOENT, "VM_GET: %d", r);
 	r = axnl_vm_list(&nl, vms, MAX_VMS, &res);
-	CHILD_CHECK(r > 0 && axnl_find(vms, r, "nlt-target"), "dump: %d", r);
+	CHILD_CHECK(r >= 0 && !axnl_find(vms, r, "nlt-target"), "dump: %d", r);
 	r = axnl_vm_stats(&nl, "nlt-target", &st, &res);
-	CHILD_CHECK(r == 0 && st.vm_id == tid, "VM_STATS: %d", r);
+	CHILD_CHECK(r == -ENOENT, "VM_STATS: %d", r);
+out:
 	axnl_close(&nl);
 	axnl_close(&ev);
 	return fails;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
 /*
  * The generic netlink family "axvm": named VMs (create, list, destroy,
- * stop, pause, resume), per-vCPU exit statistics and an "events" multicast group.
- * Mutating commands need CAP_NET_ADMIN. See Documentation/netlink.rst.
+ * stop, pause, resume), per-vCPU exit statistics and an "events"
+ * multicast group. A VM is its creator's: see "Ownership" in
+ * Documentation/netlink.rst.
  */
 #ifndef _UAPI_LINUX_AXVM_GENL_H
 #define _UAPI_LINUX_AXVM_GENL_H
@@ -18,7 +19,8 @@ enum axvm_genl_cmd {
 	AXVM_CMD_VM_GET,	/* NAME or ID (doit); all VMs (dumpit) */
 	AXVM_CMD_VM_STATS,	/* NAME or ID -> VM with VCPU nests */
 	AXVM_CMD_VM_STOP,	/* NAME or ID: running vCPUs return -ESHUTDOWN */
-	AXVM_CMD_EVENT,		/* multicast only */
+	AXVM_CMD_EVENT,		/* multicast, or unicast to subscribers */
+	AXVM_CMD_EVENT_SUBSCRIBE, /* own VMs' events unicast to this socket */
 	AXVM_CMD_VM_PAUSE,	/* NAME or ID: vCPUs sleep in the kernel */
 	AXVM_CMD_VM_RESUME,	/* NAME or ID: paused vCPUs run again */
 	__AXVM_CMD_MAX,
@@ -44,6 +46,8 @@ enum axvm_genl_attr {
 	AXVM_A_REASON_COUNT,	/* u64 */
 	AXVM_A_EVENT,		/* u32: enum axvm_genl_event */
 	AXVM_A_EXIT_KIND,	/* u32: enum axvm_exit_kind (EVENT_VCPU_EXIT) */
+	AXVM_A_VM_DEV_FD,	/* u32: VM_NEW: fd of /dev/axvm, O_RDWR */
+	AXVM_A_VM_OWNER_UID,	/* u32: owner's uid in the reader's userns */
 	__AXVM_A_MAX,
 };
 #define AXVM_A_MAX (__AXVM_A_MAX - 1)

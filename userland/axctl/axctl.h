@@ -11,7 +11,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define AXCTL_VERSION	"0.1.0"
+/* From the top-level file VERSION (the Makefile), like MODULE_VERSION. */
+#ifndef AXCTL_VERSION
+#error "AXCTL_VERSION is defined by the Makefile from the file VERSION"
+#endif
 #define AXVM_DEV_PATH	"/dev/axvm"
 
 /*
@@ -65,6 +68,10 @@ bool parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 bool vm_name_valid(const char *name);
 /* A JSON string literal (quotes included). */
 void json_string(FILE *f, const char *s);
+/* -j/--json given: errors and warnings go to stderr as JSON objects. */
+extern bool axctl_json_errors;
+/* Reads /sys/module/axvm/parameters/NAME as a number; false if absent. */
+bool axvm_module_param(const char *name, uint64_t *out);
 
 /* reasons.c */
 const char *vmx_reason_name(uint32_t reason);	/* NULL if unknown */

@@ -4,6 +4,7 @@
  * destroy, stop, pause, resume, list, stats, monitor (trace is in trace.c).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
@@ -37,6 +38,28 @@ static const char *one_name(int argc, char **argv, const char *cmd)
 		axctl_usage_error(cmd, "%s: invalid VM name '%s' (1-%d characters of A-Z a-z 0-9 _ . -)",
 				  cmd, argv[optind], AXVM_NAME_MAX - 1);
 	return argv[optind];
+}
+
+/*
+ * The kernel's VM_NEW limit, checked here first with its wording: the
+ * max_vm_mem module parameter when the module is loaded, and always 2^48
+ * (256T), the reach of a 4-level EPT (module/ept/memslot.c), which no
+ * max_vm_mem value lifts.
+ */
+static void check_mem_limit(uint64_t mem, const char *arg)
+{
+	const uint64_t ept_max = 1ULL << 48;
+	uint64_t max;
+	char sz[32];
+
+	if (axvm_module_param("max_vm_mem", &max) && mem > max) {
+		format_size(max, sz, sizeof(sz));
+		axctl_usage_error("create", "create: memory size %s: memory size must be > 0 and <= the max_vm_mem module parameter (%s)",
+				  arg, sz);
+	}
+	if (mem > ept_max)
+		axctl_usage_error("create", "create: memory size %s: memory size must be > 0 and <= 256T (the reach of a 4-level EPT; the max_vm_mem module parameter may be lower)",
+				  arg);
 }
 
 /* getopt_long() returned '?' or ':' (the optstring starts with ':'). */
@@ -112,7 +135,7 @@ int cmd_create(int argc, char **argv)
 	struct axnl nl;
 	const char *name;
 	char sz[32];
-	int c, r;
+	int c, r, dev;
 
 	optind = 0;
 	opterr = 0;
@@ -123,6 +146,7 @@ int cmd_create(int argc, char **argv)
 				axctl_usage_error("create", "create: bad memory size '%s' (e.g. 64M, 1G)", optarg);
 			if (mem % MEM_ALIGN)
 				axctl_usage_error("create", "create: memory size %s is not a multiple of 2M", optarg);
+			check_mem_limit(mem, optarg);
 			break;
 		case 'c':
 			if (!parse_uint(optarg, 1, AXVM_MAX_VCPUS, &vcpus))
@@ -139,13 +163,22 @@ int cmd_create(int argc, char **argv)
 	name = one_name(argc, argv, "create");
 
 	axnl_open_or_die(&nl);
+	/*
+	 * Without CAP_NET_ADMIN, VM_NEW wants to see an fd of /dev/axvm: who
+	 * may open the device (group kvm) may make VMs. Not openable: let the
+	 * kernel decide (CAP_NET_ADMIN is enough).
+	 */
+	dev = open(AXVM_DEV_PATH, O_RDWR | O_CLOEXEC);
 	msg = axnl_msg(&nl, AXVM_CMD_VM_NEW, 0);
 	if (!msg || nla_put_string(msg, AXVM_A_VM_NAME, name) < 0 ||
 	    nla_put_u64(msg, AXVM_A_VM_MEM_BYTES, mem) < 0 ||
-	    nla_put_u32(msg, AXVM_A_VM_VCPUS, vcpus) < 0)
+	    nla_put_u32(msg, AXVM_A_VM_VCPUS, vcpus) < 0 ||
+	    (dev >= 0 && nla_put_u32(msg, AXVM_A_VM_DEV_FD, dev) < 0))
 		axctl_die(AXCTL_EFAIL, "out of memory");
 	memset(&vm, 0, sizeof(vm));
 	r = axnl_call(&nl, msg, reply_vm_info, &vm);
+	if (dev >= 0)
+		close(dev);
 	if (r)
 		axnl_die(&nl, r, "create", name);
 	axnl_close(&nl);
@@ -615,10 +648,23 @@ int cmd_monitor(int argc, char **argv)
 		axctl_die(AXCTL_EFAIL, "the axvm netlink family has no \"%s\" group: %s",
 			  AXVM_GENL_MCGRP_EVENTS, nl_geterror(grp));
 	r = nl_socket_add_membership(nl.sk, grp);
-	if (r < 0)
-		axctl_die(r == -NLE_PERM ? AXCTL_EPERM : AXCTL_EFAIL,
-			  "cannot join the \"%s\" group: %s", AXVM_GENL_MCGRP_EVENTS,
-			  nl_geterror(r));
+	if (r == -NLE_PERM) {
+		/*
+		 * The group is for CAP_NET_ADMIN; anyone else subscribes to
+		 * their own VMs' events, unicast to this socket.
+		 */
+		struct nl_msg *msg = axnl_msg(&nl, AXVM_CMD_EVENT_SUBSCRIBE, 0);
+
+		if (!msg)
+			axctl_die(AXCTL_EFAIL, "out of memory");
+		r = axnl_call(&nl, msg, NULL, NULL);
+		if (r)
+			axctl_die(r == -EPERM ? AXCTL_EPERM : AXCTL_EFAIL,
+				  "cannot subscribe to events: %s", strerror(-r));
+	} else if (r < 0) {
+		axctl_die(AXCTL_EFAIL, "cannot join the \"%s\" group: %s",
+			  AXVM_GENL_MCGRP_EVENTS, nl_geterror(r));
+	}
 	nl_socket_disable_seq_check(nl.sk);
 	nl_socket_set_nonblocking(nl.sk);
 	cb = nl_cb_alloc(NL_CB_DEFAULT);

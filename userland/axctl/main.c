@@ -4,9 +4,13 @@
  *
  *   axctl [-v|-q] COMMAND [ARGS]   (axctl --help, axctl COMMAND --help)
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include <linux/axvm.h>
 #include <linux/axvm_genl.h>
@@ -25,7 +29,8 @@ struct command {
 static const struct command commands[] = {
 	{ "create", cmd_create, "create NAME [--memory SIZE] [--vcpus N]",
 	  "Create a named VM (generic netlink VM_NEW). It gets no memory and runs\n"
-	  "nothing until 'axctl start' attaches to it.\n",
+	  "nothing until 'axctl start' attaches to it. The VM is the caller's user's:\n"
+	  "only that user (and root) sees it and can start, stop or destroy it.\n",
 	  "  -m, --memory SIZE   guest RAM the VMM provides: bytes, or with K, M, G, T\n"
 	  "                      (powers of 1024); a multiple of 2M (default 64M)\n"
 	  "  -c, --vcpus N       vCPUs, 1-64 (default 1); 'start' runs them all\n"
@@ -55,7 +60,8 @@ static const struct command commands[] = {
 	  "  -j, --json          JSON output\n", NULL },
 	{ "monitor", cmd_monitor, "monitor [-j]",
 	  "Print one line per axvm event (VM created, started, stopped, destroyed,\n"
-	  "paused, resumed, terminal vCPU exits) until Ctrl-C.\n",
+	  "paused, resumed, terminal vCPU exits) until Ctrl-C: every VM's with\n"
+	  "CAP_NET_ADMIN, else the caller's own VMs'.\n",
 	  "  -j, --json          one JSON object per line\n", NULL },
 	{ "start", cmd_start,
 	  "start NAME --kernel IMAGE [--append STR] [--format auto|flat|elf|multiboot]\n"
@@ -132,8 +138,58 @@ static void usage(FILE *f)
 		"  -v, --verbose   more messages (repeat for more)\n"
 		"  -q, --quiet     no messages except errors\n"
 		"  -h, --help      this text ('%s COMMAND --help' for a command)\n"
-		"  -V, --version   version\n"
+		"  -V, --version   axctl's version and ABI, and the loaded module's\n"
 		"\nSee axctl(8).\n", axctl_prog);
+}
+
+/*
+ * -V: axctl's own version and ABI, then the loaded module's: its
+ * MODULE_VERSION from sysfs and the ABI it answers AXVM_GET_API_VERSION
+ * with. /dev/axvm is opened only when the module is loaded, so that -V
+ * never autoloads it.
+ */
+static void print_version(void)
+{
+	char ver[64] = "";
+	FILE *f;
+	int fd, api;
+
+	printf("axctl %s (axvm API %d, generic netlink family \"%s\" version %d)\n",
+	       AXCTL_VERSION, AXVM_API_VERSION, AXVM_GENL_NAME, AXVM_GENL_VERSION);
+	if (access("/sys/module/axvm", F_OK)) {
+		printf("axvm module: not loaded (modprobe axvm)\n");
+		return;
+	}
+	f = fopen("/sys/module/axvm/version", "re");
+	if (f) {
+		if (fgets(ver, sizeof(ver), f))
+			ver[strcspn(ver, "\n")] = '\0';
+		fclose(f);
+	}
+	printf("axvm module: %s", *ver ? ver : "(no version)");
+	fd = open(AXVM_DEV_PATH, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		printf(" (API unknown: %s: %s)\n", AXVM_DEV_PATH, strerror(errno));
+		return;
+	}
+	api = ioctl(fd, AXVM_GET_API_VERSION, 0);
+	close(fd);
+	if (api < 0)
+		printf(" (API unknown: AXVM_GET_API_VERSION: %s)\n", strerror(errno));
+	else
+		printf(" (axvm API %d%s)\n", api,
+		       api == AXVM_API_VERSION ? "" : ", not axctl's");
+}
+
+/* -j/--json anywhere in the command's arguments (before "--"). */
+static bool wants_json(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json"))
+			return true;
+	return false;
 }
 
 int main(int argc, char **argv)
@@ -148,6 +204,7 @@ int main(int argc, char **argv)
 	const struct command *cmd;
 	int c;
 
+	axctl_json_errors = wants_json(argc, argv);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+vqhV", opts, NULL)) != -1) {
 		switch (c) {
@@ -161,8 +218,7 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return AXCTL_OK;
 		case 'V':
-			printf("axctl %s (axvm API %d, generic netlink family \"%s\" version %d)\n",
-			       AXCTL_VERSION, AXVM_API_VERSION, AXVM_GENL_NAME, AXVM_GENL_VERSION);
+			print_version();
 			return AXCTL_OK;
 		default:
 			axctl_usage_error(NULL, "unknown option '%s'", argv[optind - 1]);
@@ -173,10 +229,13 @@ int main(int argc, char **argv)
 		return AXCTL_EUSAGE;
 	}
 	if (!strcmp(argv[optind], "help")) {
-		if (optind + 1 < argc && find_command(argv[optind + 1]))
-			usage_cmd(stdout, argv[optind + 1]);
-		else
+		if (optind + 1 >= argc) {
 			usage(stdout);
+			return AXCTL_OK;
+		}
+		if (!find_command(argv[optind + 1]))
+			axctl_usage_error(NULL, "help: unknown command '%s'", argv[optind + 1]);
+		usage_cmd(stdout, argv[optind + 1]);
 		return AXCTL_OK;
 	}
 	cmd = find_command(argv[optind]);

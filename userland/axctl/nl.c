@@ -94,7 +94,7 @@ void axnl_open_or_die(struct axnl *nl)
 
 	if (r == -ENOENT)
 		axctl_die(AXCTL_ENOMODULE,
-			  "axvm module not loaded (no generic netlink family \"%s\")",
+			  "axvm module not loaded (no generic netlink family \"%s\"): modprobe axvm",
 			  AXVM_GENL_NAME);
 	if (r == -EPERM || r == -EACCES)
 		axctl_die(AXCTL_EPERM, "permission denied on the netlink socket");
@@ -357,7 +357,9 @@ void axnl_die(struct axnl *nl, int err, const char *what, const char *name)
 	case EPERM:
 	case EACCES:
 		status = AXCTL_EPERM;
-		snprintf(msg, sizeof(msg), "permission denied (need CAP_NET_ADMIN)");
+		snprintf(msg, sizeof(msg),
+			 "permission denied (need read/write access to %s, or CAP_NET_ADMIN)",
+			 AXVM_DEV_PATH);
 		break;
 	case EBUSY:
 		status = AXCTL_EBUSY;
@@ -371,6 +373,13 @@ void axnl_die(struct axnl *nl, int err, const char *what, const char *name)
 		if (!strcmp(what, "create")) {
 			snprintf(msg, sizeof(msg),
 				 "too many VMs (axvm module parameter max_vms)");
+			break;
+		}
+		/* fall through */
+	case EDQUOT:
+		if (!strcmp(what, "create")) {
+			snprintf(msg, sizeof(msg),
+				 "too many VMs of this user (axvm module parameter max_vms_per_user)");
 			break;
 		}
 		/* fall through */

@@ -99,7 +99,8 @@ static void check_args(int argc, char **argv, struct start_opts *o)
 		axctl_usage_error("start", "start: unexpected argument '%s'", argv[optind + 1]);
 	o->name = argv[optind];
 	if (!vm_name_valid(o->name))
-		axctl_usage_error("start", "start: invalid VM name '%s'", o->name);
+		axctl_usage_error("start", "start: invalid VM name '%s' (1-%d characters of A-Z a-z 0-9 _ . -)",
+				  o->name, AXVM_NAME_MAX - 1);
 	if (!o->kernel)
 		axctl_usage_error("start", "start: --kernel IMAGE is required");
 }
@@ -232,7 +233,8 @@ static int open_dev(void)
 
 	if (fd < 0) {
 		if (errno == ENOENT || errno == ENXIO || errno == ENODEV)
-			axctl_die(AXCTL_ENOMODULE, "axvm module not loaded (no %s)", AXVM_DEV_PATH);
+			axctl_die(AXCTL_ENOMODULE, "axvm module not loaded (no %s): modprobe axvm",
+				  AXVM_DEV_PATH);
 		if (errno == EACCES || errno == EPERM)
 			axctl_die(AXCTL_EPERM, "permission denied on %s", AXVM_DEV_PATH);
 		axctl_die(AXCTL_EFAIL, "cannot open %s: %s", AXVM_DEV_PATH, strerror(errno));

@@ -14,13 +14,30 @@
 
 int axctl_verbose;
 const char *axctl_prog = "axctl";
+bool axctl_json_errors;
 
-static void vmsg(const char *fmt, va_list ap)
+/*
+ * One message on stderr: "axctl: TEXT", or with -j one JSON object per
+ * line, {"error": "TEXT", "status": N} (status < 0: a warning, no status
+ * key), so that scripts parsing -j output can parse failures too.
+ */
+static void vmsg(int status, const char *fmt, va_list ap)
 {
+	char buf[1024];
+
 	fflush(stdout);
-	fprintf(stderr, "%s: ", axctl_prog);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	if (!axctl_json_errors) {
+		fprintf(stderr, "%s: ", axctl_prog);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+		return;
+	}
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	fputs(status < 0 ? "{\"warning\": " : "{\"error\": ", stderr);
+	json_string(stderr, buf);
+	if (status >= 0)
+		fprintf(stderr, ", \"status\": %d", status);
+	fputs("}\n", stderr);
 }
 
 void axctl_warn(const char *fmt, ...)
@@ -28,7 +45,7 @@ void axctl_warn(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vmsg(fmt, ap);
+	vmsg(-1, fmt, ap);
 	va_end(ap);
 }
 
@@ -37,7 +54,7 @@ void axctl_die(int status, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vmsg(fmt, ap);
+	vmsg(status, fmt, ap);
 	va_end(ap);
 	exit(status);
 }
@@ -47,8 +64,10 @@ void axctl_usage_error(const char *cmd, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vmsg(fmt, ap);
+	vmsg(AXCTL_EUSAGE, fmt, ap);
 	va_end(ap);
+	if (axctl_json_errors)
+		exit(AXCTL_EUSAGE);
 	if (cmd)
 		fprintf(stderr, "Try '%s %s --help'.\n", axctl_prog, cmd);
 	else
@@ -171,4 +190,22 @@ void json_string(FILE *f, const char *s)
 			fputc(c, f);
 	}
 	fputc('"', f);
+}
+
+bool axvm_module_param(const char *name, uint64_t *out)
+{
+	char path[128], buf[32];
+	bool ok = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/module/axvm/parameters/%s", name);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	if (fgets(buf, sizeof(buf), f)) {
+		buf[strcspn(buf, "\n")] = '\0';
+		ok = parse_uint(buf, 0, UINT64_MAX, out);
+	}
+	fclose(f);
+	return ok;
 }

@@ -344,6 +344,8 @@ static void vm_cb(const struct genlmsghdr *g, const struct nlattr *attrs,
 	vm->vcpus = axnl_u32(tb[AXVM_A_VM_VCPUS]);
 	vm->state = axnl_u32(tb[AXVM_A_VM_STATE]);
 	vm->owner_pid = axnl_u32(tb[AXVM_A_VM_OWNER_PID]);
+	vm->owner_uid = tb[AXVM_A_VM_OWNER_UID] ?
+			(int64_t)axnl_u32(tb[AXVM_A_VM_OWNER_UID]) : -1;
 }
 
 int axnl_vm_new(struct axnl *nl, const char *name, uint64_t mem,
@@ -359,6 +361,27 @@ int axnl_vm_new(struct axnl *nl, const char *name, uint64_t mem,
 	if (vcpus)
 		axnl_put_u32(&req, AXVM_A_VM_VCPUS, vcpus);
 	return axnl_xfer(nl, &req, res, vm_cb, out ? out : &local);
+}
+
+int axnl_vm_new_dev(struct axnl *nl, const char *name, int dev_fd,
+		    struct axnl_result *res, struct axnl_vm *out)
+{
+	struct axnl_vm local;
+	struct axnl_req req;
+
+	axnl_req_init(&req, nl->family, AXVM_CMD_VM_NEW, 0);
+	axnl_put_str(&req, AXVM_A_VM_NAME, name);
+	if (dev_fd >= 0)
+		axnl_put_u32(&req, AXVM_A_VM_DEV_FD, dev_fd);
+	return axnl_xfer(nl, &req, res, vm_cb, out ? out : &local);
+}
+
+int axnl_event_subscribe(struct axnl *nl, struct axnl_result *res)
+{
+	struct axnl_req req;
+
+	axnl_req_init(&req, nl->family, AXVM_CMD_EVENT_SUBSCRIBE, 0);
+	return axnl_xfer(nl, &req, res, NULL, NULL);
 }
 
 int axnl_vm_ref(struct axnl *nl, uint8_t cmd, const char *name, uint32_t id,

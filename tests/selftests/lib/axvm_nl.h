@@ -59,6 +59,7 @@ struct axnl_vm {
 	uint32_t vcpus;
 	uint32_t state;
 	uint32_t owner_pid;
+	int64_t owner_uid;	/* -1: no AXVM_A_VM_OWNER_UID (older module) */
 };
 
 /* One vCPU of a VM_STATS reply; reasons[] indexed by VMX basic reason. */
@@ -135,6 +136,11 @@ uint64_t axnl_u64(const struct nlattr *a);
 /* VM_NEW: name, and mem/vcpus unless 0. out (may be NULL): the reply. */
 int axnl_vm_new(struct axnl *nl, const char *name, uint64_t mem,
 		uint32_t vcpus, struct axnl_result *res, struct axnl_vm *out);
+/* VM_NEW with AXVM_A_VM_DEV_FD = dev_fd (none if dev_fd < 0). */
+int axnl_vm_new_dev(struct axnl *nl, const char *name, int dev_fd,
+		    struct axnl_result *res, struct axnl_vm *out);
+/* EVENT_SUBSCRIBE: the caller's VMs' events, unicast to this socket. */
+int axnl_event_subscribe(struct axnl *nl, struct axnl_result *res);
 /* VM_DEL, VM_STOP, VM_GET (do): by name (if non-NULL) and/or id (if non-0). */
 int axnl_vm_ref(struct axnl *nl, uint8_t cmd, const char *name, uint32_t id,
 		struct axnl_result *res, struct axnl_vm *out);

@@ -69,6 +69,11 @@ expect() {
 }
 
 expect 0 '^axctl [0-9]' --version
+v=$(cat "$top/VERSION")
+expect 0 "^axctl $v \\(axvm API [0-9]+, generic netlink family \"axvm\" version [0-9]+\\)\$" -V
+expect 0 '^axvm module: ' -V
+expect 2 "^axctl: help: unknown command 'nonexistent'" help nonexistent
+expect 0 '^Usage: axctl \[-v\|-q\] COMMAND' help
 expect 0 '^Usage: axctl \[-v\|-q\] COMMAND' --help
 expect 2 '^Usage:' 
 expect 2 "unknown command 'frobnicate'" frobnicate
@@ -100,6 +105,15 @@ expect 2 "unexpected argument 'x'" list x
 expect 2 "unknown option '-j'" destroy vm0 -j
 expect 2 'missing VM name' stats -j
 expect 2 'start: missing VM name' start --kernel /bin/true
+expect 2 "start: invalid VM name 'bad/name' \\(1-31 characters of A-Z a-z 0-9 _ \\. -\\)" \
+	start bad/name --kernel /bin/true
+expect 2 "create: invalid VM name 'bad/name' \\(1-31 characters of A-Z a-z 0-9 _ \\. -\\)" create bad/name
+# Above 2^48 no max_vm_mem helps: refused before the kernel is asked, in
+# the kernel's words (module/dev/netlink.c).
+expect 2 'create: memory size 99999T: memory size must be > 0 and <= 256T' create vm0 --memory 99999T
+expect 2 '^\{"error": "create: memory size 99999T: memory size must be > 0 and <= 256T.*", "status": 2\}$' \
+	create vm0 --memory 99999T -j
+expect 2 '^\{"error": "stats: unexpected argument .two.", "status": 2\}$' stats one two -j
 expect 2 'start: --kernel IMAGE is required' start vm0
 expect 2 "bad format 'coff'" start vm0 --kernel /bin/true --format coff
 
@@ -122,12 +136,19 @@ expect 2 'command line too long \(at most 1023 bytes for a flat image\)' \
 
 # Without the module.
 if [ ! -e /dev/axvm ]; then
-	for c in "list" "list -j" "create vm0" "destroy vm0" "stop vm0" "pause vm0" "resume vm0" "stats vm0" "monitor" \
-		"trace" "trace vm0 -j --duration 1"; do
+	for c in "list" "create vm0" "destroy vm0" "stop vm0" "pause vm0" "resume vm0" "stats vm0" "monitor" "trace"; do
 		# shellcheck disable=SC2086
-		expect 4 '^axctl: axvm module not loaded \(no generic netlink family "axvm"\)$' $c
+		expect 4 '^axctl: axvm module not loaded \(no generic netlink family "axvm"\): modprobe axvm$' $c
 	done
-	expect 4 '^axctl: axvm module not loaded \(no /dev/axvm\)$' start vm0 --kernel "$tmp/hlt.bin"
+	# With -j the error is a JSON object (for scripts).
+	for c in "list -j" "stats vm0 -j" "monitor --json" "trace vm0 -j --duration 1"; do
+		# shellcheck disable=SC2086
+		expect 4 '^\{"error": "axvm module not loaded \(no generic netlink family \\"axvm\\"\): modprobe axvm", "status": 4\}$' $c
+	done
+	expect 4 '^axctl: axvm module not loaded \(no /dev/axvm\): modprobe axvm$' start vm0 --kernel "$tmp/hlt.bin"
+	if [ ! -e /sys/module/axvm ]; then
+		expect 0 '^axvm module: not loaded \(modprobe axvm\)$' -V
+	fi
 	if [ -f "$demo" ]; then
 		expect 4 'axvm module not loaded' start demo --kernel "$demo" --append "hello"
 	fi
@@ -171,7 +192,7 @@ if [ -n "$fake" ] && [ -f "$fake" ] && ldd "$axctl" >/dev/null 2>&1; then
 	FAKE_AXVM_UNCAPPED=1 fx 10 'already exists \(kernel: VM name in use\)$' create demo
 	fx 26 '^axctl: create big: Invalid argument \(kernel: memory size above max_vm_mem\)$' \
 		create big --memory 2G
-	FAKE_AXVM_EPERM=1 fx 6 '^axctl: permission denied \(need CAP_NET_ADMIN\)$' create x
+	FAKE_AXVM_EPERM=1 fx 6 '^axctl: permission denied \(need read/write access to /dev/axvm, or CAP_NET_ADMIN\)$' create x
 	FAKE_AXVM_BUSY=1 fx 14 '^axctl: another hypervisor holds VT-x \(EBUSY\)' create x
 	fx 0 '^1 +demo +created +64M +1 +[0-9]+$' list
 	: > "$tmp/log"
@@ -473,7 +494,7 @@ if [ -n "$fake" ] && [ -f "$fake" ] && ldd "$axctl" >/dev/null 2>&1; then
 	else notok "destroyed VM gone from the list"; fi
 	FAKE_AXVM_NO_MODULE=1 fx 4 'axvm module not loaded \(no generic' list
 	# trace resolves the name before it touches BPF.
-	fx 8 '^axctl: no VM named nosuch( \(kernel: .*\))?$' trace nosuch -j
+	fx 8 '^\{"error": "no VM named nosuch( \(kernel: .*\))?", "status": 8\}$' trace nosuch -j
 	FAKE_AXVM_NO_MODULE=1 fx 4 'axvm module not loaded \(no generic' trace demo
 	FAKE_AXVM_NO_MODULE=1 fx 4 'axvm module not loaded \(no /dev/axvm\)' start smp --kernel "$tmp/hlt.bin"
 else

@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The run page is the VMM's memory: another thread may rewrite it at any
+ * time, also while AXVM_RUN decodes and serves an exit. The kernel builds
+ * every exit record in its own memory and copies it out once
+ * (Documentation/ioctl-abi.rst, "The run page"), so rewriting run->exit
+ * while the guest runs changes nothing the kernel does.
+ *
+ * Before that was so, a thread writing run->exit.kind = HYPERCALL (nr NOP)
+ * made the kernel complete guest OUTs as in-kernel NOP hypercalls: the
+ * OUT never reached userspace and RAX was zeroed; other kinds made
+ * AXVM_RUN fail with EINVAL.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+#include "axvm_test.h"
+
+#define MMIO		0x30000000ull
+#define ROUNDS		1500
+
+/*
+ * 64-bit guest at GPA_SCRATCH:
+ *	xor ebx,ebx
+ * 1:	mov eax,ebx
+ *	out 0x10,eax
+ *	mov [MMIO],ebx
+ *	inc ebx
+ *	jmp 1b
+ */
+static const uint8_t code[] = {
+	0x31, 0xdb,
+	0x89, 0xd8,
+	0xe7, 0x10,
+	0x89, 0x1c, 0x25, 0x00, 0x00, 0x00, 0x30,
+	0xff, 0xc3,
+	0xeb, 0xf1,
+};
+
+struct racer {
+	struct axvm_run *run;
+	atomic_int in_run;	/* the main thread is (about to be) in AXVM_RUN */
+	atomic_int busy;	/* the racer may be writing the page */
+	atomic_int quit;
+	unsigned long writes;
+};
+
+/* What the racer writes: kinds the kernel would serve or refuse itself. */
+static void scribble(struct axvm_exit *e, unsigned long i)
+{
+	static const uint32_t kinds[] = {
+		AXVM_EXIT_HYPERCALL, AXVM_EXIT_IO_WRITE, AXVM_EXIT_MMIO_WRITE,
+		AXVM_EXIT_IO_READ, AXVM_EXIT_MMIO_READ, AXVM_EXIT_NOTHING,
+		0xffff,
+	};
+	uint32_t kind = kinds[i % ARRAY_SIZE(kinds)];
+
+	/* Atomic stores: the compiler may neither fold nor drop them. */
+	__atomic_store_n(&e->kind, kind, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->u.hypercall.nr, AXVM_HC_NOP, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->u.io_write.port, 0x80, __ATOMIC_RELAXED); /* POST */
+	__atomic_store_n(&e->u.io_write.width, (uint8_t)i, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->u.mmio_write.addr, 0xfee00000 + (i & 0xff0),
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&e->basic_reason, (uint32_t)i, __ATOMIC_RELAXED);
+}
+
+static void *racer_fn(void *arg)
+{
+	struct racer *r = arg;
+
+	while (!atomic_load(&r->quit)) {
+		/* Dekker with the main thread: busy before looking at in_run. */
+		atomic_store(&r->busy, 1);
+		if (atomic_load(&r->in_run))
+			scribble(&r->run->exit, r->writes++);
+		atomic_store(&r->busy, 0);
+	}
+	return NULL;
+}
+
+/* AXVM_RUN with the racer writing; returns with the racer off the page. */
+static int run_raced(struct axvm_vcpu *v, struct racer *r)
+{
+	int ret, err;
+
+	v->run->response = AXVM_RESP_NONE;
+	atomic_store(&r->in_run, 1);
+	ret = ioctl(v->fd, AXVM_RUN, 0);
+	err = errno;
+	atomic_store(&r->in_run, 0);
+	while (atomic_load(&r->busy))
+		;
+	errno = err;
+	return ret;
+}
+
+/* Next exit userspace must see: EINTR and NOTHING/EXTERNAL_INTERRUPT skipped. */
+static uint32_t next_exit(struct __test_metadata *_metadata,
+			  struct axvm_vcpu *v, struct racer *r)
+{
+	for (;;) {
+		int ret = run_raced(v, r);
+
+		if (ret && errno == EINTR)
+			continue;
+		EXPECT_EQ(0, ret) TH_LOG("AXVM_RUN: %s", strerror(errno));
+		if (ret)
+			return AXVM_EXIT_NOTHING;
+		if (v->run->exit.kind == AXVM_EXIT_NOTHING ||
+		    v->run->exit.kind == AXVM_EXIT_EXTERNAL_INTERRUPT)
+			continue;
+		return v->run->exit.kind;
+	}
+}
+
+/* A fixture only for TEST_F_TIMEOUT: Bochs needs more than 30 s. */
+FIXTURE(rp) {
+	int unused;
+};
+FIXTURE_SETUP(rp) { (void)self; }
+FIXTURE_TEARDOWN(rp) { (void)self; }
+
+TEST_F_TIMEOUT(rp, rewrite_during_run, 600)
+{
+	struct axvm_regs regs;
+	struct axvm_vcpu *v;
+	struct axvm_vm *vm;
+	struct racer r = { 0 };
+	pthread_t t;
+	uint32_t i;
+
+	AXVM_REQUIRE();
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		TH_LOG("one CPU: the racer only runs when AXVM_RUN is preempted");
+	vm = axvm_vm_create(AXVM_DEFAULT_RAM);
+	v = axvm_vcpu_add(vm, 0);
+	axvm_vcpu_setup_long(v, GPA_SCRATCH);
+	memcpy(axvm_gpa2hva(vm, GPA_SCRATCH, sizeof(code)), code, sizeof(code));
+	r.run = v->run;
+	ASSERT_EQ(0, pthread_create(&t, NULL, racer_fn, &r));
+
+	for (i = 0; i < ROUNDS; i++) {
+		const struct axvm_exit *e = &v->run->exit;
+
+		/* Every OUT reaches userspace, with the guest's EAX. */
+		if (next_exit(_metadata, v, &r) != AXVM_EXIT_IO_WRITE ||
+		    e->u.io_write.port != 0x10 || e->u.io_write.width != 4 ||
+		    e->u.io_write.data != i) {
+			axvm_dump_exit(stderr, e);
+			ASSERT_TRUE(0) TH_LOG("round %u: expected OUT 0x10 of %u", i, i);
+		}
+		axvm_vcpu_get_regs(v, &regs);
+		ASSERT_EQ(i, regs.rax) TH_LOG("RAX changed at round %u", i);
+		ASSERT_EQ(i, regs.rbx);
+		/* And every MMIO write, with the guest's EBX. */
+		if (next_exit(_metadata, v, &r) != AXVM_EXIT_MMIO_WRITE ||
+		    e->u.mmio_write.addr != MMIO || e->u.mmio_write.width != 4 ||
+		    e->u.mmio_write.data != i) {
+			axvm_dump_exit(stderr, e);
+			ASSERT_TRUE(0) TH_LOG("round %u: expected MMIO write of %u", i, i);
+		}
+	}
+	atomic_store(&r.quit, 1);
+	pthread_join(t, NULL);
+	TH_LOG("%u OUTs and %u MMIO writes, %lu record rewrites", ROUNDS,
+	       ROUNDS, r.writes);
+	if (sysconf(_SC_NPROCESSORS_ONLN) >= 2)
+		EXPECT_LT(0UL, r.writes);
+	axvm_vm_free(vm);
+}
+
+TEST_HARNESS_MAIN
