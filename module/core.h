@@ -61,6 +61,7 @@ enum {
 	AXVM_VMF_STARTED,	/* some vCPU has entered AXVM_RUN */
 	AXVM_VMF_DEAD,		/* VM_DEL: every AXVM_RUN fails with -ESHUTDOWN */
 	AXVM_VMF_STOP_PENDING,	/* EV_STOPPED is due when no vCPU runs */
+	AXVM_VMF_PAUSED,	/* VM_PAUSE: vCPUs sleep before guest entry */
 };
 
 /**
@@ -244,6 +245,31 @@ static inline bool axvm_vcpu_stop_requested(struct axvm_vcpu *vcpu)
 		return false;
 	vcpu->reg.stop_seen = seq;
 	return true;
+}
+
+/**
+ * axvm_vcpu_pause_wait() - sleep while the VM is paused (VM_PAUSE)
+ * @vcpu: the vCPU; its mutex is held, it is in AXVM_RUN
+ *
+ * The run loop calls it before each guest entry. Wakes for a resume, a
+ * stop request or a signal (so a paused VMM can still be killed); the run
+ * loop then looks at its requests as after any sleep. Inline, like the
+ * stop checks: the run loop (exit/) does not call up into vm.c.
+ *
+ * Return: 0 at once if the VM is not paused, 1 after a sleep, -EINTR for
+ * a signal.
+ */
+static inline int axvm_vcpu_pause_wait(struct axvm_vcpu *vcpu)
+{
+	unsigned long *flags = &vcpu->vm->reg.flags;
+
+	if (likely(!test_bit(AXVM_VMF_PAUSED, flags)))
+		return 0;
+	if (wait_event_interruptible(vcpu->wq,
+				     !test_bit(AXVM_VMF_PAUSED, flags) ||
+				     axvm_vcpu_stop_pending(vcpu)))
+		return -EINTR;
+	return 1;
 }
 
 /**

@@ -16,11 +16,18 @@
  * AXVM_RUN it is in or from its next one. VM_DEL also marks the VM dead:
  * from then on every AXVM_RUN fails with -ESHUTDOWN.
  *
+ * Pauses: VM_PAUSE sets AXVM_VMF_PAUSED and kicks the threads in
+ * AXVM_RUN; the run loop (run.c) sleeps before every guest entry while the
+ * bit is set (axvm_vcpu_pause_wait(), core.h), without returning to
+ * userspace. A stop request ends the
+ * pause. The guest's TSC is not adjusted (see Documentation/netlink.rst).
+ *
  * The control plane above (registry, netlink) hears of lifecycle events
  * through struct axvm_vm_hooks, which it registers at module load.
  */
 #include <linux/atomic.h>
 #include <linux/ctype.h>
+#include <linux/lockdep.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/rcupdate.h>
@@ -407,6 +414,17 @@ void axvm_vcpu_destroy(struct axvm_vcpu *vcpu)
 	axvm_vm_put(vm);
 }
 
+/* Kicks every vCPU of @vm out of the guest and its sleeps; vm->lock held. */
+static void kick_all_locked(struct axvm_vm *vm)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&vm->lock);
+	for (i = 0; i < AXVM_MAX_VCPUS; i++)
+		if (vm->vcpus[i])
+			axvm_vcpu_kick(vm->vcpus[i]);
+}
+
 /**
  * axvm_vm_stop() - ask every vCPU to leave AXVM_RUN with -ESHUTDOWN
  * @vm: the VM; the caller holds a reference
@@ -420,10 +438,11 @@ void axvm_vcpu_destroy(struct axvm_vcpu *vcpu)
 void axvm_vm_stop(struct axvm_vm *vm)
 {
 	struct axvm_vm_reg *r = &vm->reg;
-	unsigned int i;
 
 	atomic_inc(&r->stop_seq);
 	set_bit(AXVM_VMF_STOP_PENDING, &r->flags);
+	/* A stop ends a pause: the sleepers wake to answer it. */
+	clear_bit(AXVM_VMF_PAUSED, &r->flags);
 	/*
 	 * Pairs with axvm_vcpu_run_begin(): a thread that published itself
 	 * before this point is kicked, any other sees the new stop_seq
@@ -432,9 +451,7 @@ void axvm_vm_stop(struct axvm_vm *vm)
 	 */
 	smp_mb__after_atomic();
 	mutex_lock(&vm->lock);
-	for (i = 0; i < AXVM_MAX_VCPUS; i++)
-		if (vm->vcpus[i])
-			axvm_vcpu_kick(vm->vcpus[i]);
+	kick_all_locked(vm);
 	mutex_unlock(&vm->lock);
 	if (!atomic_read(&r->running) &&
 	    test_and_clear_bit(AXVM_VMF_STOP_PENDING, &r->flags))
@@ -442,16 +459,73 @@ void axvm_vm_stop(struct axvm_vm *vm)
 }
 
 /**
+ * axvm_vm_pause() - VM_PAUSE: every vCPU leaves the guest and sleeps
+ * @vm: the VM; the caller holds a reference
+ *
+ * The vCPUs in the guest are kicked out; every vCPU then sleeps in
+ * AXVM_RUN before its next guest entry until axvm_vm_resume() or a stop.
+ * Sends AXVM_EV_PAUSED.
+ *
+ * Return: 0, -EINVAL if no vCPU has ever run or the VM was deleted,
+ * -EALREADY if it is paused already.
+ */
+int axvm_vm_pause(struct axvm_vm *vm)
+{
+	struct axvm_vm_reg *r = &vm->reg;
+	int ret = 0;
+
+	/* vm->lock: PAUSED and RESUMED events go out in the order of the bit. */
+	mutex_lock(&vm->lock);
+	if (!test_bit(AXVM_VMF_STARTED, &r->flags) ||
+	    test_bit(AXVM_VMF_DEAD, &r->flags)) {
+		ret = -EINVAL;
+	} else if (test_and_set_bit(AXVM_VMF_PAUSED, &r->flags)) {
+		ret = -EALREADY;
+	} else {
+		/* Fully ordered: a thread past its check is kicked out. */
+		kick_all_locked(vm);
+		hooks->vm_event(vm, AXVM_EV_PAUSED);
+	}
+	mutex_unlock(&vm->lock);
+	return ret;
+}
+
+/**
+ * axvm_vm_resume() - VM_RESUME: the paused vCPUs enter the guest again
+ * @vm: the VM; the caller holds a reference
+ *
+ * Sends AXVM_EV_RESUMED.
+ *
+ * Return: 0, or -EALREADY if the VM is not paused.
+ */
+int axvm_vm_resume(struct axvm_vm *vm)
+{
+	int ret = 0;
+
+	mutex_lock(&vm->lock);
+	if (test_and_clear_bit(AXVM_VMF_PAUSED, &vm->reg.flags)) {
+		/* Wakes the sleepers: their condition sees the bit clear. */
+		kick_all_locked(vm);
+		hooks->vm_event(vm, AXVM_EV_RESUMED);
+	} else {
+		ret = -EALREADY;
+	}
+	mutex_unlock(&vm->lock);
+	return ret;
+}
+
+/**
  * axvm_vm_state() - the VM's enum axvm_vm_state
  * @vm: the VM
  *
- * Return: RUNNING while a vCPU is in AXVM_RUN, else STOPPED once one has
- * been, else CREATED.
+ * Return: PAUSED while paused with a vCPU in AXVM_RUN, RUNNING while a
+ * vCPU is in AXVM_RUN, else STOPPED once one has been, else CREATED.
  */
 u32 axvm_vm_state(struct axvm_vm *vm)
 {
 	if (atomic_read(&vm->reg.running))
-		return AXVM_VM_RUNNING;
+		return test_bit(AXVM_VMF_PAUSED, &vm->reg.flags) ?
+		       AXVM_VM_PAUSED : AXVM_VM_RUNNING;
 	if (test_bit(AXVM_VMF_STARTED, &vm->reg.flags))
 		return AXVM_VM_STOPPED;
 	return AXVM_VM_CREATED;

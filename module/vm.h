@@ -23,7 +23,7 @@ extern unsigned int axvm_max_vms;
  * @put_last: drop a reference; true if it was the last one (the VM is
  *	then unlinked from the registry and the caller frees it)
  * @freed: the VM's resources are released; it is freed right after
- * @vm_event: AXVM_EV_STARTED or AXVM_EV_STOPPED happened
+ * @vm_event: AXVM_EV_STARTED, _STOPPED, _PAUSED or _RESUMED happened
  * @vcpu_exit: AXVM_RUN returned a terminal exit of kind @kind
  *
  * The lower layer calls up only through this (dev/registry.c registers
@@ -51,8 +51,10 @@ int axvm_vcpu_create(struct axvm_vm *vm, unsigned long id,
 		     struct axvm_vcpu **out);
 void axvm_vcpu_destroy(struct axvm_vcpu *vcpu);
 
-/* The lifecycle: stop requests and AXVM_RUN accounting. */
+/* The lifecycle: stop and pause requests, AXVM_RUN accounting. */
 void axvm_vm_stop(struct axvm_vm *vm);
+int axvm_vm_pause(struct axvm_vm *vm);
+int axvm_vm_resume(struct axvm_vm *vm);
 u32 axvm_vm_state(struct axvm_vm *vm);
 void axvm_vcpu_run_begin(struct axvm_vcpu *vcpu);
 void axvm_vcpu_run_end(struct axvm_vcpu *vcpu, int ret);

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The generic netlink family "axvm" (uapi/linux/axvm_genl.h): VM_NEW,
- * VM_DEL, VM_STOP, VM_GET (do and dump), VM_STATS, EVENT_SUBSCRIBE, and
- * the "events" multicast group. Initial network namespace only. See
- * Documentation/netlink.rst and Documentation/netlink/axvm.yaml.
+ * VM_DEL, VM_STOP, VM_PAUSE, VM_RESUME, VM_GET (do and dump), VM_STATS,
+ * EVENT_SUBSCRIBE, and the "events" multicast group. Initial network
+ * namespace only. See Documentation/netlink.rst and
+ * Documentation/netlink/axvm.yaml.
  *
  * Ownership (owner.c): every command about a VM sees only the
  * caller's own VMs, unless the caller has CAP_NET_ADMIN in the initial
@@ -345,6 +346,40 @@ static int vm_stop_doit(struct sk_buff *skb, struct genl_info *info)
 	return 0;
 }
 
+/*
+ * VM_PAUSE and VM_RESUME: @op is axvm_vm_pause() or axvm_vm_resume(). The
+ * caller's own VMs only, as every command (get_vm()).
+ */
+static int vm_pause_resume(const struct sk_buff *skb, struct genl_info *info,
+			   int (*op)(struct axvm_vm *vm))
+{
+	struct axvm_vm *vm = get_vm(skb, info);
+	int ret;
+
+	if (IS_ERR(vm))
+		return PTR_ERR(vm);
+	ret = op(vm);
+	if (ret == -EINVAL)
+		NL_SET_ERR_MSG(info->extack,
+			       "VM has not run yet or was deleted");
+	else if (ret == -EALREADY && op == axvm_vm_pause)
+		NL_SET_ERR_MSG(info->extack, "VM is paused already");
+	else if (ret == -EALREADY)
+		NL_SET_ERR_MSG(info->extack, "VM is not paused");
+	axvm_vm_put(vm);
+	return ret;
+}
+
+static int vm_pause_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return vm_pause_resume(skb, info, axvm_vm_pause);
+}
+
+static int vm_resume_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return vm_pause_resume(skb, info, axvm_vm_resume);
+}
+
 static int vm_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct axvm_vm_info vi;
@@ -646,6 +681,18 @@ static const struct genl_ops axvm_genl_ops[] = {
 		.policy = ev_sub_policy,
 		.maxattr = ARRAY_SIZE(ev_sub_policy) - 1,
 	},
+	{
+		.cmd = AXVM_CMD_VM_PAUSE,
+		.doit = vm_pause_doit,
+		.policy = vm_ref_policy,
+		.maxattr = ARRAY_SIZE(vm_ref_policy) - 1,
+	},
+	{
+		.cmd = AXVM_CMD_VM_RESUME,
+		.doit = vm_resume_doit,
+		.policy = vm_ref_policy,
+		.maxattr = ARRAY_SIZE(vm_ref_policy) - 1,
+	},
 };
 
 static struct genl_family axvm_genl_family __ro_after_init = {
@@ -724,7 +771,8 @@ static void send_event(struct axvm_vm *vm, u32 event,
  * axvm_nl_vm_event() - send an event about a VM: multicast to group
  * "events" (CAP_NET_ADMIN listeners), unicast to subscribers that own it
  * @vm: the VM (alive, or being freed)
- * @event: AXVM_EV_CREATED, _STARTED, _STOPPED or _DESTROYED
+ * @event: AXVM_EV_CREATED, _STARTED, _STOPPED, _DESTROYED, _PAUSED or
+ *	_RESUMED
  *
  * Process context (may sleep on the subscriber list's mutex); never fails
  * the caller: without listeners, memory or a registered family, the event

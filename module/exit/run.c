@@ -5,7 +5,8 @@
  * faults, HC_NOP, in-kernel devices), count and trace every exit at one
  * choke point, and hand the rest to userspace through the run page or the
  * exit ring. Like AxVM's run_vcpu, but an exit the kernel cannot handle is
- * reported as what it is, never turned into a Halt. The loop and the
+ * reported as what it is, never turned into a Halt. A paused VM's vCPUs
+ * sleep in the loop before entry (VM_PAUSE). The loop and the
  * routing share this file so that the per-exit path stays one function
  * (the compiler inlines the static helpers).
  */
@@ -289,6 +290,13 @@ int axvm_vcpu_run(struct axvm_vcpu *vcpu)
 		if (READ_ONCE(run->immediate_exit) || signal_pending(current)) {
 			ret = -EINTR;
 			break;
+		}
+		/* VM_PAUSE: sleep here, then look at the requests again. */
+		ret = axvm_vcpu_pause_wait(vcpu);
+		if (ret) {
+			if (ret > 0)
+				ret = AXVM_RESUME;
+			continue;
 		}
 		if (vcpu->lapic) {
 			/* INIT/SIPI/NMI from others; halt and wait-for-SIPI sleep */

@@ -10,7 +10,9 @@
  * nothing leaked a reference). One more thread does the same to the
  * generic netlink family axvm: every command, with valid-looking
  * attributes of random sizes and contents, names that are almost valid,
- * nests where scalars belong, and truncated headers.
+ * nests where scalars belong, and truncated headers. VM_PAUSE and
+ * VM_RESUME also go by small ids, so they reach the VMs the ioctl threads
+ * run (their vCPUs then sleep until resumed or the watchdog signal).
  *
  *   AXVM_FUZZ_SEED   first seed (default 1); thread i uses seed + i
  *   AXVM_FUZZ_CALLS  calls in all (default 100000)
@@ -373,6 +375,12 @@ static void nl_one(struct rng *r, int sk)
 			  (below(r, 4) ? 0 : NLM_F_DUMP);
 	q.g.cmd = below(r, AXVM_CMD_MAX + 3);
 	q.g.version = below(r, 8) ? AXVM_GENL_VERSION : rnd(r);
+	if ((q.g.cmd == AXVM_CMD_VM_PAUSE || q.g.cmd == AXVM_CMD_VM_RESUME) &&
+	    below(r, 2)) {
+		uint32_t id = 1 + below(r, 64);
+
+		off = put_attr(q.buf, sizeof(q.buf), AXVM_A_VM_ID, &id, 4);
+	}
 	n = below(r, 5);
 	for (k = 0; k < n; k++) {
 		uint16_t type = below(r, AXVM_A_MAX + 3);

@@ -168,6 +168,10 @@ static int foreign_ops(void *arg)
 	CHECK(r == -ENOENT, "VM_STATS: %d", r);
 	r = axnl_vm_ref(&nl, AXVM_CMD_VM_STOP, name, 0, &res, NULL);
 	CHECK(r == -ENOENT, "VM_STOP: %d", r);
+	r = axnl_vm_ref(&nl, AXVM_CMD_VM_PAUSE, name, 0, &res, NULL);
+	CHECK(r == -ENOENT, "VM_PAUSE: %d", r);
+	r = axnl_vm_ref(&nl, AXVM_CMD_VM_RESUME, name, 0, &res, NULL);
+	CHECK(r == -ENOENT, "VM_RESUME: %d", r);
 	r = axnl_vm_ref(&nl, AXVM_CMD_VM_DEL, name, 0, &res, NULL);
 	CHECK(r == -ENOENT, "VM_DEL: %d", r);
 	/* The name is still taken: names are one namespace for everyone. */
@@ -222,6 +226,11 @@ static int own_ops(void *arg)
 		close(r);
 	}
 	close(dev);
+	/* Reached (not ENOENT/EPERM): the VM never ran, and is not paused. */
+	r = axnl_vm_ref(&nl, AXVM_CMD_VM_PAUSE, name, 0, &res, NULL);
+	CHECK(r == -EINVAL, "VM_PAUSE: %d", r);
+	r = axnl_vm_ref(&nl, AXVM_CMD_VM_RESUME, name, 0, &res, NULL);
+	CHECK(r == -EALREADY, "VM_RESUME: %d", r);
 	r = axnl_vm_ref(&nl, AXVM_CMD_VM_STOP, name, 0, &res, NULL);
 	CHECK(r == 0, "VM_STOP: %d", r);
 	axnl_close(&nl);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
 /*
  * The generic netlink family "axvm": named VMs (create, list, destroy,
- * stop), per-vCPU exit statistics and an "events" multicast group.
- * A VM is its creator's: see "Ownership" in Documentation/netlink.rst.
+ * stop, pause, resume), per-vCPU exit statistics and an "events"
+ * multicast group. A VM is its creator's: see "Ownership" in
+ * Documentation/netlink.rst.
  */
 #ifndef _UAPI_LINUX_AXVM_GENL_H
 #define _UAPI_LINUX_AXVM_GENL_H
@@ -20,6 +21,8 @@ enum axvm_genl_cmd {
 	AXVM_CMD_VM_STOP,	/* NAME or ID: running vCPUs return -ESHUTDOWN */
 	AXVM_CMD_EVENT,		/* multicast, or unicast to subscribers */
 	AXVM_CMD_EVENT_SUBSCRIBE, /* own VMs' events unicast to this socket */
+	AXVM_CMD_VM_PAUSE,	/* NAME or ID: vCPUs sleep in the kernel */
+	AXVM_CMD_VM_RESUME,	/* NAME or ID: paused vCPUs run again */
 	__AXVM_CMD_MAX,
 };
 #define AXVM_CMD_MAX (__AXVM_CMD_MAX - 1)
@@ -53,6 +56,7 @@ enum axvm_vm_state {
 	AXVM_VM_CREATED,	/* no vCPU has run yet */
 	AXVM_VM_RUNNING,	/* a vCPU is in AXVM_RUN */
 	AXVM_VM_STOPPED,	/* has run; no vCPU in AXVM_RUN now */
+	AXVM_VM_PAUSED,		/* VM_PAUSE: vCPUs in AXVM_RUN sleep */
 };
 
 enum axvm_genl_event {
@@ -61,6 +65,8 @@ enum axvm_genl_event {
 	AXVM_EV_STOPPED,
 	AXVM_EV_DESTROYED,
 	AXVM_EV_VCPU_EXIT,	/* terminal exit: SystemDown, FailEntry, ... */
+	AXVM_EV_PAUSED,
+	AXVM_EV_RESUMED,
 };
 
 #endif /* _UAPI_LINUX_AXVM_GENL_H */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * axctl: the management subcommands, all over generic netlink: create,
- * destroy, stop, list, stats, monitor (trace is in trace.c).
+ * destroy, stop, pause, resume, list, stats, monitor (trace is in trace.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -195,7 +195,7 @@ int cmd_create(int argc, char **argv)
 	return AXCTL_OK;
 }
 
-/* --- destroy, stop ------------------------------------------------------ */
+/* --- destroy, stop, pause, resume ------------------------------------- */
 
 static int simple_vm_cmd(int argc, char **argv, const char *cmd, uint8_t nlcmd)
 {
@@ -227,6 +227,16 @@ int cmd_destroy(int argc, char **argv)
 int cmd_stop(int argc, char **argv)
 {
 	return simple_vm_cmd(argc, argv, "stop", AXVM_CMD_VM_STOP);
+}
+
+int cmd_pause(int argc, char **argv)
+{
+	return simple_vm_cmd(argc, argv, "pause", AXVM_CMD_VM_PAUSE);
+}
+
+int cmd_resume(int argc, char **argv)
+{
+	return simple_vm_cmd(argc, argv, "resume", AXVM_CMD_VM_RESUME);
 }
 
 /* --- list ----------------------------------------------------------------- */

@@ -43,6 +43,13 @@ static const struct command commands[] = {
 	  "Stop a running VM (VM_STOP): its vCPUs return ESHUTDOWN, and\n"
 	  "'axctl start' prints \"VM stopped\" and exits. The VM stays defined.\n",
 	  NULL, NULL },
+	{ "pause", cmd_pause, "pause NAME",
+	  "Pause a VM that has run (VM_PAUSE): its vCPUs leave the guest and wait\n"
+	  "in the kernel; the VMM keeps running. The guest's TSC keeps counting.\n",
+	  NULL, NULL },
+	{ "resume", cmd_resume, "resume NAME",
+	  "Resume a paused VM (VM_RESUME): its vCPUs enter the guest again.\n",
+	  NULL, NULL },
 	{ "list", cmd_list, "list [-j]",
 	  "List the VMs: ID NAME STATE MEMORY VCPUS OWNER (the pid that created or\n"
 	  "attached last).\n",
@@ -53,8 +60,8 @@ static const struct command commands[] = {
 	  "  -j, --json          JSON output\n", NULL },
 	{ "monitor", cmd_monitor, "monitor [-j]",
 	  "Print one line per axvm event (VM created, started, stopped, destroyed,\n"
-	  "terminal vCPU exits) until Ctrl-C: every VM's with CAP_NET_ADMIN, else\n"
-	  "the caller's own VMs'.\n",
+	  "paused, resumed, terminal vCPU exits) until Ctrl-C: every VM's with\n"
+	  "CAP_NET_ADMIN, else the caller's own VMs'.\n",
 	  "  -j, --json          one JSON object per line\n", NULL },
 	{ "start", cmd_start,
 	  "start NAME --kernel IMAGE [--append STR] [--initrd FILE]\n"

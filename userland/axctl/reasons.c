@@ -53,6 +53,8 @@ const char *vm_state_name(uint32_t state)
 		return "running";
 	case AXVM_VM_STOPPED:
 		return "stopped";
+	case AXVM_VM_PAUSED:
+		return "paused";
 	}
 	return numbered("state-", state);
 }
@@ -70,6 +72,10 @@ const char *genl_event_name(uint32_t ev)
 		return "destroyed";
 	case AXVM_EV_VCPU_EXIT:
 		return "vcpu-exit";
+	case AXVM_EV_PAUSED:
+		return "paused";
+	case AXVM_EV_RESUMED:
+		return "resumed";
 	}
 	return numbered("event-", ev);
 }

@@ -561,6 +561,8 @@ const char *axnl_event_name(int64_t ev)
 		[AXVM_EV_STOPPED] = "STOPPED",
 		[AXVM_EV_DESTROYED] = "DESTROYED",
 		[AXVM_EV_VCPU_EXIT] = "VCPU_EXIT",
+		[AXVM_EV_PAUSED] = "PAUSED",
+		[AXVM_EV_RESUMED] = "RESUMED",
 	};
 
 	if (ev >= 0 && ev < (int64_t)(sizeof(names) / sizeof(names[0])))

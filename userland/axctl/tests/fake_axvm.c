@@ -361,6 +361,8 @@ int nl_send_auto(struct nl_sock *sk, struct nl_msg *msg)
 	}
 	case AXVM_CMD_VM_DEL:
 	case AXVM_CMD_VM_STOP:
+	case AXVM_CMD_VM_PAUSE:
+	case AXVM_CMD_VM_RESUME:
 	case AXVM_CMD_VM_STATS:
 	case AXVM_CMD_VM_GET:
 		if (g->cmd == AXVM_CMD_VM_GET && pend.dump) {
@@ -380,6 +382,24 @@ int nl_send_auto(struct nl_sock *sk, struct nl_msg *msg)
 			save_vms(vms, n);
 		} else if (g->cmd == AXVM_CMD_VM_STOP) {
 			vms[idx].state = AXVM_VM_STOPPED;
+			save_vms(vms, n);
+		} else if (g->cmd == AXVM_CMD_VM_PAUSE) {
+			if (vms[idx].state == AXVM_VM_PAUSED) {
+				fail_req(EALREADY, "VM is paused already");
+				break;
+			}
+			if (vms[idx].state == AXVM_VM_CREATED) {
+				fail_req(EINVAL, "VM has not run yet or was deleted");
+				break;
+			}
+			vms[idx].state = AXVM_VM_PAUSED;
+			save_vms(vms, n);
+		} else if (g->cmd == AXVM_CMD_VM_RESUME) {
+			if (vms[idx].state != AXVM_VM_PAUSED) {
+				fail_req(EALREADY, "VM is not paused");
+				break;
+			}
+			vms[idx].state = AXVM_VM_STOPPED;	/* no thread runs it */
 			save_vms(vms, n);
 		} else {
 			pend.replies[pend.nr] = reply_msg(g->cmd, 0);

@@ -95,7 +95,7 @@ expect 0 '^Usage: axctl \[-v\|-q\] COMMAND' --help
 expect 2 '^Usage:' 
 expect 2 "unknown command 'frobnicate'" frobnicate
 expect 2 "unknown option '--frob'" --frob
-for c in create destroy stop list stats monitor start run trace; do
+for c in create destroy stop pause resume list stats monitor start run trace; do
 	expect 0 "^Usage: axctl $c" "$c" --help
 	expect 0 "^Usage: axctl $c" help "$c"
 done
@@ -177,7 +177,7 @@ fi
 
 # Without the module.
 if [ ! -e /dev/axvm ]; then
-	for c in "list" "create vm0" "destroy vm0" "stop vm0" "stats vm0" "monitor" "trace"; do
+	for c in "list" "create vm0" "destroy vm0" "stop vm0" "pause vm0" "resume vm0" "stats vm0" "monitor" "trace"; do
 		# shellcheck disable=SC2086
 		expect 4 '^axctl: axvm module not loaded \(no generic netlink family "axvm"\): modprobe axvm$' $c
 	done
@@ -519,8 +519,17 @@ if [ -n "$fake" ] && [ -f "$fake" ] && ldd "$axctl" >/dev/null 2>&1; then
 	if grep -q '"event": "vcpu-exit", "id": 3, "name": "demo", "vcpu": 0, "exit": "SYSTEM_DOWN"' "$tmp/mon"
 	then ok "monitor -j: JSON lines"; else notok "monitor -j: JSON lines"; sed 's/^/#   /' "$tmp/mon"; fi
 
+	# The fake's demo never ran: pausing it is EINVAL, as in the kernel.
+	fx 26 '^axctl: pause demo: Invalid argument \(kernel: VM has not run yet or was deleted\)$' pause demo
 	fx 0 '' stop demo
 	fx 0 '^1 +demo +stopped ' list
+	# The fake keeps no vCPU threads: a stopped VM it pauses lists as paused.
+	fx 0 '' pause demo
+	fx 0 '^1 +demo +paused ' list
+	fx 26 '^axctl: pause demo: .* \(kernel: VM is paused already\)$' pause demo
+	fx 8 '^axctl: no VM named nosuch' pause nosuch
+	fx 0 '' resume demo
+	fx 26 '^axctl: resume demo: .* \(kernel: VM is not paused\)$' resume demo
 	fx 0 '' destroy demo
 	fx 0 '' list
 	if ! grep -q ' demo ' "$tmp/out"; then ok "destroyed VM gone from the list"
@@ -543,7 +552,7 @@ if command -v groff >/dev/null 2>&1; then
 		notok "axctl.8 formats without groff warnings"
 		sed 's/^/#   /' "$tmp/groff"
 	fi
-	for c in create destroy stop list stats monitor start run trace; do
+	for c in create destroy stop pause resume list stats monitor start run trace; do
 		if grep -q "^\.SS $c" "$here/../axctl.8"; then ok "axctl.8 documents $c"
 		else notok "axctl.8 documents $c"; fi
 	done
