@@ -12,6 +12,7 @@
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/idr.h>
+#include <linux/lockdep.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
@@ -37,9 +38,15 @@ static void vmw(struct axvm_vmx_vcpu *vmx, unsigned long field, u64 value)
 		vmx->vmcs_error = field;
 }
 
-/* The VMCS is active on this CPU: make it inactive and write it back. */
+/*
+ * The VMCS is active on this CPU: make it inactive and write it back.
+ * IRQs are off: the per-CPU list of active VMCSs is edited from IPIs
+ * (clear_ipi) and CPU-offline callbacks, never with IRQs on (KVM's
+ * __loaded_vmcs_clear() keeps the same rule).
+ */
 void axvm_vmx_clear_on_this_cpu(struct axvm_vmx_vcpu *vmx)
 {
+	lockdep_assert_irqs_disabled();
 	if (axvm_vmclear(vmx->vmcs_pa))
 		pr_err("axvm: VMCLEAR of %#llx failed\n", vmx->vmcs_pa);
 	if (this_cpu_read(current_vmcs) == vmx->vmcs)
@@ -59,6 +66,12 @@ static void clear_ipi(void *arg)
 		axvm_vmx_clear_on_this_cpu(vmx);
 }
 
+/*
+ * VMCLEAR on the CPU the VMCS is active on, through an IPI even when that
+ * is this CPU: smp_call_function_single() then runs clear_ipi() here with
+ * IRQs off, so the list edit cannot race with another clear_ipi() or the
+ * CPU-offline callback. An offline CPU cleared its VMCSs when it went.
+ */
 static void vmcs_clear_remote(struct axvm_vmx_vcpu *vmx)
 {
 	int cpu = READ_ONCE(vmx->cpu);
@@ -108,8 +121,8 @@ static void vmcs_load_cpu(struct axvm_vcpu *vcpu, int cpu)
 		 * This CPU may hold translations of this EPT/VPID from an
 		 * earlier stay: drop them (29.4.3).
 		 */
-		axvm_invept(VMX_EPT_EXTENT_CONTEXT, vcpu->vm->ept.eptp);
-		vmx->cpu = cpu;
+		axvm_vmx_flush_ept(vcpu->vm->ept.eptp);
+		WRITE_ONCE(vmx->cpu, cpu);
 	}
 }
 
@@ -475,9 +488,19 @@ fail:
 	return ret;
 }
 
+/* Single-context INVVPID, or all-context where only that exists (29.4.3.3). */
 static void flush_vpid_ipi(void *vpid)
 {
-	axvm_invvpid(VMX_VPID_EXTENT_SINGLE_CONTEXT, *(u16 *)vpid, 0);
+	int ret;
+
+	if (!axvm_vmx_cpu_is_on())
+		return;
+	if (axvm_vmx.ept_vpid & AXVM_VPID_CAP_SINGLE)
+		ret = axvm_invvpid(VMX_VPID_EXTENT_SINGLE_CONTEXT, *(u16 *)vpid, 0);
+	else
+		ret = axvm_invvpid(VMX_VPID_EXTENT_ALL_CONTEXT, 0, 0);
+	if (ret && !axvm_vmx_rebooting())
+		WARN_ONCE(1, "axvm: INVVPID of VPID %u failed\n", *(u16 *)vpid);
 }
 
 /**
@@ -488,18 +511,11 @@ void axvm_vmx_vcpu_destroy(struct axvm_vcpu *vcpu)
 {
 	struct axvm_vmx_vcpu *vmx = &vcpu->vmx;
 
-	if (vmx->vmcs) {
-		preempt_disable();
-		if (READ_ONCE(vmx->cpu) == smp_processor_id())
-			axvm_vmx_clear_on_this_cpu(vmx);
-		else
-			vmcs_clear_remote(vmx);
-		preempt_enable();
-	}
+	if (vmx->vmcs)
+		vmcs_clear_remote(vmx);
 	if (vmx->vpid) {
 		/* A recycled VPID must not find this vCPU's translations. */
-		if (axvm_vmx.ept_vpid & AXVM_VPID_CAP_SINGLE)
-			on_each_cpu(flush_vpid_ipi, &vmx->vpid, 1);
+		on_each_cpu(flush_vpid_ipi, &vmx->vpid, 1);
 		ida_free(&vpid_ida, vmx->vpid);
 		vmx->vpid = 0;
 	}

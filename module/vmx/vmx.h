@@ -175,6 +175,8 @@ void axvm_vmx_put(void);
 int axvm_vmx_global_init(void);
 void axvm_vmx_global_exit(void);
 void axvm_vmx_flush_ept_all_cpus(u64 eptp);
+void axvm_vmx_flush_ept(u64 eptp);
+bool axvm_vmx_cpu_is_on(void);
 struct list_head *axvm_vmx_loaded_list(void);
 bool axvm_vmx_rebooting(void);
 
