@@ -83,6 +83,8 @@ static void read_exit_info(struct axvm_vmx_vcpu *vmx)
 	/* Only exception/NMI exits report an event here (28.2.2). */
 	e->intr_info = (e->reason & 0xffff) == EXIT_REASON_EXCEPTION_NMI ?
 		       axvm_vmcs_read(VM_EXIT_INTR_INFO) : 0;
+	e->intr_error = e->intr_info & INTR_INFO_DELIVER_CODE_MASK ?
+			axvm_vmcs_read(VM_EXIT_INTR_ERROR_CODE) : 0;
 	e->idt_vectoring = axvm_vmcs_read(IDT_VECTORING_INFO_FIELD);
 	e->inst_len = axvm_vmcs_read(VM_EXIT_INSTRUCTION_LEN);
 	e->rip = axvm_vmcs_read(GUEST_RIP);
@@ -136,8 +138,13 @@ int axvm_vmx_enter(struct axvm_vcpu *vcpu)
 
 	if (native_read_cr2() != vmx->cr2)
 		native_write_cr2(vmx->cr2);
+	/* DR7/DEBUGCTL come from the VMCS; DR0-3/DR6 only once used (debug.c). */
+	if (unlikely(vmx->dr_switch))
+		axvm_vmx_dr_load_guest(vmx);
 	fail = axvm_vmx_vmenter(vmx->gprs, vmx->launched);
 	vmx->cr2 = native_read_cr2();
+	if (unlikely(vmx->dr_switch))
+		axvm_vmx_dr_after_exit(vmx);
 
 	if (swap_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, host_xcr0);
@@ -150,6 +157,8 @@ int axvm_vmx_enter(struct axvm_vcpu *vcpu)
 
 	if (likely(!fail)) {
 		read_exit_info(vmx);
+		/* A machine check in the guest or during entry is the host's. */
+		axvm_vmx_machine_check(vmx->exit.reason, vmx->exit.intr_info);
 		/* A failed entry leaves the VMCS unlaunched (27.8). */
 		if (!(vmx->exit.reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
 			vmx->launched = true;

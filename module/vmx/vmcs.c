@@ -23,6 +23,7 @@
 #include <asm/msr.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
+#include <asm/trapnr.h>
 #include "core.h"
 #include "vmx/caps.h"
 #include "vmx/insn.h"
@@ -249,7 +250,13 @@ static void setup_controls(struct axvm_vcpu *vcpu)
 	vmw(vmx, IO_BITMAP_A, __pa(vmx->io_bitmap));
 	vmw(vmx, IO_BITMAP_B, __pa(vmx->io_bitmap) + PAGE_SIZE);
 	vmw(vmx, MSR_BITMAP, __pa(vmx->msr_bitmap));
-	vmw(vmx, EXCEPTION_BITMAP, 0);
+	/*
+	 * #DB and #AC always exit (a guest could otherwise loop the CPU in
+	 * their delivery, CVE-2015-8104/5307), #MC goes to the host's handler
+	 * (vmx/debug.c). Nothing else: the guest handles its own exceptions.
+	 */
+	vmw(vmx, EXCEPTION_BITMAP,
+	    BIT(X86_TRAP_DB) | BIT(X86_TRAP_AC) | BIT(X86_TRAP_MC));
 	vmw(vmx, PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmw(vmx, PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	vmw(vmx, CR3_TARGET_COUNT, 0);
@@ -364,7 +371,7 @@ static void setup_guest_state(struct axvm_vmx_vcpu *vmx)
 	vmx->misc_enable = MSR_IA32_MISC_ENABLE_FAST_STRING |
 			   MSR_IA32_MISC_ENABLE_BTS_UNAVAIL |
 			   MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL;
-	vmx->dr[4] = 0xffff0ff0;	/* DR6 reset value */
+	axvm_vmx_dr_reset(vmx);
 	vmx->gprs[AXVM_REG_RDX] = 0x600;	/* family 6 reset signature */
 }
 
@@ -386,6 +393,7 @@ void axvm_vmx_vcpu_reset(struct axvm_vcpu *vcpu)
 	vmx->exception.pending = false;
 	vmx->nmi.pending = false;
 	vmx->irq.pending = false;
+	vmx->held_irq = 0;
 	vmx->exit.idt_vectoring = 0;
 	vmx->string_io.active = false;
 	vmx->cr2 = 0;
