@@ -131,7 +131,8 @@ int axvm_vmx_handle_dr(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 	struct axvm_vmx_vcpu *vmx = &vcpu->vmx;
 	unsigned int dr = vmx->exit.qualification & 7;
 
-	if ((dr == 4 || dr == 5) && (vmx->cr4_shadow & X86_CR4_DE)) {
+	/* GUEST_CR4: the guest changes DE without an exit (not host-owned). */
+	if ((dr == 4 || dr == 5) && (axvm_vmcs_read(GUEST_CR4) & X86_CR4_DE)) {
 		axvm_vmx_queue_exception(vcpu, X86_TRAP_UD, false, 0);
 		return AXVM_RESUME;
 	}
