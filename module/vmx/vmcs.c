@@ -21,6 +21,7 @@
 #include <asm/desc.h>
 #include <asm/fpu/api.h>
 #include <asm/msr.h>
+#include <asm/nospec-branch.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
 #include <asm/trapnr.h>
@@ -31,6 +32,8 @@
 
 static DEFINE_IDA(vpid_ida);
 static DEFINE_PER_CPU(void *, current_vmcs);
+/* Id of the VM whose VMCS this CPU loaded last (VM ids start at 1). */
+static DEFINE_PER_CPU(u32, last_vm_id);
 
 /* Record the first failed VMWRITE: setup reports it instead of going on. */
 static void vmw(struct axvm_vmx_vcpu *vmx, unsigned long field, u64 value)
@@ -115,6 +118,16 @@ static void vmcs_load_cpu(struct axvm_vcpu *vcpu, int cpu)
 		if (axvm_vmptrld(vmx->vmcs_pa))
 			pr_err("axvm: VMPTRLD of %#llx failed\n", vmx->vmcs_pa);
 		this_cpu_write(current_vmcs, vmx->vmcs);
+		/*
+		 * Another VM's guest may have trained the indirect branch
+		 * predictors of this CPU: IBPB before this guest runs, when
+		 * the host's Spectre v2 mitigation uses IBPB (the
+		 * alternative is patched out otherwise), as KVM does.
+		 */
+		if (this_cpu_read(last_vm_id) != vcpu->vm->id) {
+			indirect_branch_prediction_barrier();
+			this_cpu_write(last_vm_id, vcpu->vm->id);
+		}
 	}
 	if (moved) {
 		write_host_percpu_state(vmx, cpu);
