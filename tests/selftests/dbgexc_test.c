@@ -311,7 +311,7 @@ static double kill_looping_vmm(struct axvm_vcpu *(*mk)(struct axvm_vm **))
 	if (pid < 0 || read(p[0], &c, 1) != 1)
 		return -1;
 	close(p[0]);
-	usleep(300 * 1000);	/* well inside the loop */
+	usleep(50 * 1000);	/* well inside the loop */
 	t0 = now();
 	kill(pid, SIGKILL);
 	while (now() - t0 < 10) {
@@ -349,7 +349,7 @@ TEST(ac_in_ac_delivery)
 
 	AXVM_REQUIRE();
 	v = mk_ac_loop(&vm);
-	ASSERT_TRUE(run_until_signal(v, 500));
+	ASSERT_TRUE(run_until_signal(v, 100));
 	/* The CPU would deliver #AC for ever: nothing of it has completed. */
 	axvm_vcpu_get_regs(v, &regs);
 	EXPECT_EQ(GPA_OF(xd_ac), regs.rip);
@@ -405,7 +405,7 @@ TEST(db_in_db_delivery)
 
 	AXVM_REQUIRE();
 	v = mk_db_loop(&vm);
-	ASSERT_TRUE(run_until_signal(v, 500));
+	ASSERT_TRUE(run_until_signal(v, 100));
 	/*
 	 * Each delivery writes the frame on the IST stack, hits the
 	 * breakpoint and delivers #DB again before the handler's first

@@ -369,7 +369,7 @@ TEST(axvm_refused_while_kvm_vm_alive)
 	close(kvm);
 }
 
-#define RACE_SECONDS	4
+#define RACE_SECONDS	2
 
 struct racer {
 	int fd;			/* /dev/kvm or /dev/axvm */
