@@ -262,26 +262,20 @@ int axvm_vmx_exit_exception(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 
 /**
  * axvm_vmx_machine_check() - hand a machine check to the host's handler
- * @reason: full exit reason
- * @intr_info: VM-exit interruption information
  *
- * Called right after the exit, IRQs off. The regs are those of a user
- * context (CS RPL 3, IF set), as KVM's kvm_machine_check() passes: the
- * machine check did not interrupt host kernel code.
+ * Called right after an #MC exit or an exit for a machine check during VM
+ * entry (basic reason 41), IRQs off. The regs are those of a user context
+ * (CS RPL 3, IF set), as KVM's kvm_machine_check() passes: the machine
+ * check did not interrupt host kernel code.
  */
-void axvm_vmx_machine_check(u32 reason, u32 intr_info)
+void axvm_vmx_machine_check(void)
 {
 #ifdef CONFIG_X86_MCE
 	struct pt_regs regs = {
 		.cs = 3,
 		.flags = X86_EFLAGS_IF,
 	};
-	bool mc_exit = (reason & 0xffff) == EXIT_REASON_EXCEPTION_NMI &&
-		       (intr_info & INTR_INFO_VALID_MASK) &&
-		       (intr_info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_HARD_EXCEPTION &&
-		       (intr_info & INTR_INFO_VECTOR_MASK) == X86_TRAP_MC;
 
-	if (mc_exit || (reason & 0xffff) == EXIT_REASON_MCE_DURING_VMENTRY)
-		do_machine_check(&regs);
+	do_machine_check(&regs);
 #endif
 }

@@ -11,6 +11,7 @@
 #include <asm/fpu/xcr.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
+#include <asm/trapnr.h>
 #include "axvm_trace.h"
 #include "core.h"
 #include "vmx/caps.h"
@@ -18,6 +19,12 @@
 #include "vmx/vmx.h"
 
 #define XSTATE_ALL	(~0ull)
+
+/* VM-exit interruption information of an #MC exit (28.2.2, Table 28-19). */
+#define MC_INFO_MASK	(INTR_INFO_VALID_MASK | INTR_INFO_INTR_TYPE_MASK | \
+			 INTR_INFO_VECTOR_MASK)
+#define MC_INFO		(INTR_INFO_VALID_MASK | INTR_TYPE_HARD_EXCEPTION | \
+			 X86_TRAP_MC)
 
 /*
  * The guest's x87/SSE/AVX state: XSAVE format when the host enabled XSAVE
@@ -158,7 +165,10 @@ int axvm_vmx_enter(struct axvm_vcpu *vcpu)
 	if (likely(!fail)) {
 		read_exit_info(vmx);
 		/* A machine check in the guest or during entry is the host's. */
-		axvm_vmx_machine_check(vmx->exit.reason, vmx->exit.intr_info);
+		if (unlikely((vmx->exit.reason & 0xffff) ==
+			     EXIT_REASON_MCE_DURING_VMENTRY ||
+			     (vmx->exit.intr_info & MC_INFO_MASK) == MC_INFO))
+			axvm_vmx_machine_check();
 		/* A failed entry leaves the VMCS unlaunched (27.8). */
 		if (!(vmx->exit.reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
 			vmx->launched = true;

@@ -183,7 +183,7 @@ void axvm_vmx_dr_reset(struct axvm_vmx_vcpu *vmx);
 void axvm_vmx_dr_load_guest(struct axvm_vmx_vcpu *vmx);
 void axvm_vmx_dr_after_exit(struct axvm_vmx_vcpu *vmx);
 void axvm_vmx_reflect_db(struct axvm_vcpu *vcpu, unsigned long payload);
-void axvm_vmx_machine_check(u32 reason, u32 intr_info);
+void axvm_vmx_machine_check(void);
 
 /* percpu.c: VMX operation on every online CPU while any VM exists. */
 int axvm_vmx_get(void);
