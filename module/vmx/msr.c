@@ -7,6 +7,7 @@
  * userspace as SysRegRead/SysRegWrite, which answers or asks for #GP. No
  * host MSR is ever read or written on the guest's behalf.
  */
+#include <linux/nospec.h>
 #include <asm/msr-index.h>
 #include <asm/apicdef.h>
 #include <asm/msr.h>
@@ -61,9 +62,10 @@ static int swapped_index(u32 msr)
 {
 	int i;
 
+	/* The guest picks the MSR: guest_msrs[i] must not be read past the end. */
 	for (i = 0; i < AXVM_NR_SWAPPED_MSRS; i++)
 		if (swapped_msr_index[i] == msr)
-			return i;
+			return array_index_nospec(i, AXVM_NR_SWAPPED_MSRS);
 	return -1;
 }
 
