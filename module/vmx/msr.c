@@ -134,6 +134,8 @@ static int mce_read(struct axvm_vmx_vcpu *vmx, u32 msr, u64 *val)
 	case MSR_IA32_MCG_CTL:
 		return MSR_GP;		/* MCG_CAP.MCG_CTL_P = 0 */
 	}
+	/* The guest picks the bank: no speculative read past the array. */
+	i = array_index_nospec(i, 4 * AXVM_MCE_BANKS);
 	*val = vmx->mce_banks[i / 4][i % 4];
 	return MSR_OK;
 }
@@ -150,6 +152,7 @@ static int mce_write(struct axvm_vmx_vcpu *vmx, u32 msr, u64 val)
 	case MSR_IA32_MCG_CTL:		/* absent */
 		return MSR_GP;
 	}
+	i = array_index_nospec(i, 4 * AXVM_MCE_BANKS);
 	if (i % 4 == 0 && val && (val | BIT_ULL(10) | 1) != ~0ULL)
 		return MSR_GP;
 	if (i % 4 == 1 && val)
