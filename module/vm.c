@@ -30,6 +30,7 @@
 #include <linux/lockdep.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/nospec.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -335,6 +336,8 @@ int axvm_vcpu_create(struct axvm_vm *vm, unsigned long id,
 
 	if (id >= AXVM_MAX_VCPUS)
 		return -EINVAL;
+	/* vm->vcpus[id] below: no speculative access past the array. */
+	id = array_index_nospec(id, AXVM_MAX_VCPUS);
 	vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL_ACCOUNT);
 	if (!vcpu)
 		return -ENOMEM;

@@ -137,7 +137,8 @@ static_assert(AXVM_PROC2_PML == SECONDARY_EXEC_ENABLE_PML);
  *
  * Required controls are those without which a guest could reach host
  * resources or run unbounded: external-interrupt and NMI exiting, HLT,
- * I/O and MSR bitmaps, EPT, unrestricted guest, EFER/PAT switching.
+ * I/O and MSR bitmaps, EPT, unrestricted guest, EFER/PAT switching, and
+ * DR7/DEBUGCTL switching (the host's breakpoints stay out of the guest).
  *
  * Return: 0, or a negative errno after printing what is missing.
  */
@@ -169,13 +170,14 @@ int axvm_vmx_probe(void)
 			MSR_IA32_VMX_TRUE_EXIT_CTLS,
 			VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_SAVE_IA32_PAT |
 			VM_EXIT_LOAD_IA32_PAT | VM_EXIT_SAVE_IA32_EFER |
-			VM_EXIT_LOAD_IA32_EFER, 0, &axvm_vmx.exit);
+			VM_EXIT_LOAD_IA32_EFER | VM_EXIT_SAVE_DEBUG_CONTROLS,
+			0, &axvm_vmx.exit);
 	if (ret)
 		return ret;
 	ret = probe_ctl("VM-entry", MSR_IA32_VMX_ENTRY_CTLS,
 			MSR_IA32_VMX_TRUE_ENTRY_CTLS,
-			VM_ENTRY_LOAD_IA32_PAT | VM_ENTRY_LOAD_IA32_EFER, 0,
-			&axvm_vmx.entry);
+			VM_ENTRY_LOAD_IA32_PAT | VM_ENTRY_LOAD_IA32_EFER |
+			VM_ENTRY_LOAD_DEBUG_CONTROLS, 0, &axvm_vmx.entry);
 	if (ret)
 		return ret;
 	/* Entry to 64-bit mode is chosen per guest, never by default. */

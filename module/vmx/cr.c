@@ -6,8 +6,7 @@
  * Vol. 3C, 26.3 "Changes to Instruction Behavior in VMX Non-Root Operation"): a
  * guest MOV to CR0/CR4 that changes one of them exits here and is emulated with
  * the checks the CPU would make (SDM Vol. 3A, 2.5, 9.8). CR8 (TPR) exits both
- * ways. MOV DR exits (the host's debug registers must not be visible);
- * DR0-3/DR6 are kept per vCPU.
+ * ways. MOV DR is in vmx/debug.c.
  */
 #include <linux/mm.h>
 #include <asm/fpu/api.h>
@@ -135,44 +134,6 @@ int axvm_vmx_handle_cr(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 	if (!ok) {
 		gp(vcpu);
 		return AXVM_RESUME;
-	}
-	axvm_vmx_skip_instruction(vcpu);
-	return AXVM_RESUME;
-}
-
-/**
- * axvm_vmx_handle_dr() - MOV to/from a debug register (qualification: 28.2.1)
- * @vcpu: the vCPU
- * @exit: the record
- *
- * Return: AXVM_RESUME.
- */
-int axvm_vmx_handle_dr(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
-{
-	u64 q = to_vmx(vcpu)->exit.qualification;
-	unsigned int dr = q & 7, reg = (q >> 8) & 15;
-	bool from = q & BIT(4);
-	unsigned long *g = to_vmx(vcpu)->gprs;
-	unsigned long *slot;
-
-	if (dr == 4 || dr == 5)		/* aliases of 6/7 (CR4.DE clear) */
-		dr += 2;
-	if (dr == 7) {
-		if (from) {
-			g[reg] = axvm_vmcs_read(GUEST_DR7);
-		} else {
-			if (g[reg] >> 32) {
-				gp(vcpu);
-				return AXVM_RESUME;
-			}
-			axvm_vmcs_write(GUEST_DR7, (g[reg] & ~0xd800ul) | 0x400);
-		}
-	} else {
-		slot = &to_vmx(vcpu)->dr[dr == 6 ? 4 : dr];
-		if (from)
-			g[reg] = *slot;
-		else
-			*slot = dr == 6 ? (g[reg] | 0xffff0ff0) & 0xffffffff : g[reg];
 	}
 	axvm_vmx_skip_instruction(vcpu);
 	return AXVM_RESUME;

@@ -20,7 +20,7 @@ struct axvm_vcpu;
 
 /*
  * Every handler decodes one exit into @exit and returns enum
- * axvm_exit_action (exit/exit.h) or a negative errno.
+ * axvm_exit_action (vmx/vmx.h) or a negative errno.
  */
 typedef int (*axvm_vmx_exit_handler)(struct axvm_vcpu *vcpu,
 				     struct axvm_exit *exit);
@@ -46,8 +46,10 @@ int axvm_vmx_exit_preemption_timer(struct axvm_vcpu *vcpu,
 				   struct axvm_exit *exit);
 /* vmx/cr.c */
 int axvm_vmx_handle_cr(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
-int axvm_vmx_handle_dr(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
 int axvm_vmx_handle_xsetbv(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
+/* vmx/debug.c */
+int axvm_vmx_handle_dr(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
+int axvm_vmx_exit_exception(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
 /* vmx/msr.c */
 int axvm_vmx_handle_rdmsr(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
 int axvm_vmx_handle_wrmsr(struct axvm_vcpu *vcpu, struct axvm_exit *exit);

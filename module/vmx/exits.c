@@ -34,14 +34,19 @@ int axvm_vmx_exit_external_interrupt(struct axvm_vcpu *vcpu,
 	return AXVM_RESUME;
 }
 
-/* Only NMIs exit here (the exception bitmap is 0); the host got it. */
+/*
+ * NMIs (the host got it in axvm_vmx_enter()) and the exceptions of the
+ * exception bitmap: #DB, #AC, #MC (vmx/debug.c).
+ */
 int axvm_vmx_exit_exception_nmi(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 {
 	u32 info = to_vmx(vcpu)->exit.intr_info;
+	int ret;
 
 	if ((info & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR)
 		return AXVM_RESUME;
-	return handle_unknown(vcpu, exit);
+	ret = axvm_vmx_exit_exception(vcpu, exit);
+	return ret == -EINVAL ? handle_unknown(vcpu, exit) : ret;
 }
 
 int axvm_vmx_exit_preemption_timer(struct axvm_vcpu *vcpu,

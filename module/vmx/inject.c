@@ -204,10 +204,45 @@ static bool single_step_due(const struct axvm_vmx_vcpu *vmx)
 }
 
 /**
+ * axvm_vmx_requeue_vectoring() - an intercepted exception interrupted delivery
+ * @vcpu: the vCPU, in the handler of an exception exit
+ *
+ * Only benign exceptions (#DB, #AC) are reflected, so the event whose
+ * delivery they interrupted is never turned into #DF (SDM Vol. 3A, 6.15
+ * "Exception and Interrupt Reference", Table 6-5): an exception or
+ * software interrupt is dropped (the CPU handles the two serially, and the
+ * instruction that raised the first one raises it again once the new one
+ * is handled); an NMI or external interrupt is delivered after the new
+ * exception, as in KVM.
+ */
+void axvm_vmx_requeue_vectoring(struct axvm_vcpu *vcpu)
+{
+	struct axvm_vmx_vcpu *vmx = to_vmx(vcpu);
+	u32 idt = vmx->exit.idt_vectoring;
+
+	if (!(idt & VECTORING_INFO_VALID_MASK))
+		return;
+	vmx->exit.idt_vectoring = 0;
+	switch (idt & INTR_INFO_INTR_TYPE_MASK) {
+	case INTR_TYPE_NMI_INTR:
+		vmx->nmi.pending = true;
+		vmx->nmi.vector = 2;
+		vmx->nmi.has_error = false;
+		break;
+	case INTR_TYPE_EXT_INTR:
+		vmx->held_irq = idt & (INTR_INFO_VALID_MASK |
+				       INTR_INFO_INTR_TYPE_MASK |
+				       INTR_INFO_VECTOR_MASK);
+		break;
+	}
+}
+
+/**
  * axvm_vmx_inject_pending() - program the next entry's event, if any
  * @vcpu: the loaded vCPU, right before entry (IRQs may be on)
  *
- * Priority: re-injected vectoring event, exception, NMI, the PIC's
+ * Priority: re-injected vectoring event, exception, an external interrupt
+ * held back by axvm_vmx_requeue_vectoring(), NMI, the PIC's
  * interrupt (AXVM_INJECT, like ExtINT through LINT0), the local APIC's
  * highest deliverable vector. Whatever cannot be delivered yet asks for an
  * NMI/interrupt-window exit; a window no longer wanted is closed.
@@ -227,6 +262,12 @@ void axvm_vmx_inject_pending(struct axvm_vcpu *vcpu)
 				     X86_EFLAGS_RF);
 		inject(vcpu, INTR_TYPE_HARD_EXCEPTION, &vmx->exception);
 		vmx->exception.pending = false;
+		goto windows;
+	}
+	if (vmx->held_irq) {
+		/* Its delivery had begun: IF and the shadows no longer matter. */
+		axvm_vmcs_write(VM_ENTRY_INTR_INFO_FIELD, vmx->held_irq);
+		vmx->held_irq = 0;
 		goto windows;
 	}
 	if (!vmx->nmi.pending && !vmx->irq.pending && apic_vec < 0 &&
@@ -300,5 +341,5 @@ bool axvm_vmx_ready_for_interrupt(struct axvm_vcpu *vcpu)
 bool axvm_vmx_event_pending(struct axvm_vcpu *vcpu)
 {
 	return to_vmx(vcpu)->nmi.pending || to_vmx(vcpu)->irq.pending ||
-	       to_vmx(vcpu)->exception.pending;
+	       to_vmx(vcpu)->exception.pending || to_vmx(vcpu)->held_irq;
 }

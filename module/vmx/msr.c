@@ -7,6 +7,7 @@
  * userspace as SysRegRead/SysRegWrite, which answers or asks for #GP. No
  * host MSR is ever read or written on the guest's behalf.
  */
+#include <linux/nospec.h>
 #include <asm/msr-index.h>
 #include <asm/apicdef.h>
 #include <asm/msr.h>
@@ -61,9 +62,10 @@ static int swapped_index(u32 msr)
 {
 	int i;
 
+	/* The guest picks the MSR: guest_msrs[i] must not be read past the end. */
 	for (i = 0; i < AXVM_NR_SWAPPED_MSRS; i++)
 		if (swapped_msr_index[i] == msr)
-			return i;
+			return array_index_nospec(i, AXVM_NR_SWAPPED_MSRS);
 	return -1;
 }
 
@@ -132,6 +134,8 @@ static int mce_read(struct axvm_vmx_vcpu *vmx, u32 msr, u64 *val)
 	case MSR_IA32_MCG_CTL:
 		return MSR_GP;		/* MCG_CAP.MCG_CTL_P = 0 */
 	}
+	/* The guest picks the bank: no speculative read past the array. */
+	i = array_index_nospec(i, 4 * AXVM_MCE_BANKS);
 	*val = vmx->mce_banks[i / 4][i % 4];
 	return MSR_OK;
 }
@@ -148,6 +152,7 @@ static int mce_write(struct axvm_vmx_vcpu *vmx, u32 msr, u64 val)
 	case MSR_IA32_MCG_CTL:		/* absent */
 		return MSR_GP;
 	}
+	i = array_index_nospec(i, 4 * AXVM_MCE_BANKS);
 	if (i % 4 == 0 && val && (val | BIT_ULL(10) | 1) != ~0ULL)
 		return MSR_GP;
 	if (i % 4 == 1 && val)

@@ -37,40 +37,80 @@ static unsigned int users;
 static int hp_state = -1;
 static bool rebooting;
 
-/* Runs on @cpu itself (CPUHP_AP_ONLINE_DYN callbacks do). */
-static int vmx_cpu_on(unsigned int cpu)
+/*
+ * Whether VMX may be turned on here: IA32_FEATURE_CONTROL locked with VMX
+ * outside SMX (SDM Vol. 3C, 24.7 "Enabling and Entering VMX Operation"),
+ * CR0 and CR4 with VMXE within the fixed bits (24.8 "Restrictions on VMX
+ * Operation"). IRQs are off: CR4 cannot change under us.
+ */
+static int vmx_cpu_check(unsigned int cpu, unsigned long cr4)
 {
-	struct axvm_vmx_cpu *c = this_cpu_ptr(&vmx_cpu);
-	u64 cr0 = read_cr0(), cr4 = __read_cr4();
-	int ret;
+	u64 feat;
 
-	if (c->on)
-		return 0;
 	if (cr4 & X86_CR4_VMXE) {
 		pr_warn("axvm: CPU %u: VMX is already in use by another hypervisor (kvm_intel?)\n",
 			cpu);
 		return -EBUSY;
 	}
-	if (!axvm_vmx_cr_valid(cr0, axvm_vmx.cr0_fixed0, axvm_vmx.cr0_fixed1) ||
+	if (rdmsrl_safe(MSR_IA32_FEAT_CTL, &feat) ||
+	    !(feat & FEAT_CTL_LOCKED) ||
+	    !(feat & FEAT_CTL_VMX_ENABLED_OUTSIDE_SMX)) {
+		pr_err("axvm: CPU %u: IA32_FEATURE_CONTROL forbids VMX\n", cpu);
+		return -EIO;
+	}
+	if (!axvm_vmx_cr_valid(read_cr0(), axvm_vmx.cr0_fixed0,
+			       axvm_vmx.cr0_fixed1) ||
 	    !axvm_vmx_cr_valid(cr4 | X86_CR4_VMXE, axvm_vmx.cr4_fixed0,
 			       axvm_vmx.cr4_fixed1)) {
 		pr_err("axvm: CPU %u: CR0/CR4 violate the VMX fixed bits\n", cpu);
 		return -EIO;
 	}
+	return 0;
+}
+
+/*
+ * Runs on @cpu itself (CPUHP_AP_ONLINE_DYN callbacks do), preemptible.
+ * The check of CR4.VMXE, setting it and VMXON happen with IRQs off:
+ * kvm_intel enables VMX from an IPI (hardware_enable_all), which could
+ * otherwise land between our check and our VMXON and make us clear the
+ * VMXE of a CPU that kvm_intel has in VMX operation (#GP). A VMXE this
+ * function did not set is never cleared.
+ */
+static int vmx_cpu_on(unsigned int cpu)
+{
+	struct axvm_vmx_cpu *c = this_cpu_ptr(&vmx_cpu);
+	unsigned long flags;
+	int ret;
+
+	local_irq_save(flags);
+	if (c->on) {
+		local_irq_restore(flags);
+		return 0;
+	}
+	ret = vmx_cpu_check(cpu, cr4_read_shadow());
+	if (ret)
+		goto out;
 	*(u32 *)c->vmxon_region = axvm_vmx.revision;
-	cr4_set_bits(X86_CR4_VMXE);
-	ret = axvm_vmxon(__pa(c->vmxon_region));
-	if (ret) {
-		cr4_clear_bits(X86_CR4_VMXE);
+	cr4_set_bits_irqsoff(X86_CR4_VMXE);
+	if (axvm_vmxon(__pa(c->vmxon_region))) {
+		/* Our own VMXE, set above: nobody else is in VMX operation. */
+		cr4_clear_bits_irqsoff(X86_CR4_VMXE);
 		pr_warn("axvm: CPU %u: VMXON failed: VMX is in use by another hypervisor\n",
 			cpu);
-		return -EBUSY;
+		ret = -EBUSY;
+		goto out;
 	}
-	/* Nothing from an earlier owner of VMX may survive in the TLBs. */
+	/*
+	 * Nothing from an earlier owner of VMX may survive in the TLBs. A
+	 * CPU without all-context INVEPT relies on the single-context flush
+	 * of every EPT when a VMCS is first loaded on a CPU (vmcs.c).
+	 */
 	if (axvm_vmx.ept_vpid & AXVM_EPT_CAP_INVEPT_ALL)
-		axvm_invept(VMX_EPT_EXTENT_GLOBAL, 0);
+		WARN_ON_ONCE(axvm_invept(VMX_EPT_EXTENT_GLOBAL, 0));
 	c->on = true;
-	return 0;
+out:
+	local_irq_restore(flags);
+	return ret;
 }
 
 static void vmx_clear_all_loaded(struct axvm_vmx_cpu *c)
@@ -90,7 +130,7 @@ static int vmx_cpu_off(unsigned int cpu)
 	if (c->on) {
 		vmx_clear_all_loaded(c);
 		axvm_vmxoff();
-		cr4_clear_bits(X86_CR4_VMXE);
+		cr4_clear_bits_irqsoff(X86_CR4_VMXE);
 		c->on = false;
 	}
 	local_irq_restore(flags);
@@ -145,10 +185,43 @@ void axvm_vmx_put(void)
 	mutex_unlock(&users_lock);
 }
 
+/**
+ * axvm_vmx_cpu_is_on() - this CPU is in VMX operation for axvm
+ *
+ * Return: true between VMXON and VMXOFF; call with preemption off.
+ */
+bool axvm_vmx_cpu_is_on(void)
+{
+	return this_cpu_ptr(&vmx_cpu)->on;
+}
+
+/**
+ * axvm_vmx_flush_ept() - drop this CPU's translations of an EPT
+ * @eptp: the EPT pointer
+ *
+ * Single-context INVEPT when the CPU has it, else all-context (SDM Vol.
+ * 3C, 29.4.3.1 "Operations that Invalidate Cached Mappings"; the probe
+ * accepts either). A failure is never ignored: single-context falls back
+ * to all-context, and if that fails too the CPU may keep stale
+ * translations, which is reported loudly.
+ */
+void axvm_vmx_flush_ept(u64 eptp)
+{
+	if ((axvm_vmx.ept_vpid & AXVM_EPT_CAP_INVEPT_SINGLE) &&
+	    !axvm_invept(VMX_EPT_EXTENT_CONTEXT, eptp))
+		return;
+	if ((axvm_vmx.ept_vpid & AXVM_EPT_CAP_INVEPT_ALL) &&
+	    !axvm_invept(VMX_EPT_EXTENT_GLOBAL, 0))
+		return;
+	if (!axvm_vmx_rebooting())
+		WARN_ONCE(1, "axvm: INVEPT of EPTP %#llx failed on CPU %d\n",
+			  eptp, smp_processor_id());
+}
+
 static void invept_ipi(void *eptp)
 {
 	if (this_cpu_ptr(&vmx_cpu)->on)
-		axvm_invept(VMX_EPT_EXTENT_CONTEXT, *(u64 *)eptp);
+		axvm_vmx_flush_ept(*(u64 *)eptp);
 }
 
 /**
@@ -252,6 +325,9 @@ void axvm_vmx_insn_failed(const char *insn, unsigned long field)
 {
 	u64 err = 0;
 
+	/* VMX was turned off for a reboot: the fixup in insn.h ran. */
+	if (axvm_vmx_rebooting())
+		return;
 	axvm_vmread(VM_INSTRUCTION_ERROR, &err);
 	pr_err_ratelimited("axvm: %s of VMCS field %#lx failed (VM-instruction error %llu)\n",
 			   insn, field, err);

@@ -12,6 +12,7 @@
 #include <asm/msr-index.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
+#include <asm/trapnr.h>
 #include "axvm_trace.h"
 #include "vmx/access.h"
 #include "vmx/caps.h"
@@ -19,6 +20,15 @@
 #include "vmx/vmx.h"
 
 #define XSTATE_ALL	(~0ull)
+
+/*
+ * VM-exit interruption information of an #MC exit (28.2.2 "Information for
+ * VM Exits Due to Vectored Events", Table 28-19).
+ */
+#define MC_INFO_MASK	(INTR_INFO_VALID_MASK | INTR_INFO_INTR_TYPE_MASK | \
+			 INTR_INFO_VECTOR_MASK)
+#define MC_INFO		(INTR_INFO_VALID_MASK | INTR_TYPE_HARD_EXCEPTION | \
+			 X86_TRAP_MC)
 
 /*
  * The guest's x87/SSE/AVX state: XSAVE format when the host enabled XSAVE
@@ -91,6 +101,8 @@ static void read_exit_info(struct axvm_vmx_vcpu *vmx)
 	 */
 	e->intr_info = (e->reason & 0xffff) == EXIT_REASON_EXCEPTION_NMI ?
 		       axvm_vmcs_read(VM_EXIT_INTR_INFO) : 0;
+	e->intr_error = e->intr_info & INTR_INFO_DELIVER_CODE_MASK ?
+			axvm_vmcs_read(VM_EXIT_INTR_ERROR_CODE) : 0;
 	e->idt_vectoring = axvm_vmcs_read(IDT_VECTORING_INFO_FIELD);
 	e->inst_len = axvm_vmcs_read(VM_EXIT_INSTRUCTION_LEN);
 	e->rip = axvm_vmcs_read(GUEST_RIP);
@@ -144,8 +156,13 @@ int axvm_vmx_enter(struct axvm_vcpu *vcpu)
 
 	if (native_read_cr2() != vmx->cr2)
 		native_write_cr2(vmx->cr2);
+	/* DR7/DEBUGCTL come from the VMCS; DR0-3/DR6 only once used (debug.c). */
+	if (unlikely(vmx->dr_switch))
+		axvm_vmx_dr_load_guest(vmx);
 	fail = axvm_vmx_vmenter(vmx->gprs, vmx->launched);
 	vmx->cr2 = native_read_cr2();
+	if (unlikely(vmx->dr_switch))
+		axvm_vmx_dr_after_exit(vmx);
 
 	if (swap_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, host_xcr0);
@@ -161,6 +178,11 @@ int axvm_vmx_enter(struct axvm_vcpu *vcpu)
 
 	if (likely(!fail)) {
 		read_exit_info(vmx);
+		/* A machine check in the guest or during entry is the host's. */
+		if (unlikely((vmx->exit.reason & 0xffff) ==
+			     EXIT_REASON_MCE_DURING_VMENTRY ||
+			     (vmx->exit.intr_info & MC_INFO_MASK) == MC_INFO))
+			axvm_vmx_machine_check();
 		/*
 		 * A failed entry leaves the VMCS unlaunched (27.8 "VM-Entry
 		 * Failures During or After Loading Guest State").

@@ -13,6 +13,7 @@
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/idr.h>
+#include <linux/lockdep.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
@@ -21,14 +22,18 @@
 #include <asm/desc.h>
 #include <asm/fpu/api.h>
 #include <asm/msr.h>
+#include <asm/nospec-branch.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
+#include <asm/trapnr.h>
 #include "vmx/caps.h"
 #include "vmx/insn.h"
 #include "vmx/vmx.h"
 
 static DEFINE_IDA(vpid_ida);
 static DEFINE_PER_CPU(void *, current_vmcs);
+/* Id of the VM whose VMCS this CPU loaded last (VM ids start at 1). */
+static DEFINE_PER_CPU(u32, last_vm_id);
 
 /* Record the first failed VMWRITE: setup reports it instead of going on. */
 static void vmw(struct axvm_vmx_vcpu *vmx, unsigned long field, u64 value)
@@ -37,9 +42,15 @@ static void vmw(struct axvm_vmx_vcpu *vmx, unsigned long field, u64 value)
 		vmx->vmcs_error = field;
 }
 
-/* The VMCS is active on this CPU: make it inactive and write it back. */
+/*
+ * The VMCS is active on this CPU: make it inactive and write it back.
+ * IRQs are off: the per-CPU list of active VMCSs is edited from IPIs
+ * (clear_ipi) and CPU-offline callbacks, never with IRQs on (KVM's
+ * __loaded_vmcs_clear() keeps the same rule).
+ */
 void axvm_vmx_clear_on_this_cpu(struct axvm_vmx_vcpu *vmx)
 {
+	lockdep_assert_irqs_disabled();
 	if (axvm_vmclear(vmx->vmcs_pa))
 		pr_err_ratelimited("axvm: VMCLEAR of %#llx failed\n", vmx->vmcs_pa);
 	if (this_cpu_read(current_vmcs) == vmx->vmcs)
@@ -59,6 +70,12 @@ static void clear_ipi(void *arg)
 		axvm_vmx_clear_on_this_cpu(vmx);
 }
 
+/*
+ * VMCLEAR on the CPU the VMCS is active on, through an IPI even when that
+ * is this CPU: smp_call_function_single() then runs clear_ipi() here with
+ * IRQs off, so the list edit cannot race with another clear_ipi() or the
+ * CPU-offline callback. An offline CPU cleared its VMCSs when it went.
+ */
 static void vmcs_clear_remote(struct axvm_vmx_vcpu *vmx)
 {
 	int cpu = READ_ONCE(vmx->cpu);
@@ -104,6 +121,16 @@ static void vmcs_load_cpu(struct axvm_vcpu *vcpu, int cpu)
 		if (axvm_vmptrld(vmx->vmcs_pa))
 			pr_err_ratelimited("axvm: VMPTRLD of %#llx failed\n", vmx->vmcs_pa);
 		this_cpu_write(current_vmcs, vmx->vmcs);
+		/*
+		 * Another VM's guest may have trained the indirect branch
+		 * predictors of this CPU: IBPB before this guest runs, when
+		 * the host's Spectre v2 mitigation uses IBPB (the
+		 * alternative is patched out otherwise), as KVM does.
+		 */
+		if (this_cpu_read(last_vm_id) != vmx->vm_id) {
+			indirect_branch_prediction_barrier();
+			this_cpu_write(last_vm_id, vmx->vm_id);
+		}
 	}
 	if (moved) {
 		write_host_percpu_state(vmx, cpu);
@@ -112,8 +139,8 @@ static void vmcs_load_cpu(struct axvm_vcpu *vcpu, int cpu)
 		 * earlier stay: drop them (29.4.3 "Invalidating Cached
 		 * Translation Information").
 		 */
-		axvm_invept(VMX_EPT_EXTENT_CONTEXT, to_vmx(vcpu)->eptp);
-		vmx->cpu = cpu;
+		axvm_vmx_flush_ept(to_vmx(vcpu)->eptp);
+		WRITE_ONCE(vmx->cpu, cpu);
 	}
 }
 
@@ -248,7 +275,13 @@ static void setup_controls(struct axvm_vcpu *vcpu)
 	vmw(vmx, IO_BITMAP_A, __pa(vmx->io_bitmap));
 	vmw(vmx, IO_BITMAP_B, __pa(vmx->io_bitmap) + PAGE_SIZE);
 	vmw(vmx, MSR_BITMAP, __pa(vmx->msr_bitmap));
-	vmw(vmx, EXCEPTION_BITMAP, 0);
+	/*
+	 * #DB and #AC always exit (a guest could otherwise loop the CPU in
+	 * their delivery, CVE-2015-8104/5307), #MC goes to the host's handler
+	 * (vmx/debug.c). Nothing else: the guest handles its own exceptions.
+	 */
+	vmw(vmx, EXCEPTION_BITMAP,
+	    BIT(X86_TRAP_DB) | BIT(X86_TRAP_AC) | BIT(X86_TRAP_MC));
 	vmw(vmx, PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmw(vmx, PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	vmw(vmx, CR3_TARGET_COUNT, 0);
@@ -365,7 +398,7 @@ static void setup_guest_state(struct axvm_vmx_vcpu *vmx)
 	vmx->misc_enable = MSR_IA32_MISC_ENABLE_FAST_STRING |
 			   MSR_IA32_MISC_ENABLE_BTS_UNAVAIL |
 			   MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL;
-	vmx->dr[4] = 0xffff0ff0;	/* DR6 reset value */
+	axvm_vmx_dr_reset(vmx);
 	vmx->gprs[AXVM_REG_RDX] = 0x600;	/* family 6 reset signature */
 }
 
@@ -388,6 +421,7 @@ void axvm_vmx_vcpu_reset(struct axvm_vcpu *vcpu)
 	vmx->exception.pending = false;
 	vmx->nmi.pending = false;
 	vmx->irq.pending = false;
+	vmx->held_irq = 0;
 	vmx->exit.idt_vectoring = 0;
 	vmx->string_io.active = false;
 	vmx->cr2 = 0;
@@ -499,9 +533,22 @@ fail:
 	return ret;
 }
 
+/*
+ * Single-context INVVPID, or all-context where only that exists (29.4.3.3
+ * "Guidelines for Use of the INVVPID Instruction").
+ */
 static void flush_vpid_ipi(void *vpid)
 {
-	axvm_invvpid(VMX_VPID_EXTENT_SINGLE_CONTEXT, *(u16 *)vpid, 0);
+	int ret;
+
+	if (!axvm_vmx_cpu_is_on())
+		return;
+	if (axvm_vmx.ept_vpid & AXVM_VPID_CAP_SINGLE)
+		ret = axvm_invvpid(VMX_VPID_EXTENT_SINGLE_CONTEXT, *(u16 *)vpid, 0);
+	else
+		ret = axvm_invvpid(VMX_VPID_EXTENT_ALL_CONTEXT, 0, 0);
+	if (ret && !axvm_vmx_rebooting())
+		WARN_ONCE(1, "axvm: INVVPID of VPID %u failed\n", *(u16 *)vpid);
 }
 
 /**
@@ -512,18 +559,11 @@ void axvm_vmx_vcpu_destroy(struct axvm_vcpu *vcpu)
 {
 	struct axvm_vmx_vcpu *vmx = to_vmx(vcpu);
 
-	if (vmx->vmcs) {
-		preempt_disable();
-		if (READ_ONCE(vmx->cpu) == smp_processor_id())
-			axvm_vmx_clear_on_this_cpu(vmx);
-		else
-			vmcs_clear_remote(vmx);
-		preempt_enable();
-	}
+	if (vmx->vmcs)
+		vmcs_clear_remote(vmx);
 	if (vmx->vpid) {
 		/* A recycled VPID must not find this vCPU's translations. */
-		if (axvm_vmx.ept_vpid & AXVM_VPID_CAP_SINGLE)
-			on_each_cpu(flush_vpid_ipi, &vmx->vpid, 1);
+		on_each_cpu(flush_vpid_ipi, &vmx->vpid, 1);
 		ida_free(&vpid_ida, vmx->vpid);
 		vmx->vpid = 0;
 	}

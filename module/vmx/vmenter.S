@@ -35,6 +35,7 @@ SYM_FUNC_START(axvm_vmx_vmenter)
 	push %rdi
 
 	mov $VMCS_HOST_RSP, %rax
+.Lvmwrite_rsp:
 	vmwrite %rsp, %rax
 	jbe .Lvmfail
 
@@ -62,6 +63,7 @@ SYM_FUNC_START(axvm_vmx_vmenter)
 
 	/* A successful entry "returns" at axvm_vmx_vmexit below. */
 	UNWIND_HINT_SAVE
+.Lvmresume:
 	vmresume
 	jmp .Lvmfail_guest_regs
 .Lvmlaunch:
@@ -124,4 +126,13 @@ SYM_INNER_LABEL(axvm_vmx_vmexit, SYM_L_GLOBAL)
 .Lvmfail:
 	mov $1, %ebx
 	jmp .Lout
+
+	/*
+	 * VMX was turned off under us (reboot notifier, emergency VMXOFF):
+	 * the instruction raised #UD (SDM Vol. 3C, 31.3). Report a failed
+	 * entry; the caller sees VMX is going away and stops.
+	 */
+	_ASM_EXTABLE(.Lvmwrite_rsp, .Lvmfail)
+	_ASM_EXTABLE(.Lvmresume, .Lvmfail_guest_regs)
+	_ASM_EXTABLE(.Lvmlaunch, .Lvmfail_guest_regs)
 SYM_FUNC_END(axvm_vmx_vmenter)

@@ -133,8 +133,11 @@ struct axvm_vmx_host {
  * @mcg_status: guest IA32_MCG_STATUS
  * @mce_banks: guest IA32_MCi_CTL, _STATUS, _ADDR, _MISC of each bank
  * @dr: guest DR0-DR3, DR6 (DR7 is in the VMCS)
+ * @dr_switch: AXVM_DR_*: the guest's DR0-3/DR6 go into hardware at entry
  * @cr8: guest TPR as CR8
  * @exception: exception to inject
+ * @held_irq: interruption info of an external interrupt whose delivery an
+ *	intercepted exception interrupted; delivered after that exception
  * @nmi: NMI to inject
  * @irq: external interrupt to inject
  * @windows_open: an NMI- or interrupt-window exit was requested
@@ -176,8 +179,10 @@ struct axvm_vmx_vcpu {
 	u64 tsc_adjust, mcg_status;
 	u64 mce_banks[AXVM_MCE_BANKS][4];
 	unsigned long dr[5];
+	u8 dr_switch;
 	u64 cr8;
 	struct axvm_vmx_event exception, nmi, irq;
+	u32 held_irq;
 	bool windows_open;
 	struct axvm_vmx_string_io string_io;
 	void *fpu;
@@ -261,12 +266,25 @@ static inline int axvm_exit_internal_record(struct axvm_exit *e, u32 suberror,
 	return AXVM_USER;
 }
 
+/* vmx_vcpu.dr_switch: guest DR7 enables a breakpoint; MOV DR does not exit. */
+#define AXVM_DR_BP_ENABLED	BIT(0)
+#define AXVM_DR_WONT_EXIT	BIT(1)
+
+/* debug.c: debug registers, #DB, #AC, #MC */
+void axvm_vmx_dr_reset(struct axvm_vmx_vcpu *vmx);
+void axvm_vmx_dr_load_guest(struct axvm_vmx_vcpu *vmx);
+void axvm_vmx_dr_after_exit(struct axvm_vmx_vcpu *vmx);
+void axvm_vmx_reflect_db(struct axvm_vcpu *vcpu, unsigned long payload);
+void axvm_vmx_machine_check(void);
+
 /* percpu.c: VMX operation on every online CPU while any VM exists. */
 int axvm_vmx_get(void);
 void axvm_vmx_put(void);
 int axvm_vmx_global_init(void);
 void axvm_vmx_global_exit(void);
 void axvm_vmx_flush_ept_all_cpus(u64 eptp);
+void axvm_vmx_flush_ept(u64 eptp);
+bool axvm_vmx_cpu_is_on(void);
 struct list_head *axvm_vmx_loaded_list(void);
 bool axvm_vmx_rebooting(void);
 
@@ -296,6 +314,7 @@ void axvm_vmx_inject_pending(struct axvm_vcpu *vcpu);
 bool axvm_vmx_event_pending(struct axvm_vcpu *vcpu);
 bool axvm_vmx_ready_for_interrupt(struct axvm_vcpu *vcpu);
 bool axvm_vmx_vector_has_error(u8 vector);
+void axvm_vmx_requeue_vectoring(struct axvm_vcpu *vcpu);
 
 /* msr.c, cr.c: emulation (the exit handlers are in exit_table.h) */
 void axvm_vmx_msrs_to_guest(struct axvm_vmx_vcpu *vmx);

@@ -13,11 +13,17 @@
  *    run a guest: one of AXVM_CREATE_VM / SET_MEMORY_REGION / CREATE_VCPU /
  *    SET_SREGS / RUN fails (step and errno logged); the KVM VM still runs,
  *    and once it is gone axvm works.
+ *  - racing_vm_creation: one thread creates and destroys KVM VMs, another
+ *    axvm VMs, 12 times each (on 2 CPUs in the machine's SMP stage):
+ *    every creation succeeds or fails with EBUSY, never a splat (axvm's
+ *    VMXON and CR4.VMXE must be atomic against KVM's enable IPI), and both
+ *    hypervisors run guests afterwards.
  * Without /dev/kvm the test runs /opt/axvm/load-kvm (the test machine's
  * kvm_intel loader) and SKIPs if that does not produce /dev/kvm.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -359,6 +365,76 @@ TEST(axvm_refused_while_kvm_vm_alive)
 	ASSERT_RUN_DONE(vcpu);
 	ASSERT_RUN_HALT(vcpu);
 	axvm_vm_free(vm);
+	close(kvm);
+}
+
+/*
+ * Rounds per thread, not seconds: in Bochs a KVM_CREATE_VM costs tens of
+ * host ticks, and guest time runs hundreds of times slower than wall time.
+ */
+#define RACE_ROUNDS	12
+
+struct racer {
+	int fd;			/* /dev/kvm or /dev/axvm */
+	bool kvm;
+	unsigned int ok, busy, other;
+	int other_errno;
+};
+
+/* Create and destroy VMs of one hypervisor, RACE_ROUNDS times. */
+static void *race(void *arg)
+{
+	struct racer *r = arg;
+	int i, vm;
+
+	for (i = 0; i < RACE_ROUNDS; i++) {
+		if (r->kvm)
+			vm = ioctl(r->fd, KVM_CREATE_VM, 0UL);
+		else
+			vm = ioctl(r->fd, AXVM_CREATE_VM,
+				   &(struct axvm_create_vm){ 0 });
+		if (vm >= 0) {
+			r->ok++;
+			close(vm);
+		} else if (errno == EBUSY) {
+			r->busy++;
+		} else {
+			r->other++;
+			r->other_errno = errno;
+		}
+	}
+	return NULL;
+}
+
+TEST(racing_vm_creation)
+{
+	struct racer rk = { .kvm = true }, ra = { .kvm = false };
+	struct axvm_vcpu *vcpu;
+	struct axvm_vm *vm;
+	pthread_t tk, ta;
+	int kvm;
+
+	REQUIRE_AXVM_AND_KVM(&kvm);
+	rk.fd = kvm;
+	ra.fd = axvm_open_dev();
+	ASSERT_EQ(0, pthread_create(&tk, NULL, race, &rk));
+	ASSERT_EQ(0, pthread_create(&ta, NULL, race, &ra));
+	pthread_join(tk, NULL);
+	pthread_join(ta, NULL);
+	TH_LOG("KVM: %u created, %u EBUSY; axvm: %u created, %u EBUSY",
+	       rk.ok, rk.busy, ra.ok, ra.busy);
+	EXPECT_EQ(0, rk.other) TH_LOG("KVM_CREATE_VM: %s", strerror(rk.other_errno));
+	EXPECT_EQ(0, ra.other) TH_LOG("AXVM_CREATE_VM: %s", strerror(ra.other_errno));
+	EXPECT_LT(0, rk.ok + ra.ok);
+
+	/* Both still work, one after the other. */
+	kvm_round(_metadata, kvm, "after the race");
+	vcpu = axvm_magic_vm(&vm);
+	ASSERT_RUN_REPORT(vcpu, GUEST_MAGIC);
+	ASSERT_RUN_DONE(vcpu);
+	ASSERT_RUN_HALT(vcpu);
+	axvm_vm_free(vm);
+	close(ra.fd);
 	close(kvm);
 }
 
