@@ -21,25 +21,7 @@
 #include "image.h"
 #include "multiboot.h"
 #include "pc/pc.h"
-
-static int passed, failed;
-
-static void check(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void check(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ok)
-		passed++;
-	else
-		failed++;
-	printf("%s - ", ok ? "ok" : "not ok");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-}
+#include "tests/harness.h"
 
 /* --- PIC -------------------------------------------------------------------- */
 
@@ -649,26 +631,17 @@ static void test_guest(const char *path)
 	const struct mb_info *info;
 	struct boot_state bs;
 	unsigned char *ram, *img;
-	struct stat st;
 	char err[256];
-	int fd, r;
+	size_t len;
+	int r;
 
-	fd = open(path, O_RDONLY);
-	if (fd < 0 || fstat(fd, &st)) {
-		check(0, "open %s", path);
+	img = load_file(path, &len);
+	if (!img)
 		return;
-	}
-	img = malloc(st.st_size);
-	if (!img || read(fd, img, st.st_size) != st.st_size) {
-		check(0, "read %s", path);
-		close(fd);
-		return;
-	}
-	close(fd);
 	ram = calloc(1, RAM);
-	check(image_probe(img, st.st_size, IMAGE_AUTO, err, sizeof(err)) == IMAGE_MULTIBOOT,
+	check(image_probe(img, len, IMAGE_AUTO, err, sizeof(err)) == IMAGE_MULTIBOOT,
 	      "%s is Multiboot", path);
-	r = mb_load(img, st.st_size, path, "x", NULL, 0, ram, RAM, 0, &bs, err, sizeof(err));
+	r = mb_load(img, len, path, "x", NULL, 0, ram, RAM, 0, &bs, err, sizeof(err));
 	check(r == IMAGE_OK && bs.load_lo == 0x100000, "%s loads at 1 MiB (%s)", path, r ? err : "ok");
 	info = (const void *)(ram + bs.boot_area);
 	check(!r && info->mem_upper == 64512, "%s: info structure", path);
@@ -686,6 +659,5 @@ int main(int argc, char **argv)
 	test_multiboot();
 	if (argc > 1)
 		test_guest(argv[1]);
-	printf("pc: %d passed, %d failed\n", passed, failed);
-	return failed != 0;
+	return check_summary("pc");
 }

@@ -22,25 +22,7 @@
 #include "image.h"
 #include "smp.h"
 #include "trace.h"
-
-static int passed, failed;
-
-static void check(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void check(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ok)
-		passed++;
-	else
-		failed++;
-	printf("%s - ", ok ? "ok" : "not ok");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-}
+#include "tests/harness.h"
 
 #define SZ_2M	0x200000ULL
 #define SZ_1G	0x40000000ULL
@@ -517,24 +499,16 @@ static void test_guest(const char *path)
 	uint64_t ram_size = 64ULL << 20;
 	struct boot_state bs;
 	unsigned char *ram;
-	struct stat st;
 	char err[256];
+	size_t len;
 	void *img;
-	int fd, r;
+	int r;
 
-	fd = open(path, O_RDONLY);
-	if (fd < 0 || fstat(fd, &st)) {
-		check(0, "open %s", path);
+	img = load_file(path, &len);
+	if (!img)
 		return;
-	}
-	img = malloc(st.st_size);
-	if (!img || read(fd, img, st.st_size) != st.st_size) {
-		check(0, "read %s", path);
-		return;
-	}
-	close(fd);
 	ram = ram_alloc(ram_size, 0);
-	r = image_load(img, st.st_size, IMAGE_AUTO, ram, ram_size, "hello from the command line",
+	r = image_load(img, len, IMAGE_AUTO, ram, ram_size, "hello from the command line",
 		       &bs, err, sizeof(err));
 	check(r == IMAGE_OK && bs.format == IMAGE_ELF, "%s loads as ELF64 (%s)", path,
 	      r ? err : "ok");
@@ -649,6 +623,5 @@ int main(int argc, char **argv)
 	test_smp();
 	if (argc > 1)
 		test_guest(argv[1]);
-	printf("unit: %d passed, %d failed\n", passed, failed);
-	return failed != 0;
+	return check_summary("unit");
 }
