@@ -10,27 +10,11 @@
 
 #include "image.h"
 #include "multiboot.h"
+#include "x86_boot.h"
 
 #define PAGE		0x1000ULL
-#define SZ_2M		0x200000ULL
 #define SZ_1G		0x40000000ULL
 
-#define X86_CR0_PE	(1ULL << 0)
-#define X86_CR0_MP	(1ULL << 1)
-#define X86_CR0_ET	(1ULL << 4)
-#define X86_CR0_NE	(1ULL << 5)
-#define X86_CR0_WP	(1ULL << 16)
-#define X86_CR0_PG	(1ULL << 31)
-#define X86_CR4_PAE	(1ULL << 5)
-#define X86_CR4_OSFXSR	(1ULL << 9)
-#define X86_CR4_OSXMMEXCPT (1ULL << 10)
-#define EFER_LME	(1ULL << 8)
-#define EFER_LMA	(1ULL << 10)
-#define RFLAGS_FIXED	(1ULL << 1)
-
-#define PTE_P		(1ULL << 0)
-#define PTE_RW		(1ULL << 1)
-#define PTE_PS		(1ULL << 7)
 
 #define MAX_SEGS	64
 
@@ -191,69 +175,6 @@ int image_probe(const void *img, size_t len, enum image_format fmt,
 	return r ? r : IMAGE_ELF;
 }
 
-/* --- segments and descriptors --------------------------------------- */
-
-uint64_t seg_descriptor(const struct axvm_segment *s)
-{
-	uint32_t limit = s->g ? s->limit >> 12 : s->limit;
-	uint64_t d = 0;
-
-	d |= limit & 0xffff;
-	d |= (s->base & 0xffffffULL) << 16;
-	d |= (uint64_t)(s->type & 0xf) << 40;
-	d |= (uint64_t)(s->s & 1) << 44;
-	d |= (uint64_t)(s->dpl & 3) << 45;
-	d |= (uint64_t)(s->present & 1) << 47;
-	d |= (uint64_t)((limit >> 16) & 0xf) << 48;
-	d |= (uint64_t)(s->avl & 1) << 52;
-	d |= (uint64_t)(s->l & 1) << 53;
-	d |= (uint64_t)(s->db & 1) << 54;
-	d |= (uint64_t)(s->g & 1) << 55;
-	d |= ((s->base >> 24) & 0xffULL) << 56;
-	return d;
-}
-
-static void seg_flat(struct axvm_segment *s, uint16_t sel, uint8_t type, bool code64)
-{
-	memset(s, 0, sizeof(*s));
-	s->limit = 0xffffffff;
-	s->selector = sel;
-	s->type = type;
-	s->s = 1;
-	s->present = 1;
-	s->l = code64;
-	s->db = !code64;
-	s->g = 1;
-}
-
-static void seg_real(struct axvm_segment *s, uint16_t sel, uint8_t type)
-{
-	memset(s, 0, sizeof(*s));
-	s->base = (uint64_t)sel << 4;
-	s->limit = 0xffff;
-	s->selector = sel;
-	s->type = type;
-	s->s = 1;
-	s->present = 1;
-}
-
-/* A busy TSS (type 11): what VM entry wants in TR, in every mode. */
-static void seg_tss(struct axvm_segment *s, uint16_t sel, uint64_t base, uint32_t limit)
-{
-	memset(s, 0, sizeof(*s));
-	s->base = base;
-	s->limit = limit;
-	s->selector = sel;
-	s->type = 11;
-	s->present = 1;
-}
-
-static void seg_unusable(struct axvm_segment *s)
-{
-	memset(s, 0, sizeof(*s));
-	s->unusable = 1;
-}
-
 /* --- flat ------------------------------------------------------------- */
 
 static int load_flat(const void *img, size_t len, unsigned char *ram, uint64_t ram_size,
@@ -279,22 +200,12 @@ static int load_flat(const void *img, size_t len, unsigned char *ram, uint64_t r
 		bs->cmdline_gpa = FLAT_CMDLINE_GPA;
 	}
 
-	seg_real(&sr->cs, 0, 0xb);
-	seg_real(&sr->ds, 0, 0x3);
-	seg_real(&sr->es, 0, 0x3);
-	seg_real(&sr->fs, 0, 0x3);
-	seg_real(&sr->gs, 0, 0x3);
-	seg_real(&sr->ss, 0, 0x3);
-	seg_tss(&sr->tr, 0, 0, 0xffff);
-	seg_unusable(&sr->ldt);
-	sr->gdt.limit = 0xffff;
-	sr->idt.limit = 0x3ff;
-	sr->cr0 = X86_CR0_ET;
+	x86_sregs_real(sr, 0);
 
 	bs->regs.rip = FLAT_LOAD_GPA;
 	bs->regs.rsp = FLAT_STACK_TOP;
 	bs->regs.rdi = bs->cmdline_gpa;
-	bs->regs.rflags = RFLAGS_FIXED;
+	bs->regs.rflags = X86_RFLAGS_FIXED;
 	return IMAGE_OK;
 }
 
@@ -334,40 +245,20 @@ static void write_gdt(unsigned char *ram, uint64_t gdt, uint64_t tss)
 	uint64_t desc[GDT_ENTRIES] = { 0 };
 	struct axvm_segment s;
 
-	seg_flat(&s, SEL_CODE64, 0xb, true);
-	desc[SEL_CODE64 / 8] = seg_descriptor(&s);
-	seg_flat(&s, SEL_DATA, 0x3, false);
-	desc[SEL_DATA / 8] = seg_descriptor(&s);
+	x86_seg_flat(&s, SEL_CODE64, X86_SEG_CODE, true);
+	desc[SEL_CODE64 / 8] = x86_seg_descriptor(&s);
+	x86_seg_flat(&s, SEL_DATA, X86_SEG_DATA, false);
+	desc[SEL_DATA / 8] = x86_seg_descriptor(&s);
 	/* The TSS descriptor is "available" (9) in memory, busy in TR. */
-	seg_tss(&s, SEL_TSS, tss, TSS_LIMIT);
-	s.type = 9;
-	desc[SEL_TSS / 8] = seg_descriptor(&s);
+	x86_seg_tss(&s, SEL_TSS, tss, TSS_LIMIT);
+	s.type = X86_SEG_TSS_AVAIL;
+	desc[SEL_TSS / 8] = x86_seg_descriptor(&s);
 	desc[SEL_TSS / 8 + 1] = tss >> 32;
 	memcpy(ram + gdt, desc, sizeof(desc));
 	memset(ram + tss, 0, TSS_LIMIT + 1);
 	/* I/O map base past the limit: no I/O permission bitmap. */
 	ram[tss + 0x66] = (TSS_LIMIT + 1) & 0xff;
 	ram[tss + 0x67] = (TSS_LIMIT + 1) >> 8;
-}
-
-/* PML4 at pml4, PDPT right after, then one PD per GiB: all RAM, 2 MiB pages. */
-static void write_page_tables(unsigned char *ram, uint64_t pml4, uint64_t ram_size)
-{
-	uint64_t pdpt = pml4 + PAGE, pd = pdpt + PAGE;
-	uint64_t npages = (ram_size + SZ_2M - 1) / SZ_2M;
-	uint64_t *t;
-	uint64_t i;
-
-	memset(ram + pml4, 0, 2 * PAGE);
-	t = (uint64_t *)(ram + pml4);
-	t[0] = pdpt | PTE_P | PTE_RW;
-	t = (uint64_t *)(ram + pdpt);
-	for (i = 0; i < (npages + 511) / 512; i++)
-		t[i] = (pd + i * PAGE) | PTE_P | PTE_RW;
-	t = (uint64_t *)(ram + pd);
-	memset(t, 0, (npages + 511) / 512 * PAGE);
-	for (i = 0; i < npages; i++)
-		t[i] = (i * SZ_2M) | PTE_P | PTE_RW | PTE_PS;
 }
 
 static int load_elf(const unsigned char *img, size_t len, unsigned char *ram,
@@ -453,7 +344,8 @@ static int load_elf(const unsigned char *img, size_t len, unsigned char *ram,
 		memset(ram + p->p_paddr + p->p_filesz, 0, p->p_memsz - p->p_filesz);
 	}
 	write_gdt(ram, gdt, tss);
-	write_page_tables(ram, pml4, ram_size);
+	/* PML4, PDPT, then one PD per GiB: all RAM, 2 MiB pages. */
+	x86_identity_map(ram + pml4, pml4, ram_size);
 	memset(ram + cmd, 0, PAGE);
 	if (cmdline) {
 		memcpy(ram + cmd, cmdline, strlen(cmdline) + 1);
@@ -465,30 +357,19 @@ static int load_elf(const unsigned char *img, size_t len, unsigned char *ram,
 	bs->boot_area = area;
 	bs->boot_area_size = area_size;
 
-	seg_flat(&sr->cs, SEL_CODE64, 0xb, true);
-	seg_flat(&sr->ds, SEL_DATA, 0x3, false);
-	seg_flat(&sr->es, SEL_DATA, 0x3, false);
-	seg_flat(&sr->fs, SEL_DATA, 0x3, false);
-	seg_flat(&sr->gs, SEL_DATA, 0x3, false);
-	seg_flat(&sr->ss, SEL_DATA, 0x3, false);
-	seg_tss(&sr->tr, SEL_TSS, tss, TSS_LIMIT);
-	seg_unusable(&sr->ldt);
+	x86_sregs_flat(sr, SEL_CODE64, true, SEL_DATA, SEL_TSS, tss);
+	x86_sregs_long(sr, pml4);
 	sr->gdt.base = gdt;
 	sr->gdt.limit = GDT_ENTRIES * 8 - 1;
-	/* No IDT: an exception becomes a triple fault, not a wild jump. */
-	sr->idt.base = 0;
-	sr->idt.limit = 0;
-	sr->cr0 = X86_CR0_PE | X86_CR0_MP | X86_CR0_ET | X86_CR0_NE | X86_CR0_WP |
-		  X86_CR0_PG;
-	sr->cr3 = pml4;
-	sr->cr4 = X86_CR4_PAE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
-	sr->efer = EFER_LME | EFER_LMA;
+	/* SSE usable from the start, as a 64-bit kernel expects. */
+	sr->cr0 |= X86_CR0_MP | X86_CR0_WP;
+	sr->cr4 |= X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
 
 	bs->regs.rip = eh->e_entry;
 	bs->regs.rsp = ram_size - ELF_STACK_MARGIN;
 	bs->regs.rdi = bs->cmdline_gpa;
 	bs->regs.rsi = ram_size;
-	bs->regs.rflags = RFLAGS_FIXED;
+	bs->regs.rflags = X86_RFLAGS_FIXED;
 	return IMAGE_OK;
 }
 

@@ -10,14 +10,12 @@
 #include <string.h>
 
 #include "multiboot.h"
+#include "x86_boot.h"
 
 #define PAGE		0x1000ULL
 #define HOLE_START	0xa0000ULL
 #define HOLE_END	0x100000ULL
 #define SZ_4G		0x100000000ULL
-#define X86_CR0_PE	(1ULL << 0)
-#define X86_CR0_ET	(1ULL << 4)
-#define RFLAGS_FIXED	(1ULL << 1)
 #define MAX_SEGS	64
 
 static int fail(int code, char *err, size_t errlen, const char *fmt, ...)
@@ -199,18 +197,6 @@ int mb_probe(const void *img, size_t len, char *err, size_t errlen)
 
 /* --- the boot information ----------------------------------------------------- */
 
-static void seg_flat32(struct axvm_segment *s, uint16_t sel, uint8_t type)
-{
-	memset(s, 0, sizeof(*s));
-	s->limit = 0xffffffff;
-	s->selector = sel;
-	s->type = type;
-	s->s = 1;
-	s->present = 1;
-	s->db = 1;
-	s->g = 1;
-}
-
 static uint64_t page_up(uint64_t v)
 {
 	return (v + PAGE - 1) & ~(PAGE - 1);
@@ -361,25 +347,17 @@ int mb_load(const void *img, size_t len, const char *name, const char *append,
 	memcpy(ram + a.base, &info, sizeof(info));
 
 	/* A GDT that matches the segment registers: null, code 0x08, data 0x10. */
-	seg_flat32(&sr->cs, MB_SEL_CODE, 0xb);
-	seg_flat32(&sr->ds, MB_SEL_DATA, 0x3);
+	/*
+	 * VM entry wants a usable busy TSS in TR (selector 0, base 0); no task
+	 * switch ever uses it. CR0.NE is not set: the spec leaves it to the OS.
+	 */
+	x86_sregs_flat(sr, MB_SEL_CODE, false, MB_SEL_DATA, 0, 0);
+	sr->cr0 = X86_CR0_PE | X86_CR0_ET;
 	gdt[0] = 0;
-	gdt[1] = seg_descriptor(&sr->cs);
-	gdt[2] = seg_descriptor(&sr->ds);
+	gdt[1] = x86_seg_descriptor(&sr->cs);
+	gdt[2] = x86_seg_descriptor(&sr->ds);
 	sr->gdt.base = take(&a, gdt, sizeof(gdt));
 	sr->gdt.limit = sizeof(gdt) - 1;
-	sr->es = sr->ds;
-	sr->fs = sr->ds;
-	sr->gs = sr->ds;
-	sr->ss = sr->ds;
-	/* VM entry wants a usable busy TSS in TR; no task switch ever uses it. */
-	memset(&sr->tr, 0, sizeof(sr->tr));
-	sr->tr.limit = 0x67;
-	sr->tr.type = 11;
-	sr->tr.present = 1;
-	memset(&sr->ldt, 0, sizeof(sr->ldt));
-	sr->ldt.unusable = 1;
-	sr->cr0 = X86_CR0_PE | X86_CR0_ET;
 
 	bs->format = IMAGE_MULTIBOOT;
 	bs->entry = entry;
@@ -391,7 +369,7 @@ int mb_load(const void *img, size_t len, const char *name, const char *append,
 	bs->regs.rax = MB_BOOT_MAGIC;
 	bs->regs.rbx = a.base;
 	bs->regs.rip = entry;
-	bs->regs.rflags = RFLAGS_FIXED;
+	bs->regs.rflags = X86_RFLAGS_FIXED;
 	bs->regs.rsp = overlaps(lo, a.base + a.size - lo, MB_STACK - 0x10000, 0x10000) ? 0 : MB_STACK;
 	return IMAGE_OK;
 }
