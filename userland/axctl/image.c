@@ -261,23 +261,8 @@ static void write_gdt(unsigned char *ram, uint64_t gdt, uint64_t tss)
 	ram[tss + 0x67] = (TSS_LIMIT + 1) >> 8;
 }
 
-static int load_elf(const unsigned char *img, size_t len, unsigned char *ram,
-		    uint64_t ram_size, const char *cmdline, struct boot_state *bs,
-		    char *err, size_t errlen)
+static int elf_check_ram(uint64_t ram_size, const char *cmdline, char *err, size_t errlen)
 {
-	struct range used[MAX_SEGS + 1];
-	uint64_t npd, area_size, area, stack_lo, gdt, tss, cmd, pml4;
-	struct axvm_sregs *sr = &bs->sregs;
-	const Elf64_Ehdr *eh;
-	const Elf64_Phdr *ph;
-	unsigned int i, n = 0;
-	int r;
-
-	r = elf_check(img, len, &eh, &ph, err, errlen);
-	if (!r)
-		r = elf_check_segments(img, len, eh, ph, err, errlen);
-	if (r)
-		return r;
 	if (ram_size > ELF_MAX_RAM)
 		return fail(IMAGE_ERAM, err, errlen,
 			    "guest RAM of %llu bytes: at most 512G for ELF images",
@@ -290,8 +275,20 @@ static int load_elf(const unsigned char *img, size_t len, unsigned char *ram,
 		return fail(IMAGE_ECMDLINE, err, errlen,
 			    "command line too long (%zu bytes, at most %d)",
 			    strlen(cmdline), ELF_CMDLINE_MAX);
-	stack_lo = ram_size - ELF_STACK_RESERVE;
+	return IMAGE_OK;
+}
 
+/*
+ * Where the PT_LOAD segments go, below stack_lo: used[] gets their ranges
+ * (*n of them), bs->load_lo/load_hi their span.
+ */
+static int elf_place(const Elf64_Ehdr *eh, const Elf64_Phdr *ph, uint64_t stack_lo,
+		     struct range *used, unsigned int *n, struct boot_state *bs,
+		     char *err, size_t errlen)
+{
+	unsigned int i;
+
+	*n = 0;
 	bs->load_lo = ~0ULL;
 	bs->load_hi = 0;
 	for (i = 0; i < eh->e_phnum; i++) {
@@ -305,18 +302,96 @@ static int load_elf(const unsigned char *img, size_t len, unsigned char *ram,
 				    i, (unsigned long long)p->p_paddr,
 				    (unsigned long long)(p->p_paddr + p->p_memsz),
 				    (unsigned long long)stack_lo);
-		used[n].start = p->p_paddr;
-		used[n].len = p->p_memsz;
-		n++;
+		used[*n].start = p->p_paddr;
+		used[*n].len = p->p_memsz;
+		(*n)++;
 		if (p->p_paddr < bs->load_lo)
 			bs->load_lo = p->p_paddr;
 		if (p->p_paddr + p->p_memsz > bs->load_hi)
 			bs->load_hi = p->p_paddr + p->p_memsz;
 	}
-	if (eh->e_entry >= stack_lo || !n)
+	if (eh->e_entry >= stack_lo || !*n)
 		return fail(IMAGE_EFIT, err, errlen,
 			    "image does not fit in guest memory (entry point 0x%llx outside usable RAM)",
 			    (unsigned long long)eh->e_entry);
+	return IMAGE_OK;
+}
+
+/* Copy the segments, zero their bss. */
+static void elf_copy(const unsigned char *img, const Elf64_Ehdr *eh, const Elf64_Phdr *ph,
+		     unsigned char *ram)
+{
+	unsigned int i;
+
+	for (i = 0; i < eh->e_phnum; i++) {
+		const Elf64_Phdr *p = &ph[i];
+
+		if (p->p_type != PT_LOAD || !p->p_memsz)
+			continue;
+		memcpy(ram + p->p_paddr, img + p->p_offset, p->p_filesz);
+		memset(ram + p->p_paddr + p->p_filesz, 0, p->p_memsz - p->p_filesz);
+	}
+}
+
+/*
+ * The boot area at area (bs->boot_area_size bytes): GDT and TSS, the
+ * command line page, PML4, PDPT, PDs; then long mode at entry.
+ */
+static void elf_boot_state(unsigned char *ram, uint64_t ram_size, uint64_t area,
+			   const char *cmdline, uint64_t entry, struct boot_state *bs)
+{
+	uint64_t gdt = area, tss = area + 0x100, cmd = area + PAGE, pml4 = area + 2 * PAGE;
+	struct axvm_sregs *sr = &bs->sregs;
+
+	write_gdt(ram, gdt, tss);
+	/* PML4, PDPT, then one PD per GiB: all RAM, 2 MiB pages. */
+	x86_identity_map(ram + pml4, pml4, ram_size);
+	memset(ram + cmd, 0, PAGE);
+	if (cmdline) {
+		memcpy(ram + cmd, cmdline, strlen(cmdline) + 1);
+		bs->cmdline_gpa = cmd;
+	}
+	bs->format = IMAGE_ELF;
+	bs->entry = entry;
+	bs->boot_area = area;
+
+	x86_sregs_flat(sr, SEL_CODE64, true, SEL_DATA, SEL_TSS, tss);
+	x86_sregs_long(sr, pml4);
+	sr->gdt.base = gdt;
+	sr->gdt.limit = GDT_ENTRIES * 8 - 1;
+	/* SSE usable from the start, as a 64-bit kernel expects. */
+	sr->cr0 |= X86_CR0_MP | X86_CR0_WP;
+	sr->cr4 |= X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
+
+	bs->regs.rip = entry;
+	bs->regs.rsp = ram_size - ELF_STACK_MARGIN;
+	bs->regs.rdi = bs->cmdline_gpa;
+	bs->regs.rsi = ram_size;
+	bs->regs.rflags = X86_RFLAGS_FIXED;
+}
+
+static int load_elf(const unsigned char *img, size_t len, unsigned char *ram,
+		    uint64_t ram_size, const char *cmdline, struct boot_state *bs,
+		    char *err, size_t errlen)
+{
+	struct range used[MAX_SEGS + 1];
+	uint64_t npd, area_size, area, stack_lo;
+	const Elf64_Ehdr *eh;
+	const Elf64_Phdr *ph;
+	unsigned int n;
+	int r;
+
+	r = elf_check(img, len, &eh, &ph, err, errlen);
+	if (!r)
+		r = elf_check_segments(img, len, eh, ph, err, errlen);
+	if (!r)
+		r = elf_check_ram(ram_size, cmdline, err, errlen);
+	if (r)
+		return r;
+	stack_lo = ram_size - ELF_STACK_RESERVE;
+	r = elf_place(eh, ph, stack_lo, used, &n, bs, err, errlen);
+	if (r)
+		return r;
 
 	/* GDT+TSS page, command line page, PML4, PDPT, PDs. */
 	npd = (ram_size + SZ_1G - 1) / SZ_1G;
@@ -329,47 +404,9 @@ static int load_elf(const unsigned char *img, size_t len, unsigned char *ram,
 		return fail(IMAGE_EFIT, err, errlen,
 			    "image does not fit in guest memory (no room for %llu KiB of page tables)",
 			    (unsigned long long)(area_size >> 10));
-	gdt = area;
-	tss = area + 0x100;
-	cmd = area + PAGE;
-	pml4 = area + 2 * PAGE;
-
-	/* Copy the segments, zero their bss. */
-	for (i = 0; i < eh->e_phnum; i++) {
-		const Elf64_Phdr *p = &ph[i];
-
-		if (p->p_type != PT_LOAD || !p->p_memsz)
-			continue;
-		memcpy(ram + p->p_paddr, img + p->p_offset, p->p_filesz);
-		memset(ram + p->p_paddr + p->p_filesz, 0, p->p_memsz - p->p_filesz);
-	}
-	write_gdt(ram, gdt, tss);
-	/* PML4, PDPT, then one PD per GiB: all RAM, 2 MiB pages. */
-	x86_identity_map(ram + pml4, pml4, ram_size);
-	memset(ram + cmd, 0, PAGE);
-	if (cmdline) {
-		memcpy(ram + cmd, cmdline, strlen(cmdline) + 1);
-		bs->cmdline_gpa = cmd;
-	}
-
-	bs->format = IMAGE_ELF;
-	bs->entry = eh->e_entry;
-	bs->boot_area = area;
+	elf_copy(img, eh, ph, ram);
 	bs->boot_area_size = area_size;
-
-	x86_sregs_flat(sr, SEL_CODE64, true, SEL_DATA, SEL_TSS, tss);
-	x86_sregs_long(sr, pml4);
-	sr->gdt.base = gdt;
-	sr->gdt.limit = GDT_ENTRIES * 8 - 1;
-	/* SSE usable from the start, as a 64-bit kernel expects. */
-	sr->cr0 |= X86_CR0_MP | X86_CR0_WP;
-	sr->cr4 |= X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
-
-	bs->regs.rip = eh->e_entry;
-	bs->regs.rsp = ram_size - ELF_STACK_MARGIN;
-	bs->regs.rdi = bs->cmdline_gpa;
-	bs->regs.rsi = ram_size;
-	bs->regs.rflags = X86_RFLAGS_FIXED;
+	elf_boot_state(ram, ram_size, area, cmdline, eh->e_entry, bs);
 	return IMAGE_OK;
 }
 
