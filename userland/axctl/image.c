@@ -14,8 +14,6 @@
 
 #define PAGE		0x1000ULL
 #define SZ_1G		0x40000000ULL
-
-
 #define MAX_SEGS	64
 
 static int fail(int code, char *err, size_t errlen, const char *fmt, ...)

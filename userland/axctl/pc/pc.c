@@ -35,13 +35,13 @@ static void irq_update(struct pc *pc)
 
 /* --- port handlers -------------------------------------------------------- */
 
-static uint32_t pic_in(void *dev, uint16_t port, unsigned int width)
+static uint64_t pic_in(void *dev, uint64_t port, unsigned int width)
 {
 	(void)width;
 	return pic_read(&((struct pc *)dev)->pic, port);
 }
 
-static int pic_out(void *dev, uint16_t port, unsigned int width, uint32_t val)
+static int pic_out(void *dev, uint64_t port, unsigned int width, uint64_t val)
 {
 	struct pc *pc = dev;
 
@@ -51,13 +51,13 @@ static int pic_out(void *dev, uint16_t port, unsigned int width, uint32_t val)
 	return IO_CONTINUE;
 }
 
-static uint32_t pit_port_in(void *dev, uint16_t port, unsigned int width)
+static uint64_t pit_port_in(void *dev, uint64_t port, unsigned int width)
 {
 	(void)width;
 	return pit_read(&((struct pc *)dev)->pit, port);
 }
 
-static int pit_port_out(void *dev, uint16_t port, unsigned int width, uint32_t val)
+static int pit_port_out(void *dev, uint64_t port, unsigned int width, uint64_t val)
 {
 	struct pc *pc = dev;
 
@@ -67,20 +67,20 @@ static int pit_port_out(void *dev, uint16_t port, unsigned int width, uint32_t v
 	return IO_CONTINUE;
 }
 
-static uint32_t cmos_in(void *dev, uint16_t port, unsigned int width)
+static uint64_t cmos_in(void *dev, uint64_t port, unsigned int width)
 {
 	(void)width;
 	return cmos_read(&((struct pc *)dev)->cmos, port);
 }
 
-static int cmos_out(void *dev, uint16_t port, unsigned int width, uint32_t val)
+static int cmos_out(void *dev, uint64_t port, unsigned int width, uint64_t val)
 {
 	(void)width;
 	cmos_write(&((struct pc *)dev)->cmos, port, val);
 	return IO_CONTINUE;
 }
 
-static uint32_t fwcfg_in(void *dev, uint16_t port, unsigned int width)
+static uint64_t fwcfg_in(void *dev, uint64_t port, unsigned int width)
 {
 	struct pc *pc = dev;
 	uint32_t v = 0;
@@ -93,7 +93,7 @@ static uint32_t fwcfg_in(void *dev, uint16_t port, unsigned int width)
 	return v;
 }
 
-static int fwcfg_out(void *dev, uint16_t port, unsigned int width, uint32_t val)
+static int fwcfg_out(void *dev, uint64_t port, unsigned int width, uint64_t val)
 {
 	(void)width;
 	if (port == FW_CFG_PORT_SEL)
@@ -101,14 +101,14 @@ static int fwcfg_out(void *dev, uint16_t port, unsigned int width, uint32_t val)
 	return IO_CONTINUE;	/* data writes: ignored, as QEMU 2.4+ */
 }
 
-static uint32_t port_a_in(void *dev, uint16_t port, unsigned int width)
+static uint64_t port_a_in(void *dev, uint64_t port, unsigned int width)
 {
 	(void)port;
 	(void)width;
 	return ((struct pc *)dev)->port_a | 0x02;	/* A20 on */
 }
 
-static int port_a_out(void *dev, uint16_t port, unsigned int width, uint32_t val)
+static int port_a_out(void *dev, uint64_t port, unsigned int width, uint64_t val)
 {
 	struct pc *pc = dev;
 
@@ -118,7 +118,7 @@ static int port_a_out(void *dev, uint16_t port, unsigned int width, uint32_t val
 	return val & 0x01 ? IO_RESET : IO_CONTINUE;
 }
 
-static uint32_t kbd_in(void *dev, uint16_t port, unsigned int width)
+static uint64_t kbd_in(void *dev, uint64_t port, unsigned int width)
 {
 	(void)dev;
 	(void)port;
@@ -126,7 +126,7 @@ static uint32_t kbd_in(void *dev, uint16_t port, unsigned int width)
 	return 0x1c;	/* buffers empty, system flag, keyboard not inhibited */
 }
 
-static int kbd_out(void *dev, uint16_t port, unsigned int width, uint32_t val)
+static int kbd_out(void *dev, uint64_t port, unsigned int width, uint64_t val)
 {
 	(void)dev;
 	(void)port;
@@ -167,7 +167,7 @@ int pc_init(struct pc *pc, struct io_bus *bus, uint64_t low_ram, uint64_t high_r
 	pthread_cond_init(&pc->timer_cond, &ca);
 	pthread_condattr_destroy(&ca);
 	for (i = 0; i < sizeof(h) / sizeof(h[0]); i++)
-		if (io_bus_register(bus, &h[i]))
+		if (bus_register(&bus->pio, &h[i]))
 			return -1;
 	return 0;
 }

@@ -334,14 +334,14 @@ static void test_fwcfg(void)
 
 /* --- the bus and the board ------------------------------------------------------ */
 
-static uint32_t dummy_read(void *dev, uint16_t port, unsigned int width)
+static uint64_t dummy_read(void *dev, uint64_t port, unsigned int width)
 {
 	(void)dev;
 	(void)width;
 	return port;
 }
 
-static int dummy_write(void *dev, uint16_t port, unsigned int width, uint32_t val)
+static int dummy_write(void *dev, uint64_t port, unsigned int width, uint64_t val)
 {
 	(void)dev;
 	(void)port;
@@ -367,15 +367,15 @@ static void test_board(void)
 	bool sorted = true;
 
 	io_bus_init(&b, -1);
-	check(io_bus_register(&b, &a) == 0, "bus: register 0x300-0x303");
-	check(io_bus_register(&b, &over) < 0, "bus: overlapping range refused");
-	check(io_bus_find(&b, 0x303) && !io_bus_find(&b, 0x304), "bus: find by range");
+	check(bus_register(&b.pio, &a) == 0, "bus: register 0x300-0x303");
+	check(bus_register(&b.pio, &over) < 0, "bus: overlapping range refused");
+	check(bus_find(&b.pio, 0x303) && !bus_find(&b.pio, 0x304), "bus: find by range");
 	check(pc_init(&pc, &b, 64ULL << 20, 0, 2, &lock, notified, &notes) == 0,
 	      "board: every device registered");
-	for (i = 1; i < b.nr_handlers; i++)
-		if (b.handlers[i - 1].base + b.handlers[i - 1].len > b.handlers[i].base)
+	for (i = 1; i < b.pio.nr_handlers; i++)
+		if (b.pio.handlers[i - 1].base + b.pio.handlers[i - 1].len > b.pio.handlers[i].base)
 			sorted = false;
-	check(sorted && b.nr_handlers == 11, "bus: %u ranges, sorted and disjoint", b.nr_handlers);
+	check(sorted && b.pio.nr_handlers == 11, "bus: %u ranges, sorted and disjoint", b.pio.nr_handlers);
 	check(io_read(&b, 0x92, 1) == 0x02, "port A: A20 reads on");
 	check(io_write(&b, 0x92, 1, 0x02) == IO_CONTINUE && !b.reset_requested,
 	      "port A: writing A20 is no reset");
