@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <linux/axvm.h>
+
 #include "bench_abi.h"
 
 /* Guest RAM: slot 0 at GPA 0. TOUCH pages start at BENCH_TOUCH_GPA. */
@@ -88,6 +90,26 @@ uint64_t bench_rdtsc(void);
 uint64_t bench_now_ns(void);
 
 /* Runners: 0 and *r filled (maybe skipped), or -1 with r->why set. */
+/* runner.c: what both runners share. The guest's first registers: */
+void bench_guest_sregs(struct axvm_sregs *sr);
+void bench_guest_regs(struct axvm_regs *r);
+
+/* How a runner makes a VM and a vCPU, for the host-timed cases. */
+struct bench_host_ops {
+	const char *dev;			/* "/dev/axvm" */
+	int (*create_vm)(int dev);		/* an fd, or -1 with errno */
+	int (*create_vcpu)(int vm);
+	const char *vm_call, *vcpu_call;	/* "AXVM_CREATE_VM", for messages */
+};
+
+/*
+ * The start of every case of a runner: r cleared; a case this hypervisor
+ * lacks (hv->absent) is skipped, a host-timed one (HV_HOST_VM/VCPU) runs
+ * here. True when the case is done: *ret is the runner's return value.
+ */
+bool bench_case_done(const struct bench_hv_case *hv, const struct bench_host_ops *ops,
+		     const struct bench_opts *o, struct bench_result *r, int *ret);
+
 const char *bench_axvm_unavailable(void);
 int bench_axvm_run(const struct bench_case *c, const struct bench_opts *o,
 		   struct bench_result *r);

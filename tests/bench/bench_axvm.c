@@ -49,19 +49,7 @@ const char *bench_axvm_unavailable(void)
 	return NULL;
 }
 
-static void seg(struct axvm_segment *s, uint16_t sel, uint8_t type)
-{
-	memset(s, 0, sizeof(*s));
-	s->limit = 0xffffffff;
-	s->selector = sel;
-	s->type = type;
-	s->s = 1;
-	s->present = 1;
-	s->db = 1;
-	s->g = 1;
-}
-
-/* 32-bit protected mode, flat, no paging (bench_abi.h). */
+/* 32-bit protected mode, flat, no paging (guest_state.c). */
 static int ax_setup_vcpu(struct ax *a)
 {
 	struct axvm_sregs sr;
@@ -69,29 +57,10 @@ static int ax_setup_vcpu(struct ax *a)
 
 	if (ioctl(a->vcpu, AXVM_GET_SREGS, &sr))
 		return -1;
-	seg(&sr.cs, 0x08, 11);
-	seg(&sr.ds, 0x10, 3);
-	sr.es = sr.fs = sr.gs = sr.ss = sr.ds;
-	memset(&sr.tr, 0, sizeof(sr.tr));
-	sr.tr.selector = 0x20;
-	sr.tr.limit = 0x67;
-	sr.tr.type = 11;
-	sr.tr.present = 1;
-	memset(&sr.ldt, 0, sizeof(sr.ldt));
-	sr.ldt.unusable = 1;
-	memset(&sr.gdt, 0, sizeof(sr.gdt));
-	memset(&sr.idt, 0, sizeof(sr.idt));
-	sr.cr0 = 0x31;		/* PE | ET | NE */
-	sr.cr3 = 0;
-	sr.cr4 = 0;
-	sr.efer = 0;
-	memset(sr.reserved, 0, sizeof(sr.reserved));
+	bench_guest_sregs(&sr);
 	if (ioctl(a->vcpu, AXVM_SET_SREGS, &sr))
 		return -1;
-	memset(&regs, 0, sizeof(regs));
-	regs.rip = BENCH_LOAD_GPA;
-	regs.rsp = BENCH_STACK_TOP;
-	regs.rflags = 2;
+	bench_guest_regs(&regs);
 	return ioctl(a->vcpu, AXVM_SET_REGS, &regs);
 }
 
@@ -252,60 +221,25 @@ static int ax_loop(struct ax *a, bool sync_ring)
 	}
 }
 
-static int ax_host_case(const struct bench_case *c, const struct bench_opts *o,
-			struct bench_result *r)
+static int ax_create_vm(int dev)
 {
-	uint64_t t = 0, ns = 0;
-	uint32_t i, n = o->host_iters + 1;
-	int dev = open("/dev/axvm", O_RDWR | O_CLOEXEC);
+	struct axvm_create_vm cv = { 0 };
 
-	if (dev < 0) {
-		bench_set_why(r, "/dev/axvm: %s", strerror(errno));
-		return -1;
-	}
-	/* Iteration 0 warms up and is not counted. */
-	for (i = 0; i < n; i++) {
-		struct axvm_create_vm cv = { 0 };
-		uint64_t t0, n0, t1, n1;
-		int vm, vcpu = -1;
-
-		n0 = bench_now_ns();
-		t0 = bench_rdtsc();
-		vm = ioctl(dev, AXVM_CREATE_VM, &cv);
-		if (vm >= 0 && (c->axvm.flags & HV_HOST_VCPU)) {
-			n0 = bench_now_ns();
-			t0 = bench_rdtsc();
-			vcpu = ioctl(vm, AXVM_CREATE_VCPU, 0UL);
-			t1 = bench_rdtsc();
-			n1 = bench_now_ns();
-			if (vcpu < 0) {
-				bench_set_why(r, "AXVM_CREATE_VCPU: %s", strerror(errno));
-				close(vm);
-				close(dev);
-				return -1;
-			}
-			close(vcpu);
-			close(vm);
-		} else if (vm >= 0) {
-			close(vm);
-			t1 = bench_rdtsc();
-			n1 = bench_now_ns();
-		} else {
-			bench_set_why(r, "AXVM_CREATE_VM: %s", strerror(errno));
-			close(dev);
-			return -1;
-		}
-		if (i) {
-			t += t1 - t0;
-			ns += n1 - n0;
-		}
-	}
-	close(dev);
-	r->ticks = (double)t / o->host_iters;
-	r->ns = (double)ns / o->host_iters;
-	r->unit = "host TSC ticks";
-	return 0;
+	return ioctl(dev, AXVM_CREATE_VM, &cv);
 }
+
+static int ax_create_vcpu(int vm)
+{
+	return ioctl(vm, AXVM_CREATE_VCPU, 0UL);
+}
+
+static const struct bench_host_ops ax_host_ops = {
+	.dev = "/dev/axvm",
+	.create_vm = ax_create_vm,
+	.create_vcpu = ax_create_vcpu,
+	.vm_call = "AXVM_CREATE_VM",
+	.vcpu_call = "AXVM_CREATE_VCPU",
+};
 
 int bench_axvm_run(const struct bench_case *c, const struct bench_opts *o,
 		   struct bench_result *r)
@@ -319,14 +253,8 @@ int bench_axvm_run(const struct bench_case *c, const struct bench_opts *o,
 	pthread_t server;
 	int ret = -1;
 
-	memset(r, 0, sizeof(*r));
-	if (hv->absent) {
-		r->skipped = true;
-		bench_set_why(r, "%s", hv->absent);
-		return 0;
-	}
-	if (hv->flags & (HV_HOST_VM | HV_HOST_VCPU))
-		return ax_host_case(c, o, r);
+	if (bench_case_done(hv, &ax_host_ops, o, r, &ret))
+		return ret;
 
 	a.dev = open("/dev/axvm", O_RDWR | O_CLOEXEC);
 	if (a.dev < 0 || ioctl(a.dev, AXVM_GET_CAPS, &a.caps)) {

@@ -86,46 +86,57 @@ void bench_kvm_done(void)
 		fprintf(stderr, "axvm_bench: could not unload kvm_intel again\n");
 }
 
-static void seg(struct kvm_segment *s, uint16_t sel, uint8_t type)
+static void kvm_seg(struct kvm_segment *k, const struct axvm_segment *a)
 {
-	memset(s, 0, sizeof(*s));
-	s->limit = 0xffffffff;
-	s->selector = sel;
-	s->type = type;
-	s->s = 1;
-	s->present = 1;
-	s->db = 1;
-	s->g = 1;
+	memset(k, 0, sizeof(*k));
+	k->base = a->base;
+	k->limit = a->limit;
+	k->selector = a->selector;
+	k->type = a->type;
+	k->present = a->present;
+	k->dpl = a->dpl;
+	k->db = a->db;
+	k->s = a->s;
+	k->l = a->l;
+	k->g = a->g;
+	k->avl = a->avl;
+	k->unusable = a->unusable;
 }
 
-/* 32-bit protected mode, flat, no paging: as bench_axvm.c. */
+/*
+ * The state of guest_state.c, copied field by field (the layouts differ).
+ * GDTR and IDTR stay as KVM has them: the guest uses neither.
+ */
 static int kv_setup_vcpu(struct kv *k)
 {
+	struct axvm_sregs ax;
+	struct axvm_regs ar;
 	struct kvm_sregs sr;
 	struct kvm_regs regs;
 
 	if (ioctl(k->vcpu, KVM_GET_SREGS, &sr))
 		return -1;
-	seg(&sr.cs, 0x08, 11);
-	seg(&sr.ds, 0x10, 3);
-	sr.es = sr.fs = sr.gs = sr.ss = sr.ds;
-	memset(&sr.tr, 0, sizeof(sr.tr));
-	sr.tr.selector = 0x20;
-	sr.tr.limit = 0x67;
-	sr.tr.type = 11;
-	sr.tr.present = 1;
-	memset(&sr.ldt, 0, sizeof(sr.ldt));
-	sr.ldt.unusable = 1;
-	sr.cr0 = 0x31;
-	sr.cr3 = 0;
-	sr.cr4 = 0;
-	sr.efer = 0;
+	memset(&ax, 0, sizeof(ax));
+	bench_guest_sregs(&ax);
+	kvm_seg(&sr.cs, &ax.cs);
+	kvm_seg(&sr.ds, &ax.ds);
+	kvm_seg(&sr.es, &ax.es);
+	kvm_seg(&sr.fs, &ax.fs);
+	kvm_seg(&sr.gs, &ax.gs);
+	kvm_seg(&sr.ss, &ax.ss);
+	kvm_seg(&sr.tr, &ax.tr);
+	kvm_seg(&sr.ldt, &ax.ldt);
+	sr.cr0 = ax.cr0;
+	sr.cr3 = ax.cr3;
+	sr.cr4 = ax.cr4;
+	sr.efer = ax.efer;
 	if (ioctl(k->vcpu, KVM_SET_SREGS, &sr))
 		return -1;
+	bench_guest_regs(&ar);
 	memset(&regs, 0, sizeof(regs));
-	regs.rip = BENCH_LOAD_GPA;
-	regs.rsp = BENCH_STACK_TOP;
-	regs.rflags = 2;
+	regs.rip = ar.rip;
+	regs.rsp = ar.rsp;
+	regs.rflags = ar.rflags;
 	return ioctl(k->vcpu, KVM_SET_REGS, &regs);
 }
 
@@ -204,59 +215,23 @@ static int kv_loop(struct kv *k)
 	return 0;
 }
 
-static int kv_host_case(const struct bench_case *c, const struct bench_opts *o,
-			struct bench_result *r)
+static int kv_create_vm(int kvm)
 {
-	uint64_t t = 0, ns = 0;
-	uint32_t i, n = o->host_iters + 1;
-	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-
-	if (kvm < 0) {
-		bench_set_why(r, "/dev/kvm: %s", strerror(errno));
-		return -1;
-	}
-	for (i = 0; i < n; i++) {
-		uint64_t t0, n0, t1, n1;
-		int vm, vcpu;
-
-		n0 = bench_now_ns();
-		t0 = bench_rdtsc();
-		vm = ioctl(kvm, KVM_CREATE_VM, 0UL);
-		if (vm < 0) {
-			bench_set_why(r, "KVM_CREATE_VM: %s", strerror(errno));
-			close(kvm);
-			return -1;
-		}
-		if (c->kvm.flags & HV_HOST_VCPU) {
-			n0 = bench_now_ns();
-			t0 = bench_rdtsc();
-			vcpu = ioctl(vm, KVM_CREATE_VCPU, 0UL);
-			t1 = bench_rdtsc();
-			n1 = bench_now_ns();
-			if (vcpu < 0) {
-				bench_set_why(r, "KVM_CREATE_VCPU: %s", strerror(errno));
-				close(vm);
-				close(kvm);
-				return -1;
-			}
-			close(vcpu);
-			close(vm);
-		} else {
-			close(vm);
-			t1 = bench_rdtsc();
-			n1 = bench_now_ns();
-		}
-		if (i) {
-			t += t1 - t0;
-			ns += n1 - n0;
-		}
-	}
-	close(kvm);
-	r->ticks = (double)t / o->host_iters;
-	r->ns = (double)ns / o->host_iters;
-	r->unit = "host TSC ticks";
-	return 0;
+	return ioctl(kvm, KVM_CREATE_VM, 0UL);
 }
+
+static int kv_create_vcpu(int vm)
+{
+	return ioctl(vm, KVM_CREATE_VCPU, 0UL);
+}
+
+static const struct bench_host_ops kv_host_ops = {
+	.dev = "/dev/kvm",
+	.create_vm = kv_create_vm,
+	.create_vcpu = kv_create_vcpu,
+	.vm_call = "KVM_CREATE_VM",
+	.vcpu_call = "KVM_CREATE_VCPU",
+};
 
 #define KV_FAIL(what) do {						\
 	bench_set_why(r, "%s: %s", what, strerror(errno));		\
@@ -271,14 +246,8 @@ int bench_kvm_run(const struct bench_case *c, const struct bench_opts *o,
 	struct kvm_userspace_memory_region mr = { 0 };
 	int ret = -1;
 
-	memset(r, 0, sizeof(*r));
-	if (hv->absent) {
-		r->skipped = true;
-		bench_set_why(r, "%s", hv->absent);
-		return 0;
-	}
-	if (hv->flags & (HV_HOST_VM | HV_HOST_VCPU))
-		return kv_host_case(c, o, r);
+	if (bench_case_done(hv, &kv_host_ops, o, r, &ret))
+		return ret;
 
 	k.kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (k.kvm < 0)

@@ -2,6 +2,12 @@
 /*
  * axctl: the axvm command-line tool and VMM. Shared declarations: exit
  * statuses, messages, small parsers. See axctl.8 for the user's view.
+ *
+ * Files: main.c (dispatch, help), util.c, reasons.c (names), nl.c +
+ * cmd_vm.c (the netlink commands), trace.c + trace_report.c + bpf/
+ * (`axctl trace`); `axctl start`, the VMM, is start.c, ram.c, vcpu.c,
+ * exits.c, diag.c with its devices on bus.c (devices.c, uart.c, pc/) and
+ * the loaders image.c, multiboot.c: vmm.h describes them.
  */
 #ifndef AXCTL_H
 #define AXCTL_H

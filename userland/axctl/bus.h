@@ -1,19 +1,23 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * axctl: the VMM's bus, where every device model registers the ranges it
- * answers: port ranges (io_bus_register) and guest-physical MMIO ranges
- * (mmio_bus_register), with the same handler shape and the same rules
- * (like kvmtool's ioport/mmio registration or crosvm's Bus). Pure data:
- * the VMM serialises calls under its device lock (vmm.h), so the host
- * tests drive it directly.
+ * axctl: the VMM's buses, where every device model registers the ranges
+ * it answers, through one interface for both address spaces (like
+ * kvmtool's ioport/mmio registration or crosvm's Bus): a struct
+ * io_handler (base, length, flags, read and write, device) goes into a
+ * struct bus with bus_register(); the VMM has one bus for ports and one
+ * for guest-physical MMIO (struct io_bus). Pure data: the VMM serialises
+ * calls under its device lock (vmm.h), so the host tests drive it
+ * directly.
  *
- * Each space is a table of ranges sorted by base, searched by bisection;
- * a range may not overlap another. A port range marked IO_BYTEWISE answers
- * a wider access byte by byte (a 16550 read with inw gives two
- * registers), a range without it sees the access whole (fw_cfg's 16-bit
- * selector, the debug-exit port's 1/2/4-byte writes). An access nothing
- * answers reads all ones of its width, writes are ignored; both are
- * counted (axctl -v prints the counts at exit, diag.c).
+ * A bus is a table of ranges sorted by base, searched by bisection; a
+ * range may not overlap another. An access goes whole to the range of its
+ * first byte unless that range is IO_BYTEWISE (a 16550 read with inw
+ * gives two registers) or nothing is there: then it is split into byte
+ * accesses, each to its own address. An access nothing answers reads all
+ * ones of its width, writes are ignored; both are counted, the first
+ * BUS_UNHANDLED distinct addresses one by one (axctl -v prints the counts
+ * at exit, diag.c). Port widths are 1/2/4, MMIO widths 1/2/4/8 (any other
+ * is taken as 1).
  *
  * The devices every VM has (COM1, debug exit, POST) are in devices.h.
  */
@@ -36,37 +40,16 @@ enum io_action {
 #define IO_BYTEWISE		(1U << 0)
 
 /**
- * struct io_handler - one range of ports on the bus
- * @base: first port
- * @len: ports in the range
+ * struct io_handler - one range on a bus
+ * @base: first port or guest-physical address
+ * @len: ports or bytes in the range
  * @flags: IO_BYTEWISE
  * @name: for messages
- * @read: IN of @width (1/2/4; 1 for IO_BYTEWISE) at @port: the value
- * @write: OUT; returns an enum io_action
+ * @read: a read of @width (1/2/4/8; 1 for IO_BYTEWISE) at @addr: the value
+ * @write: a write; returns an enum io_action
  * @dev: the device, passed to @read and @write
  */
 struct io_handler {
-	uint16_t base, len;
-	unsigned int flags;
-	const char *name;
-	uint32_t (*read)(void *dev, uint16_t port, unsigned int width);
-	int (*write)(void *dev, uint16_t port, unsigned int width, uint32_t val);
-	void *dev;
-};
-
-/**
- * struct mmio_handler - one range of guest-physical addresses on the bus
- * @base: first address
- * @len: bytes in the range
- * @flags: none yet (0)
- * @name: for messages
- * @read: a read of @width (1/2/4/8) at @addr: the value
- * @write: a write; returns an enum io_action
- * @dev: the device, passed to @read and @write
- *
- * An access is given to the range that holds its first byte, whole.
- */
-struct mmio_handler {
 	uint64_t base, len;
 	unsigned int flags;
 	const char *name;
@@ -75,47 +58,52 @@ struct mmio_handler {
 	void *dev;
 };
 
-#define IO_MAX_HANDLERS		24
-#define MMIO_MAX_HANDLERS	16
-#define IO_UNHANDLED_PORTS	16
+enum bus_space {
+	BUS_PIO,		/* ports 0-0xffff, widths 1/2/4 */
+	BUS_MMIO,		/* guest-physical addresses, widths 1/2/4/8 */
+};
 
-struct io_unhandled {
-	uint16_t port;
+#define BUS_MAX_HANDLERS	24
+#define BUS_UNHANDLED		16
+
+struct bus_unhandled {
+	uint64_t addr;
 	uint64_t reads, writes;
 };
 
-struct io_bus {
-	struct io_handler handlers[IO_MAX_HANDLERS];	/* sorted by base */
+struct bus {
+	enum bus_space space;
+	struct io_handler handlers[BUS_MAX_HANDLERS];	/* sorted by base */
 	unsigned int nr_handlers;
-	struct mmio_handler mmio[MMIO_MAX_HANDLERS];	/* sorted by base */
-	unsigned int nr_mmio;
-	struct uart16550 com1;
 	uint64_t unhandled_reads, unhandled_writes;
-	/* The first IO_UNHANDLED_PORTS distinct ports, for -v. */
-	struct io_unhandled ports[IO_UNHANDLED_PORTS];
-	unsigned int nr_ports;
-	uint64_t mmio_unhandled_reads, mmio_unhandled_writes;
-	bool exit_requested;
-	uint64_t exit_value;	/* what the guest wrote to DEBUG_EXIT_PORT */
-	bool reset_requested;
+	/* The first BUS_UNHANDLED distinct addresses, for -v. */
+	struct bus_unhandled addrs[BUS_UNHANDLED];
+	unsigned int nr_addrs;
 };
 
-/* Add a port range: 0, or -1 if it overlaps another or the table is full. */
-int io_bus_register(struct io_bus *b, const struct io_handler *h);
-/* The handler of port, or NULL. */
-const struct io_handler *io_bus_find(const struct io_bus *b, uint16_t port);
-/* IN of width 1/2/4 at port: the value (all ones of the width if unhandled). */
-uint64_t io_read(struct io_bus *b, uint16_t port, unsigned int width);
-/* OUT: an enum io_action (IO_EXIT: b->exit_value has v). */
-int io_write(struct io_bus *b, uint16_t port, unsigned int width, uint64_t val);
-
-/* Add an MMIO range: 0, or -1 if it is empty, wraps, overlaps or the table is full. */
-int mmio_bus_register(struct io_bus *b, const struct mmio_handler *h);
+void bus_init(struct bus *b, enum bus_space space);
+/* Add a range: 0, or -1 if it is empty, leaves the space, overlaps another or the table is full. */
+int bus_register(struct bus *b, const struct io_handler *h);
 /* The handler of addr, or NULL. */
-const struct mmio_handler *mmio_bus_find(const struct io_bus *b, uint64_t addr);
-/* A read of width 1/2/4/8 at addr: the value (all ones of the width if unhandled). */
+const struct io_handler *bus_find(const struct bus *b, uint64_t addr);
+/* A read: the value (all ones of the width if unhandled). */
+uint64_t bus_read(struct bus *b, uint64_t addr, unsigned int width);
+/* A write: an enum io_action. */
+int bus_write(struct bus *b, uint64_t addr, unsigned int width, uint64_t val);
+
+/* The VMM's buses and the devices every VM has (devices.h). */
+struct io_bus {
+	struct bus pio, mmio;
+	struct uart16550 com1;
+	bool exit_requested;
+	uint64_t exit_value;	/* what the guest wrote to DEBUG_EXIT_PORT */
+	bool reset_requested;	/* a write returned IO_RESET */
+};
+
+/* Accesses from the exits: on b->pio / b->mmio, noting IO_RESET. */
+uint64_t io_read(struct io_bus *b, uint16_t port, unsigned int width);
+int io_write(struct io_bus *b, uint16_t port, unsigned int width, uint64_t val);
 uint64_t mmio_read(struct io_bus *b, uint64_t addr, unsigned int width);
-/* A write: an enum io_action (unhandled: ignored, IO_CONTINUE). */
 int mmio_write(struct io_bus *b, uint64_t addr, unsigned int width, uint64_t val);
 
 /* All ones of an access width in bytes (1..8). */

@@ -7,20 +7,20 @@
 
 #include "devices.h"
 
-static uint32_t com1_read(void *dev, uint16_t port, unsigned int width)
+static uint64_t com1_read(void *dev, uint64_t port, unsigned int width)
 {
 	(void)width;	/* IO_BYTEWISE */
 	return uart_read(dev, port - COM1_BASE);
 }
 
-static int com1_write(void *dev, uint16_t port, unsigned int width, uint32_t val)
+static int com1_write(void *dev, uint64_t port, unsigned int width, uint64_t val)
 {
 	(void)width;
 	uart_write(dev, port - COM1_BASE, val);
 	return IO_CONTINUE;
 }
 
-static int debug_exit_write(void *dev, uint16_t port, unsigned int width, uint32_t val)
+static int debug_exit_write(void *dev, uint64_t port, unsigned int width, uint64_t val)
 {
 	struct io_bus *b = dev;
 
@@ -31,14 +31,14 @@ static int debug_exit_write(void *dev, uint16_t port, unsigned int width, uint32
 	return IO_EXIT;
 }
 
-static uint32_t post_read(void *dev, uint16_t port, unsigned int width)
+static uint64_t post_read(void *dev, uint64_t port, unsigned int width)
 {
 	(void)dev;
 	(void)port;
-	return width >= 4 ? 0xffffffffU : (1U << (8 * width)) - 1;
+	return width_ones(width);
 }
 
-static int post_write(void *dev, uint16_t port, unsigned int width, uint32_t val)
+static int post_write(void *dev, uint64_t port, unsigned int width, uint64_t val)
 {
 	(void)dev;
 	(void)port;
@@ -47,7 +47,7 @@ static int post_write(void *dev, uint16_t port, unsigned int width, uint32_t val
 	return IO_CONTINUE;	/* progress codes: nobody listens */
 }
 
-static uint32_t debug_exit_read(void *dev, uint16_t port, unsigned int width)
+static uint64_t debug_exit_read(void *dev, uint64_t port, unsigned int width)
 {
 	return post_read(dev, port, width);
 }
@@ -68,10 +68,12 @@ void io_bus_init(struct io_bus *b, int uart_fd)
 	};
 
 	memset(b, 0, sizeof(*b));
+	bus_init(&b->pio, BUS_PIO);
+	bus_init(&b->mmio, BUS_MMIO);
 	uart_init(&b->com1, uart_fd);
-	io_bus_register(b, &com1);
-	io_bus_register(b, &dbg);
-	io_bus_register(b, &post);
+	bus_register(&b->pio, &com1);
+	bus_register(&b->pio, &dbg);
+	bus_register(&b->pio, &post);
 }
 
 int debug_exit_status(uint64_t v)

@@ -24,7 +24,7 @@
 #define DEBUG_EXIT_PORT		0xf4
 #define POST_PORT		0x80
 
-/* An empty bus with COM1 (output to uart_fd), the debug-exit and POST ports. */
+/* Empty buses, then COM1 (output to uart_fd), the debug-exit and POST ports. */
 void io_bus_init(struct io_bus *b, int uart_fd);
 /* The exit status for a debug-exit value v: (v << 1) | 1, as a byte. */
 int debug_exit_status(uint64_t v);

@@ -153,7 +153,7 @@ void report_internal_error(struct vcpu *c, const struct axvm_exit *e)
 
 static void print_counts(struct vmm *v)
 {
-	uint64_t mr = v->io.mmio_unhandled_reads, mw = v->io.mmio_unhandled_writes;
+	uint64_t mr = v->io.mmio.unhandled_reads, mw = v->io.mmio.unhandled_writes;
 	uint64_t msr = atomic_load(&v->msr_faults), hc = atomic_load(&v->hypercalls);
 
 	if (mr || mw || msr || hc)
@@ -171,14 +171,15 @@ void print_unhandled(struct vmm *v)
 		return;
 	newline_after_guest(v);
 	fprintf(stderr, "%s: %llu unhandled port write%s, %llu unhandled port read%s",
-		axctl_prog, (unsigned long long)v->io.unhandled_writes,
-		v->io.unhandled_writes == 1 ? "" : "s",
-		(unsigned long long)v->io.unhandled_reads,
-		v->io.unhandled_reads == 1 ? "" : "s");
-	for (i = 0; i < v->io.nr_ports; i++)
+		axctl_prog, (unsigned long long)v->io.pio.unhandled_writes,
+		v->io.pio.unhandled_writes == 1 ? "" : "s",
+		(unsigned long long)v->io.pio.unhandled_reads,
+		v->io.pio.unhandled_reads == 1 ? "" : "s");
+	for (i = 0; i < v->io.pio.nr_addrs; i++)
 		fprintf(stderr, "%s port 0x%x: %llu out, %llu in", i ? "," : ":",
-			v->io.ports[i].port, (unsigned long long)v->io.ports[i].writes,
-			(unsigned long long)v->io.ports[i].reads);
+			(unsigned int)v->io.pio.addrs[i].addr,
+			(unsigned long long)v->io.pio.addrs[i].writes,
+			(unsigned long long)v->io.pio.addrs[i].reads);
 	fputc('\n', stderr);
 	print_counts(v);
 	if (v->pc.pit_irqs || v->pc.pic.delivered[0])

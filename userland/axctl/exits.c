@@ -135,7 +135,7 @@ static bool exit_mmio_read(struct vcpu *c, struct axvm_exit *e, uint32_t *resp)
 	bool handled;
 
 	pthread_mutex_lock(&v->dev_lock);
-	handled = mmio_bus_find(&v->io, e->u.mmio_read.addr);
+	handled = bus_find(&v->io.mmio, e->u.mmio_read.addr);
 	e->u.mmio_read.data = mmio_read(&v->io, e->u.mmio_read.addr, e->u.mmio_read.width);
 	pthread_mutex_unlock(&v->dev_lock);
 	if (!handled)
@@ -152,7 +152,7 @@ static bool exit_mmio_write(struct vcpu *c, struct axvm_exit *e)
 	int r;
 
 	pthread_mutex_lock(&v->dev_lock);
-	handled = mmio_bus_find(&v->io, e->u.mmio_write.addr);
+	handled = bus_find(&v->io.mmio, e->u.mmio_write.addr);
 	r = mmio_write(&v->io, e->u.mmio_write.addr, e->u.mmio_write.width,
 		       e->u.mmio_write.data);
 	pthread_mutex_unlock(&v->dev_lock);

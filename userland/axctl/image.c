@@ -11,28 +11,10 @@
 #include "image.h"
 #include "linux.h"
 #include "multiboot.h"
+#include "x86_boot.h"
 
 #define PAGE		0x1000ULL
-#define SZ_2M		0x200000ULL
 #define SZ_1G		0x40000000ULL
-
-#define X86_CR0_PE	(1ULL << 0)
-#define X86_CR0_MP	(1ULL << 1)
-#define X86_CR0_ET	(1ULL << 4)
-#define X86_CR0_NE	(1ULL << 5)
-#define X86_CR0_WP	(1ULL << 16)
-#define X86_CR0_PG	(1ULL << 31)
-#define X86_CR4_PAE	(1ULL << 5)
-#define X86_CR4_OSFXSR	(1ULL << 9)
-#define X86_CR4_OSXMMEXCPT (1ULL << 10)
-#define EFER_LME	(1ULL << 8)
-#define EFER_LMA	(1ULL << 10)
-#define RFLAGS_FIXED	(1ULL << 1)
-
-#define PTE_P		(1ULL << 0)
-#define PTE_RW		(1ULL << 1)
-#define PTE_PS		(1ULL << 7)
-
 #define MAX_SEGS	64
 
 static int fail(int code, char *err, size_t errlen, const char *fmt, ...)
@@ -207,69 +189,6 @@ int image_probe(const void *img, size_t len, enum image_format fmt,
 	return r ? r : IMAGE_ELF;
 }
 
-/* --- segments and descriptors --------------------------------------- */
-
-uint64_t seg_descriptor(const struct axvm_segment *s)
-{
-	uint32_t limit = s->g ? s->limit >> 12 : s->limit;
-	uint64_t d = 0;
-
-	d |= limit & 0xffff;
-	d |= (s->base & 0xffffffULL) << 16;
-	d |= (uint64_t)(s->type & 0xf) << 40;
-	d |= (uint64_t)(s->s & 1) << 44;
-	d |= (uint64_t)(s->dpl & 3) << 45;
-	d |= (uint64_t)(s->present & 1) << 47;
-	d |= (uint64_t)((limit >> 16) & 0xf) << 48;
-	d |= (uint64_t)(s->avl & 1) << 52;
-	d |= (uint64_t)(s->l & 1) << 53;
-	d |= (uint64_t)(s->db & 1) << 54;
-	d |= (uint64_t)(s->g & 1) << 55;
-	d |= ((s->base >> 24) & 0xffULL) << 56;
-	return d;
-}
-
-static void seg_flat(struct axvm_segment *s, uint16_t sel, uint8_t type, bool code64)
-{
-	memset(s, 0, sizeof(*s));
-	s->limit = 0xffffffff;
-	s->selector = sel;
-	s->type = type;
-	s->s = 1;
-	s->present = 1;
-	s->l = code64;
-	s->db = !code64;
-	s->g = 1;
-}
-
-static void seg_real(struct axvm_segment *s, uint16_t sel, uint8_t type)
-{
-	memset(s, 0, sizeof(*s));
-	s->base = (uint64_t)sel << 4;
-	s->limit = 0xffff;
-	s->selector = sel;
-	s->type = type;
-	s->s = 1;
-	s->present = 1;
-}
-
-/* A busy TSS (type 11): what VM entry wants in TR, in every mode. */
-static void seg_tss(struct axvm_segment *s, uint16_t sel, uint64_t base, uint32_t limit)
-{
-	memset(s, 0, sizeof(*s));
-	s->base = base;
-	s->limit = limit;
-	s->selector = sel;
-	s->type = 11;
-	s->present = 1;
-}
-
-static void seg_unusable(struct axvm_segment *s)
-{
-	memset(s, 0, sizeof(*s));
-	s->unusable = 1;
-}
-
 /* --- flat ------------------------------------------------------------- */
 
 static int load_flat(const void *img, size_t len, unsigned char *ram, uint64_t ram_size,
@@ -295,22 +214,12 @@ static int load_flat(const void *img, size_t len, unsigned char *ram, uint64_t r
 		bs->cmdline_gpa = FLAT_CMDLINE_GPA;
 	}
 
-	seg_real(&sr->cs, 0, 0xb);
-	seg_real(&sr->ds, 0, 0x3);
-	seg_real(&sr->es, 0, 0x3);
-	seg_real(&sr->fs, 0, 0x3);
-	seg_real(&sr->gs, 0, 0x3);
-	seg_real(&sr->ss, 0, 0x3);
-	seg_tss(&sr->tr, 0, 0, 0xffff);
-	seg_unusable(&sr->ldt);
-	sr->gdt.limit = 0xffff;
-	sr->idt.limit = 0x3ff;
-	sr->cr0 = X86_CR0_ET;
+	x86_sregs_real(sr, 0);
 
 	bs->regs.rip = FLAT_LOAD_GPA;
 	bs->regs.rsp = FLAT_STACK_TOP;
 	bs->regs.rdi = bs->cmdline_gpa;
-	bs->regs.rflags = RFLAGS_FIXED;
+	bs->regs.rflags = X86_RFLAGS_FIXED;
 	return IMAGE_OK;
 }
 
@@ -350,14 +259,14 @@ static void write_gdt(unsigned char *ram, uint64_t gdt, uint64_t tss)
 	uint64_t desc[GDT_ENTRIES] = { 0 };
 	struct axvm_segment s;
 
-	seg_flat(&s, SEL_CODE64, 0xb, true);
-	desc[SEL_CODE64 / 8] = seg_descriptor(&s);
-	seg_flat(&s, SEL_DATA, 0x3, false);
-	desc[SEL_DATA / 8] = seg_descriptor(&s);
+	x86_seg_flat(&s, SEL_CODE64, X86_SEG_CODE, true);
+	desc[SEL_CODE64 / 8] = x86_seg_descriptor(&s);
+	x86_seg_flat(&s, SEL_DATA, X86_SEG_DATA, false);
+	desc[SEL_DATA / 8] = x86_seg_descriptor(&s);
 	/* The TSS descriptor is "available" (9) in memory, busy in TR. */
-	seg_tss(&s, SEL_TSS, tss, TSS_LIMIT);
-	s.type = 9;
-	desc[SEL_TSS / 8] = seg_descriptor(&s);
+	x86_seg_tss(&s, SEL_TSS, tss, TSS_LIMIT);
+	s.type = X86_SEG_TSS_AVAIL;
+	desc[SEL_TSS / 8] = x86_seg_descriptor(&s);
 	desc[SEL_TSS / 8 + 1] = tss >> 32;
 	memcpy(ram + gdt, desc, sizeof(desc));
 	memset(ram + tss, 0, TSS_LIMIT + 1);
@@ -366,43 +275,8 @@ static void write_gdt(unsigned char *ram, uint64_t gdt, uint64_t tss)
 	ram[tss + 0x67] = (TSS_LIMIT + 1) >> 8;
 }
 
-/* PML4 at pml4, PDPT right after, then one PD per GiB: all RAM, 2 MiB pages. */
-static void write_page_tables(unsigned char *ram, uint64_t pml4, uint64_t ram_size)
+static int elf_check_ram(uint64_t ram_size, const char *cmdline, char *err, size_t errlen)
 {
-	uint64_t pdpt = pml4 + PAGE, pd = pdpt + PAGE;
-	uint64_t npages = (ram_size + SZ_2M - 1) / SZ_2M;
-	uint64_t *t;
-	uint64_t i;
-
-	memset(ram + pml4, 0, 2 * PAGE);
-	t = (uint64_t *)(ram + pml4);
-	t[0] = pdpt | PTE_P | PTE_RW;
-	t = (uint64_t *)(ram + pdpt);
-	for (i = 0; i < (npages + 511) / 512; i++)
-		t[i] = (pd + i * PAGE) | PTE_P | PTE_RW;
-	t = (uint64_t *)(ram + pd);
-	memset(t, 0, (npages + 511) / 512 * PAGE);
-	for (i = 0; i < npages; i++)
-		t[i] = (i * SZ_2M) | PTE_P | PTE_RW | PTE_PS;
-}
-
-static int load_elf(const unsigned char *img, size_t len, unsigned char *ram,
-		    uint64_t ram_size, const char *cmdline, struct boot_state *bs,
-		    char *err, size_t errlen)
-{
-	struct range used[MAX_SEGS + 1];
-	uint64_t npd, area_size, area, stack_lo, gdt, tss, cmd, pml4;
-	struct axvm_sregs *sr = &bs->sregs;
-	const Elf64_Ehdr *eh;
-	const Elf64_Phdr *ph;
-	unsigned int i, n = 0;
-	int r;
-
-	r = elf_check(img, len, &eh, &ph, err, errlen);
-	if (!r)
-		r = elf_check_segments(img, len, eh, ph, err, errlen);
-	if (r)
-		return r;
 	if (ram_size > ELF_MAX_RAM)
 		return fail(IMAGE_ERAM, err, errlen,
 			    "guest RAM of %llu bytes: at most 512G for ELF images",
@@ -415,8 +289,20 @@ static int load_elf(const unsigned char *img, size_t len, unsigned char *ram,
 		return fail(IMAGE_ECMDLINE, err, errlen,
 			    "command line too long (%zu bytes, at most %d)",
 			    strlen(cmdline), ELF_CMDLINE_MAX);
-	stack_lo = ram_size - ELF_STACK_RESERVE;
+	return IMAGE_OK;
+}
 
+/*
+ * Where the PT_LOAD segments go, below stack_lo: used[] gets their ranges
+ * (*n of them), bs->load_lo/load_hi their span.
+ */
+static int elf_place(const Elf64_Ehdr *eh, const Elf64_Phdr *ph, uint64_t stack_lo,
+		     struct range *used, unsigned int *n, struct boot_state *bs,
+		     char *err, size_t errlen)
+{
+	unsigned int i;
+
+	*n = 0;
 	bs->load_lo = ~0ULL;
 	bs->load_hi = 0;
 	for (i = 0; i < eh->e_phnum; i++) {
@@ -430,18 +316,96 @@ static int load_elf(const unsigned char *img, size_t len, unsigned char *ram,
 				    i, (unsigned long long)p->p_paddr,
 				    (unsigned long long)(p->p_paddr + p->p_memsz),
 				    (unsigned long long)stack_lo);
-		used[n].start = p->p_paddr;
-		used[n].len = p->p_memsz;
-		n++;
+		used[*n].start = p->p_paddr;
+		used[*n].len = p->p_memsz;
+		(*n)++;
 		if (p->p_paddr < bs->load_lo)
 			bs->load_lo = p->p_paddr;
 		if (p->p_paddr + p->p_memsz > bs->load_hi)
 			bs->load_hi = p->p_paddr + p->p_memsz;
 	}
-	if (eh->e_entry >= stack_lo || !n)
+	if (eh->e_entry >= stack_lo || !*n)
 		return fail(IMAGE_EFIT, err, errlen,
 			    "image does not fit in guest memory (entry point 0x%llx outside usable RAM)",
 			    (unsigned long long)eh->e_entry);
+	return IMAGE_OK;
+}
+
+/* Copy the segments, zero their bss. */
+static void elf_copy(const unsigned char *img, const Elf64_Ehdr *eh, const Elf64_Phdr *ph,
+		     unsigned char *ram)
+{
+	unsigned int i;
+
+	for (i = 0; i < eh->e_phnum; i++) {
+		const Elf64_Phdr *p = &ph[i];
+
+		if (p->p_type != PT_LOAD || !p->p_memsz)
+			continue;
+		memcpy(ram + p->p_paddr, img + p->p_offset, p->p_filesz);
+		memset(ram + p->p_paddr + p->p_filesz, 0, p->p_memsz - p->p_filesz);
+	}
+}
+
+/*
+ * The boot area at area (bs->boot_area_size bytes): GDT and TSS, the
+ * command line page, PML4, PDPT, PDs; then long mode at entry.
+ */
+static void elf_boot_state(unsigned char *ram, uint64_t ram_size, uint64_t area,
+			   const char *cmdline, uint64_t entry, struct boot_state *bs)
+{
+	uint64_t gdt = area, tss = area + 0x100, cmd = area + PAGE, pml4 = area + 2 * PAGE;
+	struct axvm_sregs *sr = &bs->sregs;
+
+	write_gdt(ram, gdt, tss);
+	/* PML4, PDPT, then one PD per GiB: all RAM, 2 MiB pages. */
+	x86_identity_map(ram + pml4, pml4, ram_size);
+	memset(ram + cmd, 0, PAGE);
+	if (cmdline) {
+		memcpy(ram + cmd, cmdline, strlen(cmdline) + 1);
+		bs->cmdline_gpa = cmd;
+	}
+	bs->format = IMAGE_ELF;
+	bs->entry = entry;
+	bs->boot_area = area;
+
+	x86_sregs_flat(sr, SEL_CODE64, true, SEL_DATA, SEL_TSS, tss);
+	x86_sregs_long(sr, pml4);
+	sr->gdt.base = gdt;
+	sr->gdt.limit = GDT_ENTRIES * 8 - 1;
+	/* SSE usable from the start, as a 64-bit kernel expects. */
+	sr->cr0 |= X86_CR0_MP | X86_CR0_WP;
+	sr->cr4 |= X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
+
+	bs->regs.rip = entry;
+	bs->regs.rsp = ram_size - ELF_STACK_MARGIN;
+	bs->regs.rdi = bs->cmdline_gpa;
+	bs->regs.rsi = ram_size;
+	bs->regs.rflags = X86_RFLAGS_FIXED;
+}
+
+static int load_elf(const unsigned char *img, size_t len, unsigned char *ram,
+		    uint64_t ram_size, const char *cmdline, struct boot_state *bs,
+		    char *err, size_t errlen)
+{
+	struct range used[MAX_SEGS + 1];
+	uint64_t npd, area_size, area, stack_lo;
+	const Elf64_Ehdr *eh;
+	const Elf64_Phdr *ph;
+	unsigned int n;
+	int r;
+
+	r = elf_check(img, len, &eh, &ph, err, errlen);
+	if (!r)
+		r = elf_check_segments(img, len, eh, ph, err, errlen);
+	if (!r)
+		r = elf_check_ram(ram_size, cmdline, err, errlen);
+	if (r)
+		return r;
+	stack_lo = ram_size - ELF_STACK_RESERVE;
+	r = elf_place(eh, ph, stack_lo, used, &n, bs, err, errlen);
+	if (r)
+		return r;
 
 	/* GDT+TSS page, command line page, PML4, PDPT, PDs. */
 	npd = (ram_size + SZ_1G - 1) / SZ_1G;
@@ -454,57 +418,9 @@ static int load_elf(const unsigned char *img, size_t len, unsigned char *ram,
 		return fail(IMAGE_EFIT, err, errlen,
 			    "image does not fit in guest memory (no room for %llu KiB of page tables)",
 			    (unsigned long long)(area_size >> 10));
-	gdt = area;
-	tss = area + 0x100;
-	cmd = area + PAGE;
-	pml4 = area + 2 * PAGE;
-
-	/* Copy the segments, zero their bss. */
-	for (i = 0; i < eh->e_phnum; i++) {
-		const Elf64_Phdr *p = &ph[i];
-
-		if (p->p_type != PT_LOAD || !p->p_memsz)
-			continue;
-		memcpy(ram + p->p_paddr, img + p->p_offset, p->p_filesz);
-		memset(ram + p->p_paddr + p->p_filesz, 0, p->p_memsz - p->p_filesz);
-	}
-	write_gdt(ram, gdt, tss);
-	write_page_tables(ram, pml4, ram_size);
-	memset(ram + cmd, 0, PAGE);
-	if (cmdline) {
-		memcpy(ram + cmd, cmdline, strlen(cmdline) + 1);
-		bs->cmdline_gpa = cmd;
-	}
-
-	bs->format = IMAGE_ELF;
-	bs->entry = eh->e_entry;
-	bs->boot_area = area;
+	elf_copy(img, eh, ph, ram);
 	bs->boot_area_size = area_size;
-
-	seg_flat(&sr->cs, SEL_CODE64, 0xb, true);
-	seg_flat(&sr->ds, SEL_DATA, 0x3, false);
-	seg_flat(&sr->es, SEL_DATA, 0x3, false);
-	seg_flat(&sr->fs, SEL_DATA, 0x3, false);
-	seg_flat(&sr->gs, SEL_DATA, 0x3, false);
-	seg_flat(&sr->ss, SEL_DATA, 0x3, false);
-	seg_tss(&sr->tr, SEL_TSS, tss, TSS_LIMIT);
-	seg_unusable(&sr->ldt);
-	sr->gdt.base = gdt;
-	sr->gdt.limit = GDT_ENTRIES * 8 - 1;
-	/* No IDT: an exception becomes a triple fault, not a wild jump. */
-	sr->idt.base = 0;
-	sr->idt.limit = 0;
-	sr->cr0 = X86_CR0_PE | X86_CR0_MP | X86_CR0_ET | X86_CR0_NE | X86_CR0_WP |
-		  X86_CR0_PG;
-	sr->cr3 = pml4;
-	sr->cr4 = X86_CR4_PAE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT;
-	sr->efer = EFER_LME | EFER_LMA;
-
-	bs->regs.rip = eh->e_entry;
-	bs->regs.rsp = ram_size - ELF_STACK_MARGIN;
-	bs->regs.rdi = bs->cmdline_gpa;
-	bs->regs.rsi = ram_size;
-	bs->regs.rflags = RFLAGS_FIXED;
+	elf_boot_state(ram, ram_size, area, cmdline, eh->e_entry, bs);
 	return IMAGE_OK;
 }
 

@@ -44,7 +44,7 @@ enum image_format {
 #define SEL_DATA		0x10
 #define SEL_TSS			0x18
 #define GDT_ENTRIES		5		/* null, code64, data, TSS (2) */
-#define TSS_LIMIT		0x67
+#define TSS_LIMIT		0x67		/* X86_TSS_LIMIT */
 
 /* Errors: the message in the caller's buffer and one of these. */
 enum image_error {
@@ -91,8 +91,5 @@ int image_probe(const void *img, size_t len, enum image_format fmt,
 int image_load(const void *img, size_t len, enum image_format fmt, void *ram,
 	       uint64_t ram_size, const char *cmdline, struct boot_state *bs,
 	       char *err, size_t errlen);
-
-/* The 8-byte descriptor for s (the low half of a 16-byte system one). */
-uint64_t seg_descriptor(const struct axvm_segment *s);
 
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "linux.h"
+#include "x86_boot.h"
 
 #define PAGE		0x1000ULL
 #define SZ_1M		0x100000ULL
@@ -18,19 +19,6 @@
 #define BIOS_START	0xe0000ULL
 #define PT_GIB		4		/* identity map of the low 4 GiB */
 
-#define X86_CR0_PE	(1ULL << 0)
-#define X86_CR0_MP	(1ULL << 1)
-#define X86_CR0_ET	(1ULL << 4)
-#define X86_CR0_NE	(1ULL << 5)
-#define X86_CR0_WP	(1ULL << 16)
-#define X86_CR0_PG	(1ULL << 31)
-#define X86_CR4_PAE	(1ULL << 5)
-#define EFER_LME	(1ULL << 8)
-#define EFER_LMA	(1ULL << 10)
-#define RFLAGS_FIXED	(1ULL << 1)
-#define PTE_P		(1ULL << 0)
-#define PTE_RW		(1ULL << 1)
-#define PTE_PS		(1ULL << 7)
 
 static int fail(int code, char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -215,45 +203,22 @@ static void write_boot_params(const unsigned char *img, unsigned char *bp,
 
 /* --- long mode -------------------------------------------------------- */
 
-static void seg(struct axvm_segment *s, uint16_t sel, uint8_t type, bool code64)
-{
-	memset(s, 0, sizeof(*s));
-	s->limit = 0xffffffff;
-	s->selector = sel;
-	s->type = type;
-	s->s = 1;
-	s->present = 1;
-	s->l = code64;
-	s->db = !code64;
-	s->g = 1;
-}
-
-/* GDT with __BOOT_CS/__BOOT_DS where boot.rst wants them, and a TSS. */
+/*
+ * GDT with __BOOT_CS/__BOOT_DS where boot.rst wants them, and a TSS; the
+ * flat long-mode segments and TR (x86_boot.h).
+ */
 static void write_gdt(unsigned char *ram, struct axvm_sregs *sr)
 {
 	uint64_t desc[6] = { 0 };
 	struct axvm_segment s;
 
-	seg(&sr->cs, LINUX_BOOT_CS, 0xb, true);
-	seg(&sr->ds, LINUX_BOOT_DS, 0x3, false);
-	sr->es = sr->ds;
-	sr->fs = sr->ds;
-	sr->gs = sr->ds;
-	sr->ss = sr->ds;
-	memset(&sr->tr, 0, sizeof(sr->tr));
-	sr->tr.base = LINUX_TSS_GPA;
+	x86_sregs_flat(sr, LINUX_BOOT_CS, true, LINUX_BOOT_DS, LINUX_BOOT_TSS, LINUX_TSS_GPA);
 	sr->tr.limit = TSS_LIMIT;
-	sr->tr.selector = LINUX_BOOT_TSS;
-	sr->tr.type = 11;		/* busy 64-bit TSS: what VM entry wants */
-	sr->tr.present = 1;
-	memset(&sr->ldt, 0, sizeof(sr->ldt));
-	sr->ldt.unusable = 1;
-
-	desc[LINUX_BOOT_CS / 8] = seg_descriptor(&sr->cs);
-	desc[LINUX_BOOT_DS / 8] = seg_descriptor(&sr->ds);
+	desc[LINUX_BOOT_CS / 8] = x86_seg_descriptor(&sr->cs);
+	desc[LINUX_BOOT_DS / 8] = x86_seg_descriptor(&sr->ds);
 	s = sr->tr;
-	s.type = 9;			/* available in memory */
-	desc[LINUX_BOOT_TSS / 8] = seg_descriptor(&s);
+	s.type = X86_SEG_TSS_AVAIL;	/* available in memory; TR holds it busy */
+	desc[LINUX_BOOT_TSS / 8] = x86_seg_descriptor(&s);
 	memcpy(ram + LINUX_GDT_GPA, desc, sizeof(desc));
 	memset(ram + LINUX_TSS_GPA, 0, TSS_LIMIT + 1);
 	put16(ram, LINUX_TSS_GPA + 0x66, TSS_LIMIT + 1);	/* no I/O bitmap */
@@ -261,36 +226,19 @@ static void write_gdt(unsigned char *ram, struct axvm_sregs *sr)
 	sr->gdt.limit = sizeof(desc) - 1;
 }
 
-/* PML4, PDPT, PT_GIB PDs: the low 4 GiB identity-mapped with 2 MiB pages. */
-static void write_page_tables(unsigned char *ram)
-{
-	uint64_t pml4 = LINUX_PT_GPA, pdpt = pml4 + PAGE, pd = pdpt + PAGE, i;
-
-	memset(ram + pml4, 0, (2 + PT_GIB) * PAGE);
-	put64(ram, pml4, pdpt | PTE_P | PTE_RW);
-	for (i = 0; i < PT_GIB; i++)
-		put64(ram, pdpt + i * 8, (pd + i * PAGE) | PTE_P | PTE_RW);
-	for (i = 0; i < PT_GIB * 512; i++)
-		put64(ram, pd + i * 8, (i * SZ_2M) | PTE_P | PTE_RW | PTE_PS);
-}
-
 static void entry_state(unsigned char *ram, uint64_t kernel, struct boot_state *bs)
 {
 	struct axvm_sregs *sr = &bs->sregs;
 
 	write_gdt(ram, sr);
-	write_page_tables(ram);
-	sr->idt.base = 0;
-	sr->idt.limit = 0;
-	sr->cr0 = X86_CR0_PE | X86_CR0_MP | X86_CR0_ET | X86_CR0_NE | X86_CR0_WP |
-		  X86_CR0_PG;
-	sr->cr3 = LINUX_PT_GPA;
-	sr->cr4 = X86_CR4_PAE;
-	sr->efer = EFER_LME | EFER_LMA;
+	/* PML4, PDPT, PT_GIB PDs: the low 4 GiB identity-mapped with 2 MiB pages. */
+	x86_identity_map(ram + LINUX_PT_GPA, LINUX_PT_GPA, PT_GIB * SZ_1G);
+	x86_sregs_long(sr, LINUX_PT_GPA);
+	sr->cr0 |= X86_CR0_MP | X86_CR0_WP;
 	bs->regs.rip = kernel + 0x200;		/* startup_64 */
 	bs->regs.rsi = LINUX_ZERO_PAGE_GPA;
 	bs->regs.rsp = LINUX_ZERO_PAGE_GPA;	/* startup_64 sets its own */
-	bs->regs.rflags = RFLAGS_FIXED;		/* IF = 0 */
+	bs->regs.rflags = X86_RFLAGS_FIXED;		/* IF = 0 */
 }
 
 int linux_load(const void *img, size_t len, void *ram, const struct linux_boot *lb,

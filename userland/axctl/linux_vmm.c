@@ -120,7 +120,7 @@ void linux_vmm_note_entry(const struct boot_state *bs)
 }
 
 /* The first write to the milestone port: its TSC and value. */
-static int mark_write(void *dev, uint16_t port, unsigned int width, uint32_t val)
+static int mark_write(void *dev, uint64_t port, unsigned int width, uint64_t val)
 {
 	(void)dev;
 	(void)port;
@@ -133,7 +133,7 @@ static int mark_write(void *dev, uint16_t port, unsigned int width, uint32_t val
 	return IO_CONTINUE;
 }
 
-static uint32_t mark_read(void *dev, uint16_t port, unsigned int width)
+static uint64_t mark_read(void *dev, uint64_t port, unsigned int width)
 {
 	(void)dev;
 	(void)port;
@@ -147,7 +147,7 @@ int linux_vmm_devices(struct io_bus *bus)
 		LINUX_MARK_PORT, 1, IO_BYTEWISE, "boot milestone", mark_read, mark_write, NULL,
 	};
 
-	return io_bus_register(bus, &h);
+	return bus_register(&bus->pio, &h);
 }
 
 void linux_vmm_report(void)

@@ -10,14 +10,12 @@
 #include <string.h>
 
 #include "multiboot.h"
+#include "x86_boot.h"
 
 #define PAGE		0x1000ULL
 #define HOLE_START	0xa0000ULL
 #define HOLE_END	0x100000ULL
 #define SZ_4G		0x100000000ULL
-#define X86_CR0_PE	(1ULL << 0)
-#define X86_CR0_ET	(1ULL << 4)
-#define RFLAGS_FIXED	(1ULL << 1)
 #define MAX_SEGS	64
 
 static int fail(int code, char *err, size_t errlen, const char *fmt, ...)
@@ -199,18 +197,6 @@ int mb_probe(const void *img, size_t len, char *err, size_t errlen)
 
 /* --- the boot information ----------------------------------------------------- */
 
-static void seg_flat32(struct axvm_segment *s, uint16_t sel, uint8_t type)
-{
-	memset(s, 0, sizeof(*s));
-	s->limit = 0xffffffff;
-	s->selector = sel;
-	s->type = type;
-	s->s = 1;
-	s->present = 1;
-	s->db = 1;
-	s->g = 1;
-}
-
 static uint64_t page_up(uint64_t v)
 {
 	return (v + PAGE - 1) & ~(PAGE - 1);
@@ -252,146 +238,214 @@ static void mmap_entry(struct mb_mmap_entry *e, uint64_t addr, uint64_t len, uin
 	e->type = type;
 }
 
-int mb_load(const void *img, size_t len, const char *name, const char *append,
-	    const struct mb_module *mods, unsigned int nr_mods, void *ram_,
-	    uint64_t low_ram, uint64_t high_ram, struct boot_state *bs,
-	    char *err, size_t errlen)
-{
-	static const char loader[] = "axctl";
-	unsigned char *ram = ram_;
-	struct mb_module_entry me[MB_MAX_MODULES];
-	struct mb_mmap_entry mm[4];
-	struct axvm_sregs *sr = &bs->sregs;
-	struct seg s[MAX_SEGS];
-	struct mb_header h;
-	struct mb_info info;
-	struct area a;
-	uint64_t entry, lo = UINT64_MAX, hi = 0, at, gdt[3];
+/* What mb_load() is given and builds, for its steps. */
+struct mb_job {
+	unsigned char *ram;
+	uint64_t low_ram, high_ram;
+	const char *name, *append;
+	const struct mb_module *mods;
+	unsigned int nr_mods;
 	char cmdline[MB_CMDLINE_MAX + 1];
-	unsigned int i, nmm = 0;
-	int n;
+	uint64_t entry, lo, hi;		/* the image */
+	struct mb_module_entry me[MB_MAX_MODULES];
+	struct area a;			/* the information */
+	char *err;
+	size_t errlen;
+};
 
-	memset(bs, 0, sizeof(*bs));
-	if (low_ram > SZ_4G)
-		return fail(IMAGE_ERAM, err, errlen, "low RAM above 4 GiB");
-	if (low_ram < HOLE_END + PAGE)
-		return fail(IMAGE_ERAM, err, errlen,
+static int check_job(struct mb_job *j)
+{
+	if (j->low_ram > SZ_4G)
+		return fail(IMAGE_ERAM, j->err, j->errlen, "low RAM above 4 GiB");
+	if (j->low_ram < HOLE_END + PAGE)
+		return fail(IMAGE_ERAM, j->err, j->errlen,
 			    "Multiboot needs more than 1 MiB of guest memory");
-	if (nr_mods > MB_MAX_MODULES)
-		return fail(IMAGE_EFORMAT, err, errlen, "too many modules (%u, at most %d)",
-			    nr_mods, MB_MAX_MODULES);
-	if (snprintf(cmdline, sizeof(cmdline), "%s%s%s", name, append ? " " : "",
-		     append ? append : "") >= (int)sizeof(cmdline))
-		return fail(IMAGE_ECMDLINE, err, errlen,
+	if (j->nr_mods > MB_MAX_MODULES)
+		return fail(IMAGE_EFORMAT, j->err, j->errlen, "too many modules (%u, at most %d)",
+			    j->nr_mods, MB_MAX_MODULES);
+	if (snprintf(j->cmdline, sizeof(j->cmdline), "%s%s%s", j->name, j->append ? " " : "",
+		     j->append ? j->append : "") >= (int)sizeof(j->cmdline))
+		return fail(IMAGE_ECMDLINE, j->err, j->errlen,
 			    "command line too long for a Multiboot image (at most %d bytes with the image name)",
 			    MB_CMDLINE_MAX);
-	n = get_segs(img, len, &h, s, &entry, err, errlen);
+	return IMAGE_OK;
+}
+
+/* The image's segments into RAM below 4 GiB: j->entry, lo, hi. */
+static int load_image(struct mb_job *j, const void *img, size_t len)
+{
+	struct seg s[MAX_SEGS];
+	struct mb_header h;
+	unsigned int i;
+	int n;
+
+	n = get_segs(img, len, &h, s, &j->entry, j->err, j->errlen);
 	if (n < 0)
 		return n;
+	j->lo = UINT64_MAX;
+	j->hi = 0;
 	for (i = 0; i < (unsigned int)n; i++) {
-		if (s[i].addr >= low_ram || s[i].memsz > low_ram - s[i].addr)
-			return fail(IMAGE_EFIT, err, errlen,
+		if (s[i].addr >= j->low_ram || s[i].memsz > j->low_ram - s[i].addr)
+			return fail(IMAGE_EFIT, j->err, j->errlen,
 				    "image does not fit in guest memory (0x%llx-0x%llx, RAM below 4 GiB ends at 0x%llx)",
 				    (unsigned long long)s[i].addr,
 				    (unsigned long long)(s[i].addr + s[i].memsz),
-				    (unsigned long long)low_ram);
-		if (s[i].addr < lo)
-			lo = s[i].addr;
-		if (s[i].addr + s[i].memsz > hi)
-			hi = s[i].addr + s[i].memsz;
+				    (unsigned long long)j->low_ram);
+		if (s[i].addr < j->lo)
+			j->lo = s[i].addr;
+		if (s[i].addr + s[i].memsz > j->hi)
+			j->hi = s[i].addr + s[i].memsz;
 	}
-	if (entry < lo || entry >= hi)
-		return fail(IMAGE_EFORMAT, err, errlen,
+	if (j->entry < j->lo || j->entry >= j->hi)
+		return fail(IMAGE_EFORMAT, j->err, j->errlen,
 			    "Multiboot entry 0x%llx is outside the loaded image (0x%llx-0x%llx)",
-			    (unsigned long long)entry, (unsigned long long)lo,
-			    (unsigned long long)hi);
+			    (unsigned long long)j->entry, (unsigned long long)j->lo,
+			    (unsigned long long)j->hi);
 	for (i = 0; i < (unsigned int)n; i++) {
-		memcpy(ram + s[i].addr, (const unsigned char *)img + s[i].offset, s[i].filesz);
-		memset(ram + s[i].addr + s[i].filesz, 0, s[i].memsz - s[i].filesz);
+		memcpy(j->ram + s[i].addr, (const unsigned char *)img + s[i].offset, s[i].filesz);
+		memset(j->ram + s[i].addr + s[i].filesz, 0, s[i].memsz - s[i].filesz);
 	}
+	return IMAGE_OK;
+}
 
-	/* Modules, page aligned after the image. */
-	at = page_up(hi);
-	for (i = 0; i < nr_mods; i++) {
-		if (at >= low_ram || mods[i].len > low_ram - at || at + mods[i].len > UINT32_MAX)
-			return fail(IMAGE_EFIT, err, errlen,
+/* Modules, page aligned after the image; *at: the page after the last. */
+static int load_modules(struct mb_job *j, uint64_t *at)
+{
+	unsigned int i;
+
+	*at = page_up(j->hi);
+	for (i = 0; i < j->nr_mods; i++) {
+		const struct mb_module *m = &j->mods[i];
+
+		if (*at >= j->low_ram || m->len > j->low_ram - *at || *at + m->len > UINT32_MAX)
+			return fail(IMAGE_EFIT, j->err, j->errlen,
 				    "module %s does not fit in guest memory (%zu bytes at 0x%llx)",
-				    mods[i].string, mods[i].len, (unsigned long long)at);
-		memcpy(ram + at, mods[i].data, mods[i].len);
-		me[i].mod_start = at;
-		me[i].mod_end = at + mods[i].len;
-		me[i].reserved = 0;
-		at = page_up(at + mods[i].len);
+				    m->string, m->len, (unsigned long long)*at);
+		memcpy(j->ram + *at, m->data, m->len);
+		j->me[i].mod_start = *at;
+		j->me[i].mod_end = *at + m->len;
+		j->me[i].reserved = 0;
+		*at = page_up(*at + m->len);
 	}
+	return IMAGE_OK;
+}
 
-	/* The info area: on the next page, out of the VGA/BIOS hole. */
-	a.ram = ram;
-	a.base = at;
-	a.used = 0;
-	a.size = page_up(info_size(name, append, mods, nr_mods));
-	if (overlaps(a.base, a.size, HOLE_START, HOLE_END - HOLE_START))
-		a.base = HOLE_END > at ? HOLE_END : at;
-	if (a.base >= low_ram || a.size > low_ram - a.base)
-		return fail(IMAGE_EFIT, err, errlen,
+/* The info area: at at, or past the VGA/BIOS hole; zeroed. */
+static int place_info(struct mb_job *j, uint64_t at)
+{
+	struct area *a = &j->a;
+
+	a->ram = j->ram;
+	a->base = at;
+	a->used = 0;
+	a->size = page_up(info_size(j->name, j->append, j->mods, j->nr_mods));
+	if (overlaps(a->base, a->size, HOLE_START, HOLE_END - HOLE_START))
+		a->base = HOLE_END > at ? HOLE_END : at;
+	if (a->base >= j->low_ram || a->size > j->low_ram - a->base)
+		return fail(IMAGE_EFIT, j->err, j->errlen,
 			    "image does not fit in guest memory (no room for the Multiboot information after 0x%llx)",
-			    (unsigned long long)a.base);
-	memset(ram + a.base, 0, a.size);
+			    (unsigned long long)a->base);
+	memset(j->ram + a->base, 0, a->size);
+	return IMAGE_OK;
+}
+
+/* The info structure and what it points to; returns the command line's address. */
+static uint32_t write_info(struct mb_job *j)
+{
+	static const char loader[] = "axctl";
+	struct mb_mmap_entry mm[4];
+	struct area *a = &j->a;
+	struct mb_info info;
+	unsigned int i, nmm = 0;
 
 	memset(&info, 0, sizeof(info));
-	a.used = 128;	/* the info structure itself, written last */
+	a->used = 128;	/* the info structure itself, written last */
 	info.flags = MB_INFO_MEMORY | MB_INFO_CMDLINE | MB_INFO_MMAP | MB_INFO_LOADER |
-		     (nr_mods ? MB_INFO_MODS : 0);
+		     (j->nr_mods ? MB_INFO_MODS : 0);
 	info.mem_lower = HOLE_START >> 10;
-	info.mem_upper = (low_ram - HOLE_END) >> 10;
-	mmap_entry(&mm[nmm++], 0, HOLE_START, 1);
-	mmap_entry(&mm[nmm++], HOLE_START, HOLE_END - HOLE_START, 2);
-	mmap_entry(&mm[nmm++], HOLE_END, low_ram - HOLE_END, 1);
-	if (high_ram)
-		mmap_entry(&mm[nmm++], SZ_4G, high_ram, 1);
+	info.mem_upper = (j->low_ram - HOLE_END) >> 10;
+	mmap_entry(&mm[nmm++], 0, HOLE_START, MB_MMAP_RAM);
+	mmap_entry(&mm[nmm++], HOLE_START, HOLE_END - HOLE_START, MB_MMAP_RESERVED);
+	mmap_entry(&mm[nmm++], HOLE_END, j->low_ram - HOLE_END, MB_MMAP_RAM);
+	if (j->high_ram)
+		mmap_entry(&mm[nmm++], SZ_4G, j->high_ram, MB_MMAP_RAM);
 	info.mmap_length = nmm * sizeof(mm[0]);
-	info.mmap_addr = take(&a, mm, info.mmap_length);
-	info.cmdline = take(&a, cmdline, strlen(cmdline) + 1);
-	info.boot_loader_name = take(&a, loader, sizeof(loader));
-	for (i = 0; i < nr_mods; i++)
-		me[i].string = take(&a, mods[i].string, strlen(mods[i].string) + 1);
-	if (nr_mods) {
-		info.mods_count = nr_mods;
-		info.mods_addr = take(&a, me, nr_mods * sizeof(me[0]));
+	info.mmap_addr = take(a, mm, info.mmap_length);
+	info.cmdline = take(a, j->cmdline, strlen(j->cmdline) + 1);
+	info.boot_loader_name = take(a, loader, sizeof(loader));
+	for (i = 0; i < j->nr_mods; i++)
+		j->me[i].string = take(a, j->mods[i].string, strlen(j->mods[i].string) + 1);
+	if (j->nr_mods) {
+		info.mods_count = j->nr_mods;
+		info.mods_addr = take(a, j->me, j->nr_mods * sizeof(j->me[0]));
 	}
-	memcpy(ram + a.base, &info, sizeof(info));
+	memcpy(j->ram + a->base, &info, sizeof(info));
+	return info.cmdline;
+}
 
-	/* A GDT that matches the segment registers: null, code 0x08, data 0x10. */
-	seg_flat32(&sr->cs, MB_SEL_CODE, 0xb);
-	seg_flat32(&sr->ds, MB_SEL_DATA, 0x3);
-	gdt[0] = 0;
-	gdt[1] = seg_descriptor(&sr->cs);
-	gdt[2] = seg_descriptor(&sr->ds);
-	sr->gdt.base = take(&a, gdt, sizeof(gdt));
-	sr->gdt.limit = sizeof(gdt) - 1;
-	sr->es = sr->ds;
-	sr->fs = sr->ds;
-	sr->gs = sr->ds;
-	sr->ss = sr->ds;
-	/* VM entry wants a usable busy TSS in TR; no task switch ever uses it. */
-	memset(&sr->tr, 0, sizeof(sr->tr));
-	sr->tr.limit = 0x67;
-	sr->tr.type = 11;
-	sr->tr.present = 1;
-	memset(&sr->ldt, 0, sizeof(sr->ldt));
-	sr->ldt.unusable = 1;
+/* The machine state at entry (see multiboot.h), with a GDT in the info area. */
+static void set_boot_state(struct mb_job *j, struct boot_state *bs)
+{
+	struct axvm_sregs *sr = &bs->sregs;
+	uint64_t gdt[3];
+
+	/*
+	 * VM entry wants a usable busy TSS in TR (selector 0, base 0); no task
+	 * switch ever uses it. CR0.NE is not set: the spec leaves it to the OS.
+	 */
+	x86_sregs_flat(sr, MB_SEL_CODE, false, MB_SEL_DATA, 0, 0);
 	sr->cr0 = X86_CR0_PE | X86_CR0_ET;
+	/* A GDT that matches the segment registers: null, code 0x08, data 0x10. */
+	gdt[0] = 0;
+	gdt[1] = x86_seg_descriptor(&sr->cs);
+	gdt[2] = x86_seg_descriptor(&sr->ds);
+	sr->gdt.base = take(&j->a, gdt, sizeof(gdt));
+	sr->gdt.limit = sizeof(gdt) - 1;
 
 	bs->format = IMAGE_MULTIBOOT;
-	bs->entry = entry;
-	bs->load_lo = lo;
-	bs->load_hi = hi;
-	bs->boot_area = a.base;
-	bs->boot_area_size = a.size;
-	bs->cmdline_gpa = info.cmdline;
+	bs->entry = j->entry;
+	bs->load_lo = j->lo;
+	bs->load_hi = j->hi;
+	bs->boot_area = j->a.base;
+	bs->boot_area_size = j->a.size;
 	bs->regs.rax = MB_BOOT_MAGIC;
-	bs->regs.rbx = a.base;
-	bs->regs.rip = entry;
-	bs->regs.rflags = RFLAGS_FIXED;
-	bs->regs.rsp = overlaps(lo, a.base + a.size - lo, MB_STACK - 0x10000, 0x10000) ? 0 : MB_STACK;
+	bs->regs.rbx = j->a.base;
+	bs->regs.rip = j->entry;
+	bs->regs.rflags = X86_RFLAGS_FIXED;
+	bs->regs.rsp = overlaps(j->lo, j->a.base + j->a.size - j->lo, MB_STACK - 0x10000,
+				0x10000) ? 0 : MB_STACK;
+}
+
+int mb_load(const void *img, size_t len, const char *name, const char *append,
+	    const struct mb_module *mods, unsigned int nr_mods, void *ram,
+	    uint64_t low_ram, uint64_t high_ram, struct boot_state *bs,
+	    char *err, size_t errlen)
+{
+	struct mb_job j;
+	uint64_t at;
+	int r;
+
+	memset(bs, 0, sizeof(*bs));
+	memset(&j, 0, sizeof(j));
+	j.ram = ram;
+	j.low_ram = low_ram;
+	j.high_ram = high_ram;
+	j.name = name;
+	j.append = append;
+	j.mods = mods;
+	j.nr_mods = nr_mods;
+	j.err = err;
+	j.errlen = errlen;
+	r = check_job(&j);
+	if (!r)
+		r = load_image(&j, img, len);
+	if (!r)
+		r = load_modules(&j, &at);
+	if (!r)
+		r = place_info(&j, at);
+	if (r)
+		return r;
+	bs->cmdline_gpa = write_info(&j);
+	set_boot_state(&j, bs);
 	return IMAGE_OK;
 }

@@ -32,59 +32,13 @@
 #include <stdint.h>
 
 #include "image.h"
+#include "multiboot_abi.h"
 
-#define MB_HEADER_MAGIC		0x1BADB002U
-#define MB_BOOT_MAGIC		0x2BADB002U
-#define MB_SEARCH		8192
 #define MB_CMDLINE_MAX		4095
-
-#define MB_FLAG_ALIGN		(1U << 0)
-#define MB_FLAG_MEMINFO		(1U << 1)
-#define MB_FLAG_VIDEO		(1U << 2)
-#define MB_FLAG_AOUT		(1U << 16)
-
-/* Info flags (struct multiboot_info.flags). */
-#define MB_INFO_MEMORY		(1U << 0)
-#define MB_INFO_CMDLINE		(1U << 2)
-#define MB_INFO_MODS		(1U << 3)
-#define MB_INFO_MMAP		(1U << 6)
-#define MB_INFO_LOADER		(1U << 9)
-
 #define MB_SEL_CODE		0x08
 #define MB_SEL_DATA		0x10
 #define MB_STACK		0x9f000ULL
 #define MB_MAX_MODULES		64
-
-/* The guest-visible structures (spec section 3.3). */
-struct mb_info {
-	uint32_t flags;
-	uint32_t mem_lower, mem_upper;
-	uint32_t boot_device;
-	uint32_t cmdline;
-	uint32_t mods_count, mods_addr;
-	uint32_t syms[4];
-	uint32_t mmap_length, mmap_addr;
-	uint32_t drives_length, drives_addr;
-	uint32_t config_table;
-	uint32_t boot_loader_name;
-	uint32_t apm_table;
-	uint32_t vbe_control_info, vbe_mode_info;
-	uint16_t vbe_mode, vbe_interface_seg, vbe_interface_off, vbe_interface_len;
-};
-
-struct mb_mmap_entry {
-	uint32_t size;		/* 20: the bytes after this field */
-	uint64_t addr, len;
-	uint32_t type;		/* 1 RAM, 2 reserved */
-} __attribute__((packed));
-
-struct mb_module_entry {
-	uint32_t mod_start, mod_end, string, reserved;
-};
-
-_Static_assert(sizeof(struct mb_info) == 88, "multiboot info is 88 bytes");
-_Static_assert(sizeof(struct mb_mmap_entry) == 24, "mmap entry is 24 bytes");
-_Static_assert(sizeof(struct mb_module_entry) == 16, "module entry is 16 bytes");
 
 struct mb_header {
 	uint32_t offset;	/* in the file */

@@ -33,7 +33,7 @@ static uint8_t pm_byte(struct power *pm, unsigned int off, uint32_t tmr)
 }
 
 /* One sample of the timer per access: a 32-bit read is consistent. */
-static uint32_t pm_read(void *dev, uint16_t port, unsigned int width)
+static uint64_t pm_read(void *dev, uint64_t port, unsigned int width)
 {
 	struct power *pm = dev;
 	uint32_t tmr = power_pm_timer(pm, pm->clock()), v = 0;
@@ -51,7 +51,7 @@ static void set16(uint16_t *r, unsigned int byte, uint8_t v)
 	*r = byte ? (*r & 0x00ff) | v << 8 : (*r & 0xff00) | v;
 }
 
-static int pm_write(void *dev, uint16_t port, unsigned int width, uint32_t val)
+static int pm_write(void *dev, uint64_t port, unsigned int width, uint64_t val)
 {
 	struct power *pm = dev;
 	unsigned int i, off = port - ACPI_PM_BASE;
@@ -83,7 +83,7 @@ static int pm_write(void *dev, uint16_t port, unsigned int width, uint32_t val)
 	return IO_CONTINUE;
 }
 
-static uint32_t cf9_read(void *dev, uint16_t port, unsigned int width)
+static uint64_t cf9_read(void *dev, uint64_t port, unsigned int width)
 {
 	struct power *pm = dev;
 
@@ -92,7 +92,7 @@ static uint32_t cf9_read(void *dev, uint16_t port, unsigned int width)
 	return pm->cf9;
 }
 
-static int cf9_write(void *dev, uint16_t port, unsigned int width, uint32_t val)
+static int cf9_write(void *dev, uint64_t port, unsigned int width, uint64_t val)
 {
 	struct power *pm = dev;
 
@@ -117,7 +117,7 @@ int power_init(struct power *pm, struct io_bus *bus, uint64_t (*clock)(void))
 	pm->clock = clock;
 	pm->t0 = clock();
 	for (i = 0; i < sizeof(h) / sizeof(h[0]); i++)
-		if (io_bus_register(bus, &h[i]))
+		if (bus_register(&bus->pio, &h[i]))
 			return -1;
 	return 0;
 }

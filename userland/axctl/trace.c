@@ -141,7 +141,13 @@ static void trace_help_and_exit(void)
 	exit(AXCTL_OK);
 }
 
-int cmd_trace(int argc, char **argv)
+struct trace_opts {
+	const char *name;	/* NULL: every VM */
+	bool json, force_tp;
+	uint64_t duration;	/* seconds; 0: until a signal */
+};
+
+static void trace_parse(int argc, char **argv, struct trace_opts *o)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -150,16 +156,7 @@ int cmd_trace(int argc, char **argv)
 		{ "tracepoint", no_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct trace_session s = { 0 };
-	struct trace_snap snap = { 0 }, prev = { 0 };
-	bool json = false, force_tp = false, tty;
-	uint64_t duration = 0, start, last;
-	struct axvm_trace *skel = NULL;
-	const char *name = NULL;
-	struct sigaction sa;
-	struct vm_info vm;
-	struct axnl nl;
-	int c, r, err = 0;
+	int c;
 
 	optind = 0;
 	opterr = 0;
@@ -169,30 +166,37 @@ int cmd_trace(int argc, char **argv)
 			trace_help_and_exit();
 			break;
 		case 'j':
-			json = true;
+			o->json = true;
 			break;
 		case 'd':
-			if (!parse_uint(optarg, 1, 86400 * 365, &duration))
+			if (!parse_uint(optarg, 1, 86400 * 365, &o->duration))
 				axctl_usage_error("trace", "trace: bad duration '%s' (seconds, at least 1)",
 						  optarg);
 			break;
 		case 't':
-			force_tp = true;
+			o->force_tp = true;
 			break;
 		default:
 			bad_option("trace", c, argv);
 		}
 	}
 	if (optind < argc) {
-		name = argv[optind];
+		o->name = argv[optind];
 		if (optind + 1 < argc)
 			axctl_usage_error("trace", "trace: unexpected argument '%s'", argv[optind + 1]);
-		if (!vm_name_valid(name))
+		if (!vm_name_valid(o->name))
 			axctl_usage_error("trace", "trace: invalid VM name '%s' (1-%d characters of A-Z a-z 0-9 _ . -)",
-					  name, AXVM_NAME_MAX - 1);
+					  o->name, AXVM_NAME_MAX - 1);
 	}
+}
 
-	/* Module first (status 4), then the VM (8), then BPF (6 or 30). */
+/* The module first (status 4), then the VM (8): its id into s. */
+static void trace_find_vm(const char *name, struct trace_session *s)
+{
+	struct vm_info vm;
+	struct axnl nl;
+	int r;
+
 	axnl_open_or_die(&nl);
 	if (name) {
 		r = axnl_vm_get(&nl, name, &vm);
@@ -200,22 +204,29 @@ int cmd_trace(int argc, char **argv)
 			axnl_die(&nl, r, "trace", name);
 		if (!vm.has_id)
 			axctl_die(AXCTL_EFAIL, "trace: the kernel sent no id for VM %s", name);
-		s.vm_id = vm.id;
-		s.vm_name = name;
+		s->vm_id = vm.id;
+		s->vm_name = name;
 	}
 	axnl_close(&nl);
+}
+
+/* tp_btf programs, else tracepoint/axvm/ ones (status 6 or 30 if neither). */
+static struct axvm_trace *trace_attach(bool force_tp, struct trace_session *s)
+{
+	struct axvm_trace *skel = NULL;
+	int err = 0;
 
 	libbpf_set_print(libbpf_print);
 	if (!force_tp) {
-		skel = trace_load(s.vm_id, true, &err);
-		s.attach = "tp_btf";
+		skel = trace_load(s->vm_id, true, &err);
+		s->attach = "tp_btf";
 		if (!skel && !is_perm(err) && axctl_verbose > 0)
 			axctl_warn("trace: tp_btf programs: %s; trying tracepoint/axvm/",
 				   strerror(-err));
 	}
 	if (!skel && !is_perm(err)) {
-		skel = trace_load(s.vm_id, false, &err);
-		s.attach = "tracepoint";
+		skel = trace_load(s->vm_id, false, &err);
+		s->attach = "tracepoint";
 	}
 	if (!skel) {
 		if (is_perm(err))
@@ -225,54 +236,78 @@ int cmd_trace(int argc, char **argv)
 			  strerror(-err), bpf_log_len ? " (libbpf: " : "",
 			  bpf_log_len ? bpf_last_line() : "", bpf_log_len ? ")" : "");
 	}
+	return skel;
+}
+
+static void trace_read(struct axvm_trace *skel, struct trace_snap *snap,
+		       const struct trace_snap *prev)
+{
+	int r = trace_snap_read(snap, prev,
+				bpf_map__fd(skel->maps.exits), bpf_map__fd(skel->maps.ktime),
+				bpf_map__fd(skel->maps.svc), bpf_map__fd(skel->maps.drops));
+
+	if (r)
+		axctl_die(AXCTL_EFAIL, "trace: reading the BPF maps: %s", strerror(-r));
+}
+
+/* A table every second (not with --json) until the duration or a signal; then the report. */
+static void trace_run(struct axvm_trace *skel, const struct trace_opts *o,
+		      struct trace_session *s)
+{
+	struct trace_snap snap = { 0 }, prev = { 0 };
+	bool tty = isatty(STDOUT_FILENO);
+	uint64_t start, last, t;
+
+	start = last = now_ns();
+	while (!trace_stop) {
+		struct timespec one = { 1, 0 };
+
+		if (o->duration && now_ns() - start >= o->duration * 1000000000ULL)
+			break;
+		nanosleep(&one, NULL);
+		if (o->json)
+			continue;
+		t = now_ns();
+		trace_read(skel, &snap, &prev);
+		s->elapsed_ns = t - start;
+		s->interval_s = (t - last) / 1e9;
+		last = t;
+		trace_print_table(stdout, s, &snap, tty);
+		trace_snap_free(&prev);
+		prev = snap;
+		memset(&snap, 0, sizeof(snap));
+	}
+	/* The final report: after the stop, every event so far is in the maps. */
+	trace_read(skel, &snap, &prev);
+	s->elapsed_ns = now_ns() - start;
+	s->interval_s = (now_ns() - last) / 1e9;
+	if (o->json)
+		trace_print_json(stdout, s, &snap);
+	else
+		trace_print_table(stdout, s, &snap, tty);
+	trace_snap_free(&snap);
+	trace_snap_free(&prev);
+}
+
+int cmd_trace(int argc, char **argv)
+{
+	struct trace_session s = { 0 };
+	struct trace_opts o = { 0 };
+	struct axvm_trace *skel;
+	struct sigaction sa;
+
+	trace_parse(argc, argv, &o);
+	trace_find_vm(o.name, &s);
+	skel = trace_attach(o.force_tp, &s);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_trace_signal;	/* no SA_RESTART: the sleep ends */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	/* The test suite waits for this line: the programs are attached now. */
 	fprintf(stderr, "%s: tracing %s%s with %s programs (%s)\n", axctl_prog,
-		name ? "VM " : "all VMs", name ? name : "", s.attach,
-		duration ? "until the duration ends or Ctrl-C" : "Ctrl-C to stop");
-
-	tty = isatty(STDOUT_FILENO);
-	start = last = now_ns();
-	while (!trace_stop) {
-		struct timespec one = { 1, 0 };
-		uint64_t t;
-
-		if (duration && now_ns() - start >= duration * 1000000000ULL)
-			break;
-		nanosleep(&one, NULL);
-		if (json)
-			continue;
-		t = now_ns();
-		r = trace_snap_read(&snap, &prev,
-				    bpf_map__fd(skel->maps.exits), bpf_map__fd(skel->maps.ktime),
-				    bpf_map__fd(skel->maps.svc), bpf_map__fd(skel->maps.drops));
-		if (r)
-			axctl_die(AXCTL_EFAIL, "trace: reading the BPF maps: %s", strerror(-r));
-		s.elapsed_ns = t - start;
-		s.interval_s = (t - last) / 1e9;
-		last = t;
-		trace_print_table(stdout, &s, &snap, tty);
-		trace_snap_free(&prev);
-		prev = snap;
-		memset(&snap, 0, sizeof(snap));
-	}
-	/* The final report: after the stop, every event so far is in the maps. */
-	r = trace_snap_read(&snap, &prev,
-			    bpf_map__fd(skel->maps.exits), bpf_map__fd(skel->maps.ktime),
-			    bpf_map__fd(skel->maps.svc), bpf_map__fd(skel->maps.drops));
-	if (r)
-		axctl_die(AXCTL_EFAIL, "trace: reading the BPF maps: %s", strerror(-r));
-	s.elapsed_ns = now_ns() - start;
-	s.interval_s = (now_ns() - last) / 1e9;
-	if (json)
-		trace_print_json(stdout, &s, &snap);
-	else
-		trace_print_table(stdout, &s, &snap, tty);
-	trace_snap_free(&snap);
-	trace_snap_free(&prev);
+		o.name ? "VM " : "all VMs", o.name ? o.name : "", s.attach,
+		o.duration ? "until the duration ends or Ctrl-C" : "Ctrl-C to stop");
+	trace_run(skel, &o, &s);
 	axvm_trace__destroy(skel);
 	return AXCTL_OK;
 }

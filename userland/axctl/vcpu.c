@@ -126,8 +126,8 @@ static bool inject_irq(struct vcpu *c)
 	}
 	pthread_mutex_unlock(&v->dev_lock);
 	if (err) {
-		vmm_finish(v, AXCTL_EINTERNAL, "vCPU %u: AXVM_INJECT of vector 0x%x: %s%s", c->id, vec,
-		       strerror(err), vec < 32 ? " (PIC vector base below 32)" : "");
+		vmm_finish(v, AXCTL_EINTERNAL, "vCPU %u: AXVM_INJECT of vector 0x%x: %s%s", c->id,
+			   vec, strerror(err), vec < 32 ? " (PIC vector base below 32)" : "");
 		return false;
 	}
 	return true;

@@ -29,7 +29,7 @@ int mb_main(uint32_t magic, const struct mb_info *mbi)
 	mb_check(mbi->mem_lower == 640, "mem_lower is 640 KiB");
 	mb_check(mbi->flags & (1U << 6), "info has a memory map");
 	for (i = 0; i < mbi->mmap_length;) {
-		const struct mb_mmap *m = (const void *)(uintptr_t)(mbi->mmap_addr + i);
+		const struct mb_mmap_entry *m = (const void *)(uintptr_t)(mbi->mmap_addr + i);
 
 		printf("mmap: 0x%llx-0x%llx type %u\n", (unsigned long long)m->addr,
 		       (unsigned long long)(m->addr + m->len - 1), m->type);
@@ -39,15 +39,15 @@ int mb_main(uint32_t magic, const struct mb_info *mbi)
 	}
 	mb_check(ram_kib == mbi->mem_upper, "mmap RAM at 1 MiB agrees with mem_upper");
 	if (mbi->flags & (1U << 3)) {
-		const struct mb_mod *mod = (const void *)(uintptr_t)mbi->mods_addr;
+		const struct mb_module_entry *mod = (const void *)(uintptr_t)mbi->mods_addr;
 
 		for (i = 0; i < mbi->mods_count; i++) {
 			printf("module %u: \"%s\" at 0x%x, %u bytes, crc32 %08x\n", i,
-			       (const char *)(uintptr_t)mod[i].string, mod[i].start,
-			       mod[i].end - mod[i].start,
-			       crc32(0, (const void *)(uintptr_t)mod[i].start,
-				     mod[i].end - mod[i].start));
-			mb_check(!(mod[i].start & 0xfff), "module is page aligned");
+			       (const char *)(uintptr_t)mod[i].string, mod[i].mod_start,
+			       mod[i].mod_end - mod[i].mod_start,
+			       crc32(0, (const void *)(uintptr_t)mod[i].mod_start,
+				     mod[i].mod_end - mod[i].mod_start));
+			mb_check(!(mod[i].mod_start & 0xfff), "module is page aligned");
 		}
 	}
 	printf("mb_hello: %d failed\n", mb_failed);

@@ -10,11 +10,13 @@
  * With MB_AOUT the header carries the a.out kludge (flag bit 16) and the
  * loader must use its address fields, not the ELF headers.
  */
-#define MB_MAGIC	0x1BADB002
+#include "multiboot_abi.h"
+
+#define MB_MAGIC	MB_HEADER_MAGIC
 #ifdef MB_AOUT
-#define MB_FLAGS	0x00010003	/* page-aligned modules, memory info, a.out */
+#define MB_FLAGS	(MB_FLAG_ALIGN | MB_FLAG_MEMINFO | MB_FLAG_AOUT)
 #else
-#define MB_FLAGS	0x00000003
+#define MB_FLAGS	(MB_FLAG_ALIGN | MB_FLAG_MEMINFO)
 #endif
 
 	.section .multiboot, "a"

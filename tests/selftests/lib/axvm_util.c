@@ -332,52 +332,7 @@ void axvm_vcpu_set_sregs(struct axvm_vcpu *vcpu, const struct axvm_sregs *sregs)
 
 /* --- modes ------------------------------------------------------------ */
 
-/* Flat 4 GiB code or data segment from the GDT (see axvm_vm_write_gdt). */
-static void seg_flat(struct axvm_segment *s, uint16_t sel, uint8_t type, bool code64)
-{
-	memset(s, 0, sizeof(*s));
-	s->base = 0;
-	s->limit = 0xffffffff;	/* byte granular: 0xfffff pages */
-	s->selector = sel;
-	s->type = type;
-	s->s = 1;
-	s->dpl = 0;
-	s->present = 1;
-	s->l = code64;
-	s->db = !code64;
-	s->g = 1;
-}
-
-static void seg_real(struct axvm_segment *s, uint16_t sel, uint8_t type)
-{
-	memset(s, 0, sizeof(*s));
-	s->base = (uint64_t)sel << 4;
-	s->limit = 0xffff;
-	s->selector = sel;
-	s->type = type;
-	s->s = 1;
-	s->present = 1;
-}
-
-/* TR: a busy 32-bit (or, in long mode, 64-bit) TSS, type 11. */
-static void seg_tr(struct axvm_segment *s, uint16_t sel, uint64_t base, uint32_t limit)
-{
-	memset(s, 0, sizeof(*s));
-	s->base = base;
-	s->limit = limit;
-	s->selector = sel;
-	s->type = 11;
-	s->s = 0;
-	s->present = 1;
-}
-
-static void seg_unusable(struct axvm_segment *s)
-{
-	memset(s, 0, sizeof(*s));
-	s->unusable = 1;
-}
-
-#define TSS_LIMIT	0x67
+#define TSS_LIMIT	X86_TSS_LIMIT
 #define GDT_ENTRIES	6	/* null, code32, data, code64, tss (2 slots) */
 
 /* Start from zero but keep what the modes do not define. */
@@ -394,44 +349,16 @@ static void sregs_reset(struct axvm_sregs *sregs)
 void axvm_sregs_real(struct axvm_sregs *sregs, uint16_t cs_sel)
 {
 	sregs_reset(sregs);
-	seg_real(&sregs->cs, cs_sel, 0xb);	/* execute/read, accessed */
-	seg_real(&sregs->ds, 0, 0x3);		/* read/write, accessed */
-	seg_real(&sregs->es, 0, 0x3);
-	seg_real(&sregs->fs, 0, 0x3);
-	seg_real(&sregs->gs, 0, 0x3);
-	seg_real(&sregs->ss, 0, 0x3);
-	seg_tr(&sregs->tr, 0, 0, 0xffff);
-	seg_unusable(&sregs->ldt);
-	sregs->gdt.base = 0;
-	sregs->gdt.limit = 0xffff;
-	sregs->idt.base = 0;
-	sregs->idt.limit = 0x3ff;
-	sregs->cr0 = X86_CR0_ET;
-	sregs->cr3 = 0;
-	sregs->cr4 = 0;
-	sregs->efer = 0;
+	x86_sregs_real(sregs, cs_sel);
 }
 
 static void sregs_protected(struct axvm_sregs *sregs, bool code64)
 {
 	sregs_reset(sregs);
-	if (code64)
-		seg_flat(&sregs->cs, SEL_CODE64, 0xb, true);
-	else
-		seg_flat(&sregs->cs, SEL_CODE32, 0xb, false);
-	seg_flat(&sregs->ds, SEL_DATA, 0x3, false);
-	seg_flat(&sregs->es, SEL_DATA, 0x3, false);
-	seg_flat(&sregs->fs, SEL_DATA, 0x3, false);
-	seg_flat(&sregs->gs, SEL_DATA, 0x3, false);
-	seg_flat(&sregs->ss, SEL_DATA, 0x3, false);
-	seg_tr(&sregs->tr, SEL_TSS, GPA_TSS, TSS_LIMIT);
-	seg_unusable(&sregs->ldt);
+	x86_sregs_flat(sregs, code64 ? SEL_CODE64 : SEL_CODE32, code64, SEL_DATA, SEL_TSS,
+		       GPA_TSS);
 	sregs->gdt.base = GPA_GDT;
 	sregs->gdt.limit = GDT_ENTRIES * 8 - 1;
-	/* No IDT: an exception becomes a triple fault, not a wild jump. */
-	sregs->idt.base = 0;
-	sregs->idt.limit = 0;
-	sregs->cr0 = X86_CR0_PE | X86_CR0_ET | X86_CR0_NE;
 }
 
 void axvm_sregs_pm32(struct axvm_sregs *sregs)
@@ -442,31 +369,7 @@ void axvm_sregs_pm32(struct axvm_sregs *sregs)
 void axvm_sregs_long(struct axvm_sregs *sregs)
 {
 	sregs_protected(sregs, true);
-	sregs->cr0 |= X86_CR0_PG;
-	sregs->cr3 = GPA_PML4;
-	sregs->cr4 = X86_CR4_PAE;
-	sregs->efer = EFER_LME | EFER_LMA;
-}
-
-/* The 8-byte descriptor that loads as *s (low half for system segments). */
-static uint64_t seg_descriptor(const struct axvm_segment *s)
-{
-	uint32_t limit = s->g ? s->limit >> 12 : s->limit;
-	uint64_t d = 0;
-
-	d |= limit & 0xffff;
-	d |= (s->base & 0xffffffULL) << 16;
-	d |= (uint64_t)(s->type & 0xf) << 40;
-	d |= (uint64_t)(s->s & 1) << 44;
-	d |= (uint64_t)(s->dpl & 3) << 45;
-	d |= (uint64_t)(s->present & 1) << 47;
-	d |= (uint64_t)((limit >> 16) & 0xf) << 48;
-	d |= (uint64_t)(s->avl & 1) << 52;
-	d |= (uint64_t)(s->l & 1) << 53;
-	d |= (uint64_t)(s->db & 1) << 54;
-	d |= (uint64_t)(s->g & 1) << 55;
-	d |= ((s->base >> 24) & 0xffULL) << 56;
-	return d;
+	x86_sregs_long(sregs, GPA_PML4);
 }
 
 void axvm_vm_write_gdt(struct axvm_vm *vm)
@@ -475,35 +378,22 @@ void axvm_vm_write_gdt(struct axvm_vm *vm)
 	struct axvm_segment s;
 
 	memset(gdt, 0, GDT_ENTRIES * 8);
-	seg_flat(&s, SEL_CODE32, 0xb, false);
-	gdt[SEL_CODE32 / 8] = seg_descriptor(&s);
-	seg_flat(&s, SEL_DATA, 0x3, false);
-	gdt[SEL_DATA / 8] = seg_descriptor(&s);
-	seg_flat(&s, SEL_CODE64, 0xb, true);
-	gdt[SEL_CODE64 / 8] = seg_descriptor(&s);
-	seg_tr(&s, SEL_TSS, GPA_TSS, TSS_LIMIT);
-	gdt[SEL_TSS / 8] = seg_descriptor(&s);
+	x86_seg_flat(&s, SEL_CODE32, X86_SEG_CODE, false);
+	gdt[SEL_CODE32 / 8] = x86_seg_descriptor(&s);
+	x86_seg_flat(&s, SEL_DATA, X86_SEG_DATA, false);
+	gdt[SEL_DATA / 8] = x86_seg_descriptor(&s);
+	x86_seg_flat(&s, SEL_CODE64, X86_SEG_CODE, true);
+	gdt[SEL_CODE64 / 8] = x86_seg_descriptor(&s);
+	x86_seg_tss(&s, SEL_TSS, GPA_TSS, TSS_LIMIT);
+	gdt[SEL_TSS / 8] = x86_seg_descriptor(&s);
 	gdt[SEL_TSS / 8 + 1] = (uint64_t)GPA_TSS >> 32;
 	memset(axvm_gpa2hva(vm, GPA_TSS, TSS_LIMIT + 1), 0, TSS_LIMIT + 1);
 }
 
-#define PTE_P	(1ULL << 0)
-#define PTE_RW	(1ULL << 1)
-#define PTE_PS	(1ULL << 7)
-
 void axvm_vm_write_page_tables(struct axvm_vm *vm)
 {
-	uint64_t *pml4 = axvm_gpa2hva(vm, GPA_PML4, SZ_4K);
-	uint64_t *pdpt = axvm_gpa2hva(vm, GPA_PML4 + SZ_4K, SZ_4K);
-	uint64_t *pd = axvm_gpa2hva(vm, GPA_PML4 + 2 * SZ_4K, SZ_4K);
-	unsigned int i;
-
-	memset(pml4, 0, SZ_4K);
-	memset(pdpt, 0, SZ_4K);
-	pml4[0] = (GPA_PML4 + SZ_4K) | PTE_P | PTE_RW;
-	pdpt[0] = (GPA_PML4 + 2 * SZ_4K) | PTE_P | PTE_RW;
-	for (i = 0; i < 512; i++)
-		pd[i] = ((uint64_t)i * SZ_2M) | PTE_P | PTE_RW | PTE_PS;
+	x86_identity_map(axvm_gpa2hva(vm, GPA_PML4, x86_identity_map_bytes(SZ_1G)), GPA_PML4,
+			 SZ_1G);
 }
 
 static void setup_regs(struct axvm_vcpu *vcpu, uint64_t rip, uint64_t rsp)

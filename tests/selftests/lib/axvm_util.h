@@ -21,6 +21,7 @@
 #include <linux/axvm.h>
 
 #include "guest_abi.h"
+#include "x86_boot.h"
 
 #define AXVM_DEV_PATH		"/dev/axvm"
 
@@ -30,16 +31,6 @@
 
 /* RAM of the standard test VM: slot 0, GPA 0, this many bytes. */
 #define AXVM_DEFAULT_RAM	(2 * SZ_2M)
-
-/* CR0/CR4/EFER bits the mode helpers use. */
-#define X86_CR0_PE		(1ULL << 0)
-#define X86_CR0_ET		(1ULL << 4)
-#define X86_CR0_NE		(1ULL << 5)
-#define X86_CR0_PG		(1ULL << 31)
-#define X86_CR4_PAE		(1ULL << 5)
-#define EFER_LME		(1ULL << 8)
-#define EFER_LMA		(1ULL << 10)
-#define X86_RFLAGS_FIXED	(1ULL << 1)
 
 /* VMX basic exit reasons (SDM Vol. 3D, Appendix C) the tests look for. */
 #define VMX_EXIT_HLT			12U

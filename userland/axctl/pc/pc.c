@@ -85,13 +85,13 @@ void pc_irq_set(struct pc *pc, unsigned int irq, bool level)
 
 /* --- port handlers -------------------------------------------------------- */
 
-static uint32_t pic_in(void *dev, uint16_t port, unsigned int width)
+static uint64_t pic_in(void *dev, uint64_t port, unsigned int width)
 {
 	(void)width;
 	return pic_read(&((struct pc *)dev)->pic, port);
 }
 
-static int pic_out(void *dev, uint16_t port, unsigned int width, uint32_t val)
+static int pic_out(void *dev, uint64_t port, unsigned int width, uint64_t val)
 {
 	struct pc *pc = dev;
 
@@ -101,13 +101,13 @@ static int pic_out(void *dev, uint16_t port, unsigned int width, uint32_t val)
 	return IO_CONTINUE;
 }
 
-static uint32_t pit_port_in(void *dev, uint16_t port, unsigned int width)
+static uint64_t pit_port_in(void *dev, uint64_t port, unsigned int width)
 {
 	(void)width;
 	return pit_read(&((struct pc *)dev)->pit, port);
 }
 
-static int pit_port_out(void *dev, uint16_t port, unsigned int width, uint32_t val)
+static int pit_port_out(void *dev, uint64_t port, unsigned int width, uint64_t val)
 {
 	struct pc *pc = dev;
 
@@ -117,20 +117,20 @@ static int pit_port_out(void *dev, uint16_t port, unsigned int width, uint32_t v
 	return IO_CONTINUE;
 }
 
-static uint32_t cmos_in(void *dev, uint16_t port, unsigned int width)
+static uint64_t cmos_in(void *dev, uint64_t port, unsigned int width)
 {
 	(void)width;
 	return cmos_read(&((struct pc *)dev)->cmos, port);
 }
 
-static int cmos_out(void *dev, uint16_t port, unsigned int width, uint32_t val)
+static int cmos_out(void *dev, uint64_t port, unsigned int width, uint64_t val)
 {
 	(void)width;
 	cmos_write(&((struct pc *)dev)->cmos, port, val);
 	return IO_CONTINUE;
 }
 
-static uint32_t fwcfg_in(void *dev, uint16_t port, unsigned int width)
+static uint64_t fwcfg_in(void *dev, uint64_t port, unsigned int width)
 {
 	struct pc *pc = dev;
 	uint32_t v = 0;
@@ -143,7 +143,7 @@ static uint32_t fwcfg_in(void *dev, uint16_t port, unsigned int width)
 	return v;
 }
 
-static int fwcfg_out(void *dev, uint16_t port, unsigned int width, uint32_t val)
+static int fwcfg_out(void *dev, uint64_t port, unsigned int width, uint64_t val)
 {
 	(void)width;
 	if (port == FW_CFG_PORT_SEL)
@@ -151,14 +151,14 @@ static int fwcfg_out(void *dev, uint16_t port, unsigned int width, uint32_t val)
 	return IO_CONTINUE;	/* data writes: ignored, as QEMU 2.4+ */
 }
 
-static uint32_t port_a_in(void *dev, uint16_t port, unsigned int width)
+static uint64_t port_a_in(void *dev, uint64_t port, unsigned int width)
 {
 	(void)port;
 	(void)width;
 	return ((struct pc *)dev)->port_a | 0x02;	/* A20 on */
 }
 
-static int port_a_out(void *dev, uint16_t port, unsigned int width, uint32_t val)
+static int port_a_out(void *dev, uint64_t port, unsigned int width, uint64_t val)
 {
 	struct pc *pc = dev;
 
@@ -175,7 +175,7 @@ static int port_a_out(void *dev, uint16_t port, unsigned int width, uint32_t val
  * refresh request that toggles every 15.085 us, and bit 5, channel 2's
  * OUT: what Linux's pit_calibrate_tsc() and quick_pit_calibrate() poll.
  */
-static uint32_t port_b_in(void *dev, uint16_t port, unsigned int width)
+static uint64_t port_b_in(void *dev, uint64_t port, unsigned int width)
 {
 	struct pc *pc = dev;
 	uint64_t now = pc->pit.clock();
@@ -186,7 +186,7 @@ static uint32_t port_b_in(void *dev, uint16_t port, unsigned int width)
 	       (pit_out(&pc->pit, 2, now) ? 0x20 : 0);
 }
 
-static int port_b_out(void *dev, uint16_t port, unsigned int width, uint32_t val)
+static int port_b_out(void *dev, uint64_t port, unsigned int width, uint64_t val)
 {
 	struct pc *pc = dev;
 
@@ -197,7 +197,7 @@ static int port_b_out(void *dev, uint16_t port, unsigned int width, uint32_t val
 	return IO_CONTINUE;
 }
 
-static uint32_t kbd_in(void *dev, uint16_t port, unsigned int width)
+static uint64_t kbd_in(void *dev, uint64_t port, unsigned int width)
 {
 	(void)dev;
 	(void)port;
@@ -205,7 +205,7 @@ static uint32_t kbd_in(void *dev, uint16_t port, unsigned int width)
 	return 0x1c;	/* buffers empty, system flag, keyboard not inhibited */
 }
 
-static int kbd_out(void *dev, uint16_t port, unsigned int width, uint32_t val)
+static int kbd_out(void *dev, uint64_t port, unsigned int width, uint64_t val)
 {
 	(void)dev;
 	(void)port;
@@ -275,7 +275,7 @@ int pc_init(struct pc *pc, struct io_bus *bus, uint64_t low_ram, uint64_t high_r
 	pthread_cond_init(&pc->timer_cond, &ca);
 	pthread_condattr_destroy(&ca);
 	for (i = 0; i < sizeof(h) / sizeof(h[0]); i++)
-		if (io_bus_register(bus, &h[i]))
+		if (bus_register(&bus->pio, &h[i]))
 			return -1;
 	pc->com1 = &bus->com1;
 	pc->com1->irq = com1_irq;

@@ -21,25 +21,7 @@
 #include "linux.h"
 #include "msr.h"
 #include "power.h"
-
-static int passed, failed;
-
-static void check(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void check(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ok)
-		passed++;
-	else
-		failed++;
-	printf("%s - ", ok ? "ok" : "not ok");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-}
+#include "tests/harness.h"
 
 #define MiB		(1ULL << 20)
 #define SETUP_SECTS	4
@@ -242,29 +224,21 @@ static void test_real(const char *path)
 	unsigned char *img, *ram;
 	struct linux_image li;
 	struct boot_state bs;
-	struct stat st;
+	size_t len;
 	char err[256];
-	int fd, r;
+	int r;
 
-	fd = open(path, O_RDONLY);
-	if (fd < 0 || fstat(fd, &st)) {
+	if (access(path, R_OK)) {
 		printf("# %s: not readable, real-kernel checks skipped\n", path);
-		if (fd >= 0)
-			close(fd);
 		return;
 	}
-	img = malloc(st.st_size);
-	if (read(fd, img, st.st_size) != st.st_size) {
-		printf("# %s: short read, skipped\n", path);
-		close(fd);
-		free(img);
+	img = load_file(path, &len);
+	if (!img)
 		return;
-	}
-	close(fd);
-	r = linux_probe(img, st.st_size, &li, err, sizeof(err));
+	r = linux_probe(img, len, &li, err, sizeof(err));
 	check(r == IMAGE_OK, "%s: a bzImage, protocol %x (%s)", path, li.version, r ? err : "ok");
 	ram = malloc(256 * MiB);
-	r = load(img, st.st_size, ram, 256 * MiB, NULL, 0, "console=ttyS0", &bs, err);
+	r = load(img, len, ram, 256 * MiB, NULL, 0, "console=ttyS0", &bs, err);
 	check(r == IMAGE_OK && !memcmp(ram + bs.load_lo, img + li.setup_size, 4096),
 	      "%s: loaded at 0x%llx (%s)", path, (unsigned long long)bs.load_lo,
 	      r ? err : "ok");
@@ -416,6 +390,5 @@ int main(int argc, char **argv)
 	test_msr();
 	if (argc > 1)
 		test_real(argv[1]);
-	printf("linux: %d passed, %d failed\n", passed, failed);
-	return failed != 0;
+	return check_summary("linux");
 }

@@ -22,23 +22,8 @@
 #include "multiboot.h"
 #include "pc/pc.h"
 #include "tests/pc_unit.h"
-
-static int passed, failed;
-
-void check(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ok)
-		passed++;
-	else
-		failed++;
-	printf("%s - ", ok ? "ok" : "not ok");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-}
+#define HARNESS_SHARED_CHECK
+#include "tests/harness.h"
 
 /* --- PIC -------------------------------------------------------------------- */
 
@@ -352,14 +337,14 @@ static void test_fwcfg(void)
 
 /* --- the bus and the board ------------------------------------------------------ */
 
-static uint32_t dummy_read(void *dev, uint16_t port, unsigned int width)
+static uint64_t dummy_read(void *dev, uint64_t port, unsigned int width)
 {
 	(void)dev;
 	(void)width;
 	return port;
 }
 
-static int dummy_write(void *dev, uint16_t port, unsigned int width, uint32_t val)
+static int dummy_write(void *dev, uint64_t port, unsigned int width, uint64_t val)
 {
 	(void)dev;
 	(void)port;
@@ -385,15 +370,15 @@ static void test_board(void)
 	bool sorted = true;
 
 	io_bus_init(&b, -1);
-	check(io_bus_register(&b, &a) == 0, "bus: register 0x300-0x303");
-	check(io_bus_register(&b, &over) < 0, "bus: overlapping range refused");
-	check(io_bus_find(&b, 0x303) && !io_bus_find(&b, 0x304), "bus: find by range");
+	check(bus_register(&b.pio, &a) == 0, "bus: register 0x300-0x303");
+	check(bus_register(&b.pio, &over) < 0, "bus: overlapping range refused");
+	check(bus_find(&b.pio, 0x303) && !bus_find(&b.pio, 0x304), "bus: find by range");
 	check(pc_init(&pc, &b, 64ULL << 20, 0, 2, &lock, notified, &notes) == 0,
 	      "board: every device registered");
-	for (i = 1; i < b.nr_handlers; i++)
-		if (b.handlers[i - 1].base + b.handlers[i - 1].len > b.handlers[i].base)
+	for (i = 1; i < b.pio.nr_handlers; i++)
+		if (b.pio.handlers[i - 1].base + b.pio.handlers[i - 1].len > b.pio.handlers[i].base)
 			sorted = false;
-	check(sorted && b.nr_handlers == 12, "bus: %u ranges, sorted and disjoint", b.nr_handlers);
+	check(sorted && b.pio.nr_handlers == 12, "bus: %u ranges, sorted and disjoint", b.pio.nr_handlers);
 	check(io_read(&b, 0x92, 1) == 0x02, "port A: A20 reads on");
 	check(io_write(&b, 0x92, 1, 0x02) == IO_CONTINUE && !b.reset_requested,
 	      "port A: writing A20 is no reset");
@@ -704,26 +689,17 @@ static void test_guest(const char *path)
 	const struct mb_info *info;
 	struct boot_state bs;
 	unsigned char *ram, *img;
-	struct stat st;
 	char err[256];
-	int fd, r;
+	size_t len;
+	int r;
 
-	fd = open(path, O_RDONLY);
-	if (fd < 0 || fstat(fd, &st)) {
-		check(0, "open %s", path);
+	img = load_file(path, &len);
+	if (!img)
 		return;
-	}
-	img = malloc(st.st_size);
-	if (!img || read(fd, img, st.st_size) != st.st_size) {
-		check(0, "read %s", path);
-		close(fd);
-		return;
-	}
-	close(fd);
 	ram = calloc(1, RAM);
-	check(image_probe(img, st.st_size, IMAGE_AUTO, err, sizeof(err)) == IMAGE_MULTIBOOT,
+	check(image_probe(img, len, IMAGE_AUTO, err, sizeof(err)) == IMAGE_MULTIBOOT,
 	      "%s is Multiboot", path);
-	r = mb_load(img, st.st_size, path, "x", NULL, 0, ram, RAM, 0, &bs, err, sizeof(err));
+	r = mb_load(img, len, path, "x", NULL, 0, ram, RAM, 0, &bs, err, sizeof(err));
 	check(r == IMAGE_OK && bs.load_lo == 0x100000, "%s loads at 1 MiB (%s)", path, r ? err : "ok");
 	info = (const void *)(ram + bs.boot_area);
 	check(!r && info->mem_upper == 64512, "%s: info structure", path);
@@ -746,6 +722,5 @@ int main(int argc, char **argv)
 	test_multiboot();
 	if (argc > 1)
 		test_guest(argv[1]);
-	printf("pc: %d passed, %d failed\n", passed, failed);
-	return failed != 0;
+	return check_summary("pc");
 }

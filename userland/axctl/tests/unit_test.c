@@ -22,25 +22,7 @@
 #include "image.h"
 #include "smp.h"
 #include "trace.h"
-
-static int passed, failed;
-
-static void check(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void check(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ok)
-		passed++;
-	else
-		failed++;
-	printf("%s - ", ok ? "ok" : "not ok");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-}
+#include "tests/harness.h"
 
 #define SZ_2M	0x200000ULL
 #define SZ_1G	0x40000000ULL
@@ -187,13 +169,13 @@ static void test_io_bus(void)
 	check(io_read(&b, 0x2f8, 1) == 0xff, "unhandled inb: 0xff");
 	check(io_read(&b, 0x60, 2) == 0xffff, "unhandled inw: 0xffff");
 	check(io_read(&b, 0xcfc, 4) == 0xffffffffULL, "unhandled inl: 0xffffffff");
-	check(b.unhandled_reads == 3, "unhandled reads counted (%llu)",
-	      (unsigned long long)b.unhandled_reads);
+	check(b.pio.unhandled_reads == 3, "unhandled reads counted (%llu)",
+	      (unsigned long long)b.pio.unhandled_reads);
 	check(!io_write(&b, 0x70, 1, 0x8f) && !io_write(&b, 0x70, 1, 0), "unhandled writes ignored");
 	check(!io_write(&b, POST_PORT, 1, 0x55), "POST port write ignored");
-	check(b.unhandled_writes == 2, "unhandled writes counted, POST port not (%llu)",
-	      (unsigned long long)b.unhandled_writes);
-	check(b.nr_ports == 4 && b.ports[3].port == 0x70 && b.ports[3].writes == 2,
+	check(b.pio.unhandled_writes == 2, "unhandled writes counted, POST port not (%llu)",
+	      (unsigned long long)b.pio.unhandled_writes);
+	check(b.pio.nr_addrs == 4 && b.pio.addrs[3].addr == 0x70 && b.pio.addrs[3].writes == 2,
 	      "per-port counts");
 
 	check(io_read(&b, COM1_BASE + UART_LSR, 1) == 0x60, "COM1 LSR through the bus");
@@ -215,6 +197,70 @@ static void test_io_bus(void)
 	      "debug exit value masked to its width");
 	close(p[0]);
 	close(p[1]);
+}
+
+/* A toy MMIO device: 16 bytes of registers, a write of 0xdead at +8 resets. */
+struct mmio_regs {
+	uint8_t r[16];
+	uint64_t last_addr;
+	unsigned int last_width;
+};
+
+static uint64_t regs_read(void *dev, uint64_t addr, unsigned int width)
+{
+	struct mmio_regs *m = dev;
+	uint64_t v = 0;
+
+	m->last_addr = addr;
+	m->last_width = width;
+	memcpy(&v, &m->r[addr & 15], width <= 16 - (addr & 15) ? width : 16 - (addr & 15));
+	return v;
+}
+
+static int regs_write(void *dev, uint64_t addr, unsigned int width, uint64_t val)
+{
+	struct mmio_regs *m = dev;
+
+	m->last_addr = addr;
+	m->last_width = width;
+	if ((addr & 15) == 8 && val == 0xdead)
+		return IO_RESET;
+	memcpy(&m->r[addr & 15], &val, width <= 16 - (addr & 15) ? width : 16 - (addr & 15));
+	return IO_CONTINUE;
+}
+
+/* The MMIO bus: the same registration and rules as the port bus. */
+static void test_mmio_bus(void)
+{
+	struct mmio_regs m = { 0 };
+	const struct io_handler dev = { 0xfed00000ULL, 16, 0, "regs", regs_read, regs_write, &m };
+	const struct io_handler over = { 0xfed0000fULL, 1, 0, "over", regs_read, regs_write, &m };
+	const struct io_handler wrap = { ~0ULL - 3, 8, 0, "wrap", regs_read, regs_write, &m };
+	const struct io_handler high_port = { 0xfffe, 4, 0, "port", regs_read, regs_write, &m };
+	struct io_bus b;
+
+	io_bus_init(&b, -1);
+	check(bus_register(&b.mmio, &dev) == 0, "mmio: register 0xfed00000-0xfed0000f");
+	check(bus_register(&b.mmio, &over) < 0, "mmio: overlapping range refused");
+	check(bus_register(&b.mmio, &wrap) < 0, "mmio: range that wraps refused");
+	check(bus_register(&b.pio, &high_port) < 0, "pio: range past port 0xffff refused");
+	check(bus_find(&b.mmio, 0xfed0000fULL) && !bus_find(&b.mmio, 0xfed00010ULL) &&
+	      !bus_find(&b.pio, 0x3f8 + 0xfed00000ULL), "mmio: find by range, spaces apart");
+	check(mmio_write(&b, 0xfed00000ULL, 8, 0x1122334455667788ULL) == IO_CONTINUE &&
+	      m.last_width == 8, "mmio: an 8-byte write goes whole");
+	check(mmio_read(&b, 0xfed00000ULL, 8) == 0x1122334455667788ULL,
+	      "mmio: an 8-byte read gives it back");
+	check(mmio_read(&b, 0xfed00004ULL, 2) == 0x3344 && m.last_addr == 0xfed00004ULL,
+	      "mmio: a 2-byte read at +4, with its address");
+	check(mmio_read(&b, 0xd0000000ULL, 4) == 0xffffffffULL && b.mmio.unhandled_reads == 1,
+	      "mmio: unhandled read gives all ones, counted");
+	check(mmio_write(&b, 0xd0000000ULL, 8, 1) == IO_CONTINUE && b.mmio.unhandled_writes == 1 &&
+	      b.mmio.nr_addrs == 1 && b.mmio.addrs[0].reads == 1 && b.mmio.addrs[0].writes == 1,
+	      "mmio: unhandled write ignored, counted per address");
+	check(b.pio.unhandled_reads == 0 && b.pio.unhandled_writes == 0,
+	      "mmio: port counts untouched");
+	check(mmio_write(&b, 0xfed00008ULL, 4, 0xdead) == IO_RESET && b.reset_requested,
+	      "mmio: a device's IO_RESET reaches the VMM");
 }
 
 /* --- images ------------------------------------------------------------------ */
@@ -517,24 +563,16 @@ static void test_guest(const char *path)
 	uint64_t ram_size = 64ULL << 20;
 	struct boot_state bs;
 	unsigned char *ram;
-	struct stat st;
 	char err[256];
+	size_t len;
 	void *img;
-	int fd, r;
+	int r;
 
-	fd = open(path, O_RDONLY);
-	if (fd < 0 || fstat(fd, &st)) {
-		check(0, "open %s", path);
+	img = load_file(path, &len);
+	if (!img)
 		return;
-	}
-	img = malloc(st.st_size);
-	if (!img || read(fd, img, st.st_size) != st.st_size) {
-		check(0, "read %s", path);
-		return;
-	}
-	close(fd);
 	ram = ram_alloc(ram_size, 0);
-	r = image_load(img, st.st_size, IMAGE_AUTO, ram, ram_size, "hello from the command line",
+	r = image_load(img, len, IMAGE_AUTO, ram, ram_size, "hello from the command line",
 		       &bs, err, sizeof(err));
 	check(r == IMAGE_OK && bs.format == IMAGE_ELF, "%s loads as ELF64 (%s)", path,
 	      r ? err : "ok");
@@ -643,12 +681,12 @@ int main(int argc, char **argv)
 	test_names();
 	test_uart();
 	test_io_bus();
+	test_mmio_bus();
 	test_flat();
 	test_elf();
 	test_trace_hist();
 	test_smp();
 	if (argc > 1)
 		test_guest(argv[1]);
-	printf("unit: %d passed, %d failed\n", passed, failed);
-	return failed != 0;
+	return check_summary("unit");
 }
