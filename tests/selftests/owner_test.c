@@ -518,7 +518,7 @@ static int sh(const char *cmd)
 static int axctl_own(void *arg)
 {
 	(void)arg;
-	CHECK(sh(AXCTL " create own-ctl --memory 4M -q") == 0, "create");
+	CHECK(sh(AXCTL " -q create own-ctl --memory 4M") == 0, "create");
 	CHECK(sh(AXCTL " list | grep -q ' own-ctl '") == 0, "list");
 	/* The demo guest ends through the debug-exit port: status 1. */
 	CHECK(sh(AXCTL " start own-ctl --kernel " DEMO " -q >/dev/null") == 1,
