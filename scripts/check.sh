@@ -191,8 +191,9 @@ stage_machine() {	# stage_machine SERIES CPUS
 	add_counts "${p:-0}" "${f:-0}" "${sk:-0}"
 	echo "test machine $kv ($cpus CPU): ${p:-0} passed, ${f:-0} failed, ${sk:-0} skipped"
 	grep -aE '^(not ok|# not ok)' "$serial" 2>/dev/null | head -40
-	grep -aE '^# [a-z0-9_.]+ took [0-9]+s$' "$serial" 2>/dev/null | sed 's/^# /   /' | tr '\n' ';'
-	echo
+	# Wall seconds per executable (host clock; machine.sh), slowest first.
+	echo "   wall s per test: $(sort -k2 -rn "build/machine/check-$kv-$cpus/wall-per-test.txt" 2>/dev/null |
+		awk '{ printf "%s %s; ", $1, $2 }')"
 	cat "$log/$name.machine.log"
 	if [ "$rc" != 0 ] && [ "${f:-0}" = 0 ]; then
 		notok "test machine $kv ($cpus CPU): boot, kernel log or job failed (rc=$rc)"

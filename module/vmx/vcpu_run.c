@@ -128,7 +128,7 @@ static void deliver_host_nmi(struct axvm_vmx_exit_info *e)
 int axvm_vmx_enter(struct axvm_vcpu *vcpu)
 {
 	struct axvm_vmx_vcpu *vmx = to_vmx(vcpu);
-	u64 host_xcr0 = 0, debugctl;
+	u64 host_xcr0 = 0;
 	bool swap_xcr0;
 	int fail;
 
@@ -146,7 +146,6 @@ int axvm_vmx_enter(struct axvm_vcpu *vcpu)
 	axvm_vmx_inject_pending(vcpu);
 	axvm_vmx_switch_to_guest(vmx);
 	refresh_host_crs(vmx);
-	debugctl = get_debugctlmsr();
 
 	restore_guest_fpu(vmx->fpu);
 	swap_xcr0 = axvm_vmx.host_xsave && (vmx->cr4_shadow & X86_CR4_OSXSAVE) &&
@@ -171,8 +170,8 @@ int axvm_vmx_enter(struct axvm_vcpu *vcpu)
 	 * A VM exit clears DEBUGCTL and sets DR7 to 400H (28.3.1 "Saving
 	 * Control Registers, Debug Registers, and MSRs").
 	 */
-	if (debugctl)
-		update_debugctlmsr(debugctl);
+	if (vmx->host.debugctl)
+		update_debugctlmsr(vmx->host.debugctl);
 	if (hw_breakpoint_active())
 		hw_breakpoint_restore();
 

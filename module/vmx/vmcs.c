@@ -177,8 +177,8 @@ static void switch_to_host(struct axvm_vmx_vcpu *vmx)
  * axvm_vmx_switch_to_guest() - lend the host state the guest may change
  * @vmx: the vCPU, loaded, preemption off
  *
- * Saves the host selectors and bases a VM exit does not restore and loads
- * the guest's IA32_KERNEL_GS_BASE. Undone when the thread is scheduled
+ * Saves the host selectors, bases and IA32_DEBUGCTL a VM exit does not
+ * restore and loads the guest's IA32_KERNEL_GS_BASE. Undone when the thread is scheduled
  * out or the vCPU is put.
  */
 void axvm_vmx_switch_to_guest(struct axvm_vmx_vcpu *vmx)
@@ -194,6 +194,12 @@ void axvm_vmx_switch_to_guest(struct axvm_vmx_vcpu *vmx)
 	asm volatile("sldt %0" : "=g" (h->ldt_sel));
 	rdmsrl(MSR_FS_BASE, h->fs_base);
 	rdmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
+	/*
+	 * DEBUGCTL is per thread (BTF, LBR): it only changes across a context
+	 * switch, which ends the lending (sched_out), so one read per lending
+	 * does, not one per entry (as KVM reads it once per vcpu_load).
+	 */
+	h->debugctl = get_debugctlmsr();
 	/*
 	 * Host selectors must have RPL=TI=0 (27.2.3 "Checks on Host Segment and
 	 * Descriptor-Table Registers"); fixed up in switch_to_host.

@@ -100,12 +100,14 @@ struct axvm_vmx_string_io {
  * @msrs: host values of the swapped MSRs
  * @cr3: HOST_CR3 last written
  * @cr4: HOST_CR4 last written
+ * @debugctl: IA32_DEBUGCTL of the thread, restored after each VM exit
  */
 struct axvm_vmx_host {
 	u16 fs_sel, gs_sel, ldt_sel, ds_sel, es_sel;
 	unsigned long fs_base, kernel_gs_base;
 	u64 msrs[AXVM_NR_SWAPPED_MSRS];
 	unsigned long cr3, cr4;
+	u64 debugctl;
 };
 
 /**

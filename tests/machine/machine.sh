@@ -167,7 +167,20 @@ bpid=$!
 # marker (then kill Bochs: ACPI power-off is not relied on).
 shown=0
 reached=""
+# Wall time per selftest executable, read off the host's clock (the
+# machine's own clock is emulated time): "SECONDS NAME" at each start.
+nstarted=0
+: > "$out/wall.txt"
+stamp_starts() {
+	local n
+	n=$(grep -ac '^# selftests: axvm: ' "$serial")
+	[ "$n" -gt "$nstarted" ] || return 0
+	grep -a '^# selftests: axvm: ' "$serial" | sed -n "$((nstarted + 1)),${n}p" |
+		sed "s/^# selftests: axvm: /$(( $(date +%s) - start )) /" >> "$out/wall.txt"
+	nstarted=$n
+}
 while :; do
+	stamp_starts
 	if [ "$quiet" = 0 ]; then
 		total=$(wc -l < "$serial")
 		if [ "$total" -gt "$shown" ]; then
@@ -196,6 +209,9 @@ kill $bpid 2>/dev/null
 pkill -f -- "-f $out/bochsrc" 2>/dev/null
 wait $bpid 2>/dev/null
 elapsed=$(( $(date +%s) - start ))
+# wall.txt becomes "NAME SECONDS" per executable (the last one ends at the end).
+awk -v end="$elapsed" 'NR > 1 { print name, $1 - t } { t = $1; name = $2 }
+	END { if (NR) print name, end - t }' "$out/wall.txt" > "$out/wall-per-test.txt"
 
 tail_log() { echo "---- last 60 lines of $serial ----"; tail -n 60 "$serial"; echo "---- bochs ----"; tail -n 5 "$out/bochs.out"; }
 if [ -z "$reached" ]; then

@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -75,9 +76,17 @@ static void *racer_fn(void *arg)
 	while (!atomic_load(&r->quit)) {
 		/* Dekker with the main thread: busy before looking at in_run. */
 		atomic_store(&r->busy, 1);
-		if (atomic_load(&r->in_run))
+		if (atomic_load(&r->in_run)) {
 			scribble(&r->run->exit, r->writes++);
+			atomic_store(&r->busy, 0);
+			continue;
+		}
 		atomic_store(&r->busy, 0);
+		/*
+		 * Nothing to race: give the CPU back. On one CPU a racer that
+		 * spins out its time slice doubles the test's time for nothing.
+		 */
+		sched_yield();
 	}
 	return NULL;
 }
@@ -92,8 +101,9 @@ static int run_raced(struct axvm_vcpu *v, struct racer *r)
 	ret = ioctl(v->fd, AXVM_RUN, 0);
 	err = errno;
 	atomic_store(&r->in_run, 0);
+	/* The racer may be preempted while busy: on one CPU, let it finish. */
 	while (atomic_load(&r->busy))
-		;
+		sched_yield();
 	errno = err;
 	return ret;
 }
