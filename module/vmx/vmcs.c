@@ -195,9 +195,9 @@ void axvm_vmx_switch_to_guest(struct axvm_vmx_vcpu *vmx)
 	rdmsrl(MSR_FS_BASE, h->fs_base);
 	rdmsrl(MSR_KERNEL_GS_BASE, h->kernel_gs_base);
 	/*
-	 * DEBUGCTL is per thread (BTF, LBR): it only changes across a context
-	 * switch, which ends the lending (sched_out), so one read per lending
-	 * does, not one per entry (as KVM reads it once per vcpu_load).
+	 * The thread's DEBUGCTL (BTF for ptrace block-stepping) changes across
+	 * a context switch, which ends the lending (sched_out): one read per
+	 * lending, not one per entry (KVM reads it once per vcpu_load).
 	 */
 	h->debugctl = get_debugctlmsr();
 	/*
