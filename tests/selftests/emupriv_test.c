@@ -283,29 +283,25 @@ static void ep_expect_pf(struct __test_metadata *_metadata,
 	ep_expect_out(_metadata, v, EP_PORT_CR2, cr2);
 }
 
-/* The next exit is an IN of one byte from EP_PORT_INS: answer @data. */
-static void ep_answer_in(struct __test_metadata *_metadata,
-			 struct axvm_vcpu *v, uint8_t data)
+/*
+ * The next exit is a one-byte read, IO_READ of port @addr or MMIO_READ at
+ * @addr as @kind says: answer @data.
+ */
+static void ep_answer(struct __test_metadata *_metadata, struct axvm_vcpu *v,
+		      uint32_t kind, uint64_t addr, uint8_t data)
 {
 	struct axvm_exit *e = &v->run->exit;
 
-	ASSERT_EQ(AXVM_EXIT_IO_READ, ep_run(_metadata, v)) axvm_dump_exit(stderr, e);
-	ASSERT_EQ(EP_PORT_INS, e->u.io_read.port);
-	EXPECT_EQ(1, e->u.io_read.width);
-	e->u.io_read.data = data;
-	v->run->response = AXVM_RESP_DATA;
-}
-
-/* The next exit is a one-byte MmioRead at @addr: answer @data. */
-static void ep_answer_mmio(struct __test_metadata *_metadata,
-			   struct axvm_vcpu *v, uint64_t addr, uint8_t data)
-{
-	struct axvm_exit *e = &v->run->exit;
-
-	ASSERT_EQ(AXVM_EXIT_MMIO_READ, ep_run(_metadata, v)) axvm_dump_exit(stderr, e);
-	EXPECT_EQ(addr, e->u.mmio_read.addr);
-	EXPECT_EQ(1, e->u.mmio_read.width);
-	e->u.mmio_read.data = data;
+	ASSERT_EQ(kind, ep_run(_metadata, v)) axvm_dump_exit(stderr, e);
+	if (kind == AXVM_EXIT_IO_READ) {
+		EXPECT_EQ(addr, e->u.io_read.port);
+		EXPECT_EQ(1, e->u.io_read.width);
+		e->u.io_read.data = data;
+	} else {
+		EXPECT_EQ(addr, e->u.mmio_read.addr);
+		EXPECT_EQ(1, e->u.mmio_read.width);
+		e->u.mmio_read.data = data;
+	}
 	v->run->response = AXVM_RESP_DATA;
 }
 
@@ -339,8 +335,8 @@ TEST(user_string_io_and_movs)
 	for (i = 0; i < 4; i++)
 		ep_expect_out(_metadata, v, EP_PORT_OUTS, "ABCD"[i]);
 	for (i = 0; i < 4; i++)
-		ep_answer_in(_metadata, v, 'a' + i);
-	ep_answer_mmio(_metadata, v, EP_MMIO, 0x77);
+		ep_answer(_metadata, v, AXVM_EXIT_IO_READ, EP_PORT_INS, 'a' + i);
+	ep_answer(_metadata, v, AXVM_EXIT_MMIO_READ, EP_MMIO, 0x77);
 	ep_expect_out(_metadata, v, EP_PORT_DONE, EP_DONE);
 
 	ep_expect_kdata_intact(_metadata, vm);
@@ -370,8 +366,8 @@ TEST(smap_string_io_and_movs)
 	ep_expect_pf(_metadata, v, PF_P | PF_W, EP_UDATA + 48);
 	ep_expect_pf(_metadata, v, PF_P | PF_W, EP_UDATA + 56);
 	/* STAC: allowed. */
-	ep_answer_mmio(_metadata, v, EP_KMMIO, 0x55);
-	ep_answer_in(_metadata, v, 0x66);
+	ep_answer(_metadata, v, AXVM_EXIT_MMIO_READ, EP_KMMIO, 0x55);
+	ep_answer(_metadata, v, AXVM_EXIT_IO_READ, EP_PORT_INS, 0x66);
 	ep_expect_out(_metadata, v, EP_PORT_DONE, EP_DONE);
 
 	u = axvm_gpa2hva(vm, EP_UDATA, 4096);
