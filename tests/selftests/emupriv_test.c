@@ -27,9 +27,9 @@
  *   EP_MMIO  0x30000000  outside RAM, a user 2 MiB page
  *   EP_KMMIO 0x30200000  outside RAM, a supervisor 2 MiB page
  */
+#include <cpuid.h>
 #include <errno.h>
 #include <string.h>
-#include <sys/ioctl.h>
 
 #include "axvm_test.h"
 
@@ -353,15 +353,16 @@ TEST(smap_string_io_and_movs)
 	struct axvm_vcpu *v;
 	const uint8_t *u;
 
+	unsigned int a, b, c, d;
+
 	AXVM_REQUIRE();
+	/* The guest runs on this CPU: SMAP is CPUID.(7,0):EBX[20]. */
+	if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(b & (1U << 20)))
+		SKIP(return, "the CPU has no SMAP");
 	v = ep_create(&vm, ep_smap);
 	axvm_vcpu_get_sregs(v, &sregs);
 	sregs.cr4 |= X86_CR4_SMAP;
-	if (ioctl(v->fd, AXVM_SET_SREGS, &sregs)) {
-		axvm_vm_free(vm);
-		SKIP(return, "CR4.SMAP refused (%s): the CPU has no SMAP",
-		     strerror(errno));
-	}
+	axvm_vcpu_set_sregs(v, &sregs);
 	/* RFLAGS.AC = 0: no supervisor write to a user page. */
 	ep_expect_pf(_metadata, v, PF_P | PF_W, EP_UDATA + 48);
 	ep_expect_pf(_metadata, v, PF_P | PF_W, EP_UDATA + 56);
