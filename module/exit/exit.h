@@ -57,7 +57,15 @@ void axvm_exit_register(void);
 int axvm_exit_mmio(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
 bool axvm_exit_mmio_complete(struct axvm_vcpu *vcpu, bool read, u64 data);
 
-/* exit/gmem.c: translate a guest linear address through guest paging. */
+/*
+ * exit/gmem.c: translate a guest linear address through guest paging,
+ * with the privilege of the emulated access; raise its fault in the guest.
+ */
+struct axvm_gwalk_result;
+int axvm_gmem_walk(struct axvm_vcpu *vcpu, u64 la, unsigned int access,
+		   struct axvm_gwalk_result *res);
+void axvm_gmem_raise(struct axvm_vcpu *vcpu, u64 la, int walk,
+		     const struct axvm_gwalk_result *res);
 int axvm_gmem_translate(struct axvm_vcpu *vcpu, u64 la, unsigned int access,
 			u64 *gpa);
 

@@ -7,6 +7,7 @@
 #include <linux/highmem.h>
 #include <linux/minmax.h>
 #include <linux/string.h>
+#include <asm/trapnr.h>
 #include "core.h"
 #include "exit/exit.h"
 #include "exit/gmem.h"
@@ -65,31 +66,87 @@ static int read_pte(void *opaque, u64 gpa, unsigned int size, u64 *val)
 }
 
 /**
- * axvm_gmem_translate() - a guest linear address to guest-physical
- * @vcpu: a loaded vCPU (its paging mode is read from the hardware)
+ * axvm_gmem_walk() - walk the guest's paging as one of its accesses would
+ * @vcpu: a loaded vCPU (its paging mode and privilege are read from the
+ *	hardware)
  * @la: the linear address
- * @access: AXVM_GWALK_READ, AXVM_GWALK_WRITE or AXVM_GWALK_FETCH
- * @gpa: out
+ * @access: AXVM_GWALK_READ, AXVM_GWALK_WRITE or AXVM_GWALK_FETCH, ORed
+ *	with AXVM_GWALK_IMPLICIT for an implicit supervisor-mode access
+ * @res: the translation or the fault
  *
- * The one walker callback for every instruction emulation path: page-table
- * entries are read from guest RAM.
+ * The access has the privilege of the instruction being emulated: the
+ * CPL (a user-mode access at CPL 3), RFLAGS.AC for SMAP, CR0.WP, CR4.SMEP
+ * and CR4.SMAP (SDM Vol. 3A, 4.6 "Access Rights"). Protection keys never
+ * apply: guests cannot set CR4.PKE (vmx/cr.c), so PKRU is not consulted.
+ * Page-table entries are read from guest RAM; nothing is injected.
  *
- * Return: 0, or -EFAULT when the guest's own paging does not allow it.
+ * Return: axvm_gwalk()'s: 0, AXVM_GWALK_PF, AXVM_GWALK_NONCANONICAL, or
+ * -EFAULT when a paging structure is outside guest RAM.
  */
-int axvm_gmem_translate(struct axvm_vcpu *vcpu, u64 la, unsigned int access,
-			u64 *gpa)
+int axvm_gmem_walk(struct axvm_vcpu *vcpu, u64 la, unsigned int access,
+		   struct axvm_gwalk_result *res)
 {
 	struct axvm_guest_mode m;
-	struct axvm_gwalk_result r;
 	struct axvm_gwalk_ctx ctx;
 
 	axvm_vmx_read_mode(vcpu, &m);
 	ctx = (struct axvm_gwalk_ctx){
 		.cr0 = m.cr0, .cr3 = m.cr3, .cr4 = m.cr4, .efer = m.efer,
+		.rflags = m.rflags, .cpl = m.cpl,
 		.read = read_pte, .opaque = vcpu->vm,
 	};
-	if (axvm_gwalk(&ctx, la, access, &r))
-		return -EFAULT;
+	return axvm_gwalk(&ctx, la, access, res);
+}
+
+/**
+ * axvm_gmem_raise() - give the guest the fault a walk found
+ * @vcpu: the vCPU
+ * @la: the linear address walked (CR2 of a #PF)
+ * @walk: axvm_gmem_walk()'s positive result
+ * @res: its result
+ *
+ * #PF with the walk's error code, or #GP(0) for a non-canonical address
+ * (a stack-segment operand would get #SS(0) on the CPU; emulation only
+ * meets DS- and ES-based string operands, which may be overridden to SS in
+ * a rare case this does not tell apart).
+ */
+void axvm_gmem_raise(struct axvm_vcpu *vcpu, u64 la, int walk,
+		     const struct axvm_gwalk_result *res)
+{
+	if (walk == AXVM_GWALK_PF)
+		axvm_vmx_queue_page_fault(vcpu, la, res->error_code);
+	else
+		axvm_vmx_queue_exception(vcpu, X86_TRAP_GP, true, 0);
+}
+
+/**
+ * axvm_gmem_translate() - a guest linear address to guest-physical
+ * @vcpu: a loaded vCPU
+ * @la: the linear address
+ * @access: as for axvm_gmem_walk()
+ * @gpa: out
+ *
+ * The one translation for every instruction emulation path: an access
+ * emulated for the guest is checked as the CPU would check it, with the
+ * instruction's privilege (axvm_gmem_walk()), and a fault goes to the
+ * guest as the CPU would raise it (axvm_gmem_raise()); the instruction
+ * then does not complete and the guest resumes at it, in its handler.
+ *
+ * Return: 0; a positive value when a fault was queued for the guest;
+ * -EFAULT when a paging structure is outside guest RAM.
+ */
+int axvm_gmem_translate(struct axvm_vcpu *vcpu, u64 la, unsigned int access,
+			u64 *gpa)
+{
+	struct axvm_gwalk_result r;
+	int ret = axvm_gmem_walk(vcpu, la, access, &r);
+
+	if (ret < 0)
+		return ret;
+	if (ret) {
+		axvm_gmem_raise(vcpu, la, ret, &r);
+		return ret;
+	}
 	*gpa = r.gpa;
 	return 0;
 }

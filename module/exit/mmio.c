@@ -27,25 +27,46 @@
 #include "lib/gwalk.h"
 #include "vmx/access.h"
 
-/* Fetch up to 15 bytes at CS:RIP through the guest's paging (may span pages). */
+/* A fault on the page after the one RIP is on, raised if the bytes are needed. */
+struct fetch_tail {
+	u64 la;
+	int walk;
+	struct axvm_gwalk_result res;
+};
+
+/*
+ * Fetch up to 15 bytes at CS:RIP through the guest's paging, as the
+ * instruction's own fetch at its CPL. A fault on RIP's page is queued for
+ * the guest (positive return). The rest may lie on the next page: a fault
+ * there is kept in @tail, as the CPU faults only if the instruction does
+ * extend into that page.
+ */
 static int fetch(struct axvm_vcpu *vcpu, const struct axvm_guest_mode *m,
-		 u8 *buf, unsigned int *len)
+		 u8 *buf, unsigned int *len, struct fetch_tail *tail)
 {
 	u64 la = m->cs_base + m->rip, gpa;
-	unsigned int got = 0, n;
+	unsigned int n;
+	int ret;
 
 	if (!(m->efer & EFER_LMA))
 		la = (u32)la;
-	while (got < 15) {
-		if (axvm_gmem_translate(vcpu, la + got, AXVM_GWALK_FETCH, &gpa))
-			break;
-		n = min_t(unsigned int, 15 - got, PAGE_SIZE - ((la + got) & ~PAGE_MASK));
-		if (axvm_gmem_rw(vcpu->vm, gpa, buf + got, n, false))
-			break;
-		got += n;
-	}
-	*len = got;
-	return got ? 0 : -EFAULT;
+	tail->walk = 0;
+	ret = axvm_gmem_translate(vcpu, la, AXVM_GWALK_FETCH, &gpa);
+	if (ret)
+		return ret;
+	n = min_t(unsigned int, 15, PAGE_SIZE - offset_in_page(la));
+	if (axvm_gmem_rw(vcpu->vm, gpa, buf, n, false))
+		return -EFAULT;
+	*len = n;
+	if (n == 15)
+		return 0;
+	tail->la = m->efer & EFER_LMA ? la + n : (u32)(la + n);
+	ret = axvm_gmem_walk(vcpu, tail->la, AXVM_GWALK_FETCH, &tail->res);
+	if (ret > 0)
+		tail->walk = ret;
+	if (!ret && !axvm_gmem_rw(vcpu->vm, tail->res.gpa, buf + n, 15 - n, false))
+		*len = 15;
+	return 0;
 }
 
 static enum axvm_insn_mode insn_mode(const struct axvm_guest_mode *m)
@@ -120,12 +141,18 @@ static u64 string_linear(struct axvm_vcpu *vcpu, const struct axvm_guest_mode *m
  * instruction until rCX reaches 0, so the next element faults again. The
  * RAM side of MOVS is read (RAM to MMIO) or written at completion (MMIO to
  * RAM) here. MMIO to MMIO is not emulated.
+ *
+ * The CPU checked only the MMIO side's rights before the EPT violation;
+ * the RAM side is translated with the instruction's privilege, so a CPL-3
+ * MOVS neither reads nor writes supervisor pages: the guest gets the #PF
+ * (CVE-2010-0298 was this hole in KVM's emulator).
  */
 static int mmio_string(struct axvm_vcpu *vcpu, struct axvm_exit *exit,
 		       const struct axvm_insn *insn,
 		       const struct axvm_guest_mode *m, bool write)
 {
 	u64 la, gpa;
+	int ret;
 
 	if (insn->rep && !(axvm_vmx_get_gpr(vcpu, AXVM_REG_RCX) & addr_mask(insn)))
 		return emulation_error(exit, -EINVAL);	/* cannot fault */
@@ -142,9 +169,11 @@ static int mmio_string(struct axvm_vcpu *vcpu, struct axvm_exit *exit,
 	if (write) {
 		/* RAM (DS:rSI, overridable) to MMIO (ES:rDI). */
 		la = string_linear(vcpu, m, insn->mem.seg, AXVM_REG_RSI, insn);
+		ret = axvm_gmem_translate(vcpu, la, AXVM_GWALK_READ, &gpa);
+		if (ret > 0)
+			return AXVM_RESUME;	/* the guest's fault */
 		exit->u.mmio_write.data = 0;
-		if (axvm_gmem_translate(vcpu, la, AXVM_GWALK_READ, &gpa) ||
-		    offset_in_page(gpa) + insn->width > PAGE_SIZE ||
+		if (ret || offset_in_page(gpa) + insn->width > PAGE_SIZE ||
 		    axvm_gmem_rw(vcpu->vm, gpa, &exit->u.mmio_write.data,
 				 insn->width, false))
 			return emulation_error(exit, -EFAULT);
@@ -155,8 +184,10 @@ static int mmio_string(struct axvm_vcpu *vcpu, struct axvm_exit *exit,
 	}
 	/* MMIO (DS:rSI) to RAM (ES:rDI): the answer is stored at completion. */
 	la = string_linear(vcpu, m, AXVM_INSN_SEG_ES, AXVM_REG_RDI, insn);
-	if (axvm_gmem_translate(vcpu, la, AXVM_GWALK_WRITE, &gpa) ||
-	    offset_in_page(gpa) + insn->width > PAGE_SIZE)
+	ret = axvm_gmem_translate(vcpu, la, AXVM_GWALK_WRITE, &gpa);
+	if (ret > 0)
+		return AXVM_RESUME;
+	if (ret || offset_in_page(gpa) + insn->width > PAGE_SIZE)
 		return emulation_error(exit, -EFAULT);
 	vcpu->mmio_ram_gpa = gpa;
 	exit->kind = AXVM_EXIT_MMIO_READ;
@@ -222,14 +253,18 @@ static int mmio_alu(struct axvm_vcpu *vcpu, struct axvm_exit *exit,
  * Keeps the NestedPageFault record when the access is not the
  * instruction's own data access (instruction fetch, guest page-table walk,
  * event delivery); reports an emulation error with the bytes when the
- * instruction cannot be fetched or decoded.
+ * instruction cannot be fetched or decoded. A fault the guest's paging
+ * raises on an access made here (the fetch, the RAM side of MOVS) is
+ * queued for the guest instead.
  *
- * Return: AXVM_USER.
+ * Return: AXVM_USER, or AXVM_RESUME when the guest re-runs the instruction
+ * or takes a fault.
  */
 int axvm_exit_mmio(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 {
 	struct axvm_insn *insn = &vcpu->mmio_insn;
 	struct axvm_guest_mode m;
+	struct fetch_tail tail;
 	unsigned int len;
 	u8 bytes[16];
 	int ret;
@@ -239,11 +274,18 @@ int axvm_exit_mmio(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 	    !axvm_vmx_npf_data_access(vcpu))
 		return AXVM_USER;
 	axvm_vmx_read_mode(vcpu, &m);
-	if (fetch(vcpu, &m, bytes, &len))
+	ret = fetch(vcpu, &m, bytes, &len, &tail);
+	if (ret > 0)
+		return AXVM_RESUME;
+	if (ret)
 		return emulation_error(exit, -EFAULT);
 	memcpy(exit->inst_bytes, bytes, len);
 	exit->inst_bytes_len = len;
 	ret = axvm_insn_decode(insn, bytes, len, insn_mode(&m));
+	if (ret == -ENOSPC && tail.walk) {
+		axvm_gmem_raise(vcpu, tail.la, tail.walk, &tail.res);
+		return AXVM_RESUME;
+	}
 	if (ret)
 		return emulation_error(exit, ret);
 	exit->inst_len = insn->len;

@@ -18,15 +18,20 @@
  *    PML5Es and PML4Es, the PAT-to-address gap of large pages, PDPTE bits
  *    2:1 and 8:5 in PAE mode, bit 21 and the unused PSE-36 bits of 4 MiB
  *    pages (4 MiB pages use PSE-36 up to 40 address bits).
- *  - Access rights as in 4.6.1: user accesses need U/S at every level,
- *    user writes R/W at every level; supervisor writes need R/W at every
- *    level only if CR0.WP = 1; fetches fault on XD (with NXE), supervisor
- *    fetches from user pages fault if CR4.SMEP = 1.
+ *  - Access rights as in 4.6.1 "Determination of Access Rights", with the
+ *    CPL deciding user or supervisor mode: user accesses need U/S at every
+ *    level, user writes R/W at every level; supervisor writes need R/W at
+ *    every level only if CR0.WP = 1; fetches fault on XD (with NXE),
+ *    supervisor fetches from user pages if CR4.SMEP = 1; supervisor data
+ *    accesses to user pages if CR4.SMAP = 1, unless they are explicit
+ *    ones with RFLAGS.AC = 1.
+ *  - Protection keys (4.6.2 "Protection Keys") in 4- and 5-level paging
+ *    with CR4.PKE: data accesses to user pages, by the key in bits 62:59
+ *    of the leaf and PKRU; WD binds supervisor writes only if CR0.WP = 1.
  *  - Canonical linear addresses in 4- and 5-level paging.
  * What is not:
- *  - SMAP (needs EFLAGS.AC and the implicit-access kind), protection keys
- *    (CR4.PKE/PKS), CET shadow stacks, HLAT; 1 GiB pages are assumed
- *    supported (CPUID.80000001H:EDX.Page1GB).
+ *  - Supervisor protection keys (CR4.PKS), CET shadow stacks, HLAT;
+ *    1 GiB pages are assumed supported (CPUID.80000001H:EDX.Page1GB).
  *  - PAE PDPTEs are read from memory at CR3; the CPU uses the four PDPTE
  *    registers loaded when CR3 was last written (4.4.1), so a guest that
  *    edits its PDPT without reloading CR3 sees a difference. A reserved
@@ -46,6 +51,7 @@
 #define PTE_US		BIT_ULL(2)
 #define PTE_PS		BIT_ULL(7)
 #define PTE_XD		BIT_ULL(63)
+#define PTE_PKEY_SHIFT	59	/* bits 62:59 of a leaf (Tables 4-18..4-20) */
 
 #define PAGE_SHIFT_4K	12
 
@@ -150,22 +156,52 @@ static int pf(struct axvm_gwalk_result *res, u32 error_code)
 	return AXVM_GWALK_PF;
 }
 
-/* 4.6.1: may @access use a page with these combined rights? */
-static bool access_ok(const struct axvm_gwalk_ctx *ctx,
-		      const struct axvm_gwalk_result *res, u32 access)
+/*
+ * 4.6.1: does @access, user-mode if @user, violate the combined rights?
+ * At CPL 3 a supervisor-mode access is an implicit one, so SMAP binds it
+ * whatever RFLAGS.AC says.
+ */
+static bool rights_violated(const struct axvm_gwalk_ctx *ctx,
+			    const struct axvm_gwalk_result *res, u32 access,
+			    bool user)
 {
 	bool write = access & AXVM_GWALK_WRITE;
-	bool fetch = access & AXVM_GWALK_FETCH;
+	bool implicit = access & AXVM_GWALK_IMPLICIT;
 
-	if (fetch && res->nx)
+	if (user && !res->user)
+		return true;
+	if (access & AXVM_GWALK_FETCH)
+		return res->nx ||
+		       (!user && res->user && (ctx->cr4 & AXVM_GW_CR4_SMEP));
+	if (!user && res->user && (ctx->cr4 & AXVM_GW_CR4_SMAP) &&
+	    (implicit || !(ctx->rflags & AXVM_GW_RFLAGS_AC)))
+		return true;
+	if (write && !res->writable)
+		return user || (ctx->cr0 & AXVM_GW_CR0_WP);
+	return false;
+}
+
+/*
+ * 4.6.2: with CR4.PKE in IA-32e mode, a data access to a user page is
+ * checked against PKRU's bits for the leaf's key: AD forbids every data
+ * access, WD user writes, and supervisor writes if CR0.WP = 1.
+ */
+static bool pkey_violated(const struct axvm_gwalk_ctx *ctx,
+			  enum axvm_paging_mode mode,
+			  const struct axvm_gwalk_result *res, u32 access,
+			  bool user)
+{
+	unsigned int key, bits;
+
+	if (!(ctx->cr4 & AXVM_GW_CR4_PKE) || mode < AXVM_PAGING_4LEVEL ||
+	    (access & AXVM_GWALK_FETCH) || !res->user)
 		return false;
-	if (access & AXVM_GWALK_USER)
-		return res->user && (!write || res->writable);
-	if (write && !res->writable && (ctx->cr0 & AXVM_GW_CR0_WP))
-		return false;
-	if (fetch && res->user && (ctx->cr4 & AXVM_GW_CR4_SMEP))
-		return false;
-	return true;
+	key = (res->pte >> PTE_PKEY_SHIFT) & 0xf;
+	bits = (ctx->pkru >> (2 * key)) & 3;
+	if (bits & AXVM_GW_PKRU_AD)
+		return true;
+	return (bits & AXVM_GW_PKRU_WD) && (access & AXVM_GWALK_WRITE) &&
+	       (user || (ctx->cr0 & AXVM_GW_CR0_WP));
 }
 
 /**
@@ -173,15 +209,16 @@ static bool access_ok(const struct axvm_gwalk_ctx *ctx,
  * @ctx: guest control registers and the memory reader
  * @la: the linear address (segment base already added); truncated to 32
  *	bits when paging is off, 32-bit or PAE
- * @access: AXVM_GWALK_READ, or AXVM_GWALK_WRITE or AXVM_GWALK_FETCH,
- *	ORed with AXVM_GWALK_USER for a CPL 3 access
+ * @access: AXVM_GWALK_READ, AXVM_GWALK_WRITE or AXVM_GWALK_FETCH, ORed
+ *	with AXVM_GWALK_IMPLICIT for an implicit supervisor-mode access;
+ *	any other access at @ctx->cpl 3 is a user-mode one
  * @res: the translation, or the fault's error code
  *
  * The error code of a page fault (4.7) has P clear for a not-present
- * entry and set for a reserved-bit (with RSVD) or access-rights violation;
- * W and U describe @access; I is set for a fetch if CR4.SMEP = 1 or
- * CR4.PAE = IA32_EFER.NXE = 1. The walk stops at the first not-present or
- * reserved-bit entry, as the CPU's does.
+ * entry and set for a reserved-bit (with RSVD), access-rights or
+ * protection-key (with PK) violation; W and U describe @access; I is set
+ * for a fetch if CR4.SMEP = 1 or CR4.PAE = IA32_EFER.NXE = 1. The walk
+ * stops at the first not-present or reserved-bit entry, as the CPU's does.
  *
  * Context: whatever @ctx->read allows; the walk itself does not sleep.
  * Return: 0 with @res->gpa set; AXVM_GWALK_PF with @res->error_code set;
@@ -195,9 +232,10 @@ int axvm_gwalk(const struct axvm_gwalk_ctx *ctx, u64 la, u32 access,
 	unsigned int m = phys_bits(ctx);
 	u64 addr_mask = GENMASK_ULL(m - 1, PAGE_SHIFT_4K);
 	unsigned int levels, esize = 8, bits = 9, level, shift;
-	u32 ec = access & (AXVM_PFEC_W | AXVM_PFEC_U);
+	bool user = ctx->cpl == 3 && !(access & AXVM_GWALK_IMPLICIT);
+	u32 ec = (access & AXVM_PFEC_W) | (user ? AXVM_PFEC_U : 0);
 	u64 table, pte, idx;
-	bool large;
+	bool large, pk;
 	int ret;
 
 	memset(res, 0, sizeof(*res));
@@ -266,8 +304,9 @@ int axvm_gwalk(const struct axvm_gwalk_ctx *ctx, u64 la, u32 access,
 	res->level = level;
 	res->pte = pte;
 	res->page_size = BIT_ULL(shift);
-	if (!access_ok(ctx, res, access))
-		return pf(res, ec | AXVM_PFEC_P);
+	pk = pkey_violated(ctx, mode, res, access, user);
+	if (pk || rights_violated(ctx, res, access, user))
+		return pf(res, ec | AXVM_PFEC_P | (pk ? AXVM_PFEC_PK : 0));
 	if (mode == AXVM_PAGING_32 && large)
 		res->gpa = pse36_frame(pte, m);
 	else if (mode == AXVM_PAGING_32)

@@ -25,8 +25,15 @@
 #define AXVM_GW_CR4_PAE		BIT_ULL(5)
 #define AXVM_GW_CR4_LA57	BIT_ULL(12)
 #define AXVM_GW_CR4_SMEP	BIT_ULL(20)
+#define AXVM_GW_CR4_SMAP	BIT_ULL(21)
+#define AXVM_GW_CR4_PKE		BIT_ULL(22)
 #define AXVM_GW_EFER_LME	BIT_ULL(8)
 #define AXVM_GW_EFER_NXE	BIT_ULL(11)
+#define AXVM_GW_RFLAGS_AC	BIT_ULL(18)
+
+/* PKRU: two bits per key (4.6.2 "Protection Keys"). */
+#define AXVM_GW_PKRU_AD		BIT(0)	/* access disable */
+#define AXVM_GW_PKRU_WD		BIT(1)	/* write disable */
 
 /* Page-fault error code bits (4.7, Figure 4-12). */
 #define AXVM_PFEC_P		BIT(0)	/* 0: not present, 1: protection */
@@ -34,15 +41,20 @@
 #define AXVM_PFEC_U		BIT(2)	/* the access was a user-mode one */
 #define AXVM_PFEC_RSVD		BIT(3)	/* a reserved bit was set */
 #define AXVM_PFEC_I		BIT(4)	/* the access was an instruction fetch */
+#define AXVM_PFEC_PK		BIT(5)	/* protection-key violation */
 
 /*
- * Access kinds for axvm_gwalk(), to be ORed: a data read is 0. They are
- * the error-code bits that describe the access.
+ * Access kinds for axvm_gwalk(), to be ORed: a data read is 0. WRITE and
+ * FETCH are the error-code bits that describe the access. Whether it is a
+ * user-mode access follows from the CPL (struct axvm_gwalk_ctx): every
+ * access at CPL 3 is, unless IMPLICIT says it is one of the supervisor-mode
+ * accesses the CPU makes at any CPL (4.6 "Access Rights": to the GDT, LDT,
+ * IDT and TSS, and while delivering an event).
  */
 #define AXVM_GWALK_READ		0
 #define AXVM_GWALK_WRITE	AXVM_PFEC_W
-#define AXVM_GWALK_USER		AXVM_PFEC_U
 #define AXVM_GWALK_FETCH	AXVM_PFEC_I
+#define AXVM_GWALK_IMPLICIT	BIT(16)
 
 /* axvm_gwalk() results besides 0 (translated) and a negative errno. */
 #define AXVM_GWALK_PF		1	/* inject #PF(error_code), CR2 = la */
@@ -68,8 +80,11 @@ enum axvm_paging_mode {
  * struct axvm_gwalk_ctx - the guest state a walk depends on
  * @cr0: guest CR0 (PG, WP)
  * @cr3: guest CR3
- * @cr4: guest CR4 (PSE, PAE, LA57, SMEP)
+ * @cr4: guest CR4 (PSE, PAE, LA57, SMEP, SMAP, PKE)
  * @efer: guest IA32_EFER (LME, NXE)
+ * @rflags: guest RFLAGS (AC: explicit supervisor accesses ignore SMAP)
+ * @pkru: guest PKRU (used with CR4.PKE in 4- and 5-level paging)
+ * @cpl: the current privilege level, 0..3; 3 makes accesses user-mode ones
  * @maxphyaddr: physical-address width for reserved-bit checks, 32..52;
  *	0 means 52 (no address bit is reserved)
  * @read: read @size (4 or 8) bytes of guest-physical memory at @gpa (a
@@ -82,6 +97,9 @@ struct axvm_gwalk_ctx {
 	u64 cr3;
 	u64 cr4;
 	u64 efer;
+	u64 rflags;
+	u32 pkru;
+	u8 cpl;
 	unsigned int maxphyaddr;
 	int (*read)(void *opaque, u64 gpa, unsigned int size, u64 *val);
 	void *opaque;

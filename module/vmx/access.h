@@ -21,10 +21,13 @@
  * @cs_base: CS base
  * @rip: RIP
  * @cs_ar: CS access rights (VMX layout: L bit 13, D/B bit 14)
+ * @rflags: RFLAGS (AC decides SMAP for explicit supervisor accesses)
+ * @cpl: the current privilege level (axvm_vmx_guest_cpl())
  */
 struct axvm_guest_mode {
-	u64 cr0, cr3, cr4, efer, cs_base, rip;
+	u64 cr0, cr3, cr4, efer, cs_base, rip, rflags;
 	u32 cs_ar;
+	u8 cpl;
 };
 
 /* vmx/state.c: accessors for arch-neutral policy code. */

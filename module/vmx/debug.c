@@ -115,12 +115,6 @@ void axvm_vmx_dr_after_exit(struct axvm_vmx_vcpu *vmx)
 	set_debugreg(AXVM_DR6_ACTIVE_LOW, 6);
 }
 
-static unsigned int guest_cpl(void)
-{
-	/* CPL is SS.DPL (SDM Vol. 3C, 25.4.1 "Guest Register State"). */
-	return (axvm_vmcs_read(GUEST_SS_AR_BYTES) >> 5) & 3;
-}
-
 /**
  * axvm_vmx_handle_dr() - MOV to/from a debug register (qualification: 28.2.1)
  * @vcpu: the vCPU
@@ -146,7 +140,7 @@ int axvm_vmx_handle_dr(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 		axvm_vmx_queue_exception(vcpu, X86_TRAP_UD, false, 0);
 		return AXVM_RESUME;
 	}
-	if (guest_cpl()) {
+	if (axvm_vmx_guest_cpl(vcpu)) {
 		axvm_vmx_queue_exception(vcpu, X86_TRAP_GP, true, 0);
 		return AXVM_RESUME;
 	}
@@ -228,7 +222,7 @@ static int exit_db(struct axvm_vcpu *vcpu)
 static int exit_ac(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 {
 	struct axvm_vmx_vcpu *vmx = to_vmx(vcpu);
-	bool guest_ac = guest_cpl() == 3 &&
+	bool guest_ac = axvm_vmx_guest_cpl(vcpu) == 3 &&
 			(axvm_vmcs_read(GUEST_CR0) & X86_CR0_AM) &&
 			(axvm_vmcs_read(GUEST_RFLAGS) & X86_EFLAGS_AC);
 

@@ -39,6 +39,22 @@ void axvm_vmx_queue_exception(struct axvm_vcpu *vcpu, u8 vector,
 }
 
 /**
+ * axvm_vmx_queue_page_fault() - raise #PF for an access emulation made
+ * @vcpu: the vCPU
+ * @la: the linear address that faulted
+ * @error: the error code (SDM Vol. 3A, 4.7 "Page-Fault Exceptions")
+ *
+ * CR2 takes @la now, as the CPU loads it when it detects the fault, before
+ * delivery (Vol. 3A, 6.15 "Exception and Interrupt Reference", #PF); the
+ * guest's CR2 is loaded by hand at the next entry (vmx/vcpu_run.c).
+ */
+void axvm_vmx_queue_page_fault(struct axvm_vcpu *vcpu, u64 la, u32 error)
+{
+	to_vmx(vcpu)->cr2 = la;
+	axvm_vmx_queue_exception(vcpu, X86_TRAP_PF, true, error);
+}
+
+/**
  * axvm_vmx_queue_event() - AXVM_INJECT: queue an event from userspace
  * @vcpu: the vCPU
  * @e: the event

@@ -236,6 +236,23 @@ void axvm_vmx_read_mode(struct axvm_vcpu *vcpu, struct axvm_guest_mode *m)
 	m->cs_base = axvm_vmcs_read(GUEST_CS_BASE);
 	m->cs_ar = axvm_vmcs_read(GUEST_CS_AR_BYTES);
 	m->rip = to_vmx(vcpu)->exit.rip;
+	m->rflags = axvm_vmcs_read(GUEST_RFLAGS);
+	m->cpl = axvm_vmx_guest_cpl(vcpu);
+}
+
+/**
+ * axvm_vmx_guest_cpl() - the guest's current privilege level
+ * @vcpu: a loaded vCPU
+ *
+ * CPL is SS.DPL (SDM Vol. 3C, 25.4.1 "Guest Register State"): VM entry
+ * checks it against CS.DPL, and that it is 0 in real mode and 3 in
+ * virtual-8086 mode (27.3.1.2 "Checks on Guest Segment Registers").
+ *
+ * Return: 0..3.
+ */
+unsigned int axvm_vmx_guest_cpl(struct axvm_vcpu *vcpu)
+{
+	return (axvm_vmcs_read(GUEST_SS_AR_BYTES) >> 5) & 3;
 }
 
 /**

@@ -28,8 +28,15 @@ static u64 asize_mask(unsigned int asize)
  * @vcpu: the vCPU
  * @exit: the record (kind IO_READ or IO_WRITE, port and width set)
  *
- * Return: AXVM_USER with the element, AXVM_RESUME for REP with RCX = 0,
- * or AXVM_USER with an emulation error if the operand is not RAM.
+ * The exit comes before the memory operand is accessed, with only its
+ * linear address: the guest's paging has not judged the access. It is
+ * translated here with the instruction's privilege, and a #PF it raises
+ * goes to the guest, so a CPL-3 OUTS cannot read nor INS write a
+ * supervisor page.
+ *
+ * Return: AXVM_USER with the element, AXVM_RESUME for REP with RCX = 0 or
+ * with a fault queued for the guest, or AXVM_USER with an emulation error
+ * if the operand is not RAM.
  */
 int axvm_vmx_string_io(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 {
@@ -37,6 +44,7 @@ int axvm_vmx_string_io(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 	u64 q = to_vmx(vcpu)->exit.qualification;
 	u64 info = axvm_vmcs_read(VMX_INSTRUCTION_INFO);
 	u64 la = axvm_vmcs_read(GUEST_LINEAR_ADDRESS);
+	int ret;
 
 	s->in = q & BIT(3);
 	s->rep = q & BIT(5);
@@ -46,9 +54,13 @@ int axvm_vmx_string_io(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 		axvm_vmx_skip_instruction(vcpu);
 		return AXVM_RESUME;
 	}
-	if (axvm_vmx_up(gmem_translate)(vcpu, la, s->in ? AXVM_GWALK_WRITE :
-				AXVM_GWALK_READ, &s->gpa) ||
-	    offset_in_page(s->gpa) + s->width > PAGE_SIZE)
+	ret = axvm_vmx_up(gmem_translate)(vcpu, la, s->in ? AXVM_GWALK_WRITE :
+					  AXVM_GWALK_READ, &s->gpa);
+	if (ret > 0) {
+		s->active = false;
+		return AXVM_RESUME;	/* the guest's #PF is queued */
+	}
+	if (ret || offset_in_page(s->gpa) + s->width > PAGE_SIZE)
 		goto fault;
 	s->active = true;
 	if (s->in)

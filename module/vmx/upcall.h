@@ -24,7 +24,10 @@ struct axvm_vcpu;
  * @apic_rdmsr: read an APIC MSR; 0 or nonzero for #GP
  * @apic_wrmsr: write an APIC MSR at guest TSC @tsc; 0 or nonzero for #GP
  * @apic_halt: HLT with interrupts on: sleep until an interrupt comes
- * @gmem_translate: guest linear to guest physical through guest paging
+ * @gmem_translate: guest linear to guest physical through guest paging,
+ *	with the privilege of the access being emulated; 0, a positive value
+ *	when the guest's paging refused it and the fault is queued for the
+ *	guest, or a negative errno
  * @gmem_rw: copy to or from guest RAM
  *
  * The apic_* ones are called only for a vCPU created with

@@ -307,10 +307,12 @@ void axvm_vmx_get_regs(struct axvm_vcpu *vcpu, struct axvm_regs *regs);
 void axvm_vmx_set_regs(struct axvm_vcpu *vcpu, const struct axvm_regs *regs);
 void axvm_vmx_get_sregs(struct axvm_vcpu *vcpu, struct axvm_sregs *sregs);
 int axvm_vmx_set_sregs(struct axvm_vcpu *vcpu, const struct axvm_sregs *sregs);
+unsigned int axvm_vmx_guest_cpl(struct axvm_vcpu *vcpu);
 
 /* inject.c */
 void axvm_vmx_queue_exception(struct axvm_vcpu *vcpu, u8 vector,
 			      bool has_error, u32 error);
+void axvm_vmx_queue_page_fault(struct axvm_vcpu *vcpu, u64 la, u32 error);
 int axvm_vmx_queue_event(struct axvm_vcpu *vcpu, const struct axvm_event *e);
 void axvm_vmx_inject_pending(struct axvm_vcpu *vcpu);
 bool axvm_vmx_event_pending(struct axvm_vcpu *vcpu);

@@ -29,11 +29,14 @@
 #define EC_U	AXVM_PFEC_U
 #define EC_RSVD	AXVM_PFEC_RSVD
 #define EC_I	AXVM_PFEC_I
+#define EC_PK	AXVM_PFEC_PK
 
 #define RD	AXVM_GWALK_READ
 #define WR	AXVM_GWALK_WRITE
 #define FETCH	AXVM_GWALK_FETCH
-#define USER	AXVM_GWALK_USER
+#define IMPL	AXVM_GWALK_IMPLICIT
+/* Not an access kind of the walker: walk() runs the access at CPL 3. */
+#define USER	BIT(30)
 
 /* The shape of a paging mode's tree, for building one. */
 struct fmt {
@@ -158,7 +161,10 @@ static int gwalk_test_init(struct kunit *test)
 	return 0;
 }
 
-/* A fresh tree of @mode, CR0.WP = 1, CR4.PSE = 1, IA32_EFER.NXE = 0. */
+/*
+ * A fresh tree of @mode, CR0.WP = 1, CR4.PSE = 1, IA32_EFER.NXE = 0,
+ * RFLAGS.AC = 0, PKRU = 0.
+ */
 static struct fake *setup(struct kunit *test, enum axvm_paging_mode mode)
 {
 	struct fake *f = test->priv;
@@ -166,6 +172,8 @@ static struct fake *setup(struct kunit *test, enum axvm_paging_mode mode)
 	f->ctx.cr0 = AXVM_GW_CR0_PG | AXVM_GW_CR0_WP;
 	f->ctx.cr4 = AXVM_GW_CR4_PSE;
 	f->ctx.efer = 0;
+	f->ctx.rflags = 0;
+	f->ctx.pkru = 0;
 	switch (mode) {
 	case AXVM_PAGING_NONE:
 		f->ctx.cr0 = 0;
@@ -194,10 +202,12 @@ static struct fake *setup(struct kunit *test, enum axvm_paging_mode mode)
 	return f;
 }
 
+/* Walk at CPL 3 if @access has USER, else at CPL 0. */
 static int walk(struct fake *f, u64 la, u32 access)
 {
 	f->reads = 0;
-	return axvm_gwalk(&f->ctx, la, access, &f->res);
+	f->ctx.cpl = access & USER ? 3 : 0;
+	return axvm_gwalk(&f->ctx, la, access & ~USER, &f->res);
 }
 
 /* Expect a translation of @la to @gpa. */
@@ -571,9 +581,121 @@ static void long4_nx_smep_test(struct kunit *test)
 	f->ctx.cr4 |= AXVM_GW_CR4_SMEP;
 	EXPECT_PF(f, 0x201000, FETCH, EC_P | EC_I);
 	EXPECT_GPA(f, 0x201000, FETCH | USER, 0x3000);
-	EXPECT_GPA(f, 0x201000, RD, 0x3000);	/* SMAP is not checked */
+	EXPECT_GPA(f, 0x201000, RD, 0x3000);	/* CR4.SMAP = 0 */
 	change(f, 0x201000, 1, US, 0);
 	EXPECT_GPA(f, 0x201000, FETCH, 0x3000);
+}
+
+/*
+ * CPL decides user or supervisor mode (4.6 "Access Rights"): 0, 1 and 2
+ * are supervisor; at CPL 3 only the implicit accesses are, and their
+ * error code has U clear (4.7).
+ */
+static void cpl_test(struct kunit *test)
+{
+	struct fake *f = setup(test, AXVM_PAGING_4LEVEL);
+	unsigned int cpl;
+
+	set(f, 0x201000, 1, 0x3000 | P | RW);		/* supervisor page */
+	set(f, 0x401000, 1, 0x5000 | P | RW | US);	/* user page */
+	for (cpl = 0; cpl < 3; cpl++) {
+		f->ctx.cpl = cpl;
+		KUNIT_EXPECT_EQ(test, axvm_gwalk(&f->ctx, 0x201000, WR, &f->res), 0);
+	}
+	f->ctx.cpl = 3;
+	KUNIT_EXPECT_EQ(test, axvm_gwalk(&f->ctx, 0x201000, WR, &f->res),
+			AXVM_GWALK_PF);
+	KUNIT_EXPECT_EQ(test, f->res.error_code, (u32)(EC_P | EC_W | EC_U));
+	/* Implicit supervisor accesses at CPL 3: no U in the error code. */
+	EXPECT_GPA(f, 0x201000, WR | USER | IMPL, 0x3000);
+	change(f, 0x201000, 1, RW, 0);
+	EXPECT_PF(f, 0x201000, WR | USER | IMPL, EC_P | EC_W);
+	EXPECT_PF(f, 0x601000, RD | USER | IMPL, 0);
+	/* User mode: user pages only, also for fetches. */
+	EXPECT_GPA(f, 0x401000, FETCH | USER, 0x5000);
+	EXPECT_PF(f, 0x201000, FETCH | USER, EC_P | EC_U);
+	f->ctx.efer |= AXVM_GW_EFER_NXE;
+	EXPECT_PF(f, 0x201000, FETCH | USER, EC_P | EC_U | EC_I);
+}
+
+/*
+ * SMAP (4.6.1): supervisor data accesses to user pages fault with
+ * CR4.SMAP, unless explicit with RFLAGS.AC = 1; fetches are SMEP's.
+ */
+static void smap_test(struct kunit *test)
+{
+	struct fake *f = setup(test, AXVM_PAGING_4LEVEL);
+
+	set(f, 0x201000, 1, 0x3000 | P | RW | US);	/* user page */
+	set(f, 0x401000, 1, 0x5000 | P | RW);		/* supervisor page */
+	EXPECT_GPA(f, 0x201000, WR, 0x3000);		/* SMAP off */
+	f->ctx.cr4 |= AXVM_GW_CR4_SMAP;
+	EXPECT_PF(f, 0x201000, RD, EC_P);
+	EXPECT_PF(f, 0x201000, WR, EC_P | EC_W);
+	EXPECT_GPA(f, 0x401000, WR, 0x5000);
+	EXPECT_GPA(f, 0x201000, WR | USER, 0x3000);
+	EXPECT_GPA(f, 0x201000, FETCH, 0x3000);		/* not SMAP's */
+	/* EFLAGS.AC lifts it for explicit accesses only. */
+	f->ctx.rflags = AXVM_GW_RFLAGS_AC;
+	EXPECT_GPA(f, 0x201000, RD, 0x3000);
+	EXPECT_GPA(f, 0x201000, WR, 0x3000);
+	EXPECT_PF(f, 0x201000, RD | IMPL, EC_P);
+	EXPECT_PF(f, 0x201000, WR | USER | IMPL, EC_P | EC_W);
+	/* With AC, writes to read-only user pages follow CR0.WP. */
+	change(f, 0x201000, 2, RW, 0);
+	EXPECT_PF(f, 0x201000, WR, EC_P | EC_W);
+	f->ctx.cr0 &= ~AXVM_GW_CR0_WP;
+	EXPECT_GPA(f, 0x201000, WR, 0x3000);
+	f->ctx.rflags = 0;
+	EXPECT_PF(f, 0x201000, WR, EC_P | EC_W);
+	/* Not-present beats SMAP: P clear. */
+	EXPECT_PF(f, 0x601000, RD, 0);
+}
+
+/*
+ * Protection keys (4.6.2): PKRU's AD and WD for the leaf's key, user
+ * pages, data accesses, IA-32e mode with CR4.PKE; the error code has PK.
+ */
+static void pkeys_test(struct kunit *test)
+{
+	struct fake *f = setup(test, AXVM_PAGING_4LEVEL);
+	u64 key5 = 5ULL << 59;
+
+	set(f, 0x201000, 1, 0x3000 | P | RW | US | key5);
+	set(f, 0x401000, 1, 0x5000 | P | RW | key5);	/* supervisor page */
+	f->ctx.pkru = AXVM_GW_PKRU_AD << 10;		/* key 5: AD */
+	EXPECT_GPA(f, 0x201000, RD | USER, 0x3000);	/* CR4.PKE = 0 */
+	f->ctx.cr4 |= AXVM_GW_CR4_PKE;
+	EXPECT_PF(f, 0x201000, RD | USER, EC_P | EC_U | EC_PK);
+	EXPECT_PF(f, 0x201000, WR | USER, EC_P | EC_W | EC_U | EC_PK);
+	EXPECT_PF(f, 0x201000, RD, EC_P | EC_PK);	/* supervisor too */
+	EXPECT_GPA(f, 0x201000, FETCH | USER, 0x3000);	/* not fetches */
+	EXPECT_GPA(f, 0x401000, WR, 0x5000);		/* nor supervisor pages */
+	f->ctx.pkru = AXVM_GW_PKRU_AD << 8;		/* key 4: not ours */
+	EXPECT_GPA(f, 0x201000, WR | USER, 0x3000);
+
+	/* WD: writes only; supervisor writes only with CR0.WP. */
+	f->ctx.pkru = AXVM_GW_PKRU_WD << 10;
+	EXPECT_GPA(f, 0x201000, RD | USER, 0x3000);
+	EXPECT_PF(f, 0x201000, WR | USER, EC_P | EC_W | EC_U | EC_PK);
+	EXPECT_PF(f, 0x201000, WR, EC_P | EC_W | EC_PK);
+	f->ctx.cr0 &= ~AXVM_GW_CR0_WP;
+	EXPECT_GPA(f, 0x201000, WR, 0x3000);
+	EXPECT_PF(f, 0x201000, WR | USER, EC_P | EC_W | EC_U | EC_PK);
+	f->ctx.cr0 |= AXVM_GW_CR0_WP;
+
+	/* Both a rights and a key violation: P, W, U and PK. */
+	change(f, 0x201000, 1, RW, 0);
+	EXPECT_PF(f, 0x201000, WR | USER, EC_P | EC_W | EC_U | EC_PK);
+	f->ctx.pkru = 0;
+	EXPECT_PF(f, 0x201000, WR | USER, EC_P | EC_W | EC_U);
+
+	/* Not in 32-bit paging, where every page would have key 0. */
+	f = setup(test, AXVM_PAGING_32);
+	set(f, 0x00400000, 1, 0x9000 | P | RW | US);
+	f->ctx.cr4 |= AXVM_GW_CR4_PKE;
+	f->ctx.pkru = AXVM_GW_PKRU_AD;
+	EXPECT_GPA(f, 0x00400000, WR | USER, 0x9000);
 }
 
 static void long4_not_present_test(struct kunit *test)
@@ -675,6 +797,9 @@ static struct kunit_case axvm_gwalk_cases[] = {
 	KUNIT_CASE(long4_rsvd_test),
 	KUNIT_CASE(long4_rights_test),
 	KUNIT_CASE(long4_nx_smep_test),
+	KUNIT_CASE(cpl_test),
+	KUNIT_CASE(smap_test),
+	KUNIT_CASE(pkeys_test),
 	KUNIT_CASE(long4_not_present_test),
 	KUNIT_CASE(noncanonical_test),
 	KUNIT_CASE(long5_test),
