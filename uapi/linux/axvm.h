@@ -260,7 +260,8 @@ enum axvm_gpr {
 /**
  * struct axvm_exit - one exit record, the C form of AxVCpuExitReason
  * @kind: enum axvm_exit_kind; selects the member of @u
- * @basic_reason: VMX basic exit reason (SDM Vol. 3D, Appendix C)
+ * @basic_reason: VMX basic exit reason (SDM Vol. 3D, Appendix C "VMX Basic
+ *	Exit Reasons")
  * @qualification: exit qualification
  * @guest_rip: RIP of the exiting instruction
  * @guest_phys: guest-physical address (EPT exits), else 0
