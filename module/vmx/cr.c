@@ -3,10 +3,11 @@
  * Control-register, debug-register and XCR0 exits.
  *
  * The host owns CR0.NE, CR4.VMXE and CR4.OSXSAVE (guest/host masks, SDM
- * Vol. 3C, 26.3 "Changes to Instruction Behavior in VMX Non-Root Operation"): a
- * guest MOV to CR0/CR4 that changes one of them exits here and is emulated with
- * the checks the CPU would make (SDM Vol. 3A, 2.5, 9.8). CR8 (TPR) exits both
- * ways. MOV DR is in vmx/debug.c.
+ * Vol. 3C, 26.3 "Changes to Instruction Behavior in VMX Non-Root
+ * Operation"): a guest MOV to CR0/CR4 that changes one of them exits here
+ * and is emulated with the checks the CPU would make (SDM Vol. 3A, 2.5
+ * "Control Registers", 10.8 "Software Initialization for Protected-Mode
+ * Operation"). CR8 (TPR) exits both ways. MOV DR is in vmx/debug.c.
  */
 #include <linux/mm.h>
 #include <asm/fpu/api.h>
@@ -156,8 +157,9 @@ u64 axvm_vmx_supported_xcr0(void)
  * @exit: the record
  *
  * XSETBV is among the 26.1.2 "Instructions That Cause VM Exits
- * Unconditionally". Validates like the CPU (SDM Vol. 1, 13.3): ECX 0, x87 set,
- * AVX needs SSE, AVX-512 all three or none and needs AVX, nothing unsupported.
+ * Unconditionally". Validates like the CPU (SDM Vol. 1, 13.3 "Enabling the
+ * XSAVE Feature Set and XSAVE-Enabled Features"): ECX 0, x87 set, AVX needs
+ * SSE, AVX-512 all three or none and needs AVX, nothing unsupported.
  *
  * Return: AXVM_RESUME (set, or #GP queued).
  */

@@ -338,7 +338,10 @@ static void setup_host_state(struct axvm_vmx_vcpu *vmx)
 	vmw(vmx, HOST_IA32_EFER, v);
 }
 
-/* x86 power-on state (SDM Vol. 3A, 9.1.1, Table 9-1); userspace overrides. */
+/*
+ * x86 power-on state (SDM Vol. 3A, 10.1.1 "Processor State After Reset",
+ * Table 10-1); userspace overrides.
+ */
 static void setup_guest_state(struct axvm_vmx_vcpu *vmx)
 {
 	static const struct { unsigned long sel, base, limit, ar; } segs[] = {

@@ -131,7 +131,8 @@ struct axvm_vmx_host {
  * @misc_enable: guest IA32_MISC_ENABLE
  * @apic_base: guest IA32_APIC_BASE
  * @mtrr_def_type: guest IA32_MTRR_DEF_TYPE
- * @tsc_adjust: guest IA32_TSC_ADJUST (SDM Vol. 3B, 17.17.3)
+ * @tsc_adjust: guest IA32_TSC_ADJUST (SDM Vol. 3B, 18.17.3 "Time-Stamp
+ *	Counter Adjustment")
  * @mcg_status: guest IA32_MCG_STATUS
  * @mce_banks: guest IA32_MCi_CTL, _STATUS, _ADDR, _MISC of each bank
  * @dr: guest DR0-DR3, DR6 (DR7 is in the VMCS)
