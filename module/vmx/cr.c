@@ -23,7 +23,7 @@
 #include "vmx/upcall.h"
 #include "vmx/vmx.h"
 
-/* XCR0 features a guest may enable: x87, SSE, AVX, AVX-512 (13.3). */
+/* XCR0 features a guest may enable: x87, SSE, AVX, AVX-512 (Vol. 1, 13.3). */
 #define XCR0_GUEST_MASK	(XFEATURE_MASK_FP | XFEATURE_MASK_SSE | \
 			 XFEATURE_MASK_YMM | XFEATURE_MASK_AVX512)
 
@@ -57,13 +57,19 @@ static bool set_cr0(struct axvm_vcpu *vcpu, u64 val)
 	if (val >> 32 || (paging && !(val & X86_CR0_PE)) ||
 	    ((val & X86_CR0_NW) && !(val & X86_CR0_CD)))
 		return false;
-	/* Turning paging on with EFER.LME enters IA-32e mode (9.8.5). */
+	/*
+	 * Turning paging on with EFER.LME enters IA-32e mode (SDM Vol. 3A,
+	 * 10.8.5 "Initializing IA-32e Mode").
+	 */
 	if (paging && !(old & X86_CR0_PG) && (efer & EFER_LME)) {
 		if (!(axvm_vmcs_read(GUEST_CR4) & X86_CR4_PAE))
 			return false;
 		efer |= EFER_LMA;
 	} else if (!paging && (old & X86_CR0_PG)) {
-		/* Leaving paging from 64-bit code is #GP (9.8.5.4). */
+		/*
+		 * Leaving paging from 64-bit code is #GP (10.8.5.4 "Switching
+		 * Out of IA-32e Mode Operation").
+		 */
 		if ((efer & EFER_LMA) &&
 		    (axvm_vmcs_read(GUEST_CS_AR_BYTES) & BIT(13)))
 			return false;

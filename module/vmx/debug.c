@@ -60,8 +60,10 @@
 #define INTR_BLOCK_STI_MOVSS	(BIT(0) | BIT(1))
 
 /**
- * axvm_vmx_dr_reset() - debug registers at power-on and INIT (Table 9-1)
+ * axvm_vmx_dr_reset() - debug registers at power-on and INIT (Table 10-1)
  * @vmx: the vCPU
+ *
+ * SDM Vol. 3A, 10.1.1 "Processor State After Reset", Table 10-1.
  */
 void axvm_vmx_dr_reset(struct axvm_vmx_vcpu *vmx)
 {

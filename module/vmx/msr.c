@@ -114,11 +114,12 @@ static bool lapic_msr(struct axvm_vcpu *vcpu, u32 msr)
  * Machine-check architecture (SDM Vol. 3B, 16.3 "Machine-Check MSRs"):
  * IA32_MCG_CAP reports AXVM_MCE_BANKS banks and no other capability (no
  * IA32_MCG_CTL, CMCI, software error recovery, LMCE); nothing ever logs an
- * error, so the banks hold what the guest wrote. The registers a guest
- * finds through CPUID.1:EDX.MCA never #GP; writes follow 16.3.2: MCi_CTL
- * takes 0 or all ones (KVM also lets bits 0 and 10 be cleared, which some
- * Linux versions do for a K8 erratum), MCi_STATUS only 0 (a non-zero
- * value #GPs on Intel CPUs, as in KVM), MCi_ADDR and MCi_MISC anything.
+ * error, so the banks hold what the guest wrote. The registers a guest finds
+ * through CPUID.1:EDX.MCA never #GP; writes follow 16.3.2 "Error-Reporting
+ * Register Banks": MCi_CTL takes 0 or all ones (KVM also lets bits 0 and 10 be
+ * cleared, which some Linux versions do for a K8 erratum), MCi_STATUS only 0 (a
+ * non-zero value #GPs on Intel CPUs, as in KVM), MCi_ADDR and MCi_MISC
+ * anything.
  */
 static bool mce_bank_msr(u32 msr)
 {
