@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # `make -C userland/axctl check`: axctl's host tests, no module needed.
-#   run.sh UNIT_TEST AXCTL [FAKE_AXVM_SO [PC_UNIT_TEST [PTY_RUN [LINUX_UNIT_TEST]]]]
+#   run.sh UNIT_TEST AXCTL [FAKE_AXVM_SO [PC_UNIT_TEST [PTY_RUN [LINUX_UNIT_TEST [GDB_UNIT_TEST]]]]]
 # The unit tests (parsers, devices, image loader and boot state), then the
 # command line: help, usage errors and their status, image errors, and
 # "axvm module not loaded" when there is no /dev/axvm. Also the man page
@@ -12,6 +12,7 @@ fake=${3:-}
 pcunit=${4:-}
 ptyrun=${5:-}
 linuxunit=${6:-}
+gdbunit=${7:-}
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../../.." && pwd)
 demo=$top/tests/guests/bin/demo
@@ -65,6 +66,20 @@ if [ -n "$linuxunit" ]; then
 		fail=$((fail + f))
 	else
 		notok "Linux unit tests ran to the end"
+	fi
+fi
+
+# The gdb stub's packet parser, registers and page walk (gdb_unit.c).
+if [ -n "$gdbunit" ]; then
+	"$gdbunit" > "$tmp/gdb" 2>&1
+	cat "$tmp/gdb"
+	p=$(sed -n 's/^gdb: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$tmp/gdb")
+	f=$(sed -n 's/^gdb: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$tmp/gdb")
+	if [ -n "$p" ]; then
+		pass=$((pass + p))
+		fail=$((fail + f))
+	else
+		notok "gdb unit tests ran to the end"
 	fi
 fi
 
@@ -133,6 +148,9 @@ expect 2 '^\{"error": "create: memory size 99999T: memory size must be > 0 and <
 expect 2 '^\{"error": "stats: unexpected argument .two.", "status": 2\}$' stats one two -j
 expect 2 'start: --kernel IMAGE is required' start vm0
 expect 2 "bad format 'coff'" start vm0 --kernel /bin/true --format coff
+expect 2 "start: bad --gdb 'udp:1' \\(tcp:PORT or unix:PATH\\)" start vm0 --kernel /bin/true --gdb udp:1
+expect 2 "start: bad --gdb 'tcp:70000'" start vm0 --kernel /bin/true --gdb tcp:70000
+expect 2 'start: --gdb-wait needs --gdb' start vm0 --kernel /bin/true --gdb-wait
 
 # Image errors come before the module is needed.
 printf 'not an image\n' > "$tmp/text"
