@@ -510,6 +510,34 @@ if [ -n "$fake" ] && [ -f "$fake" ] && ldd "$axctl" >/dev/null 2>&1; then
 			"SIG$sig: the AP asleep waiting for SIPI was kicked out of AXVM_RUN"
 	done
 
+	# The gdb stub: a scripted RSP client (rsp_client.py) against start
+	# --gdb-wait; the fake's vCPU meets an INT3, a step, a block (^C).
+	if command -v python3 >/dev/null 2>&1; then
+		: > "$tmp/log"
+		env LD_PRELOAD="$fake" FAKE_AXVM_STATE="$tmp/state" FAKE_AXVM_LOG="$tmp/log" \
+			FAKE_AXVM_SCRIPT=int3,block,o00f4=0 \
+			"$axctl" start demo --kernel "$tmp/hlt.bin" --gdb "unix:$tmp/gdb.sock" \
+			--gdb-wait -q > "$tmp/gdbout" 2>&1 &
+		pid=$!
+		python3 "$here/rsp_client.py" "$tmp/gdb.sock" 1000 > "$tmp/rsp" 2>&1
+		cat "$tmp/rsp"
+		pass=$((pass + $(grep -c '^ok - ' "$tmp/rsp")))
+		fail=$((fail + $(grep -c '^not ok - ' "$tmp/rsp")))
+		grep -q '^ok - ' "$tmp/rsp" || notok "gdb stub (fake): the client ran"
+		kill $pid 2>/dev/null
+		wait $pid
+		rc=$?
+		if [ "$rc" = 1 ]; then ok "gdb stub (fake): axctl ends with the guest's status 1"
+		else notok "gdb stub (fake): axctl ends with the guest's status 1 (got $rc)"
+			sed 's/^/#   /' "$tmp/gdbout"; fi
+		in_log '^guest debug vcpu 0 control 0x5 ' "gdb stub (fake): INT3 interception on (ENABLE|USE_SW_BP)"
+		in_log '^guest debug vcpu 0 control 0x3 ' "gdb stub (fake): the step asks for SINGLESTEP"
+		[ -e "$tmp/gdb.sock" ] && notok "gdb stub (fake): the socket is removed at the end" ||
+			ok "gdb stub (fake): the socket is removed at the end"
+	else
+		echo "# python3 not found: the gdb stub's client test skipped"
+	fi
+
 	# monitor: five events, then Ctrl-C.
 	env LD_PRELOAD="$fake" FAKE_AXVM_STATE="$tmp/state" FAKE_AXVM_EVENTS=1 \
 		"$axctl" monitor > "$tmp/mon" 2>&1 &
