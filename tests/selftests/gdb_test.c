@@ -29,6 +29,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,6 +157,19 @@ static const char *ask(const char *req)
 	return reply;
 }
 
+static const char *askf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static const char *askf(const char *fmt, ...)
+{
+	char req[128];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(req, sizeof(req), fmt, ap);
+	va_end(ap);
+	return ask(req);
+}
+
 static uint64_t le_hex(const char *h, int bytes)
 {
 	uint64_t v = 0;
@@ -168,6 +182,13 @@ static uint64_t le_hex(const char *h, int bytes)
 		v = v << 8 | strtoul(b, NULL, 16);
 	}
 	return v;
+}
+
+/* The stopped vCPU's ESP (from a g packet) + 4: the argument of gdb_target. */
+static uint64_t stack_arg(void)
+{
+	ask("g");
+	return strlen(reply) >= 8 * 16 ? le_hex(reply + 7 * 16, 8) + 4 : 0;
 }
 
 /* RIP from the g packet: register 16, after sixteen 8-byte GPRs. */
@@ -184,6 +205,28 @@ static uint64_t read_u32(uint64_t addr)
 	snprintf(req, sizeof(req), "m%llx,4", (unsigned long long)addr);
 	ask(req);
 	return strlen(reply) == 8 ? le_hex(reply, 4) : ~0ull;
+}
+
+/*
+ * Z<type> at gdb_target, c: the stop names @why, RIP is gdb_target, its
+ * argument is @call and the counter holds what the calls before added;
+ * then z<type>. False (after logging) if any of it is wrong.
+ */
+static bool break_at(struct __test_metadata *_metadata, const struct syms *s,
+		     int type, const char *why, uint32_t call)
+{
+	char want[64];
+	bool ok = true;
+
+	snprintf(want, sizeof(want), "T05thread:1;%s:;", why);
+	ok &= !strcmp("OK", askf("Z%d,%x,1", type, s->target));
+	ok &= !strcmp(want, ask("c"));
+	TH_LOG("Z%d, c -> %s", type, reply);
+	ok &= rip_now() == s->target;
+	ok &= read_u32(stack_arg()) == call;
+	ok &= read_u32(s->counter) == call * (call - 1) / 2;
+	ok &= !strcmp("OK", askf("z%d,%x,1", type, s->target));
+	return ok;
 }
 
 static pid_t start_axctl(const char *axctl, const char *guest)
@@ -267,9 +310,9 @@ FIXTURE_TEARDOWN(gdb)
 TEST_F_TIMEOUT(gdb, breakpoint_step_continue, 1500)
 {
 	const char *axctl = path_of("AXCTL", "/opt/axvm/axctl");
-	char guest[256], cmd[512], req[128], want[64];
+	char guest[256], cmd[512], want[64];
 	struct syms s = { 0 };
-	uint64_t rip, esp;
+	uint64_t rip;
 	pid_t pid;
 
 	AXVM_REQUIRE();
@@ -297,60 +340,33 @@ TEST_F_TIMEOUT(gdb, breakpoint_step_continue, 1500)
 	EXPECT_EQ(0x600d600d, read_u32(s.magic)) TH_LOG("m gdb_magic -> %s", reply);
 
 	/* Software breakpoint: the first call. */
-	snprintf(req, sizeof(req), "Z0,%x,1", s.target);
-	ASSERT_STREQ("OK", ask(req));
-	send_pkt("c");
-	ASSERT_TRUE(recv_pkt(REPLY_MS));
-	EXPECT_EQ(0, strncmp(reply, "T05thread:1;swbreak:;", 21)) TH_LOG("c -> %s", reply);
-	EXPECT_EQ(s.target, rip_now());
-	esp = strlen(reply) >= 8 * 16 ? le_hex(reply + 7 * 16, 8) : 0;
-	EXPECT_EQ(1, read_u32(esp + 4)) TH_LOG("argument at ESP+4 (ESP %#llx)",
-					       (unsigned long long)esp);
-	EXPECT_EQ(0, read_u32(s.counter));
-	snprintf(req, sizeof(req), "z0,%x,1", s.target);
-	ASSERT_STREQ("OK", ask(req));
+	EXPECT_TRUE(break_at(_metadata, &s, 0, "swbreak", 1));
 	/* The original byte is back (0xa1: mov moffs32, %eax). */
-	snprintf(req, sizeof(req), "m%x,1", s.target);
-	EXPECT_STREQ("a1", ask(req));
+	EXPECT_STREQ("a1", askf("m%x,1", s.target));
 
 	/* One step: the 5-byte load. */
-	send_pkt("s");
-	ASSERT_TRUE(recv_pkt(REPLY_MS));
+	ask("s");
 	EXPECT_EQ(0, strncmp(reply, "T05thread:1;", 12)) TH_LOG("s -> %s", reply);
 	rip = rip_now();
 	EXPECT_EQ(s.target + 5, rip);
 
 	/* Hardware breakpoint: the second call. */
-	snprintf(req, sizeof(req), "Z1,%x,1", s.target);
-	ASSERT_STREQ("OK", ask(req));
-	send_pkt("c");
-	ASSERT_TRUE(recv_pkt(REPLY_MS));
-	EXPECT_EQ(0, strncmp(reply, "T05thread:1;hwbreak:;", 21)) TH_LOG("c -> %s", reply);
-	EXPECT_EQ(s.target, rip_now());
-	esp = strlen(reply) >= 8 * 16 ? le_hex(reply + 7 * 16, 8) : 0;
-	EXPECT_EQ(2, read_u32(esp + 4));
-	EXPECT_EQ(1, read_u32(s.counter));
-	snprintf(req, sizeof(req), "z1,%x,1", s.target);
-	ASSERT_STREQ("OK", ask(req));
+	EXPECT_TRUE(break_at(_metadata, &s, 1, "hwbreak", 2));
 
 	/* Write watchpoint: the second call's store. */
-	snprintf(req, sizeof(req), "Z2,%x,4", s.counter);
-	ASSERT_STREQ("OK", ask(req));
-	send_pkt("c");
-	ASSERT_TRUE(recv_pkt(REPLY_MS));
+	ASSERT_STREQ("OK", askf("Z2,%x,4", s.counter));
+	ask("c");
 	snprintf(want, sizeof(want), "T05thread:1;watch:%x;", s.counter);
 	EXPECT_STREQ(want, reply);
 	EXPECT_EQ(3, read_u32(s.counter));
-	snprintf(req, sizeof(req), "z2,%x,4", s.counter);
-	ASSERT_STREQ("OK", ask(req));
+	ASSERT_STREQ("OK", askf("z2,%x,4", s.counter));
 
 	/* P/p: RAX. */
 	ASSERT_STREQ("OK", ask("P0=efbeadde00000000"));
 	EXPECT_STREQ("efbeadde00000000", ask("p0"));
 
 	/* To the end: the guest checks the counter (6) and passes. */
-	send_pkt("c");
-	ASSERT_TRUE(recv_pkt(REPLY_MS));
+	ask("c");
 	EXPECT_STREQ("W01", reply);
 	close(sock);
 	sock = -1;

@@ -23,18 +23,22 @@ trap 'rm -rf "$tmp"' EXIT
 
 ok() { pass=$((pass + 1)); echo "ok - $*"; }
 notok() { fail=$((fail + 1)); echo "not ok - $*"; }
+# tally NAME FILE WHAT: add a test program's "NAME: N passed, N failed" line.
+tally() {
+	tp=$(sed -n "s/^$1: \([0-9]*\) passed, \([0-9]*\) failed\$/\1/p" "$2")
+	tf=$(sed -n "s/^$1: \([0-9]*\) passed, \([0-9]*\) failed\$/\2/p" "$2")
+	if [ -n "$tp" ]; then
+		pass=$((pass + tp))
+		fail=$((fail + tf))
+	else
+		notok "$3"
+	fi
+}
 
 # --- unit tests ---------------------------------------------------------
 if [ -f "$demo" ]; then "$unit" "$demo"; else "$unit"; fi > "$tmp/unit" 2>&1
 cat "$tmp/unit"
-p=$(sed -n 's/^unit: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$tmp/unit")
-f=$(sed -n 's/^unit: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$tmp/unit")
-if [ -n "$p" ]; then
-	pass=$((pass + p))
-	fail=$((fail + f))
-else
-	notok "unit tests ran to the end"
-fi
+tally unit "$tmp/unit" "unit tests ran to the end"
 [ -f "$demo" ] || echo "# tests/guests/bin/demo not built: not loaded by the unit tests"
 
 # The PC devices and the Multiboot loader (pc_unit.c), when built.
@@ -42,14 +46,7 @@ if [ -n "$pcunit" ]; then
 	mbguest=$top/tests/guests/bin/mb_hello
 	if [ -f "$mbguest" ]; then "$pcunit" "$mbguest"; else "$pcunit"; fi > "$tmp/pc" 2>&1
 	cat "$tmp/pc"
-	p=$(sed -n 's/^pc: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$tmp/pc")
-	f=$(sed -n 's/^pc: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$tmp/pc")
-	if [ -n "$p" ]; then
-		pass=$((pass + p))
-		fail=$((fail + f))
-	else
-		notok "PC unit tests ran to the end"
-	fi
+	tally pc "$tmp/pc" "PC unit tests ran to the end"
 	[ -f "$mbguest" ] || echo "# tests/guests/bin/mb_hello not built: not loaded by the PC unit tests"
 fi
 
@@ -59,28 +56,14 @@ if [ -n "$linuxunit" ]; then
 	if [ -n "$kimg" ] && [ -r "$kimg" ]; then "$linuxunit" "$kimg"; else "$linuxunit"; fi \
 		> "$tmp/linux" 2>&1
 	cat "$tmp/linux"
-	p=$(sed -n 's/^linux: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$tmp/linux")
-	f=$(sed -n 's/^linux: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$tmp/linux")
-	if [ -n "$p" ]; then
-		pass=$((pass + p))
-		fail=$((fail + f))
-	else
-		notok "Linux unit tests ran to the end"
-	fi
+	tally linux "$tmp/linux" "Linux unit tests ran to the end"
 fi
 
 # The gdb stub's packet parser, registers and page walk (gdb_unit.c).
 if [ -n "$gdbunit" ]; then
 	"$gdbunit" > "$tmp/gdb" 2>&1
 	cat "$tmp/gdb"
-	p=$(sed -n 's/^gdb: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$tmp/gdb")
-	f=$(sed -n 's/^gdb: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$tmp/gdb")
-	if [ -n "$p" ]; then
-		pass=$((pass + p))
-		fail=$((fail + f))
-	else
-		notok "gdb unit tests ran to the end"
-	fi
+	tally gdb "$tmp/gdb" "gdb unit tests ran to the end"
 fi
 
 # --- the command line ---------------------------------------------------
