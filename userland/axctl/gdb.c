@@ -18,8 +18,9 @@
  * gate. vCPU threads wake the stub through a pipe.
  *
  * Lock: g->lock guards the gate state, the stop event and the
- * breakpoint tables; it nests inside nothing and nothing inside it but
- * dev_lock never.
+ * breakpoint tables. It is taken last: under dev_lock (a vCPU waiting for
+ * the PIC asks whether the debugger stops the VM), and no other lock is
+ * taken under it.
  */
 #include <errno.h>
 #include <fcntl.h>

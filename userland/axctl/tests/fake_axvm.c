@@ -23,7 +23,8 @@
  *                       cpuup ipi cpudown   CPU_UP, SEND_IPI, CPU_DOWN records
  *                       shutdown       AXVM_RUN fails with ESHUTDOWN
  *                       block          stay "in the guest" until kicked
- *                       int3           a DEBUG record for an INT3 at RIP
+ *                       int3[=ADDR]    a DEBUG record for an INT3 at RIP
+ *                                      (first moved to hex ADDR)
  *                     with AXVM_GUESTDBG_SINGLESTEP set, AXVM_RUN returns a
  *                     DEBUG step record (RIP + 1) without playing the script
  *                       sipiN          (LAPIC) start vCPU N; a NOTHING exit
@@ -830,7 +831,11 @@ static int fake_run_script(unsigned int id)
 		return -1;
 	} else if (!strcmp(tok, "block")) {
 		return block_until_kicked(run);
-	} else if (!strcmp(tok, "int3")) {
+	} else if (!strncmp(tok, "int3", 4)) {
+		unsigned long long at;
+
+		if (sscanf(tok, "int3=%llx", &at) == 1)
+			vm.regs[id].rip = e->guest_rip = at;
 		e->kind = AXVM_EXIT_DEBUG;
 		e->u.debug.exception = 3;
 		e->u.debug.pc = vm.regs[id].rip;

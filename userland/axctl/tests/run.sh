@@ -521,6 +521,34 @@ if [ -n "$fake" ] && [ -f "$fake" ] && ldd "$axctl" >/dev/null 2>&1; then
 		echo "# python3 not found: the gdb stub's client test skipped"
 	fi
 
+	# The same with Debian's gdb, when installed: it must accept target.xml.
+	if command -v gdb >/dev/null 2>&1; then
+		port=$((20000 + $$ % 20000))
+		env LD_PRELOAD="$fake" FAKE_AXVM_STATE="$tmp/state" FAKE_AXVM_LOG="$tmp/log" \
+			FAKE_AXVM_SCRIPT=int3=1001,o00f4=0 \
+			"$axctl" start demo --kernel "$tmp/hlt.bin" --gdb "tcp:$port" --gdb-wait -q \
+			> "$tmp/gdbout" 2>&1 &
+		pid=$!
+		sleep 1
+		timeout 60 gdb -batch -nx -ex 'set architecture i386:x86-64' \
+			-ex "target remote 127.0.0.1:$port" -ex 'info registers cr0 fs_base' \
+			-ex 'break *0x1001' -ex continue -ex 'info registers rip' -ex stepi \
+			-ex 'info registers rip' -ex continue > "$tmp/gdb.log" 2>&1
+		wait $pid
+		rc=$?
+		if [ "$rc" = 1 ] && grep -q '^cr0 ' "$tmp/gdb.log" &&
+		   grep -q '^Breakpoint 1, 0x0000000000001001' "$tmp/gdb.log" &&
+		   grep -q '^rip  *0x1002 ' "$tmp/gdb.log" &&
+		   grep -q 'exited with code 01' "$tmp/gdb.log"; then
+			ok "gdb (Debian's) against the stub: target.xml, break, stepi, the end"
+		else
+			notok "gdb (Debian's) against the stub (axctl status $rc)"
+			sed 's/^/#   /' "$tmp/gdb.log" "$tmp/gdbout"
+		fi
+	else
+		echo "# gdb not installed: the test with Debian's gdb skipped"
+	fi
+
 	# monitor: five events, then Ctrl-C.
 	env LD_PRELOAD="$fake" FAKE_AXVM_STATE="$tmp/state" FAKE_AXVM_EVENTS=1 \
 		"$axctl" monitor > "$tmp/mon" 2>&1 &
