@@ -239,8 +239,8 @@ static void fill_caps(struct axvm_caps *c)
 		c->flags |= AXVM_CAP_VPID;
 	if (axvm_vmx.has_preempt_timer)
 		c->flags |= AXVM_CAP_PREEMPTION_TIMER;
-	if (axvm_vmx.has_mtf)
-		c->flags |= AXVM_CAP_GUEST_DEBUG_STEP;
+	/* The monitor trap flag, else RFLAGS.TF (vmx/guest_debug.c). */
+	c->flags |= AXVM_CAP_GUEST_DEBUG_STEP;
 	c->max_vcpus = AXVM_MAX_VCPUS;
 	c->max_mem_slots = AXVM_MAX_MEM_SLOTS;
 	c->run_size = PAGE_SIZE;

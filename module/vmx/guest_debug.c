@@ -8,7 +8,13 @@
  *   the guest's RFLAGS.TF, so the guest never sees the step. An
  *   instruction that exits and is completed by emulation (CPUID, port
  *   I/O answered by the VMM, ...) never reaches the MTF exit: the step is
- *   reported before the next entry instead (axvm_vmx_step_record());
+ *   reported before the next entry instead (axvm_vmx_step_record()).
+ *   A CPU without the flag (Bochs' models) steps with RFLAGS.TF, as
+ *   KVM's KVM_GUESTDBG_SINGLESTEP does: the single-step #DB (DR6.BS,
+ *   Vol. 3B, 18.3.1.4) exits and becomes the record; an emulated
+ *   instruction raises it through the pending debug exceptions
+ *   (axvm_vmx_skip_instruction()). TF is hidden from AXVM_GET_REGS, not
+ *   from the guest's own PUSHF;
  * - software breakpoints: #BP joins the exception bitmap (25.6.3
  *   "Exception Bitmap"); an INT3 exits before it is delivered, RIP on the
  *   INT3, and becomes a Debug record;
@@ -43,7 +49,7 @@
 #define DR7_DEBUGGER		0xffff03fful
 
 /* CS.L: 64-bit mode, where MOV DR moves 64 bits (Vol. 2B, MOV DR). */
-#define AR_L			BIT(13)
+#define CS_AR_L			BIT(13)
 
 static bool canonical(u64 la)
 {
@@ -93,14 +99,60 @@ static void hw_bp_off(struct axvm_vmx_vcpu *vmx)
 	vmx->gdb.dr7 = 0;
 }
 
+/* Step with RFLAGS.TF (no MTF): set it, or take back what was added. */
+static void tf_step(struct axvm_vmx_vcpu *vmx, bool on)
+{
+	u64 rflags = axvm_vmcs_read(GUEST_RFLAGS);
+
+	if (on && !vmx->gdb.tf_step) {
+		vmx->gdb.tf_added = !(rflags & X86_EFLAGS_TF);
+		axvm_vmcs_write(GUEST_RFLAGS, rflags | X86_EFLAGS_TF);
+	} else if (!on && vmx->gdb.tf_step && vmx->gdb.tf_added) {
+		axvm_vmcs_write(GUEST_RFLAGS, rflags & ~(u64)X86_EFLAGS_TF);
+	}
+	if (!on)
+		vmx->gdb.tf_added = false;
+	vmx->gdb.tf_step = on;
+}
+
+/*
+ * A TF step trapped. TF is set again in case the instruction (POPF, IRET)
+ * cleared it, for the next step. In an STI or MOV SS shadow the entry
+ * checks want BS pending with TF set (SDM Vol. 3C, 27.3.1.5 "Checks on
+ * Guest Non-Register State"), as in exit_db().
+ */
+static void tf_step_taken(struct axvm_vmx_vcpu *vmx)
+{
+	axvm_vmcs_write(GUEST_RFLAGS, axvm_vmcs_read(GUEST_RFLAGS) | X86_EFLAGS_TF);
+	if (axvm_vmcs_read(GUEST_INTERRUPTIBILITY_INFO) & 3)
+		axvm_vmcs_write(GUEST_PENDING_DBG_EXCEPTIONS,
+				axvm_vmcs_read(GUEST_PENDING_DBG_EXCEPTIONS) | DR6_BS);
+}
+
+/**
+ * axvm_vmx_debug_hide_tf() - RFLAGS as the VMM sees and sets it
+ * @vmx: the vCPU
+ * @rflags: the value
+ * @to_user: true for AXVM_GET_REGS (hide the debugger's TF), false for
+ *	AXVM_SET_REGS (keep it set)
+ *
+ * Return: @rflags without, or with, the TF a TF step added.
+ */
+u64 axvm_vmx_debug_hide_tf(struct axvm_vmx_vcpu *vmx, u64 rflags, bool to_user)
+{
+	if (likely(!vmx->gdb.tf_added))
+		return rflags;
+	return to_user ? rflags & ~(u64)X86_EFLAGS_TF : rflags | X86_EFLAGS_TF;
+}
+
 /**
  * axvm_vmx_set_guest_debug() - AXVM_SET_GUEST_DEBUG
  * @vcpu: a loaded vCPU, not running
  * @dbg: what the debugger asks for (struct axvm_guest_debug)
  *
  * Return: 0; -EINVAL for unknown or inconsistent bits, a DR7 the
- * debugger may not set or a non-canonical address; -EOPNOTSUPP for a
- * single step without the monitor trap flag. Nothing changes on error.
+ * debugger may not set or a non-canonical address. Nothing changes on
+ * error.
  */
 int axvm_vmx_set_guest_debug(struct axvm_vcpu *vcpu,
 			     const struct axvm_guest_debug *dbg)
@@ -113,13 +165,12 @@ int axvm_vmx_set_guest_debug(struct axvm_vcpu *vcpu,
 	ret = check_debug(dbg);
 	if (ret)
 		return ret;
-	if ((c & AXVM_GUESTDBG_SINGLESTEP) && !axvm_vmx.has_mtf)
-		return -EOPNOTSUPP;
 	proc = axvm_vmcs_read(CPU_BASED_VM_EXEC_CONTROL) &
 	       ~(u64)CPU_BASED_MONITOR_TRAP_FLAG;
-	if (c & AXVM_GUESTDBG_SINGLESTEP)
+	if ((c & AXVM_GUESTDBG_SINGLESTEP) && axvm_vmx.has_mtf)
 		proc |= CPU_BASED_MONITOR_TRAP_FLAG;
 	axvm_vmcs_write(CPU_BASED_VM_EXEC_CONTROL, proc);
+	tf_step(vmx, (c & AXVM_GUESTDBG_SINGLESTEP) && !axvm_vmx.has_mtf);
 	bitmap = axvm_vmcs_read(EXCEPTION_BITMAP) & ~BIT(X86_TRAP_BP);
 	if (c & AXVM_GUESTDBG_USE_SW_BP)
 		bitmap |= BIT(X86_TRAP_BP);
@@ -199,7 +250,7 @@ int axvm_vmx_debug_bp(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 }
 
 /**
- * axvm_vmx_debug_db() - is this #DB the debugger's hardware breakpoint?
+ * axvm_vmx_debug_db() - is this #DB the debugger's step or breakpoint?
  * @vcpu: the vCPU, at a #DB exit
  * @exit: the record, filled if so
  *
@@ -216,6 +267,11 @@ bool axvm_vmx_debug_db(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 	u64 hits = vmx->exit.qualification & 0xf, mine = 0;
 	int i;
 
+	if (vmx->gdb.tf_step && (vmx->exit.qualification & DR6_BS)) {
+		tf_step_taken(vmx);
+		debug_record(vmx, exit, X86_TRAP_DB, DR6_FIXED1 | DR6_BS);
+		return true;
+	}
 	if (!(vmx->dr_switch & AXVM_DR_GDB))
 		return false;
 	for (i = 0; i < 4; i++)
@@ -249,7 +305,7 @@ bool axvm_vmx_debug_mov_dr(struct axvm_vcpu *vcpu)
 	struct axvm_vmx_vcpu *vmx = to_vmx(vcpu);
 	u64 q = vmx->exit.qualification, v;
 	unsigned int dr = q & 7, reg = (q >> 8) & 15;
-	bool wide = axvm_vmcs_read(GUEST_CS_AR_BYTES) & AR_L;
+	bool wide = axvm_vmcs_read(GUEST_CS_AR_BYTES) & CS_AR_L;
 
 	if (!(vmx->dr_switch & AXVM_DR_GDB))
 		return false;

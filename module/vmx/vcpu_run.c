@@ -230,7 +230,7 @@ void axvm_vmx_skip_instruction(struct axvm_vcpu *vcpu)
 		axvm_vmcs_write(GUEST_PENDING_DBG_EXCEPTIONS, dbg | AXVM_PENDING_DBG_BS);
 	}
 	/* No MTF exit follows an emulated instruction (vmx/guest_debug.c). */
-	if (unlikely(vmx->gdb.control & AXVM_GUESTDBG_SINGLESTEP))
+	if (unlikely(vmx->gdb.control & AXVM_GUESTDBG_SINGLESTEP) && !vmx->gdb.tf_step)
 		vmx->gdb.step_done = true;
 }
 

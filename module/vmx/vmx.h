@@ -93,13 +93,15 @@ struct axvm_vmx_string_io {
  * @control: AXVM_GUESTDBG_* (AXVM_SET_GUEST_DEBUG), 0 when off
  * @step_done: a single step ended in an instruction the kernel or the VMM
  *	emulated: report it before the next entry (no MTF exit comes)
+ * @tf_step: stepping with RFLAGS.TF, the CPU has no monitor trap flag
+ * @tf_added: the guest's RFLAGS.TF was clear: the debugger's, hidden
  * @dr: the debugger's DR0-DR3 (USE_HW_BP)
  * @dr7: the debugger's DR7 (USE_HW_BP), in GUEST_DR7 while on
  * @guest_dr7: the guest's own DR7 while the debugger's is in the VMCS
  */
 struct axvm_vmx_gdb {
 	u32 control;
-	bool step_done;
+	bool step_done, tf_step, tf_added;
 	unsigned long dr[4];
 	u64 dr7;
 	u64 guest_dr7;
@@ -308,6 +310,7 @@ int axvm_vmx_set_guest_debug(struct axvm_vcpu *vcpu,
 int axvm_vmx_debug_bp(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
 bool axvm_vmx_debug_db(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
 bool axvm_vmx_debug_mov_dr(struct axvm_vcpu *vcpu);
+u64 axvm_vmx_debug_hide_tf(struct axvm_vmx_vcpu *vmx, u64 rflags, bool to_user);
 
 /* percpu.c: VMX operation on every online CPU while any VM exists. */
 int axvm_vmx_get(void);

@@ -36,7 +36,7 @@
 #define AXVM_CAP_LAPIC			(1U << 7)	/* AXVM_CREATE_LAPIC, AXVM_IRQ */
 #define AXVM_CAP_IOAPIC			(1U << 8)	/* AXVM_CREATE_IOAPIC, AXVM_IRQ_LINE */
 #define AXVM_CAP_GUEST_DEBUG		(1U << 9)	/* AXVM_SET_GUEST_DEBUG */
-#define AXVM_CAP_GUEST_DEBUG_STEP	(1U << 10)	/* AXVM_GUESTDBG_SINGLESTEP */
+#define AXVM_CAP_GUEST_DEBUG_STEP	(1U << 10)	/* AXVM_GUESTDBG_SINGLESTEP works */
 
 /**
  * struct axvm_caps - what this host's axvm supports (AXVM_GET_CAPS)
@@ -448,7 +448,7 @@ struct axvm_event {
  * (AXVM_EXIT_DEBUG) need no answer.
  */
 #define AXVM_GUESTDBG_ENABLE		(1U << 0)	/* the others need it */
-#define AXVM_GUESTDBG_SINGLESTEP	(1U << 1)	/* MTF: one insn, then a record */
+#define AXVM_GUESTDBG_SINGLESTEP	(1U << 1)	/* one insn, then a record */
 #define AXVM_GUESTDBG_USE_SW_BP		(1U << 2)	/* INT3 (#BP) gives a record */
 #define AXVM_GUESTDBG_USE_HW_BP		(1U << 3)	/* @dr/@dr7 in the CPU */
 #define AXVM_GUESTDBG_VALID		0xfU
@@ -456,8 +456,9 @@ struct axvm_event {
 /**
  * struct axvm_guest_debug - AXVM_SET_GUEST_DEBUG argument (vCPU fd)
  * @control: AXVM_GUESTDBG_*; unknown bits, or any bit without
- *	AXVM_GUESTDBG_ENABLE, are refused (-EINVAL); SINGLESTEP without
- *	AXVM_CAP_GUEST_DEBUG_STEP is -EOPNOTSUPP
+ *	AXVM_GUESTDBG_ENABLE, are refused (-EINVAL). SINGLESTEP uses the
+ *	monitor trap flag, or RFLAGS.TF on CPUs without it (hidden from
+ *	AXVM_GET_REGS, not from the guest's PUSHF)
  * @pad: must be 0
  * @dr: breakpoint addresses (guest-linear, canonical) for USE_HW_BP
  * @dr7: the DR7 of USE_HW_BP: bits 63:32, 15:14, 13 (GD), 12:11 must be 0;
