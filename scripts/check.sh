@@ -185,18 +185,10 @@ stage_machine() {	# stage_machine SERIES CPUS
 		make --no-print-directory machine-module KVER="$kv" >/dev/null 2>&1 ||
 			{ notok "machine-module $kv"; stage_end "$name" "$t0"; return; }
 	fi
-	# linux_test boots one Linux guest per stage: the machine's own
-	# kernel with 2 vCPUs on the 2-CPU stage and, where Debian's 6.12 is
-	# installed, that kernel with 1 vCPU on the 1-CPU stage.
-	gk=""
-	if [ "$cpus" = 1 ] && [ "$s" = 6.1 ] && k612=$(scripts/kver.sh 6.12 2>/dev/null) &&
-	   [ -f "/boot/vmlinuz-$k612" ]; then
-		gk="--guest-kernel $k612"
-	fi
 	# Each stage's selftests take 20-25 min of wall time with two Bochs
 	# at once (build/machine/*/wall-per-test.txt): allow an hour.
 	tests/machine/machine.sh --kver "$kv" --cpus "$cpus" --name "check-$kv-$cpus" \
-		--timeout "${AXVM_CHECK_MACHINE_TIMEOUT:-3600}" --quiet $gk \
+		--timeout "${AXVM_CHECK_MACHINE_TIMEOUT:-3600}" --quiet \
 		--job tests/machine/check-job.sh > "$log/$name.machine.log" 2>&1
 	rc=$?
 	serial="build/machine/check-$kv-$cpus/serial.log"

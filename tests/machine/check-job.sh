@@ -25,7 +25,7 @@ dmesg | grep 'axvm:' | sed 's/^/# /'
 # else and, where one CPU proves something of its own, those suites too.
 # Every suite runs in at least one stage.
 smp_only="fuzz_test hotplug_test mmio_test preempt_test ring_test"
-both="kvm_turns_test lapic_test lifetime_test linux_test runpage_test"
+both="kvm_turns_test lapic_test lifetime_test runpage_test"
 cpus=$(grep -c '^processor' /proc/cpuinfo)
 # The randomised suites start from a seed that changes every day (printed,
 # so a failure reproduces with the same variable): each CI run tries new
@@ -39,6 +39,10 @@ if [ "$cpus" -gt 1 ]; then
 	tests="$smp_only $both"
 else
 	export AXVM_HOSTILE_SEEDS=${AXVM_HOSTILE_SEEDS:-8}
+	# One Linux boot, with 2 vCPUs: the SMP bring-up and IPIs of a real
+	# kernel, on the stage where it is affordable (326 s; on the 2-CPU
+	# machine it has not been seen to finish within 10 min).
+	export AXVM_LINUX_VCPUS=${AXVM_LINUX_VCPUS:-2}
 	export AXVM_LEAK_CYCLES=${AXVM_LEAK_CYCLES:-500}
 	tests=""
 	for t in /opt/axvm/tests/*_test; do
