@@ -47,7 +47,7 @@ HARNESS_CHECK_LINKAGE void check(int ok, const char *fmt, ...)
 }
 
 /* A whole file (a guest image) in malloc'ed memory, or NULL after a failed check. */
-static void *load_file(const char *path, size_t *len)
+static __attribute__((unused)) void *load_file(const char *path, size_t *len)
 {
 	struct stat st;
 	void *buf;

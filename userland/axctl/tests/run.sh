@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # `make -C userland/axctl check`: axctl's host tests, no module needed.
-#   run.sh UNIT_TEST AXCTL [FAKE_AXVM_SO [PC_UNIT_TEST [PTY_RUN [LINUX_UNIT_TEST]]]]
+#   run.sh UNIT_TEST AXCTL [FAKE_AXVM_SO [PC_UNIT_TEST [PTY_RUN [LINUX_UNIT_TEST [VIRTIO_UNIT_TEST]]]]]
 # The unit tests (parsers, devices, image loader and boot state), then the
 # command line: help, usage errors and their status, image errors, and
 # "axvm module not loaded" when there is no /dev/axvm. Also the man page
@@ -12,6 +12,7 @@ fake=${3:-}
 pcunit=${4:-}
 ptyrun=${5:-}
 linuxunit=${6:-}
+virtiounit=${7:-}
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../../.." && pwd)
 demo=$top/tests/guests/bin/demo
@@ -65,6 +66,20 @@ if [ -n "$linuxunit" ]; then
 		fail=$((fail + f))
 	else
 		notok "Linux unit tests ran to the end"
+	fi
+fi
+
+# virtio: queue checks, MMIO transport, virtio-blk on a temp file (virtio_unit.c).
+if [ -n "$virtiounit" ]; then
+	"$virtiounit" > "$tmp/virtio" 2>&1
+	cat "$tmp/virtio"
+	p=$(sed -n 's/^virtio: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$tmp/virtio")
+	f=$(sed -n 's/^virtio: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$tmp/virtio")
+	if [ -n "$p" ]; then
+		pass=$((pass + p))
+		fail=$((fail + f))
+	else
+		notok "virtio unit tests ran to the end"
 	fi
 fi
 
