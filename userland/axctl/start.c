@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "axctl.h"
+#include "disks.h"
 #include "linux_vmm.h"
 #include "multiboot.h"
 #include "nl.h"
@@ -33,6 +34,7 @@ struct start_opts {
 	struct mb_module mods[MB_MAX_MODULES];
 	unsigned int nr_mods;
 	bool use_ring;
+	struct vmm_disks disks;
 };
 
 /* --- options --------------------------------------------------------------- */
@@ -45,6 +47,7 @@ static void parse_options(int argc, char **argv, struct start_opts *o)
 		{ "format", required_argument, NULL, 'f' },
 		{ "module", required_argument, NULL, 'M' },
 		{ "initrd", required_argument, NULL, 'i' },
+		{ "disk", required_argument, NULL, 'd' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "ring", required_argument, NULL, 'r' },
@@ -55,7 +58,7 @@ static void parse_options(int argc, char **argv, struct start_opts *o)
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":k:a:f:M:i:vqr:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":k:a:f:M:i:d:vqr:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			o->kernel = optarg;
@@ -69,6 +72,11 @@ static void parse_options(int argc, char **argv, struct start_opts *o)
 			break;
 		case 'i':
 			o->initrd = optarg;
+			break;
+		case 'd':
+			if (!disks_add(&o->disks, optarg))
+				axctl_usage_error("start", "start: too many --disk (at most %d)",
+						  DISK_MAX);
 			break;
 		case 'M':
 			if (o->nr_mods == MB_MAX_MODULES)
@@ -203,13 +211,14 @@ static void *prepare_image(struct start_opts *o, size_t *len)
 static void load_image(struct vmm *v, const struct start_opts *o, void *img, size_t len,
 		       struct boot_state *bs)
 {
+	struct acpi_config ac = { .nr_cpus = v->nr_vcpus, .ioapic = v->has_ioapic };
 	char err[256];
 	int r;
 
+	disks_acpi(v->disks, &ac);
 	if (o->fmt == IMAGE_LINUX)
 		r = linux_vmm_load(img, len, o->initrd, o->cmdline, v->ram, v->ram_low,
-				   v->ram_size - v->ram_low, v->nr_vcpus, v->has_ioapic, bs, err,
-				   sizeof(err));
+				   v->ram_size - v->ram_low, &ac, bs, err, sizeof(err));
 	else if (o->fmt == IMAGE_MULTIBOOT)
 		r = mb_load(img, len, o->kernel, o->cmdline, o->mods, o->nr_mods, v->ram,
 			    v->ram_low, v->ram_size - v->ram_low, bs, err, sizeof(err));
@@ -421,6 +430,15 @@ static void setup_devices(struct vmm *v, const struct axvm_caps *caps)
 	if (power_init(&v->power, &v->io, pc_monotonic_ns) || linux_vmm_devices(&v->io))
 		axctl_die(AXCTL_EFAIL, "cannot set up the ACPI power ports");
 	vmm_ioapic_create(v, caps);
+	if (v->disks->nr) {
+		struct guest_mem mem = {
+			.ram = v->ram, .low = v->ram_low, .high = v->ram_size - v->ram_low,
+		};
+
+		if (!v->pc.gsi_line)
+			axctl_die(AXCTL_EFAIL, "--disk needs the axvm module's in-kernel I/O APIC (AXVM_CAP_IOAPIC) for its interrupts");
+		disks_attach(v->disks, &v->io.mmio, &mem, v->vm_fd);
+	}
 }
 
 /* --- console input ----------------------------------------------------------- */
@@ -478,6 +496,7 @@ static void run_vm(struct vmm *v)
 	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGUSR2);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	disks_start(v->disks);
 	vcpus_start(v);
 	r = pc_start(&v->pc);
 	if (r)
@@ -504,6 +523,7 @@ static void teardown(struct vmm *v)
 	unsigned int i;
 
 	vcpus_join(v);
+	disks_stop(v->disks);
 	console_stop(&v->console);	/* the terminal as it was */
 	pc_stop(&v->pc);
 	print_unhandled(v);
@@ -542,9 +562,13 @@ int cmd_start(int argc, char **argv)
 
 	/* The image first: its errors need no module. */
 	img = prepare_image(&o, &img_len);
+	disks_open(&o.disks);
+	vmm.disks = &o.disks;
 	vmm.dev_fd = open_dev();
 	get_caps(vmm.dev_fd, &caps);
 	vmm.has_ioapic = linux_vmm_ioapic(&caps);
+	if (o.disks.nr && !vmm.has_ioapic)
+		axctl_die(AXCTL_EFAIL, "--disk needs the axvm module's in-kernel I/O APIC (AXVM_CAP_IOAPIC) for its interrupts");
 	get_vm_shape(&vmm, &caps, o.fmt);
 
 	vmm.vm_fd = attach(vmm.dev_fd, vmm.name);

@@ -166,6 +166,15 @@ long=$(head -c 1024 /dev/zero | tr '\0' x)
 expect 2 'command line too long \(at most 1023 bytes for a flat image\)' \
 	start vm0 --kernel "$tmp/hlt.bin" --append "$long"
 expect 2 '--initrd needs a Linux bzImage' start vm0 --kernel "$tmp/hlt.bin" --initrd "$tmp/hlt.bin"
+# --disk: the image's errors come before the module is needed.
+expect 12 'disk /nonexistent/disk.img: No such file' start vm0 --kernel "$tmp/hlt.bin" \
+	--disk /nonexistent/disk.img
+expect 12 "disk $tmp/hlt.bin: unknown option \\(FILE or FILE,ro\\)" start vm0 --kernel "$tmp/hlt.bin" \
+	--disk "$tmp/hlt.bin,rw"
+expect 12 "disk $tmp: not a regular file or block device" start vm0 --kernel "$tmp/hlt.bin" \
+	--disk "$tmp,ro"
+expect 2 'start: too many --disk \(at most 8\)' start vm0 --kernel "$tmp/hlt.bin" \
+	$(for i in 1 2 3 4 5 6 7 8 9; do printf -- '--disk %s ' "$tmp/hlt.bin"; done)
 
 # axctl run: its usage and image errors come before any VM is made.
 expect 2 'run: --kernel IMAGE is required' run

@@ -73,6 +73,11 @@ void virtio_blk_close(struct virtio_blk *b)
 	if (b->fd >= 0)
 		close(b->fd);
 	b->fd = -1;
+	if (b->vm.ops) {		/* virtio_blk_setup() was called */
+		pthread_cond_destroy(&b->cond);
+		virtio_mmio_destroy(&b->vm);
+		b->vm.ops = NULL;
+	}
 }
 
 /* --- requests ------------------------------------------------------------ */
@@ -341,6 +346,4 @@ void virtio_blk_stop(struct virtio_blk *b)
 	pthread_mutex_unlock(&b->vm.lock);
 	pthread_join(b->thread, NULL);
 	b->started = false;
-	pthread_cond_destroy(&b->cond);
-	virtio_mmio_destroy(&b->vm);
 }

@@ -92,7 +92,7 @@ void virtio_blk_setup(struct virtio_blk *b, uint64_t base, const struct guest_me
 /* Start/stop the I/O thread (0 or -errno). */
 int virtio_blk_start(struct virtio_blk *b);
 void virtio_blk_stop(struct virtio_blk *b);
-/* After stop: close the image. */
+/* After stop: close the image, free the transport's lock. */
 void virtio_blk_close(struct virtio_blk *b);
 /* Serve every request the driver has made available; returns how many. */
 unsigned int virtio_blk_process(struct virtio_blk *b);
