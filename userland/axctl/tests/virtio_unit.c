@@ -30,6 +30,7 @@
 #define USED_GPA	0x3000
 #define DATA_GPA	0x10000
 #define BASE		0xd0000000ULL
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 static uint8_t *arena, *ram;
 static struct guest_mem mem;
@@ -143,7 +144,7 @@ static void test_enable(void)
 	struct virtq q;
 	unsigned int i;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		vq_reset(&q);
 		q.num = bad[i].num;
 		q.desc_gpa = bad[i].d;
@@ -348,7 +349,7 @@ static void test_hostile(void)
 	};
 	unsigned int i;
 
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(t); i++)
 		check(pop_hostile(t[i].ind, t[i].fn) == -EINVAL, "vq_pop refuses %s", t[i].what);
 	check(pop_hostile(true, h_ind_ok) == 1, "a valid indirect table is taken");
 }
@@ -558,12 +559,15 @@ static int request(struct virtio_blk *b, uint32_t type, uint64_t sector, uint32_
 	return ram[ST_GPA];
 }
 
-static char img_path[] = "/tmp/axctl-virtio-XXXXXX";
+static char img_path[32];
 
 static int make_image(void)
 {
 	uint8_t sec[512];
-	int fd = mkstemp(img_path), i;
+	int fd, i;
+
+	snprintf(img_path, sizeof(img_path), "/tmp/axctl-virtio-XXXXXX");
+	fd = mkstemp(img_path);
 
 	if (fd < 0)
 		return -1;

@@ -156,7 +156,7 @@ static void write_queue_ready(struct virtio_mmio *vm, struct virtq *q, uint32_t 
 		virtio_mmio_fail(vm);
 }
 
-/* The queue registers; changes while the queue is live are ignored (4.2.2.3). */
+/* The queue registers: ignored while the queue is live (4.2.3.2 Virtqueue Configuration). */
 static void write_queue_reg(struct virtio_mmio *vm, uint64_t off, uint32_t val)
 {
 	struct virtq *q = cur_queue(vm);

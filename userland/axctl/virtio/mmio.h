@@ -4,7 +4,7 @@
  * "Virtio Over MMIO"), modern only. One struct virtio_mmio per device: the
  * register file of 4.2.2 at @base (VIRTIO_MMIO_SIZE bytes, the device's
  * configuration space from 0x100), the device status handshake of 3.1.1,
- * feature negotiation (VIRTIO_F_VERSION_1 required, 6.1), the queues
+ * feature negotiation (VIRTIO_F_VERSION_1 required, 6.1 and 6.2), the queues
  * (virtqueue.h) and the interrupt: a level on one I/O APIC line held while
  * InterruptStatus is not zero (4.2.3.4), dropped by InterruptACK.
  *

@@ -38,15 +38,17 @@ static void store32(void *p, uint32_t v)
 	__atomic_store_n((uint32_t *)p, v, __ATOMIC_RELAXED);
 }
 
-/* One descriptor, copied field by field (indirect tables need no alignment). */
+/*
+ * One descriptor, copied once (indirect tables need no alignment). The
+ * compiler barrier keeps the fields from being read again from guest
+ * memory after they were checked.
+ */
 static void read_desc(const void *p, struct virtq_desc *d)
 {
-	const volatile uint8_t *b = p;
 	uint8_t raw[16];
-	unsigned int i;
 
-	for (i = 0; i < sizeof(raw); i++)
-		raw[i] = b[i];
+	memcpy(raw, p, sizeof(raw));
+	__asm__ __volatile__("" ::: "memory");
 	memcpy(&d->addr, raw, 8);
 	memcpy(&d->len, raw + 8, 4);
 	memcpy(&d->flags, raw + 12, 2);
@@ -132,7 +134,7 @@ static int chain_add(struct vq_chain *c, const struct guest_mem *m, const struct
 	return 0;
 }
 
-/* An indirect table (2.7.5.3.1): flat, its own indices, one per entry at most. */
+/* An indirect table (2.7.5.3): flat, its own indices, one visit per entry at most. */
 static int walk_indirect(struct vq_chain *c, const struct guest_mem *m,
 			 const struct virtq_desc *ind, unsigned int *budget)
 {
@@ -236,7 +238,7 @@ void vq_push(struct virtq *q, uint16_t head, uint32_t len)
 		return;
 	store32(e, head);
 	store32(e + 4, len);
-	/* The element before the index that publishes it (2.7.8). */
+	/* len before the index that publishes it (2.7.8.2). */
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	q->used_idx++;
 	store16(q->used + 2, q->used_idx);
@@ -248,12 +250,12 @@ bool vq_should_notify(struct virtq *q)
 
 	if (!q->ready || old == now)
 		return false;
-	/* Our used index before the driver's flags or used_event (2.7.10). */
+	/* Our used index before the driver's flags or used_event (2.7.7). */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	q->signalled = now;
 	if (!q->event_idx)
 		return !(load16(&q->avail[0]) & VIRTQ_AVAIL_F_NO_INTERRUPT);
 	ev = load16(&q->avail[2 + q->num]);
-	/* 2.7.10.1: notify when used_idx moved past used_event. */
+	/* 2.7.7.2: notify when the used index moved past used_event. */
 	return (uint16_t)(now - ev - 1) < (uint16_t)(now - old);
 }

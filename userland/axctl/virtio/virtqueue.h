@@ -10,17 +10,20 @@
  *     areas aligned (2.7 "Virtqueue alignment": 16, 2, 4) and wholly
  *     inside guest RAM when the queue is enabled (vq_enable);
  *   - the available index: at most QueueNum ahead of what the device has
- *     taken (2.7.6: the driver cannot make more than QueueNum available);
+ *     taken (2.7: Queue Size is the most buffers queued at any time);
  *   - a chain: head and every next below QueueNum, at most QueueNum
  *     descriptors in all (2.7.5.3.1: "a driver MUST NOT create a
  *     descriptor chain longer than the Queue Size"; a loop is a chain
  *     that never ends, so it trips the same limit), device-writable
  *     descriptors only after the readable ones (2.7.4.2), each buffer
  *     wholly inside guest RAM (addr + len checked for overflow), the sum
- *     of lengths below VQ_MAX_CHAIN_BYTES;
- *   - indirect tables (2.7.5.3, VIRTIO_RING_F_INDIRECT_DESC): a length
- *     that is a non-zero multiple of 16, inside guest RAM, not nested,
- *     not combined with NEXT, entries' next inside the table.
+ *     of lengths below VQ_MAX_CHAIN_BYTES (2.7.5.2: at most 2^32 bytes);
+ *   - indirect tables (2.7.5.3, VIRTIO_RING_F_INDIRECT_DESC): only when
+ *     negotiated, a length that is a non-zero multiple of 16, inside
+ *     guest RAM, not nested, not combined with NEXT, entries' next inside
+ *     the table, its entries counted in the QueueNum limit (2.7.5.3.1);
+ *     the WRITE flag of the descriptor that points to it is ignored
+ *     (2.7.5.3.2).
  * A violation makes vq_pop() return -EINVAL (or -ENOSPC for a chain too
  * big for the caller's array); the transport then sets DEVICE_NEEDS_RESET
  * (2.1.2) and the device stops using the queue. Nothing outside guest RAM
