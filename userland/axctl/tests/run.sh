@@ -24,32 +24,30 @@ trap 'rm -rf "$tmp"' EXIT
 ok() { pass=$((pass + 1)); echo "ok - $*"; }
 notok() { fail=$((fail + 1)); echo "not ok - $*"; }
 
+# tally NAME FILE WHAT: show a unit-test program's output and add its
+# "NAME: N passed, N failed" to the counts.
+tally() {
+	cat "$2"
+	p=$(sed -n "s/^$1: \\([0-9]*\\) passed, \\([0-9]*\\) failed\$/\\1/p" "$2")
+	f=$(sed -n "s/^$1: \\([0-9]*\\) passed, \\([0-9]*\\) failed\$/\\2/p" "$2")
+	if [ -n "$p" ]; then
+		pass=$((pass + p))
+		fail=$((fail + f))
+	else
+		notok "$3 ran to the end"
+	fi
+}
+
 # --- unit tests ---------------------------------------------------------
 if [ -f "$demo" ]; then "$unit" "$demo"; else "$unit"; fi > "$tmp/unit" 2>&1
-cat "$tmp/unit"
-p=$(sed -n 's/^unit: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$tmp/unit")
-f=$(sed -n 's/^unit: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$tmp/unit")
-if [ -n "$p" ]; then
-	pass=$((pass + p))
-	fail=$((fail + f))
-else
-	notok "unit tests ran to the end"
-fi
+tally unit "$tmp/unit" "unit tests"
 [ -f "$demo" ] || echo "# tests/guests/bin/demo not built: not loaded by the unit tests"
 
 # The PC devices and the Multiboot loader (pc_unit.c), when built.
 if [ -n "$pcunit" ]; then
 	mbguest=$top/tests/guests/bin/mb_hello
 	if [ -f "$mbguest" ]; then "$pcunit" "$mbguest"; else "$pcunit"; fi > "$tmp/pc" 2>&1
-	cat "$tmp/pc"
-	p=$(sed -n 's/^pc: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$tmp/pc")
-	f=$(sed -n 's/^pc: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$tmp/pc")
-	if [ -n "$p" ]; then
-		pass=$((pass + p))
-		fail=$((fail + f))
-	else
-		notok "PC unit tests ran to the end"
-	fi
+	tally pc "$tmp/pc" "PC unit tests"
 	[ -f "$mbguest" ] || echo "# tests/guests/bin/mb_hello not built: not loaded by the PC unit tests"
 fi
 
@@ -58,29 +56,13 @@ if [ -n "$linuxunit" ]; then
 	kimg=$(ls -v /boot/vmlinuz-* 2>/dev/null | tail -n 1)
 	if [ -n "$kimg" ] && [ -r "$kimg" ]; then "$linuxunit" "$kimg"; else "$linuxunit"; fi \
 		> "$tmp/linux" 2>&1
-	cat "$tmp/linux"
-	p=$(sed -n 's/^linux: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$tmp/linux")
-	f=$(sed -n 's/^linux: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$tmp/linux")
-	if [ -n "$p" ]; then
-		pass=$((pass + p))
-		fail=$((fail + f))
-	else
-		notok "Linux unit tests ran to the end"
-	fi
+	tally linux "$tmp/linux" "Linux unit tests"
 fi
 
 # virtio: queue checks, MMIO transport, virtio-blk on a temp file (virtio_unit.c).
 if [ -n "$virtiounit" ]; then
 	"$virtiounit" > "$tmp/virtio" 2>&1
-	cat "$tmp/virtio"
-	p=$(sed -n 's/^virtio: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$tmp/virtio")
-	f=$(sed -n 's/^virtio: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$tmp/virtio")
-	if [ -n "$p" ]; then
-		pass=$((pass + p))
-		fail=$((fail + f))
-	else
-		notok "virtio unit tests ran to the end"
-	fi
+	tally virtio "$tmp/virtio" "virtio unit tests"
 fi
 
 # --- the command line ---------------------------------------------------

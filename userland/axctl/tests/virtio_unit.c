@@ -58,14 +58,21 @@ static bool guards_intact(void)
 
 /* --- the driver's side of one queue ---------------------------------------- */
 
-static void set_desc(unsigned int i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
+/* Descriptor i of the table at GPA table (the queue's, or an indirect one). */
+static void put_desc(uint64_t table, unsigned int i, uint64_t addr, uint32_t len,
+		     uint16_t flags, uint16_t next)
 {
-	uint8_t *d = ram + DESC_GPA + 16 * i;
+	uint8_t *d = ram + table + 16 * i;
 
 	memcpy(d, &addr, 8);
 	memcpy(d + 8, &len, 4);
 	memcpy(d + 12, &flags, 2);
 	memcpy(d + 14, &next, 2);
+}
+
+static void set_desc(unsigned int i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
+{
+	put_desc(DESC_GPA, i, addr, len, flags, next);
 }
 
 static uint16_t *avail16(unsigned int i)
@@ -269,12 +276,7 @@ static void h_order(void)
 
 static void set_ind(unsigned int i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
 {
-	uint8_t *d = ram + IND_GPA + 16 * i;
-
-	memcpy(d, &addr, 8);
-	memcpy(d + 8, &len, 4);
-	memcpy(d + 12, &flags, 2);
-	memcpy(d + 14, &next, 2);
+	put_desc(IND_GPA, i, addr, len, flags, next);
 }
 
 static void h_ind_nested(void)
