@@ -95,7 +95,7 @@ cp "$top"/tests/selftests/*.sh "$root/opt/axvm/tests/" 2>/dev/null
 # compressed, ~8 MB) and a ~1 MB busybox initramfs (tests/guests/linux/).
 mkdir -p "$root/opt/axvm/linux"
 cp "/boot/vmlinuz-$kver" "$root/opt/axvm/linux/vmlinuz" || die "/boot/vmlinuz-$kver missing"
-sh "$top/tests/guests/linux/mkinitramfs.sh" "$root/opt/axvm/linux/initramfs.cpio.gz" ||
+sh "$top/tests/guests/linux/mkinitramfs.sh" "$root/opt/axvm/linux/initramfs.cpio.gz" "$kver" ||
 	die "cannot build the Linux guest's initramfs"
 bpftool=$(command -v bpftool || ls /usr/sbin/bpftool 2>/dev/null)
 [ -n "$bpftool" ] && copy_prog "$bpftool" usr/sbin/bpftool
