@@ -356,6 +356,82 @@ static void test_hostile(void)
 	check(pop_hostile(true, h_ind_ok) == 1, "a valid indirect table is taken");
 }
 
+/* xorshift64: the random queues below are the same on every run. */
+static uint64_t rnd(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* A random guest address: mostly near RAM, sometimes anything. */
+static uint64_t rnd_addr(uint64_t *s)
+{
+	uint64_t r = rnd(s);
+
+	switch (r & 3) {
+	case 0:
+		return rnd(s);
+	case 1:
+		return RAM_SIZE - (r >> 40) % 64;
+	default:
+		return (r >> 20) % RAM_SIZE;
+	}
+}
+
+static bool chain_inside_ram(const struct vq_chain *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->nr_out + c->nr_in; i++) {
+		uintptr_t p = (uintptr_t)c->iov[i].iov_base, lo = (uintptr_t)ram;
+
+		if (p < lo || p - lo > RAM_SIZE || c->iov[i].iov_len > RAM_SIZE - (p - lo))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Random descriptor tables, indirect tables and available rings: vq_pop
+ * must never crash, loop, or hand out a buffer outside guest RAM.
+ */
+static void test_random_queues(void)
+{
+	struct vq_chain *c = malloc(sizeof(*c));
+	unsigned int round, i, popped = 0, refused = 0, outside = 0;
+	uint64_t seed = 0x9e3779b97f4a7c15ULL;
+	struct virtq q;
+
+	for (round = 0; round < 4000; round++) {
+		vq_fresh(&q, round & 1, round & 2);
+		for (i = 0; i < NUM; i++)
+			set_desc(i, rnd_addr(&seed), rnd(&seed) % 3 ? rnd(&seed) % 4096 : rnd(&seed),
+				 rnd(&seed) & 7, rnd(&seed) % (NUM + 2));
+		for (i = 0; i < 2 * NUM; i++)
+			put_desc(DATA_GPA + 0x800, i, rnd_addr(&seed), rnd(&seed) % 4096,
+				 rnd(&seed) & 7, rnd(&seed) % (2 * NUM + 1));
+		for (i = 0; i < NUM; i++)
+			*avail16(2 + i) = rnd(&seed) % (NUM + 1);
+		*avail16(1) = rnd(&seed) % (2 * NUM);
+		for (i = 0; i < NUM + 1; i++) {
+			int r = vq_pop(&q, &mem, c);
+
+			if (r < 0)
+				refused++;
+			if (r <= 0)
+				break;
+			popped++;
+			outside += !chain_inside_ram(c);
+		}
+	}
+	check(!outside && popped && refused,
+	      "4000 random queues: %u chains taken, all inside guest RAM; %u refused",
+	      popped, refused);
+	free(c);
+}
+
 static void test_event_idx(void)
 {
 	struct vq_chain *c = malloc(sizeof(*c));
@@ -592,6 +668,13 @@ static void blk_attach(struct virtio_blk *b, const char *spec)
 	virtio_blk_setup(b, BASE, &mem, test_irq, NULL);
 }
 
+static void blk_detach(struct virtio_blk *b)
+{
+	virtio_blk_close(b);
+	free((char *)b->path);
+	free(b);
+}
+
 static void test_blk_rw(struct virtio_blk *b)
 {
 	uint8_t sec[1024];
@@ -658,8 +741,7 @@ static void test_blk_ro(void)
 	if (fd >= 0)
 		close(fd);
 	check(request(b, VIRTIO_BLK_T_IN, 0, 512, &used) == VIRTIO_BLK_S_OK, "ro: reads work");
-	virtio_blk_close(b);
-	free(b);
+	blk_detach(b);
 }
 
 static void test_blk_open(void)
@@ -705,11 +787,10 @@ static void test_blk_thread(void)
 	for (i = 0; i < 2000 && __atomic_load_n((uint16_t *)(ram + USED_GPA + 2),
 						__ATOMIC_ACQUIRE) == before; i++)
 		usleep(1000);
+	virtio_blk_stop(b);	/* joined: its writes are visible */
 	check(used_idx() == before + 1 && ram[ST_GPA] == VIRTIO_BLK_S_OK,
 	      "the I/O thread served a read");
-	virtio_blk_stop(b);
-	virtio_blk_close(b);
-	free(b);
+	blk_detach(b);
 }
 
 int main(void)
@@ -721,6 +802,7 @@ int main(void)
 	test_enable();
 	test_good_chain();
 	test_hostile();
+	test_random_queues();
 	test_event_idx();
 	if (make_image()) {
 		check(0, "make a temporary image");
@@ -730,11 +812,11 @@ int main(void)
 	blk_attach(b, img_path);
 	test_mmio(b);
 	test_blk_rw(b);
-	virtio_blk_close(b);
+	blk_detach(b);
 	test_blk_ro();
 	test_blk_thread();
 	check(guards_intact(), "no byte outside guest RAM was written");
 	unlink(img_path);
-	free(b);
+	free(arena);
 	return check_summary("virtio");
 }
