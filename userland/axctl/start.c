@@ -345,6 +345,22 @@ static void get_vm_shape(struct vmm *v, const struct axvm_caps *caps, enum image
 
 /* --- vCPUs and devices ----------------------------------------------------- */
 
+/*
+ * --disk: the interrupts need the in-kernel I/O APIC, which comes with the
+ * LAPICs (vmm_ioapic_create), and the registers must not be RAM.
+ */
+static void check_disks(const struct vmm *v, const struct axvm_caps *caps,
+			const struct vmm_disks *d)
+{
+	if (!d->nr)
+		return;
+	if (!v->has_ioapic || !(caps->flags & AXVM_CAP_LAPIC))
+		axctl_die(AXCTL_EFAIL, "--disk needs the axvm module's in-kernel I/O APIC (AXVM_CAP_IOAPIC) for its interrupts");
+	if (v->ram_low > DISK_MMIO_BASE)
+		axctl_die(AXCTL_EFAIL, "--disk: guest RAM below 4 GiB (%llu MiB) covers the disks' registers at 0x%llx",
+			  (unsigned long long)v->ram_low >> 20, DISK_MMIO_BASE);
+}
+
 /* SET_POSTED on a COM1 range; errors but ok_err end axctl. */
 static void posted(struct vmm *v, uint16_t len, uint32_t flags, int ok_err)
 {
@@ -435,8 +451,6 @@ static void setup_devices(struct vmm *v, const struct axvm_caps *caps)
 			.ram = v->ram, .low = v->ram_low, .high = v->ram_size - v->ram_low,
 		};
 
-		if (!v->pc.gsi_line)
-			axctl_die(AXCTL_EFAIL, "--disk needs the axvm module's in-kernel I/O APIC (AXVM_CAP_IOAPIC) for its interrupts");
 		disks_attach(v->disks, &v->io.mmio, &mem, v->vm_fd);
 	}
 }
@@ -567,9 +581,8 @@ int cmd_start(int argc, char **argv)
 	vmm.dev_fd = open_dev();
 	get_caps(vmm.dev_fd, &caps);
 	vmm.has_ioapic = linux_vmm_ioapic(&caps);
-	if (o.disks.nr && !vmm.has_ioapic)
-		axctl_die(AXCTL_EFAIL, "--disk needs the axvm module's in-kernel I/O APIC (AXVM_CAP_IOAPIC) for its interrupts");
 	get_vm_shape(&vmm, &caps, o.fmt);
+	check_disks(&vmm, &caps, &o.disks);
 
 	vmm.vm_fd = attach(vmm.dev_fd, vmm.name);
 	ram_alloc(&vmm);
