@@ -39,6 +39,7 @@ static long vcpu_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 		struct axvm_sregs sregs;
 		struct axvm_event event;
 		struct axvm_ring_config ring;
+		struct axvm_guest_debug dbg;
 	} u;
 	long ret;
 
@@ -56,6 +57,7 @@ static long vcpu_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 	case AXVM_GET_SREGS:
 	case AXVM_SET_SREGS:
 	case AXVM_INJECT:
+	case AXVM_SET_GUEST_DEBUG:
 		break;
 	default:
 		return -ENOTTY;
@@ -67,6 +69,9 @@ static long vcpu_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 	if (cmd == AXVM_SET_SREGS && copy_from_user(&u.sregs, uarg, sizeof(u.sregs)))
 		return -EFAULT;
 	if (cmd == AXVM_SET_RING && copy_from_user(&u.ring, uarg, sizeof(u.ring)))
+		return -EFAULT;
+	if (cmd == AXVM_SET_GUEST_DEBUG &&
+	    copy_from_user(&u.dbg, uarg, sizeof(u.dbg)))
 		return -EFAULT;
 	if (mutex_lock_killable(&vcpu->mutex))
 		return -EINTR;
@@ -103,6 +108,9 @@ static long vcpu_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 		break;
 	case AXVM_INJECT:
 		ret = axvm_vmx_queue_event(vcpu, &u.event);
+		break;
+	case AXVM_SET_GUEST_DEBUG:
+		ret = axvm_vmx_set_guest_debug(vcpu, &u.dbg);
 		break;
 	}
 	axvm_vmx_vcpu_put(vcpu);
@@ -222,7 +230,7 @@ static void fill_caps(struct axvm_caps *c)
 	c->api_version = AXVM_API_VERSION;
 	c->flags = AXVM_CAP_UNRESTRICTED_GUEST | AXVM_CAP_READONLY_MEM |
 		   AXVM_CAP_EXIT_RING | AXVM_CAP_LAPIC |
-		   AXVM_CAP_IOAPIC;
+		   AXVM_CAP_IOAPIC | AXVM_CAP_GUEST_DEBUG;
 	if (axvm_vmx.has_ept_2m)
 		c->flags |= AXVM_CAP_EPT_2M;
 	if (axvm_vmx.has_ept_ad)
@@ -231,6 +239,8 @@ static void fill_caps(struct axvm_caps *c)
 		c->flags |= AXVM_CAP_VPID;
 	if (axvm_vmx.has_preempt_timer)
 		c->flags |= AXVM_CAP_PREEMPTION_TIMER;
+	/* The monitor trap flag, else RFLAGS.TF (vmx/guest_debug.c). */
+	c->flags |= AXVM_CAP_GUEST_DEBUG_STEP;
 	c->max_vcpus = AXVM_MAX_VCPUS;
 	c->max_mem_slots = AXVM_MAX_MEM_SLOTS;
 	c->run_size = PAGE_SIZE;

@@ -106,7 +106,10 @@ static bool insn_made_fault(struct axvm_vcpu *vcpu, const struct axvm_insn *insn
 	for (i = 0; i < AXVM_NR_GPRS; i++)
 		gprs[i] = axvm_vmx_get_gpr(vcpu, i);
 	la = axvm_insn_mem_offset(insn, gprs, m->rip);
-	/* 64-bit mode: only FS and GS have bases (3.7.4.1). */
+	/*
+	 * 64-bit mode: only FS and GS have bases (SDM Vol. 1, 3.7.4.1
+	 * "Segmentation in 64-Bit Mode").
+	 */
 	if (!long64 || seg == AXVM_INSN_SEG_FS || seg == AXVM_INSN_SEG_GS)
 		la += axvm_vmx_seg_base(vcpu, seg);
 	if (!long64)
@@ -120,14 +123,18 @@ static u64 addr_mask(const struct axvm_insn *insn)
 	       insn->addr_size == 4 ? 0xffffffffull : 0xffffull;
 }
 
-/* Linear address of seg:[reg] for the RAM side of MOVS (3.3.7, 3.4.4). */
+/*
+ * Linear address of seg:[reg] for the RAM side of MOVS (SDM Vol. 1, 3.3.7
+ * "Address Calculations in 64-Bit Mode", 3.4.2.1 "Segment Registers in
+ * 64-Bit Mode").
+ */
 static u64 string_linear(struct axvm_vcpu *vcpu, const struct axvm_guest_mode *m,
 			 unsigned int seg, unsigned int reg,
 			 const struct axvm_insn *insn)
 {
 	u64 la = axvm_vmx_get_gpr(vcpu, reg) & addr_mask(insn);
 
-	/* 64-bit mode: only FS and GS have bases (3.7.4.1). */
+	/* 64-bit mode: only FS and GS have bases (3.4.2.1 above). */
 	if (!(m->efer & EFER_LMA) || seg == AXVM_INSN_SEG_FS ||
 	    seg == AXVM_INSN_SEG_GS)
 		la += axvm_vmx_seg_base(vcpu, seg);
@@ -136,11 +143,11 @@ static u64 string_linear(struct axvm_vcpu *vcpu, const struct axvm_guest_mode *m
 
 /*
  * STOS or MOVS with one operand in MMIO: one element per exit, as the CPU
- * itself executes REP string instructions one iteration at a time (SDM
- * Vol. 2B, REP): completion steps rSI/rDI and rCX and leaves RIP on the
- * instruction until rCX reaches 0, so the next element faults again. The
- * RAM side of MOVS is read (RAM to MMIO) or written at completion (MMIO to
- * RAM) here. MMIO to MMIO is not emulated.
+ * itself executes REP string instructions one iteration at a time (SDM Vol. 2B,
+ * "REP/REPE/REPZ/REPNE/REPNZ-Repeat String Operation Prefix"): completion steps
+ * rSI/rDI and rCX and leaves RIP on the instruction until rCX reaches 0, so the
+ * next element faults again. The RAM side of MOVS is read (RAM to MMIO) or
+ * written at completion (MMIO to RAM) here. MMIO to MMIO is not emulated.
  *
  * The CPU checked only the MMIO side's rights before the EPT violation;
  * the RAM side is translated with the instruction's privilege, so a CPL-3

@@ -308,6 +308,13 @@ int axvm_vcpu_run(struct axvm_vcpu *vcpu)
 			if (ret)
 				break;
 		}
+		/* A debugger's step that ended in an emulated instruction. */
+		if (axvm_vmx_step_pending(vcpu)) {
+			axvm_vmx_step_record(vcpu, &e);
+			account_exit(vcpu, &e, e.basic_reason, AXVM_USER);
+			ret = AXVM_USER;
+			break;
+		}
 		ret = axvm_vmx_enter(vcpu);
 		if (ret == -EAGAIN) {
 			ret = AXVM_RESUME;

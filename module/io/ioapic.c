@@ -168,8 +168,9 @@ int axvm_ioapic_irq_line(struct axvm_vm *vm, const struct axvm_irq_line *line)
  * @vm: the VM (with or without an I/O APIC)
  * @vector: the vector
  *
- * The broadcast EOI message of SDM Vol. 3A, 10.8.5: remote IRR of the
- * pins with @vector is cleared and a line still asserted sends again.
+ * The broadcast EOI message of SDM Vol. 3A, 11.8.5 "Signaling Interrupt
+ * Servicing Completion": remote IRR of the pins with @vector is cleared and
+ * a line still asserted sends again.
  * Called from the vCPU thread that wrote EOI.
  */
 void axvm_ioapic_eoi(struct axvm_vm *vm, u8 vector)

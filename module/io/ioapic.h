@@ -4,7 +4,7 @@
  * Advanced Programmable Interrupt Controller") with 24 pins and the EOI
  * register of version 0x20, as KVM models it. Its messages go to the local
  * APICs (io/lapic.c); level-triggered vectors come back through the local
- * APIC's EOI broadcast (SDM Vol. 3A, 10.8.5 "Signaling Interrupt
+ * APIC's EOI broadcast (SDM Vol. 3A, 11.8.5 "Signaling Interrupt
  * Servicing Completion"). See Documentation/ioapic.rst.
  *
  * ioapic_regs.c is the register and pin logic without side effects (KUnit);

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * In-kernel local APIC (SDM Vol. 3A, chapter 10): registers through the
- * xAPIC page and the x2APIC MSRs, the timer, IPIs, INIT/SIPI, and the
- * vCPU's sleep while halted or waiting for a SIPI. The register arithmetic
- * lives in lapic_regs.c; see lapic.h for who owns what.
+ * In-kernel local APIC (SDM Vol. 3A, chapter 11 "Advanced Programmable
+ * Interrupt Controller (APIC)"; section numbers below are that chapter's):
+ * registers through the xAPIC page and the x2APIC MSRs, the timer, IPIs,
+ * INIT/SIPI, and the vCPU's sleep while halted or waiting for a SIPI. The
+ * register arithmetic lives in lapic_regs.c; see lapic.h for who owns what.
  */
 #include <linux/math64.h>
 #include <linux/rcupdate.h>
@@ -17,7 +18,7 @@
 #include "vmx/vmx.h"
 
 #define LVT_TIMER	0	/* index in lvt[] */
-/* ESR bits (Figure 10-9), as bit numbers for set_bit(). */
+/* ESR bits (Figure 11-9 "Error Status Register (ESR)"), as bit numbers. */
 #define ESR_SEND_ILLEGAL_VECTOR		5
 #define ESR_RECEIVE_ILLEGAL_VECTOR	6
 #define ESR_ILLEGAL_REGISTER		7
@@ -37,7 +38,10 @@ static bool sw_enabled(const struct axvm_lapic *l)
 	return READ_ONCE(l->spiv) & LAPIC_SPIV_ENABLED;
 }
 
-/* Power-up and INIT state of everything but ID and base (10.4.7.1). */
+/*
+ * Power-up and INIT state of everything but ID and base (11.4.7.1 "Local
+ * APIC State After Power-Up or Reset").
+ */
 static void reset_regs(struct axvm_lapic *l)
 {
 	int i;
@@ -74,8 +78,10 @@ static void kick(struct axvm_lapic *l)
 }
 
 /*
- * A fixed interrupt arrives (10.8.2); TMR records its trigger mode
- * (10.8.4) before IRR, so its EOI finds it. Any context.
+ * A fixed interrupt arrives (11.8.2 "Interrupt Handling with the Pentium 4
+ * and Intel Xeon Processors"); TMR records its trigger mode (11.8.4
+ * "Interrupt Acceptance for Fixed Interrupts") before IRR, so its EOI finds
+ * it. Any context.
  * Return: accepted.
  */
 static bool accept_trig(struct axvm_lapic *l, u8 vector, bool level)
@@ -121,13 +127,14 @@ static enum hrtimer_restart timer_fn(struct hrtimer *t)
 		l->timer_start = ktime_to_ns(hrtimer_get_expires(t)) - l->period_ns;
 		ret = HRTIMER_RESTART;
 	} else if (mode == LAPIC_TIMER_TSC_DEADLINE) {
-		l->tsc_deadline = 0;	/* fired: reads as 0 (10.5.4.1) */
+		/* Fired: reads as 0 (11.5.4.1 "TSC-Deadline Mode"). */
+		l->tsc_deadline = 0;
 	}
 	timer_expired(l);
 	return ret;
 }
 
-/* TMICT written in one-shot or periodic mode (10.5.4). */
+/* TMICT written in one-shot or periodic mode (11.5.4 "APIC Timer"). */
 static void start_count(struct axvm_lapic *l)
 {
 	u32 mode = LAPIC_LVT_TIMER_MODE(l->lvt[LVT_TIMER]);
@@ -160,7 +167,7 @@ static u32 current_count(struct axvm_lapic *l)
 	return min_t(u64, div_u64(left, axvm_lapic_divisor(l->tdcr)), l->tmict);
 }
 
-/* IA32_TSC_DEADLINE written (10.5.4.1): guest TSC units. */
+/* IA32_TSC_DEADLINE written (11.5.4.1 "TSC-Deadline Mode"): guest TSC units. */
 static void set_tsc_deadline(struct axvm_lapic *l, u64 deadline, u64 guest_tsc)
 {
 	u64 ns;
@@ -183,11 +190,11 @@ static void set_tsc_deadline(struct axvm_lapic *l, u64 deadline, u64 guest_tsc)
 }
 
 /*
- * The timer mode changed (10.5.4.1): a transition to or from TSC-deadline
- * mode disarms the timer (TMICT and IA32_TSC_DEADLINE read 0). Between
- * one-shot and periodic the count goes on: TMICT keeps its value and a
- * running count ends when it would have; the mode read at that moment
- * decides whether it reloads.
+ * The timer mode changed (11.5.4.1 "TSC-Deadline Mode"): a transition to or
+ * from TSC-deadline mode disarms the timer (TMICT and IA32_TSC_DEADLINE
+ * read 0). Between one-shot and periodic the count goes on: TMICT keeps its
+ * value and a running count ends when it would have; the mode read at that
+ * moment decides whether it reloads.
  */
 static void timer_mode_changed(struct axvm_lapic *l, u32 old, u32 mode)
 {
@@ -218,7 +225,7 @@ static void write_lvt(struct axvm_lapic *l, u32 offset, u32 val)
 
 	val &= axvm_lapic_lvt_mask(offset);
 	if (!sw_enabled(l))
-		val |= LAPIC_LVT_MASKED;	/* 10.4.7.2 */
+		val |= LAPIC_LVT_MASKED;	/* 11.4.7.2, as below */
 	WRITE_ONCE(l->lvt[i], val);
 	if (i == LVT_TIMER &&
 	    LAPIC_LVT_TIMER_MODE(old) != LAPIC_LVT_TIMER_MODE(val))
@@ -233,12 +240,18 @@ static void write_spiv(struct axvm_lapic *l, u32 val)
 	WRITE_ONCE(l->spiv, val & 0x3ff);
 	if (val & LAPIC_SPIV_ENABLED)
 		return;
-	/* Software disable masks every LVT entry (10.4.7.2). */
+	/*
+	 * Software disable masks every LVT entry (11.4.7.2 "Local APIC State
+	 * After It Has Been Software Disabled").
+	 */
 	for (i = 0; i < ARRAY_SIZE(l->lvt); i++)
 		WRITE_ONCE(l->lvt[i], l->lvt[i] | LAPIC_LVT_MASKED);
 }
 
-/* EOI: the highest in-service vector is done (10.8.5). */
+/*
+ * EOI: the highest in-service vector is done (11.8.5 "Signaling Interrupt
+ * Servicing Completion").
+ */
 static void eoi(struct axvm_lapic *l)
 {
 	int v = axvm_lapic_highest(l->isr);
@@ -317,7 +330,10 @@ static bool dest_match(const struct axvm_lapic *src, const struct axvm_lapic *t,
 	return (dest & 0xff) == 0xff || (dest & 0xff) == t->id;
 }
 
-/* ICR written: send the IPI it describes (10.6.1). */
+/*
+ * ICR written: send the IPI it describes (11.6.1 "Interrupt Command Register
+ * (ICR)").
+ */
 static void send_ipi(struct axvm_lapic *l, u32 lo, u32 dest)
 {
 	struct axvm_vm *vm = l->vcpu->vm;
@@ -486,7 +502,10 @@ static int reg_write(struct axvm_lapic *l, u32 offset, u32 val)
 	case LAPIC_REG_ESR:
 		if (x2 && val)
 			return -EINVAL;
-		/* A write latches the errors seen since the last one (10.5.3). */
+		/*
+		 * A write latches the errors seen since the last one (11.5.3
+		 * "Error Handling").
+		 */
 		l->esr = xchg(&l->esr_pending, 0);
 		return 0;
 	case LAPIC_REG_ICR_LO:
@@ -531,9 +550,9 @@ static int reg_write(struct axvm_lapic *l, u32 offset, u32 val)
  * @write: store
  * @val: in: the value stored; out: the value loaded
  *
- * Only aligned 32-bit accesses to a register have an effect (10.4.1);
- * others load 0 and store nothing. An absent register sets the illegal
- * register address error.
+ * Only aligned 32-bit accesses to a register have an effect (11.4.1 "The
+ * Local APIC Block Diagram"); others load 0 and store nothing. An absent
+ * register sets the illegal register address error.
  *
  * Return: 0 if the APIC took the access, -ENODEV if @gpa is not the page
  * of an enabled xAPIC (x2APIC mode or disabled: the access is MMIO).
@@ -567,7 +586,10 @@ int axvm_lapic_mmio(struct axvm_vcpu *vcpu, u64 gpa, unsigned int width,
 	return 0;
 }
 
-/* IA32_APIC_BASE written (10.4.4, 10.12.5 state transitions). */
+/*
+ * IA32_APIC_BASE written (11.4.4 "Local APIC Status and Location", 11.12.5
+ * "x2APIC State Transitions").
+ */
 static int set_base(struct axvm_lapic *l, u64 val)
 {
 	u64 en = LAPIC_BASE_ENABLE | LAPIC_BASE_EXTD, old = l->base;
@@ -577,7 +599,7 @@ static int set_base(struct axvm_lapic *l, u64 val)
 		return -EINVAL;
 	if ((val & en) == LAPIC_BASE_EXTD)
 		return -EINVAL;			/* invalid state */
-	/* x2APIC -> xAPIC only through disabled (Figure 10-27). */
+	/* x2APIC -> xAPIC only through disabled (11.12.5, Figure 11-27). */
 	if ((old & en) == en && (val & en) == LAPIC_BASE_ENABLE)
 		return -EINVAL;
 	if ((old & en) == 0 && (val & en) == en)
@@ -651,7 +673,10 @@ int axvm_lapic_wrmsr(struct axvm_vcpu *vcpu, u32 msr, u64 val, u64 guest_tsc)
 	if (!x2apic_mode(l) || !hw_enabled(l))
 		return -EINVAL;
 	if (offset == LAPIC_REG_ICR_LO) {
-		/* Reserved bits of the x2APIC ICR must be 0 (10.12.9). */
+		/*
+		 * Reserved bits of the x2APIC ICR must be 0 (11.12.9 "ICR
+		 * Operation in x2APIC Mode").
+		 */
 		if (val & 0xfff33000ull)
 			return -EINVAL;
 		l->icr_lo = (u32)val;
@@ -665,8 +690,10 @@ int axvm_lapic_wrmsr(struct axvm_vcpu *vcpu, u32 msr, u64 val, u64 guest_tsc)
 }
 
 /**
- * axvm_lapic_get_cr8() - MOV from CR8: TPR[7:4] (10.8.6.1)
+ * axvm_lapic_get_cr8() - MOV from CR8: TPR[7:4]
  * @vcpu: the vCPU (has a LAPIC)
+ *
+ * As 11.8.6.1 "Interaction of Task Priorities between CR8 and APIC" has it.
  *
  * Return: CR8.
  */
@@ -884,7 +911,10 @@ int axvm_lapic_send_irq(struct axvm_vm *vm, const struct axvm_irq *irq)
 	return found ? 0 : -ENOENT;
 }
 
-/* Does @t's APIC accept a message to @m's destination (10.6.2)? */
+/*
+ * Does @t's APIC accept a message to @m's destination (11.6.2 "Determining
+ * IPI Destination")?
+ */
 static bool msg_match(const struct axvm_lapic *t, const struct axvm_apic_msg *m)
 {
 	if (m->logical) {
@@ -919,7 +949,8 @@ static int deliver_msg(struct axvm_lapic *t, const struct axvm_apic_msg *m)
  *
  * Fixed, NMI and INIT go to every APIC the destination names; lowest
  * priority to one of them, the enabled one with the lowest vCPU id (a
- * fixed arbitration: the SDM leaves the choice to the chipset, 10.6.2.4).
+ * fixed arbitration: the SDM leaves the choice to the chipset, 11.6.2.4
+ * "Lowest Priority Delivery Mode").
  * Any thread.
  *
  * Return: how many APICs accepted it.

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * In-kernel local APIC, one per vCPU (SDM Vol. 3A, chapter 10 "Advanced
- * Programmable Interrupt Controller"): xAPIC registers through the MMIO
+ * In-kernel local APIC, one per vCPU (SDM Vol. 3A, chapter 11 "Advanced
+ * Programmable Interrupt Controller (APIC)"): xAPIC registers through the MMIO
  * page at IA32_APIC_BASE, x2APIC through MSRs 0x800-0x8ff, the timer
  * (one-shot, periodic, TSC-deadline) on an hrtimer, IPIs between vCPUs,
  * INIT and SIPI. See Documentation/lapic.rst.
@@ -26,7 +26,10 @@ struct axvm_irq;
 struct axvm_lapic_config;
 struct axvm_apic_msg;
 
-/* Register offsets in the xAPIC page (Table 10-1). */
+/*
+ * Register offsets in the xAPIC page (Table 11-1 "Local APIC Register
+ * Address Map").
+ */
 #define LAPIC_REG_ID		0x020
 #define LAPIC_REG_VERSION	0x030
 #define LAPIC_REG_TPR		0x080
@@ -63,7 +66,7 @@ struct axvm_apic_msg;
 #define LAPIC_TIMER_TSC_DEADLINE	2
 #define LAPIC_SPIV_ENABLED	BIT(8)
 
-/* ICR fields (10.6.1, Figure 10-12). */
+/* ICR fields (11.6.1 "Interrupt Command Register (ICR)", Figure 11-12). */
 #define LAPIC_ICR_VECTOR(lo)	((lo) & 0xff)
 #define LAPIC_ICR_MODE(lo)	(((lo) >> 8) & 7)
 #define LAPIC_ICR_LOGICAL	BIT(11)
@@ -81,7 +84,10 @@ struct axvm_apic_msg;
 #define LAPIC_SH_ALL		2
 #define LAPIC_SH_OTHERS		3
 
-/* IA32_APIC_BASE (10.4.4, 10.12.1). */
+/*
+ * IA32_APIC_BASE (11.4.4 "Local APIC Status and Location", 11.12.1
+ * "Detecting and Enabling x2APIC Mode").
+ */
 #define LAPIC_BASE_BSP		BIT(8)
 #define LAPIC_BASE_EXTD		BIT(10)
 #define LAPIC_BASE_ENABLE	BIT(11)

@@ -2,7 +2,9 @@
 /*
  * Local APIC register arithmetic: priorities, the timer divider, LVT
  * layout, logical destinations and the x2APIC MSR map. No state, no side
- * effects: the KUnit suite axvm_lapic tests these directly.
+ * effects: the KUnit suite axvm_lapic tests these directly. Section, figure
+ * and table numbers are those of SDM Vol. 3A, chapter 11 "Advanced
+ * Programmable Interrupt Controller (APIC)".
  */
 #include <linux/bitmap.h>
 #include <linux/axvm.h>
@@ -22,9 +24,11 @@ int axvm_lapic_highest(const unsigned long *bits)
 }
 
 /**
- * axvm_lapic_ppr() - processor priority (10.8.3.1)
+ * axvm_lapic_ppr() - processor priority
  * @tpr: task priority register
  * @isr_vector: highest in-service vector, or -1
+ *
+ * As 11.8.3.1 "Task and Processor Priorities" defines it.
  *
  * Return: TPR if its class is at least the ISR's class, else the ISR
  * class with a zero sub-class.
@@ -44,7 +48,8 @@ u32 axvm_lapic_ppr(u32 tpr, int isr_vector)
  * @irr_vector: highest requested vector, or -1
  * @ppr: processor priority
  *
- * Return: true if the vector's priority class is above PPR's (10.8.3.1).
+ * Return: true if the vector's priority class is above PPR's (11.8.3.1
+ * "Task and Processor Priorities").
  */
 bool axvm_lapic_deliverable(int irr_vector, u32 ppr)
 {
@@ -53,7 +58,8 @@ bool axvm_lapic_deliverable(int irr_vector, u32 ppr)
 
 /**
  * axvm_lapic_divisor() - timer divider from the divide configuration
- * @tdcr: divide configuration register (bits 0, 1, 3; Figure 10-10)
+ * @tdcr: divide configuration register (bits 0, 1, 3; Figure 11-10
+ *	"Divide Configuration Register")
  *
  * Return: 1, 2, 4, ... 128.
  */
@@ -87,8 +93,10 @@ int axvm_lapic_lvt_index(u32 offset)
 }
 
 /**
- * axvm_lapic_lvt_mask() - writable bits of an LVT register (Figure 10-8)
+ * axvm_lapic_lvt_mask() - writable bits of an LVT register
  * @offset: register offset
+ *
+ * The layouts are those of Figure 11-8 "Local Vector Table (LVT)".
  *
  * Return: the mask; the delivery status bit (12) is never writable.
  */
@@ -109,8 +117,10 @@ u32 axvm_lapic_lvt_mask(u32 offset)
 }
 
 /**
- * axvm_x2apic_ldr() - the read-only x2APIC logical ID (10.12.10.2)
+ * axvm_x2apic_ldr() - the read-only x2APIC logical ID
  * @id: x2APIC ID
+ *
+ * As 11.12.10.2 "Logical Destination Mode in x2APIC Mode" derives it.
  *
  * Return: cluster (ID[19:4]) in bits 31:16, one bit for ID[3:0].
  */
@@ -126,7 +136,8 @@ u32 axvm_x2apic_ldr(u32 id)
  * @dfr: destination format (xAPIC: 0xffffffff flat, 0x0fffffff cluster)
  * @dest: the ICR destination (xAPIC: 8 bits, x2APIC: 32 bits)
  *
- * Return: true if selected (10.6.2.2, 10.12.10.2).
+ * Return: true if selected (11.6.2.2 "Logical Destination Mode", 11.12.10.2
+ * "Logical Destination Mode in x2APIC Mode").
  */
 bool axvm_lapic_match_logical(bool x2apic, u32 ldr, u32 dfr, u32 dest)
 {
@@ -144,8 +155,8 @@ bool axvm_lapic_match_logical(bool x2apic, u32 ldr, u32 dfr, u32 dest)
  * axvm_lapic_msr_offset() - xAPIC register offset of an x2APIC MSR
  * @msr: MSR index
  *
- * Return: the offset (MSR 0x800 + offset / 16, 10.12.1.2), or -1 if @msr
- * is not in the x2APIC range.
+ * Return: the offset (MSR 0x800 + offset / 16, 11.12.1.2 "x2APIC Register
+ * Address Space"), or -1 if @msr is not in the x2APIC range.
  */
 int axvm_lapic_msr_offset(u32 msr)
 {

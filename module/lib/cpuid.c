@@ -6,7 +6,10 @@
  * virtualize (VMX, SMX, monitoring and power features,
  * performance monitoring, speculation-control MSRs, SGX, PT, ...), sets
  * the hypervisor bit and adds the vendor leaf 0x40000000 "axvmaxvmaxvm".
- * Bit positions: SDM Vol. 2A, CPUID, Tables 3-10, 3-11 and leaf 07H.
+ * Bit positions: SDM Vol. 2A, "CPUID-CPU Identification": Table 3-8
+ * "Information Returned by CPUID Instruction" (leaf 07H), Table 3-10
+ * "Feature Information Returned in the ECX Register" and Table 3-11 "More on
+ * Feature Information Returned in the EDX Register".
  */
 #include <linux/bits.h>
 #include <linux/errno.h>

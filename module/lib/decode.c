@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Decoder for the x86 instructions that access MMIO (see decode.h for the
- * SDM chapters cited as "Table 2-2", "A-6" and so on).
+ * Decoder for the x86 instructions that access MMIO (decode.h lists the
+ * SDM sections and tables cited here as "2.1.1", "Table 2-2", "A-6" and so
+ * on, with their volumes and titles).
  *
- * Instruction layout (SDM Vol. 2A 2.1, Figure 2-1): legacy prefixes, REX
+ * Instruction layout (SDM Vol. 2A, 2.1, Figure 2-1): legacy prefixes, REX
  * (64-bit mode), opcode (one or two bytes), ModR/M, SIB, displacement,
  * immediate. Every byte is fetched through next_byte(), which never looks
  * beyond the caller's length and enforces the 15-byte limit (2.3.11).
@@ -22,7 +23,7 @@
  * retry), -EINVAL when the bytes are not an instruction listed above, would
  * exceed 15 bytes, use a register operand where memory is needed (ModR/M
  * mod = 3: no memory access to emulate) or carry a LOCK prefix the CPU
- * rejects with #UD (Vol. 2A, "LOCK").
+ * rejects with #UD (Vol. 2A, "LOCK-Assert LOCK# Signal Prefix").
  */
 #include <linux/bitops.h>
 #include <linux/errno.h>
@@ -649,9 +650,10 @@ int axvm_insn_decode(struct axvm_insn *insn, const u8 *bytes,
  * @out: the new 64-bit register value
  *
  * Writes of 1 or 2 bytes leave the other bits of @old alone; writes of 4
- * bytes zero-extend to 64 bits (Vol. 1 3.4.1.1). Outside 64-bit mode the
- * SDM leaves the upper half undefined, so zero-extending always is what
- * the CPU does in 64-bit mode and a valid choice elsewhere.
+ * bytes zero-extend to 64 bits (Vol. 1, 3.4.1.1 "General-Purpose Registers
+ * in 64-Bit Mode"). Outside 64-bit mode the SDM leaves the upper half
+ * undefined, so zero-extending always is what the CPU does in 64-bit mode
+ * and a valid choice elsewhere.
  *
  * Context: any.
  * Return: 0, or -EINVAL for an invalid width combination (@out untouched).
@@ -741,9 +743,9 @@ u64 axvm_insn_store_value(const struct axvm_insn *insn, u64 reg)
  * @rip: address of the instruction's first byte (for RIP-relative)
  *
  * Computes base + index * scale + displacement (RIP-relative: next RIP +
- * displacement) modulo the address size (Vol. 1 3.7.5). The segment base
- * is the caller's to add: @insn->mem.seg names it; in 64-bit mode only FS
- * and GS have one.
+ * displacement) modulo the address size (Vol. 1, 3.7.5 "Specifying an
+ * Offset"). The segment base is the caller's to add: @insn->mem.seg names
+ * it; in 64-bit mode only FS and GS have one.
  *
  * Context: any.
  * Return: the offset, zero-extended from @insn->addr_size.
@@ -763,7 +765,7 @@ u64 axvm_insn_mem_offset(const struct axvm_insn *insn, const u64 *gprs,
 	return off & width_mask(insn->addr_size);
 }
 
-/* RFLAGS bits an ALU instruction writes (SDM Vol. 1, 3.4.3.1). */
+/* RFLAGS bits an ALU instruction writes (Vol. 1, 3.4.3.1 "Status Flags"). */
 #define FL_CF	BIT_ULL(0)
 #define FL_PF	BIT_ULL(2)
 #define FL_AF	BIT_ULL(4)
@@ -787,9 +789,9 @@ static u64 zsp(u64 r, unsigned int width)
 }
 
 /*
- * ADD..CMP and TEST on @d (destination) and @s (source), both cut to
- * @width; the flags as Vol. 2 "ADD", "SUB", ... define them. AF is
- * undefined for the logical operations: cleared, as Intel CPUs do.
+ * ADD..CMP and TEST on @d (destination) and @s (source), both cut to @width;
+ * the flags as the instruction pages (Vol. 2A "ADD", Vol. 2B "SUB", ...) define
+ * them. AF is undefined for the logical operations: cleared, as Intel CPUs do.
  */
 static u64 alu_binary(unsigned int alu, u64 d, u64 s, unsigned int width,
 		      u64 rflags, u64 *out)

@@ -3,13 +3,20 @@
  * Decoder for the x86 instructions that access MMIO: what an EPT violation
  * on a guest-physical address outside guest RAM has to emulate.
  *
- * References are to the Intel SDM: Vol. 2A chapter 2 "Instruction Format"
- * (2.1.1 prefixes, 2.1.5 Tables 2-1/2-2/2-3 for ModR/M and SIB, 2.2.1 REX
- * with Tables 2-4/2-5, 2.2.1.6 RIP-relative addressing), Vol. 2D Appendix
- * A "Opcode Map" (Table A-2 one-byte, A-3 two-byte, A-6 ModR/M opcode
- * extensions), Vol. 1 3.6 "Operand-size and Address-size Attributes" with
- * Table 3-4, 3.7.4 "Specifying a Segment Selector" with Table 3-5 and
- * 3.4.1.1 "General-Purpose Registers in 64-Bit Mode".
+ * References are to the Intel SDM. Vol. 2A chapter 2 "Instruction Format": 2.1
+ * "Instruction Format for Protected Mode, Real-Address Mode, and Virtual-8086
+ * Mode" (Figure 2-1), 2.1.1 "Instruction Prefixes", 2.1.5 "Addressing-Mode
+ * Encoding of ModR/M and SIB Bytes" (Tables 2-1/2-2/2-3), 2.2.1 "REX Prefixes"
+ * (Tables 2-4/2-5), 2.2.1.2 "More on REX Prefix Fields", 2.2.1.6 "RIP-Relative
+ * Addressing" (Table 2-7) and 2.3.11 "AVX Instruction Length" (the 15-byte
+ * limit); Table 3-1 of Vol. 2A chapter 3 for register codes. Vol. 2D Appendix A
+ * "Opcode Map" (Table A-2 one-byte, A-3 two-byte, A-6 ModR/M opcode
+ * extensions). Vol. 1 chapter 3 "Basic Execution Environment": 3.4.1.1
+ * "General-Purpose Registers in 64-Bit Mode", 3.4.3.1 "Status Flags", 3.6
+ * "Operand-size and Address-size Attributes" (Table 3-4), 3.7.4 "Specifying a
+ * Segment Selector" (Table 3-5), 3.7.4.1 "Segmentation in 64-Bit Mode" and
+ * 3.7.5 "Specifying an Offset". Bare numbers in decode.[ch] are these sections:
+ * 2.x in Vol. 2A, 3.x in Vol. 1.
  *
  * Pure C, no x86 headers: it also builds for UML, where KUnit runs.
  */

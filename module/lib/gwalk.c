@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Guest page-table walker (SDM Vol. 3A chapter 4, see gwalk.h).
+ * Guest page-table walker (SDM Vol. 3A chapter 4 "Paging"; gwalk.h lists
+ * the sections cited here by number with their titles).
  *
  * One loop serves all modes; they differ in the number of levels, the
  * entry size, the index bits per level, where CR3 points and which bits
@@ -13,7 +14,7 @@
  *   5-level  5      8     9 each       2 MiB PDE, 1 GiB PDPTE (4.5)
  *
  * What is checked:
- *  - P at every level; reserved bits of present entries (4.7 "RSVD"):
+ *  - P at every level; reserved bits of present entries (4.7, RSVD flag):
  *    address bits at and above MAXPHYADDR, XD without IA32_EFER.NXE, PS in
  *    PML5Es and PML4Es, the PAT-to-address gap of large pages, PDPTE bits
  *    2:1 and 8:5 in PAE mode, bit 21 and the unused PSE-36 bits of 4 MiB
@@ -33,9 +34,9 @@
  *  - Supervisor protection keys (CR4.PKS), CET shadow stacks, HLAT;
  *    1 GiB pages are assumed supported (CPUID.80000001H:EDX.Page1GB).
  *  - PAE PDPTEs are read from memory at CR3; the CPU uses the four PDPTE
- *    registers loaded when CR3 was last written (4.4.1), so a guest that
- *    edits its PDPT without reloading CR3 sees a difference. A reserved
- *    bit there is a #PF here, a #GP at the MOV to CR3 on hardware.
+ *    registers loaded when CR3 was last written (4.4.1 "PDPTE Registers"), so a
+ *    guest that edits its PDPT without reloading CR3 sees a difference. A
+ *    reserved bit there is a #PF here, a #GP at the MOV to CR3 on hardware.
  *  - Accessed and dirty flags are not set: the walk only reads.
  */
 #include <linux/bitops.h>
@@ -157,7 +158,8 @@ static int pf(struct axvm_gwalk_result *res, u32 error_code)
 }
 
 /*
- * 4.6.1: does @access, user-mode if @user, violate the combined rights?
+ * 4.6.1 "Determination of Access Rights": does @access, user-mode if
+ * @user, violate the combined rights?
  * At CPL 3 a supervisor-mode access is an implicit one, so SMAP binds it
  * whatever RFLAGS.AC says.
  */
@@ -182,8 +184,8 @@ static bool rights_violated(const struct axvm_gwalk_ctx *ctx,
 }
 
 /*
- * 4.6.2: with CR4.PKE in IA-32e mode, a data access to a user page is
- * checked against PKRU's bits for the leaf's key: AD forbids every data
+ * 4.6.2 "Protection Keys": with CR4.PKE in IA-32e mode, a data access to a user
+ * page is checked against PKRU's bits for the leaf's key: AD forbids every data
  * access, WD user writes, and supervisor writes if CR0.WP = 1.
  */
 static bool pkey_violated(const struct axvm_gwalk_ctx *ctx,
@@ -214,11 +216,11 @@ static bool pkey_violated(const struct axvm_gwalk_ctx *ctx,
  *	any other access at @ctx->cpl 3 is a user-mode one
  * @res: the translation, or the fault's error code
  *
- * The error code of a page fault (4.7) has P clear for a not-present
- * entry and set for a reserved-bit (with RSVD), access-rights or
- * protection-key (with PK) violation; W and U describe @access; I is set
- * for a fetch if CR4.SMEP = 1 or CR4.PAE = IA32_EFER.NXE = 1. The walk
- * stops at the first not-present or reserved-bit entry, as the CPU's does.
+ * The error code of a page fault (4.7 "Page-Fault Exceptions") has P clear for
+ * a not-present entry and set for a reserved-bit (with RSVD), access-rights or
+ * protection-key (with PK) violation; W and U describe @access; I is set for a
+ * fetch if CR4.SMEP = 1 or CR4.PAE = IA32_EFER.NXE = 1. The walk stops at the
+ * first not-present or reserved-bit entry, as the CPU's does.
  *
  * Context: whatever @ctx->read allows; the walk itself does not sleep.
  * Return: 0 with @res->gpa set; AXVM_GWALK_PF with @res->error_code set;
@@ -261,7 +263,10 @@ int axvm_gwalk(const struct axvm_gwalk_ctx *ctx, u64 la, u32 access,
 		break;
 	default:
 		levels = mode == AXVM_PAGING_5LEVEL ? 5 : 4;
-		/* 4.5.1: bits 63:48 (63:57) must be copies of bit 47 (56). */
+		/*
+		 * Bits 63:48 (63:57) must be copies of bit 47 (56): SDM Vol. 1,
+		 * 3.3.7.1 "Canonical Addressing".
+		 */
 		if (sign_extend64(la, 12 + 9 * levels - 1) != (s64)la)
 			return AXVM_GWALK_NONCANONICAL;
 		table = ctx->cr3 & addr_mask;

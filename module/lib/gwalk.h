@@ -4,11 +4,13 @@
  * every x86 paging mode, for emulating an instruction (its fetch and its
  * memory operands) outside the CPU.
  *
- * References are to the Intel SDM Vol. 3A chapter 4 "Paging": 4.1.1 and
- * Table 4-1 (which mode), 4.3 with Tables 4-4..4-6 (32-bit paging), 4.4
- * with Tables 4-8..4-11 (PAE), 4.5 with Tables 4-14..4-20 (4- and 5-level),
- * 4.6 "Access Rights" and 4.7 "Page-Fault Exceptions" (Figure 4-12), and
- * to 2.5 "Control Registers" and 2.2.1 "Extended Feature Enable Register".
+ * References are to the Intel SDM Vol. 3A chapter 4 "Paging": 4.1.1 "Four
+ * Paging Modes" and Table 4-1 (which mode), 4.3 "32-Bit Paging" with Tables
+ * 4-4..4-6, 4.4 "PAE Paging" with Tables 4-8..4-11, 4.5 "4-Level Paging and
+ * 5-Level Paging" with Tables 4-14..4-20, 4.6 "Access Rights" and 4.7
+ * "Page-Fault Exceptions" (Figure 4-12), and to 2.5 "Control Registers" and
+ * 2.2.1 "Extended Feature Enable Register". Bare section numbers in
+ * gwalk.[ch] are these.
  *
  * Pure C, no x86 headers: it also builds for UML, where KUnit runs.
  */
@@ -35,7 +37,7 @@
 #define AXVM_GW_PKRU_AD		BIT(0)	/* access disable */
 #define AXVM_GW_PKRU_WD		BIT(1)	/* write disable */
 
-/* Page-fault error code bits (4.7, Figure 4-12). */
+/* Page-fault error code bits (4.7 "Page-Fault Exceptions", Figure 4-12). */
 #define AXVM_PFEC_P		BIT(0)	/* 0: not present, 1: protection */
 #define AXVM_PFEC_W		BIT(1)	/* the access was a write */
 #define AXVM_PFEC_U		BIT(2)	/* the access was a user-mode one */
@@ -61,7 +63,7 @@
 #define AXVM_GWALK_NONCANONICAL	2	/* inject #GP(0) (#SS(0) for stack) */
 
 /**
- * enum axvm_paging_mode - the paging mode (Table 4-1)
+ * enum axvm_paging_mode - the paging mode (4.1.1, Table 4-1)
  * @AXVM_PAGING_NONE: CR0.PG = 0: linear is physical (32 bits)
  * @AXVM_PAGING_32: 32-bit paging, 4 KiB and (CR4.PSE) 4 MiB pages
  * @AXVM_PAGING_PAE: PAE paging, 4 KiB and 2 MiB pages

@@ -41,6 +41,21 @@ void axvm_vmx_set_gpr(struct axvm_vcpu *vcpu, unsigned int reg, u64 val);
 void axvm_vmx_set_inst_len(struct axvm_vcpu *vcpu, unsigned int len);
 void axvm_vmx_restart_instruction(struct axvm_vcpu *vcpu);
 bool axvm_vmx_has_ept_2m(void);
+void axvm_vmx_step_record(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
+
+/**
+ * axvm_vmx_step_pending() - did a debugger's step end in emulation?
+ * @vcpu: the vCPU about to enter
+ *
+ * Then the run loop reports it (axvm_vmx_step_record()) instead of
+ * entering: the next MTF exit would come one instruction too late.
+ *
+ * Return: true if a Debug record is due.
+ */
+static __always_inline bool axvm_vmx_step_pending(struct axvm_vcpu *vcpu)
+{
+	return unlikely(to_vmx(vcpu)->gdb.step_done);
+}
 
 /**
  * axvm_vmx_gprs() - the guest GPRs the backend keeps in memory

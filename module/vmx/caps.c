@@ -19,7 +19,7 @@
 struct axvm_vmx_caps axvm_vmx __ro_after_init;
 
 static int probe_ctl(const char *what, u32 msr, u32 true_msr, u32 required,
-		     u32 optional, u32 *out)
+		     u32 optional, u32 *out, u32 *allowed1)
 {
 	u64 cap;
 	int ret;
@@ -30,6 +30,8 @@ static int probe_ctl(const char *what, u32 msr, u32 true_msr, u32 required,
 		pr_err("axvm: cannot read VMX capability MSR %#x\n", msr);
 		return -EIO;
 	}
+	if (allowed1)
+		*allowed1 = cap >> 32;
 	ret = axvm_vmx_adjust_ctls(cap, required, optional, out);
 	if (ret)
 		pr_err("axvm: %s controls: CPU lacks required bits %#x (allowed-1 %#x)\n",
@@ -119,6 +121,7 @@ static_assert(AXVM_PROC_USE_IO_BITMAPS == CPU_BASED_USE_IO_BITMAPS);
 static_assert(AXVM_PROC_USE_MSR_BITMAPS == CPU_BASED_USE_MSR_BITMAPS);
 static_assert(AXVM_PROC_MONITOR_EXITING == CPU_BASED_MONITOR_EXITING);
 static_assert(AXVM_PROC_PAUSE_EXITING == CPU_BASED_PAUSE_EXITING);
+static_assert(AXVM_PROC_MONITOR_TRAP_FLAG == CPU_BASED_MONITOR_TRAP_FLAG);
 static_assert(AXVM_PROC_SECONDARY == CPU_BASED_ACTIVATE_SECONDARY_CONTROLS);
 static_assert(AXVM_PROC2_EPT == SECONDARY_EXEC_ENABLE_EPT);
 static_assert(AXVM_PROC2_DESC_EXITING == SECONDARY_EXEC_DESC);
@@ -144,6 +147,7 @@ static_assert(AXVM_PROC2_PML == SECONDARY_EXEC_ENABLE_PML);
  */
 int axvm_vmx_probe(void)
 {
+	u32 proc_allowed1 = 0;
 	int ret;
 
 	ret = probe_basic();
@@ -152,18 +156,19 @@ int axvm_vmx_probe(void)
 
 	ret = probe_ctl("pin-based", MSR_IA32_VMX_PINBASED_CTLS,
 			MSR_IA32_VMX_TRUE_PINBASED_CTLS,
-			AXVM_PIN_REQUIRED, AXVM_PIN_OPTIONAL, &axvm_vmx.pin);
+			AXVM_PIN_REQUIRED, AXVM_PIN_OPTIONAL, &axvm_vmx.pin, NULL);
 	if (ret)
 		return ret;
 	ret = probe_ctl("processor-based", MSR_IA32_VMX_PROCBASED_CTLS,
 			MSR_IA32_VMX_TRUE_PROCBASED_CTLS,
-			AXVM_PROC_REQUIRED, AXVM_PROC_OPTIONAL, &axvm_vmx.proc);
+			AXVM_PROC_REQUIRED, AXVM_PROC_OPTIONAL, &axvm_vmx.proc,
+			&proc_allowed1);
 	if (ret)
 		return ret;
 	ret = probe_ctl("secondary", MSR_IA32_VMX_PROCBASED_CTLS2,
 			MSR_IA32_VMX_PROCBASED_CTLS2,
 			AXVM_PROC2_REQUIRED, AXVM_PROC2_OPTIONAL,
-			&axvm_vmx.proc2);
+			&axvm_vmx.proc2, NULL);
 	if (ret)
 		return ret;
 	ret = probe_ctl("VM-exit", MSR_IA32_VMX_EXIT_CTLS,
@@ -171,13 +176,13 @@ int axvm_vmx_probe(void)
 			VM_EXIT_HOST_ADDR_SPACE_SIZE | VM_EXIT_SAVE_IA32_PAT |
 			VM_EXIT_LOAD_IA32_PAT | VM_EXIT_SAVE_IA32_EFER |
 			VM_EXIT_LOAD_IA32_EFER | VM_EXIT_SAVE_DEBUG_CONTROLS,
-			0, &axvm_vmx.exit);
+			0, &axvm_vmx.exit, NULL);
 	if (ret)
 		return ret;
 	ret = probe_ctl("VM-entry", MSR_IA32_VMX_ENTRY_CTLS,
 			MSR_IA32_VMX_TRUE_ENTRY_CTLS,
 			VM_ENTRY_LOAD_IA32_PAT | VM_ENTRY_LOAD_IA32_EFER |
-			VM_ENTRY_LOAD_DEBUG_CONTROLS, 0, &axvm_vmx.entry);
+			VM_ENTRY_LOAD_DEBUG_CONTROLS, 0, &axvm_vmx.entry, NULL);
 	if (ret)
 		return ret;
 	/* Entry to 64-bit mode is chosen per guest, never by default. */
@@ -188,6 +193,8 @@ int axvm_vmx_probe(void)
 		return ret;
 
 	axvm_vmx.has_preempt_timer = axvm_vmx.pin & PIN_BASED_VMX_PREEMPTION_TIMER;
+	/* Set only while a debugger steps (vmx/guest_debug.c). */
+	axvm_vmx.has_mtf = proc_allowed1 & AXVM_PROC_MONITOR_TRAP_FLAG;
 	axvm_vmx.preempt_timer_shift = axvm_vmx.misc & 0x1f;
 	axvm_vmx.host_xsave = cr4_read_shadow() & X86_CR4_OSXSAVE;
 	return 0;
@@ -204,12 +211,13 @@ void axvm_vmx_report(void)
 	pr_info("axvm: controls pin %#x proc %#x proc2 %#x exit %#x entry %#x\n",
 		axvm_vmx.pin, axvm_vmx.proc, axvm_vmx.proc2, axvm_vmx.exit,
 		axvm_vmx.entry);
-	pr_info("axvm: EPT 2M %s, A/D %s; VPID %s; preemption timer %s (rate 2^%u); guest FPU via %s\n",
+	pr_info("axvm: EPT 2M %s, A/D %s; VPID %s; preemption timer %s (rate 2^%u); MTF %s; guest FPU via %s\n",
 		axvm_vmx.has_ept_2m ? "yes" : "no",
 		axvm_vmx.has_ept_ad ? "yes" : "no",
 		axvm_vmx.has_vpid ? "yes" : "no",
 		axvm_vmx.has_preempt_timer ? "yes" : "no",
 		axvm_vmx.preempt_timer_shift,
+		axvm_vmx.has_mtf ? "yes" : "no",
 		axvm_vmx.host_xsave ? "XSAVE" : "FXSAVE");
 }
 

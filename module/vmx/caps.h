@@ -39,6 +39,7 @@
  * @has_ept_2m: 2 MiB EPT leaves
  * @has_ept_ad: EPT accessed/dirty bits
  * @has_preempt_timer: VMX-preemption timer in use
+ * @has_mtf: the monitor trap flag may be set (a debugger's single step)
  * @preempt_timer_shift: TSC bits per preemption-timer tick
  * @host_xsave: the host enabled XSAVE (CR4.OSXSAVE); else FXSAVE is used
  */
@@ -50,7 +51,7 @@ struct axvm_vmx_caps {
 	u64 ept_vpid;
 	u64 misc;
 	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
-	bool has_vpid, has_ept_2m, has_ept_ad, has_preempt_timer;
+	bool has_vpid, has_ept_2m, has_ept_ad, has_preempt_timer, has_mtf;
 	u8 preempt_timer_shift;
 	bool host_xsave;
 };

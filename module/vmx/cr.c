@@ -3,10 +3,11 @@
  * Control-register, debug-register and XCR0 exits.
  *
  * The host owns CR0.NE, CR4.VMXE and CR4.OSXSAVE (guest/host masks, SDM
- * Vol. 3C, 26.3 "Changes to Instruction Behavior in VMX Non-Root Operation"): a
- * guest MOV to CR0/CR4 that changes one of them exits here and is emulated with
- * the checks the CPU would make (SDM Vol. 3A, 2.5, 9.8). CR8 (TPR) exits both
- * ways. MOV DR is in vmx/debug.c.
+ * Vol. 3C, 26.3 "Changes to Instruction Behavior in VMX Non-Root
+ * Operation"): a guest MOV to CR0/CR4 that changes one of them exits here
+ * and is emulated with the checks the CPU would make (SDM Vol. 3A, 2.5
+ * "Control Registers", 10.8 "Software Initialization for Protected-Mode
+ * Operation"). CR8 (TPR) exits both ways. MOV DR is in vmx/debug.c.
  */
 #include <linux/mm.h>
 #include <asm/fpu/api.h>
@@ -22,7 +23,7 @@
 #include "vmx/upcall.h"
 #include "vmx/vmx.h"
 
-/* XCR0 features a guest may enable: x87, SSE, AVX, AVX-512 (13.3). */
+/* XCR0 features a guest may enable: x87, SSE, AVX, AVX-512 (Vol. 1, 13.3). */
 #define XCR0_GUEST_MASK	(XFEATURE_MASK_FP | XFEATURE_MASK_SSE | \
 			 XFEATURE_MASK_YMM | XFEATURE_MASK_AVX512)
 
@@ -56,13 +57,19 @@ static bool set_cr0(struct axvm_vcpu *vcpu, u64 val)
 	if (val >> 32 || (paging && !(val & X86_CR0_PE)) ||
 	    ((val & X86_CR0_NW) && !(val & X86_CR0_CD)))
 		return false;
-	/* Turning paging on with EFER.LME enters IA-32e mode (9.8.5). */
+	/*
+	 * Turning paging on with EFER.LME enters IA-32e mode (SDM Vol. 3A,
+	 * 10.8.5 "Initializing IA-32e Mode").
+	 */
 	if (paging && !(old & X86_CR0_PG) && (efer & EFER_LME)) {
 		if (!(axvm_vmcs_read(GUEST_CR4) & X86_CR4_PAE))
 			return false;
 		efer |= EFER_LMA;
 	} else if (!paging && (old & X86_CR0_PG)) {
-		/* Leaving paging from 64-bit code is #GP (9.8.5.4). */
+		/*
+		 * Leaving paging from 64-bit code is #GP (10.8.5.4 "Switching
+		 * Out of IA-32e Mode Operation").
+		 */
 		if ((efer & EFER_LMA) &&
 		    (axvm_vmcs_read(GUEST_CS_AR_BYTES) & BIT(13)))
 			return false;
@@ -156,8 +163,9 @@ u64 axvm_vmx_supported_xcr0(void)
  * @exit: the record
  *
  * XSETBV is among the 26.1.2 "Instructions That Cause VM Exits
- * Unconditionally". Validates like the CPU (SDM Vol. 1, 13.3): ECX 0, x87 set,
- * AVX needs SSE, AVX-512 all three or none and needs AVX, nothing unsupported.
+ * Unconditionally". Validates like the CPU (SDM Vol. 1, 13.3 "Enabling the
+ * XSAVE Feature Set and XSAVE-Enabled Features"): ECX 0, x87 set, AVX needs
+ * SSE, AVX-512 all three or none and needs AVX, nothing unsupported.
  *
  * Return: AXVM_RESUME (set, or #GP queued).
  */

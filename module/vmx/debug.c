@@ -47,6 +47,7 @@
 /* Fixed-1 bits and the active-low RTM bit: the reset value of DR6. */
 #define AXVM_DR6_ACTIVE_LOW	0xffff0ff0ul
 #define AXVM_DR7_GD		BIT(13)
+#define AXVM_DR7_RESET		0x400ul
 /*
  * L0-L3/G0-G3: a breakpoint in DR0-DR3 is enabled (18.2.4 "Debug Control
  * Register (DR7)").
@@ -60,19 +61,28 @@
 #define INTR_BLOCK_STI_MOVSS	(BIT(0) | BIT(1))
 
 /**
- * axvm_vmx_dr_reset() - debug registers at power-on and INIT (Table 9-1)
+ * axvm_vmx_dr_reset() - debug registers at power-on and INIT (Table 10-1)
  * @vmx: the vCPU
+ *
+ * SDM Vol. 3A, 10.1.1 "Processor State After Reset", Table 10-1.
  */
 void axvm_vmx_dr_reset(struct axvm_vmx_vcpu *vmx)
 {
 	memset(vmx->dr, 0, sizeof(vmx->dr));
 	vmx->dr[4] = AXVM_DR6_ACTIVE_LOW;
 	vmx->dr_switch &= ~AXVM_DR_BP_ENABLED;
+	/* A debugger's breakpoints outlive the guest's INIT. */
+	if (vmx->dr_switch & AXVM_DR_GDB) {
+		vmx->gdb.guest_dr7 = AXVM_DR7_RESET;
+		axvm_vmcs_write(GUEST_DR7, vmx->gdb.dr7);
+	}
 }
 
 /**
  * axvm_vmx_dr_load_guest() - put the guest's DR0-DR3 and DR6 in hardware
  * @vmx: the vCPU about to enter, IRQs off, dr_switch non-zero
+ *
+ * DR0-DR3 are the debugger's while it has hardware breakpoints.
  *
  * DR7 is cleared first: a host breakpoint must not fire on a guest
  * address in the few host instructions left before the entry loads the
@@ -81,11 +91,15 @@ void axvm_vmx_dr_reset(struct axvm_vmx_vcpu *vmx)
  */
 void axvm_vmx_dr_load_guest(struct axvm_vmx_vcpu *vmx)
 {
+	/* A debugger's breakpoints replace the guest's (vmx/guest_debug.c). */
+	const unsigned long *dr = vmx->dr_switch & AXVM_DR_GDB ? vmx->gdb.dr :
+				  vmx->dr;
+
 	set_debugreg(0, 7);
-	set_debugreg(vmx->dr[0], 0);
-	set_debugreg(vmx->dr[1], 1);
-	set_debugreg(vmx->dr[2], 2);
-	set_debugreg(vmx->dr[3], 3);
+	set_debugreg(dr[0], 0);
+	set_debugreg(dr[1], 1);
+	set_debugreg(dr[2], 2);
+	set_debugreg(dr[3], 3);
 	set_debugreg(vmx->dr[4], 6);
 }
 
@@ -124,7 +138,9 @@ void axvm_vmx_dr_after_exit(struct axvm_vmx_vcpu *vmx)
  * 18.2.2 "Debug Registers DR4 and DR5"; Vol. 2B, MOV-Move to/from Debug
  * Registers): #UD for DR4/DR5
  * with CR4.DE set, #GP(0) at CPL > 0, #DB (DR6.BD) when DR7.GD is set,
- * since the MOV DR exit takes priority over that #DB. Otherwise MOV DR
+ * since the MOV DR exit takes priority over that #DB. While a debugger
+ * has hardware breakpoints the instruction is emulated on the guest's
+ * registers kept aside (vmx/guest_debug.c). Otherwise MOV DR
  * exiting is turned off and the instruction runs again in the guest on
  * its own debug registers (see the top of this file).
  *
@@ -144,10 +160,13 @@ int axvm_vmx_handle_dr(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 		axvm_vmx_queue_exception(vcpu, X86_TRAP_GP, true, 0);
 		return AXVM_RESUME;
 	}
-	if (axvm_vmcs_read(GUEST_DR7) & AXVM_DR7_GD) {
+	if ((vmx->dr_switch & AXVM_DR_GDB ? vmx->gdb.guest_dr7 :
+	     axvm_vmcs_read(GUEST_DR7)) & AXVM_DR7_GD) {
 		axvm_vmx_reflect_db(vcpu, AXVM_DR6_BD);
 		return AXVM_RESUME;
 	}
+	if (axvm_vmx_debug_mov_dr(vcpu))
+		return AXVM_RESUME;
 	axvm_vmcs_write(CPU_BASED_VM_EXEC_CONTROL,
 			axvm_vmcs_read(CPU_BASED_VM_EXEC_CONTROL) &
 			~(u64)CPU_BASED_MOV_DR_EXITING);
@@ -185,13 +204,16 @@ void axvm_vmx_reflect_db(struct axvm_vcpu *vcpu, unsigned long payload)
 
 /*
  * #DB exit: the exit qualification holds what DR6 would have got (28.2.1
- * "Basic VM-Exit Information").
+ * "Basic VM-Exit Information"). A debugger's hardware breakpoint becomes
+ * its record; any other #DB is the guest's.
  */
-static int exit_db(struct axvm_vcpu *vcpu)
+static int exit_db(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 {
 	struct axvm_vmx_vcpu *vmx = to_vmx(vcpu);
 	u32 type = vmx->exit.intr_info & INTR_INFO_INTR_TYPE_MASK;
 
+	if (axvm_vmx_debug_db(vcpu, exit))
+		return AXVM_USER;
 	if (type == INTR_TYPE_PRIV_SW_EXCEPTION) {
 		/* ICEBP (INT1) exits before it completes: it is a trap. */
 		axvm_vmx_skip_instruction(vcpu);
@@ -239,7 +261,7 @@ static int exit_ac(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 }
 
 /**
- * axvm_vmx_exit_exception() - an intercepted exception: #DB, #AC or #MC
+ * axvm_vmx_exit_exception() - an intercepted exception: #DB, #AC, #MC, #BP
  * @vcpu: the vCPU
  * @exit: the record
  *
@@ -263,11 +285,14 @@ int axvm_vmx_exit_exception(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 	/* The host's handler ran right after the exit (axvm_vmx_enter()). */
 	if (vector == X86_TRAP_MC)
 		return AXVM_RESUME;
+	/* Only a debugger's AXVM_GUESTDBG_USE_SW_BP intercepts #BP. */
+	if (vector == X86_TRAP_BP)
+		return axvm_vmx_debug_bp(vcpu, exit);
 	if (vector != X86_TRAP_DB && vector != X86_TRAP_AC)
 		return -EINVAL;
 	axvm_vmx_requeue_vectoring(vcpu);
 	if (vector == X86_TRAP_DB)
-		return exit_db(vcpu);
+		return exit_db(vcpu, exit);
 	return exit_ac(vcpu, exit);
 }
 

@@ -45,4 +45,5 @@ const axvm_vmx_exit_handler axvm_vmx_exit_handlers[AXVM_VMX_NR_REASONS] = {
 	[EXIT_REASON_INVVPID]		= axvm_vmx_exit_ud,
 	[EXIT_REASON_WBINVD]		= axvm_vmx_exit_wbinvd,
 	[EXIT_REASON_XSETBV]		= axvm_vmx_handle_xsetbv,
+	[EXIT_REASON_MONITOR_TRAP_FLAG]	= axvm_vmx_exit_mtf,
 };

@@ -50,6 +50,8 @@ int axvm_vmx_handle_xsetbv(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
 /* vmx/debug.c */
 int axvm_vmx_handle_dr(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
 int axvm_vmx_exit_exception(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
+/* vmx/guest_debug.c */
+int axvm_vmx_exit_mtf(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
 /* vmx/msr.c */
 int axvm_vmx_handle_rdmsr(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
 int axvm_vmx_handle_wrmsr(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
@@ -68,9 +70,13 @@ int axvm_vmx_handle_wrmsr(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
 				 AXVM_PROC_MONITOR_EXITING | AXVM_PROC_CR8_LOAD_EXITING | \
 				 AXVM_PROC_CR8_STORE_EXITING | AXVM_PROC_SECONDARY)
 #define AXVM_PROC_OPTIONAL	AXVM_PROC_TSC_OFFSETTING
-/* Set and cleared at run time (vmx/inject.c). */
+/*
+ * Set and cleared at run time: the windows (vmx/inject.c), the monitor
+ * trap flag of a debugger's single step (vmx/guest_debug.c).
+ */
 #define AXVM_PROC_DYNAMIC	(AXVM_PROC_INTR_WINDOW_EXITING | \
-				 AXVM_PROC_NMI_WINDOW_EXITING)
+				 AXVM_PROC_NMI_WINDOW_EXITING | \
+				 AXVM_PROC_MONITOR_TRAP_FLAG)
 #define AXVM_PROC2_REQUIRED	(AXVM_PROC2_EPT | AXVM_PROC2_UNRESTRICTED_GUEST)
 /*
  * Not RDTSCP or XSAVES: they would read the host's TSC_AUX and IA32_XSS

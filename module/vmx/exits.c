@@ -124,7 +124,8 @@ int axvm_vmx_exit_cpuid(struct axvm_vcpu *vcpu, struct axvm_exit *exit)
 			c |= BIT(21) | BIT(24);
 		/*
 		 * IA32_APIC_BASE.EN clear: the APIC is globally disabled and
-		 * CPUID.1:EDX.APIC reads 0 (SDM Vol. 3A, 10.4.3), as in KVM.
+		 * CPUID.1:EDX.APIC reads 0 (SDM Vol. 3A, 11.4.3 "Enabling or
+		 * Disabling the Local APIC"), as in KVM.
 		 */
 		if (!apic_globally_enabled(vcpu))
 			d &= ~BIT(9);

@@ -111,7 +111,8 @@ static void set_window_exiting(u32 bit, bool on)
  * @vector: exception vector
  *
  * Return: true for #DF, #TS, #NP, #SS, #GP, #PF, #AC, #CP, #VC, #SX
- * (SDM Vol. 3A, 6.15) in protected mode.
+ * (SDM Vol. 3A, 6.15 "Exception and Interrupt Reference") in protected
+ * mode.
  */
 bool axvm_vmx_vector_has_error(u8 vector)
 {
@@ -124,8 +125,8 @@ bool axvm_vmx_vector_has_error(u8 vector)
 /*
  * A fault pushes RFLAGS with RF set, so that the handler's IRET restarts
  * the instruction without an instruction breakpoint firing again (SDM
- * Vol. 3B, 17.3.1.1 "Instruction-Breakpoint Exception Condition"; Vol.
- * 3A, 6.5 fault/trap/abort classes, Table 6-1). An injected event pushes
+ * Vol. 3B, 18.3.1.1 "Instruction-Breakpoint Exception Condition"; Vol.
+ * 3A, 6.5 "Exception Classifications", Table 6-1). An injected event pushes
  * the guest-state RFLAGS as it is (Vol. 3C, 27.6.1.2), so for an
  * exception of the fault class the kernel sets RF there, as KVM does.
  * #DB is a trap when emulation raises it (single step, data breakpoints),
@@ -199,10 +200,13 @@ static bool rmw_due(struct axvm_vmx_vcpu *vmx)
 /*
  * A single-step trap is pending after an emulated instruction (BS in the
  * pending debug exceptions, vmx/vcpu_run.c). It has priority over NMIs and
- * interrupts (SDM Vol. 3A, 6.9, Table 6-2), but an entry that injects one
- * discards pending debug exceptions (Vol. 3C, 27.7.3): inject nothing, it
- * is delivered right after entry; the window exits, which rank below
- * debug traps (Vol. 3C, 26.7.5, 26.7.6), bring the NMI or interrupt next.
+ * interrupts (SDM Vol. 3A, 6.9 "Priority Among Concurrent Events", Table 6-2),
+ * but an entry that injects one discards pending debug exceptions (Vol. 3C,
+ * 27.7.3 "Delivery of Pending Debug Exceptions after VM Entry"): inject
+ * nothing, it is delivered right after entry; the window exits, which rank
+ * below debug traps (Vol. 3C, 27.7.5 "Interrupt-Window Exiting and
+ * Virtual-Interrupt Delivery", 27.7.6 "NMI-Window Exiting"), bring the NMI or
+ * interrupt next.
  */
 static bool single_step_due(const struct axvm_vmx_vcpu *vmx)
 {

@@ -69,7 +69,10 @@ static int swapped_index(u32 msr)
 	return -1;
 }
 
-/* 48-bit canonical: bits 63:47 all equal (SDM Vol. 1, 3.3.7.1). */
+/*
+ * 48-bit canonical: bits 63:47 all equal (SDM Vol. 1, 3.3.7.1 "Canonical
+ * Addressing").
+ */
 static bool canonical(u64 v)
 {
 	return (u64)(((s64)v << 16) >> 16) == v;
@@ -98,7 +101,10 @@ enum { MSR_OK, MSR_USER, MSR_GP };
 
 static bool lapic_msr(struct axvm_vcpu *vcpu, u32 msr)
 {
-	/* x2APIC registers are MSRs 800H-8FFH (SDM Vol. 3A, 10.12.1.2). */
+	/*
+	 * x2APIC registers are MSRs 800H-8FFH (SDM Vol. 3A, 11.12.1.2 "x2APIC
+	 * Register Address Space").
+	 */
 	return to_vmx(vcpu)->apic_in_kernel &&
 	       (msr == MSR_IA32_APICBASE || msr == MSR_IA32_TSC_DEADLINE ||
 		(msr >= APIC_BASE_MSR && msr <= APIC_BASE_MSR + 0xff));
@@ -108,11 +114,12 @@ static bool lapic_msr(struct axvm_vcpu *vcpu, u32 msr)
  * Machine-check architecture (SDM Vol. 3B, 16.3 "Machine-Check MSRs"):
  * IA32_MCG_CAP reports AXVM_MCE_BANKS banks and no other capability (no
  * IA32_MCG_CTL, CMCI, software error recovery, LMCE); nothing ever logs an
- * error, so the banks hold what the guest wrote. The registers a guest
- * finds through CPUID.1:EDX.MCA never #GP; writes follow 16.3.2: MCi_CTL
- * takes 0 or all ones (KVM also lets bits 0 and 10 be cleared, which some
- * Linux versions do for a K8 erratum), MCi_STATUS only 0 (a non-zero
- * value #GPs on Intel CPUs, as in KVM), MCi_ADDR and MCi_MISC anything.
+ * error, so the banks hold what the guest wrote. The registers a guest finds
+ * through CPUID.1:EDX.MCA never #GP; writes follow 16.3.2 "Error-Reporting
+ * Register Banks": MCi_CTL takes 0 or all ones (KVM also lets bits 0 and 10 be
+ * cleared, which some Linux versions do for a K8 erratum), MCi_STATUS only 0 (a
+ * non-zero value #GPs on Intel CPUs, as in KVM), MCi_ADDR and MCi_MISC
+ * anything.
  */
 static bool mce_bank_msr(u32 msr)
 {
@@ -168,10 +175,10 @@ static bool mce_msr(u32 msr)
 }
 
 /*
- * IA32_TSC_ADJUST (SDM Vol. 3B, 17.17.3): writing it adds the change to
- * the TSC; writing the TSC adds the change to it. Both are the TSC offset
- * moving. Without TSC offsetting the TSC cannot change: #GP, as for the
- * TSC itself.
+ * IA32_TSC_ADJUST (SDM Vol. 3B, 18.17.3 "Time-Stamp Counter Adjustment"):
+ * writing it adds the change to the TSC; writing the TSC adds the change to it.
+ * Both are the TSC offset moving. Without TSC offsetting the TSC cannot change:
+ * #GP, as for the TSC itself.
  */
 static int write_tsc(struct axvm_vmx_vcpu *vmx, u32 msr, u64 val)
 {
@@ -298,7 +305,10 @@ static int write_emulated(struct axvm_vcpu *vcpu, u32 msr, u64 val)
 		efer = axvm_vmcs_read(GUEST_IA32_EFER);
 		if (val & ~(EFER_WRITABLE | EFER_LMA))
 			return MSR_GP;
-		/* LME may not change while paging is on (SDM Vol. 3A, 9.8.5). */
+		/*
+		 * LME may not change while paging is on (SDM Vol. 3A, 10.8.5
+		 * "Initializing IA-32e Mode").
+		 */
 		if (((val ^ efer) & EFER_LME) &&
 		    (axvm_vmcs_read(GUEST_CR0) & X86_CR0_PG))
 			return MSR_GP;

@@ -92,7 +92,7 @@ void axvm_vmx_get_regs(struct axvm_vcpu *vcpu, struct axvm_regs *r)
 	r->r15 = g[AXVM_REG_R15];
 	r->rsp = axvm_vmcs_read(GUEST_RSP);
 	r->rip = axvm_vmcs_read(GUEST_RIP);
-	r->rflags = axvm_vmcs_read(GUEST_RFLAGS);
+	r->rflags = axvm_vmx_debug_hide_tf(to_vmx(vcpu), axvm_vmcs_read(GUEST_RFLAGS), true);
 }
 
 /**
@@ -121,7 +121,8 @@ void axvm_vmx_set_regs(struct axvm_vcpu *vcpu, const struct axvm_regs *r)
 	g[AXVM_REG_R15] = r->r15;
 	axvm_vmcs_write(GUEST_RSP, r->rsp);
 	axvm_vmcs_write(GUEST_RIP, r->rip);
-	axvm_vmcs_write(GUEST_RFLAGS, r->rflags | X86_EFLAGS_FIXED);
+	axvm_vmcs_write(GUEST_RFLAGS, axvm_vmx_debug_hide_tf(to_vmx(vcpu), r->rflags, false) |
+			X86_EFLAGS_FIXED);
 }
 
 /**

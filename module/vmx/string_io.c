@@ -6,7 +6,8 @@
  * answer. Completion steps RSI/RDI by the width (backwards with
  * RFLAGS.DF) and, with REP, decrements RCX and leaves RIP on the
  * instruction until RCX reaches 0, so the CPU re-executes it: REP string
- * instructions are restartable by design (SDM Vol. 2B, REP).
+ * instructions are restartable by design (SDM Vol. 2B,
+ * "REP/REPE/REPZ/REPNE/REPNZ-Repeat String Operation Prefix").
  * The VMCS gives the linear address of the memory operand and the address size
  * (instruction information): SDM Vol. 3C, 28.2.5 "Information for VM Exits
  * Due to Instruction Execution", Table 28-8.

@@ -203,16 +203,18 @@ int axvm_vmx_enter(struct axvm_vcpu *vcpu)
  * @vcpu: a loaded vCPU
  *
  * Completes the instruction as the CPU would have:
- * - ends an STI/MOV SS interrupt shadow (SDM Vol. 3C, 25.4.2
- *   interruptibility state);
- * - with RFLAGS.TF = 1 (and IA32_DEBUGCTL.BTF = 0: then only branches
- *   trap) the single-step trap follows the instruction (Vol. 3B, 17.3.1.4
+ * - ends an STI/MOV SS interrupt shadow (SDM Vol. 3C, 25.4.2 "Guest
+ *   Non-Register State": interruptibility state);
+ * - with RFLAGS.TF = 1 (and IA32_DEBUGCTL.BTF = 0: then only branches trap)
+ *   the single-step trap follows the instruction (Vol. 3B, 18.3.1.4
  *   "Single-Step Exception Condition"): BS is set in the pending debug
- *   exceptions (Vol. 3C, 25.4.2 Table 25-4), which VM entry delivers as a
- *   #DB right after the instruction (27.7.3), as KVM's
- *   kvm_skip_emulated_instruction() does with its own queued #DB. A trap
- *   the hardware already held pending (an instruction in a MOV SS shadow
- *   with TF = 1 saves BS itself) stays: one #DB, not two.
+ *   exceptions (Vol. 3C, 25.4.2 "Guest Non-Register State", Table 25-4),
+ *   which VM entry delivers as a #DB right after the instruction (27.7.3),
+ *   as KVM's kvm_skip_emulated_instruction() does with its own queued #DB.
+ *   A trap the hardware already held pending (an instruction in a MOV SS
+ *   shadow with TF = 1 saves BS itself) stays: one #DB, not two;
+ * - a debugger's single step ends here: no MTF exit follows an
+ *   instruction that was emulated (vmx/guest_debug.c).
  */
 void axvm_vmx_skip_instruction(struct axvm_vcpu *vcpu)
 {
@@ -227,6 +229,9 @@ void axvm_vmx_skip_instruction(struct axvm_vcpu *vcpu)
 		dbg = axvm_vmcs_read(GUEST_PENDING_DBG_EXCEPTIONS);
 		axvm_vmcs_write(GUEST_PENDING_DBG_EXCEPTIONS, dbg | AXVM_PENDING_DBG_BS);
 	}
+	/* No MTF exit follows an emulated instruction (vmx/guest_debug.c). */
+	if (unlikely(vmx->gdb.control & AXVM_GUESTDBG_SINGLESTEP) && !vmx->gdb.tf_step)
+		vmx->gdb.step_done = true;
 }
 
 /**

@@ -338,7 +338,10 @@ static void setup_host_state(struct axvm_vmx_vcpu *vmx)
 	vmw(vmx, HOST_IA32_EFER, v);
 }
 
-/* x86 power-on state (SDM Vol. 3A, 9.1.1, Table 9-1); userspace overrides. */
+/*
+ * x86 power-on state (SDM Vol. 3A, 10.1.1 "Processor State After Reset",
+ * Table 10-1); userspace overrides.
+ */
 static void setup_guest_state(struct axvm_vmx_vcpu *vmx)
 {
 	static const struct { unsigned long sel, base, limit, ar; } segs[] = {
@@ -409,11 +412,11 @@ static void setup_guest_state(struct axvm_vmx_vcpu *vmx)
 }
 
 /**
- * axvm_vmx_vcpu_reset() - INIT: the vCPU's power-on state (Table 9-1)
+ * axvm_vmx_vcpu_reset() - INIT: the vCPU's power-on state (Table 10-1)
  * @vcpu: the loaded vCPU, in its own thread
  *
- * Events in flight are dropped (the caller forgets a pending userspace
- * exit: io/lapic.c).
+ * Table 10-1 as in setup_guest_state() (SDM Vol. 3A, 10.1.1). Events in flight
+ * are dropped (the caller forgets a pending userspace exit: io/lapic.c).
  */
 void axvm_vmx_vcpu_reset(struct axvm_vcpu *vcpu)
 {
@@ -435,9 +438,11 @@ void axvm_vmx_vcpu_reset(struct axvm_vcpu *vcpu)
 }
 
 /**
- * axvm_vmx_vcpu_sipi() - start a vCPU waiting for SIPI (SDM 8.4.4.1)
+ * axvm_vmx_vcpu_sipi() - start a vCPU waiting for SIPI
  * @vcpu: the loaded vCPU, after axvm_vmx_vcpu_reset()
  * @vector: the SIPI vector: real mode at @vector:0000 (CS = vector << 8)
+ *
+ * As SDM Vol. 3A, 9.4.4.1 "Typical BSP Initialization Sequence" has it.
  */
 void axvm_vmx_vcpu_sipi(struct axvm_vcpu *vcpu, u8 vector)
 {

@@ -89,6 +89,25 @@ struct axvm_vmx_string_io {
 };
 
 /**
+ * struct axvm_vmx_gdb - what a debugger in the VMM asked for
+ * @control: AXVM_GUESTDBG_* (AXVM_SET_GUEST_DEBUG), 0 when off
+ * @step_done: a single step ended in an instruction the kernel or the VMM
+ *	emulated: report it before the next entry (no MTF exit comes)
+ * @tf_step: stepping with RFLAGS.TF, the CPU has no monitor trap flag
+ * @tf_added: the guest's RFLAGS.TF was clear: the debugger's, hidden
+ * @dr: the debugger's DR0-DR3 (USE_HW_BP)
+ * @dr7: the debugger's DR7 (USE_HW_BP), in GUEST_DR7 while on
+ * @guest_dr7: the guest's own DR7 while the debugger's is in the VMCS
+ */
+struct axvm_vmx_gdb {
+	u32 control;
+	bool step_done, tf_step, tf_added;
+	unsigned long dr[4];
+	u64 dr7;
+	u64 guest_dr7;
+};
+
+/**
  * struct axvm_vmx_host - host state restored when the vCPU is put
  * @fs_sel: FS selector
  * @gs_sel: GS selector
@@ -131,11 +150,13 @@ struct axvm_vmx_host {
  * @misc_enable: guest IA32_MISC_ENABLE
  * @apic_base: guest IA32_APIC_BASE
  * @mtrr_def_type: guest IA32_MTRR_DEF_TYPE
- * @tsc_adjust: guest IA32_TSC_ADJUST (SDM Vol. 3B, 17.17.3)
+ * @tsc_adjust: guest IA32_TSC_ADJUST (SDM Vol. 3B, 18.17.3 "Time-Stamp
+ *	Counter Adjustment")
  * @mcg_status: guest IA32_MCG_STATUS
  * @mce_banks: guest IA32_MCi_CTL, _STATUS, _ADDR, _MISC of each bank
  * @dr: guest DR0-DR3, DR6 (DR7 is in the VMCS)
  * @dr_switch: AXVM_DR_*: the guest's DR0-3/DR6 go into hardware at entry
+ * @gdb: guest debugging by the VMM (vmx/guest_debug.c)
  * @cr8: guest TPR as CR8
  * @exception: exception to inject
  * @held_irq: interruption info of an external interrupt whose delivery an
@@ -182,6 +203,7 @@ struct axvm_vmx_vcpu {
 	u64 mce_banks[AXVM_MCE_BANKS][4];
 	unsigned long dr[5];
 	u8 dr_switch;
+	struct axvm_vmx_gdb gdb;
 	u64 cr8;
 	struct axvm_vmx_event exception, nmi, irq;
 	u32 held_irq;
@@ -268,9 +290,13 @@ static inline int axvm_exit_internal_record(struct axvm_exit *e, u32 suberror,
 	return AXVM_USER;
 }
 
-/* vmx_vcpu.dr_switch: guest DR7 enables a breakpoint; MOV DR does not exit. */
+/*
+ * vmx_vcpu.dr_switch: guest DR7 enables a breakpoint; MOV DR does not exit;
+ * the debugger's DR0-DR3 and DR7 are in use (the guest's are kept aside).
+ */
 #define AXVM_DR_BP_ENABLED	BIT(0)
 #define AXVM_DR_WONT_EXIT	BIT(1)
+#define AXVM_DR_GDB		BIT(2)
 
 /* debug.c: debug registers, #DB, #AC, #MC */
 void axvm_vmx_dr_reset(struct axvm_vmx_vcpu *vmx);
@@ -278,6 +304,14 @@ void axvm_vmx_dr_load_guest(struct axvm_vmx_vcpu *vmx);
 void axvm_vmx_dr_after_exit(struct axvm_vmx_vcpu *vmx);
 void axvm_vmx_reflect_db(struct axvm_vcpu *vcpu, unsigned long payload);
 void axvm_vmx_machine_check(void);
+
+/* guest_debug.c: a debugger in the VMM (AXVM_SET_GUEST_DEBUG) */
+int axvm_vmx_set_guest_debug(struct axvm_vcpu *vcpu,
+			     const struct axvm_guest_debug *dbg);
+int axvm_vmx_debug_bp(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
+bool axvm_vmx_debug_db(struct axvm_vcpu *vcpu, struct axvm_exit *exit);
+bool axvm_vmx_debug_mov_dr(struct axvm_vcpu *vcpu);
+u64 axvm_vmx_debug_hide_tf(struct axvm_vmx_vcpu *vmx, u64 rflags, bool to_user);
 
 /* percpu.c: VMX operation on every online CPU while any VM exists. */
 int axvm_vmx_get(void);

@@ -34,6 +34,7 @@ STUB(axvm_vmx_handle_dr)
 STUB(axvm_vmx_handle_xsetbv)
 STUB(axvm_vmx_handle_rdmsr)
 STUB(axvm_vmx_handle_wrmsr)
+STUB(axvm_vmx_exit_mtf)
 
 struct ctl_exit {
 	u32 bit;
@@ -66,6 +67,7 @@ static const struct ctl_exit proc_exits[] = {
 	{ AXVM_PROC_USE_MSR_BITMAPS, EXIT_REASON_MSR_WRITE },
 	{ AXVM_PROC_MONITOR_EXITING, EXIT_REASON_MONITOR_INSTRUCTION },
 	{ AXVM_PROC_PAUSE_EXITING, EXIT_REASON_PAUSE_INSTRUCTION },
+	{ AXVM_PROC_MONITOR_TRAP_FLAG, EXIT_REASON_MONITOR_TRAP_FLAG },
 };
 
 static const struct ctl_exit proc2_exits[] = {

@@ -3,6 +3,9 @@
 # /init of the axvm test machine: mount the usual file systems, run the
 # job (/opt/axvm/job.sh), check the kernel log for splats, power off.
 /bin/busybox --install -s /bin
+# The kernel runs /sbin/modprobe (/proc/sys/kernel/modprobe) to load a
+# module on demand, as for the first open of /dev/axvm: where Debian has it.
+ln -s /bin/busybox /sbin/modprobe
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin:/opt/axvm:/opt/axvm/tests
 mount -t proc proc /proc
 mount -t sysfs sys /sys

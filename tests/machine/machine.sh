@@ -6,7 +6,10 @@
 # bpftool, genl and kvm_intel, run one job inside, and report.
 #
 #   machine.sh [--kver V] [--cpus N] [--megs M] [--timeout S] [--name N]
-#              [--quiet] (--job FILE | --cmd 'shell command')
+#              [--guest-kernel KVER] [--quiet] (--job FILE | --cmd 'shell command')
+#
+# --guest-kernel: linux_test's guest is /boot/vmlinuz-KVER instead of the
+# machine's own kernel.
 #
 # AXVM_MACHINE_TOOLS="perf ...": also pack these host programs (from PATH)
 # and their libraries into /usr/bin (tests/machine/tracing-tools.sh).
@@ -24,6 +27,7 @@ tmo=${AXVM_MACHINE_TIMEOUT:-1500}
 name=""
 job=""
 cmd=""
+guest_kver=""
 quiet=0
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -33,6 +37,7 @@ while [ $# -gt 0 ]; do
 	--timeout) tmo=$2; shift 2 ;;
 	--name) name=$2; shift 2 ;;
 	--job) job=$2; shift 2 ;;
+	--guest-kernel) guest_kver=$2; shift 2 ;;
 	--cmd) cmd=$2; shift 2 ;;
 	--quiet) quiet=1; shift ;;
 	*) echo "machine: unknown argument $1" >&2; exit 2 ;;
@@ -92,10 +97,14 @@ done
 cp "$top"/tests/selftests/*.sh "$root/opt/axvm/tests/" 2>/dev/null
 [ -d "$top/tests/guests/bin" ] && cp -r "$top/tests/guests/bin" "$root/opt/axvm/guests"
 # The Linux guest of linux_test: this machine's own kernel (already
-# compressed, ~8 MB) and a ~1 MB busybox initramfs (tests/guests/linux/).
+# compressed, ~8 MB), or another installed Debian kernel with
+# --guest-kernel KVER, and a ~1 MB busybox initramfs (tests/guests/linux/).
+# linux/version says which, for the test's `uname -r` check.
 mkdir -p "$root/opt/axvm/linux"
-cp "/boot/vmlinuz-$kver" "$root/opt/axvm/linux/vmlinuz" || die "/boot/vmlinuz-$kver missing"
-sh "$top/tests/guests/linux/mkinitramfs.sh" "$root/opt/axvm/linux/initramfs.cpio.gz" "$kver" ||
+gk=${guest_kver:-$kver}
+cp "/boot/vmlinuz-$gk" "$root/opt/axvm/linux/vmlinuz" || die "/boot/vmlinuz-$gk missing"
+echo "$gk" > "$root/opt/axvm/linux/version"
+sh "$top/tests/guests/linux/mkinitramfs.sh" "$root/opt/axvm/linux/initramfs.cpio.gz" "$gk" ||
 	die "cannot build the Linux guest's initramfs"
 bpftool=$(command -v bpftool || ls /usr/sbin/bpftool 2>/dev/null)
 [ -n "$bpftool" ] && copy_prog "$bpftool" usr/sbin/bpftool

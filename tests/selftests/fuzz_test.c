@@ -76,6 +76,7 @@ static const unsigned long vm_cmds[] = {
 static const unsigned long vcpu_cmds[] = {
 	AXVM_RUN, AXVM_GET_REGS, AXVM_SET_REGS, AXVM_GET_SREGS,
 	AXVM_SET_SREGS, AXVM_INJECT, AXVM_SET_RING, AXVM_RING_KICK,
+	AXVM_SET_GUEST_DEBUG,
 };
 
 /* Errors the ABI documents for some input; anything else is a finding. */
@@ -104,6 +105,10 @@ static bool cmd_errno_ok(unsigned long cmd, int e)
 		       e == ENOTTY;
 	case AXVM_IRQ_LINE:
 		return e == EINVAL || e == ENXIO || e == EFAULT || e == ENOTTY;
+	case AXVM_SET_GUEST_DEBUG:
+		/* Documentation/debugging.rst; EINTR: a killed mutex wait */
+		return e == EINVAL || e == EOPNOTSUPP || e == EFAULT || e == ENOTTY ||
+		       e == EINTR;
 	}
 	return expected_errno(e);
 }
@@ -171,6 +176,20 @@ static void make_arg(struct rng *r, unsigned long cmd, uint8_t *buf,
 
 		c->mode = below(r, 3);
 		c->nr_entries = 1u << below(r, 14);
+		break;
+	}
+	case AXVM_SET_GUEST_DEBUG: {
+		struct axvm_guest_debug *d = (void *)buf;
+
+		/* Mostly valid: the vCPUs then run single-stepped, with #BP
+		 * intercepted and breakpoints in the debug registers. */
+		d->control = below(r, 8) ? AXVM_GUESTDBG_ENABLE | below(r, 16) : below(r, 32);
+		if (d->control & AXVM_GUESTDBG_USE_HW_BP) {
+			for (i = 0; i < 4; i++)
+				d->dr[i] = below(r, 4) ? below(r, 0x10000) :
+					   below(r, 2) ? 0xffff800000000000ull : rnd(r);
+			d->dr7 = below(r, 4) ? (rnd(r) & 0xffff03ffull) : rnd(r);
+		}
 		break;
 	}
 	case AXVM_ATTACH_VM:

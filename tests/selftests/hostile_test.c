@@ -9,6 +9,7 @@
  * destroyed, and the test machine checks the kernel log afterwards.
  *
  *   AXVM_HOSTILE_SEEDS  guests per mode (default 20)
+ *   AXVM_HOSTILE_SEED   the first seed (default 1): seeds SEED..SEED+N-1
  */
 #include <errno.h>
 #include <signal.h>
@@ -145,8 +146,9 @@ static void run_hostile(struct __test_metadata *_metadata, int mode,
 
 TEST(random_code_all_modes)
 {
-	const char *s = getenv("AXVM_HOSTILE_SEEDS");
+	const char *s = getenv("AXVM_HOSTILE_SEEDS"), *f = getenv("AXVM_HOSTILE_SEED");
 	unsigned int seeds = s ? strtoul(s, NULL, 0) : 20, seed, k;
+	unsigned int first = f ? strtoul(f, NULL, 0) : 1;
 	static const char *const modes[] = { "real", "pm32", "long" };
 	struct outcome o;
 	int mode;
@@ -155,10 +157,10 @@ TEST(random_code_all_modes)
 	arm_ticks(true);
 	for (mode = 0; mode < 3; mode++) {
 		memset(&o, 0, sizeof(o));
-		for (seed = 1; seed <= seeds; seed++)
+		for (seed = first; seed < first + seeds; seed++)
 			run_hostile(_metadata, mode, seed, &o);
-		TH_LOG("%s mode: %u seeds; %u out of budget, %u EINTR; exits:",
-		       modes[mode], seeds, o.budget, o.eintr);
+		TH_LOG("%s mode: seeds %u-%u; %u out of budget, %u EINTR; exits:",
+		       modes[mode], first, first + seeds - 1, o.budget, o.eintr);
 		for (k = 0; k <= AXVM_EXIT_NR; k++)
 			if (o.kinds[k])
 				TH_LOG("  %-18s %u", axvm_exit_name(k), o.kinds[k]);

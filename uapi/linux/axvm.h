@@ -35,6 +35,8 @@
 #define AXVM_CAP_EXIT_RING		(1U << 6)	/* AXVM_SET_RING, AXVM_SET_POSTED */
 #define AXVM_CAP_LAPIC			(1U << 7)	/* AXVM_CREATE_LAPIC, AXVM_IRQ */
 #define AXVM_CAP_IOAPIC			(1U << 8)	/* AXVM_CREATE_IOAPIC, AXVM_IRQ_LINE */
+#define AXVM_CAP_GUEST_DEBUG		(1U << 9)	/* AXVM_SET_GUEST_DEBUG */
+#define AXVM_CAP_GUEST_DEBUG_STEP	(1U << 10)	/* AXVM_GUESTDBG_SINGLESTEP works */
 
 /**
  * struct axvm_caps - what this host's axvm supports (AXVM_GET_CAPS)
@@ -233,6 +235,8 @@ enum axvm_exit_kind {
 	AXVM_EXIT_FAIL_ENTRY = 15,
 	/* Not in AxVCpuExitReason: an exit axvm could not handle. */
 	AXVM_EXIT_INTERNAL_ERROR = 16,
+	/* Not in AxVCpuExitReason: a debugger's event (AXVM_SET_GUEST_DEBUG). */
+	AXVM_EXIT_DEBUG = 17,
 	AXVM_EXIT_NR
 };
 
@@ -260,7 +264,8 @@ enum axvm_gpr {
 /**
  * struct axvm_exit - one exit record, the C form of AxVCpuExitReason
  * @kind: enum axvm_exit_kind; selects the member of @u
- * @basic_reason: VMX basic exit reason (SDM Vol. 3D, Appendix C)
+ * @basic_reason: VMX basic exit reason (SDM Vol. 3D, Appendix C "VMX Basic
+ *	Exit Reasons")
  * @qualification: exit qualification
  * @guest_rip: RIP of the exiting instruction
  * @guest_phys: guest-physical address (EPT exits), else 0
@@ -362,6 +367,13 @@ struct axvm_exit {
 			__u32 pad;
 			__u64 data[4];
 		} internal;
+		struct {
+			__u32 exception;	/* 1: #DB or a step, 3: #BP */
+			__u32 pad;
+			__u64 pc;	/* RIP: of the INT3, of the next insn */
+			__u64 dr6;	/* B0-B3 of a breakpoint, BS of a step */
+			__u64 dr7;	/* the debugger's DR7 */
+		} debug;
 		__u64 raw[8];
 	} u;
 };
@@ -430,6 +442,42 @@ struct axvm_event {
 };
 
 #define AXVM_INJECT		_IOW(AXVMIO, 0x45, struct axvm_event)
+
+/*
+ * Guest debugging for a debugger in the VMM (gdb stub), as KVM's
+ * KVM_SET_GUEST_DEBUG (see Documentation/debugging.rst). Debug records
+ * (AXVM_EXIT_DEBUG) need no answer.
+ */
+#define AXVM_GUESTDBG_ENABLE		(1U << 0)	/* the others need it */
+#define AXVM_GUESTDBG_SINGLESTEP	(1U << 1)	/* one insn, then a record */
+#define AXVM_GUESTDBG_USE_SW_BP		(1U << 2)	/* INT3 (#BP) gives a record */
+#define AXVM_GUESTDBG_USE_HW_BP		(1U << 3)	/* @dr/@dr7 in the CPU */
+#define AXVM_GUESTDBG_VALID		0xfU
+
+/**
+ * struct axvm_guest_debug - AXVM_SET_GUEST_DEBUG argument (vCPU fd)
+ * @control: AXVM_GUESTDBG_*; unknown bits, or any bit without
+ *	AXVM_GUESTDBG_ENABLE, are refused (-EINVAL). SINGLESTEP uses the
+ *	monitor trap flag, or RFLAGS.TF on CPUs without it (hidden from
+ *	AXVM_GET_REGS, not from the guest's PUSHF)
+ * @pad: must be 0
+ * @dr: breakpoint addresses (guest-linear, canonical) for USE_HW_BP
+ * @dr7: the DR7 of USE_HW_BP: bits 63:32, 15:14, 13 (GD), 12:11 must be 0;
+ *	bit 10 reads as 1; 0 without USE_HW_BP
+ * @reserved: must be 0
+ *
+ * While USE_HW_BP is on, the guest's own debug registers are kept aside:
+ * its MOV DR reads and writes them there, the CPU runs on @dr and @dr7.
+ */
+struct axvm_guest_debug {
+	__u32 control;
+	__u32 pad;
+	__u64 dr[4];
+	__u64 dr7;
+	__u64 reserved[2];
+};
+
+#define AXVM_SET_GUEST_DEBUG	_IOW(AXVMIO, 0x48, struct axvm_guest_debug)
 
 /*
  * The shared exit ring (see Documentation/ring.rst).
@@ -675,5 +723,6 @@ AXVM_ASSERT_SIZE(struct axvm_posted_range, 24);
 AXVM_ASSERT_SIZE(struct axvm_lapic_config, 8);
 AXVM_ASSERT_SIZE(struct axvm_irq, 8);
 AXVM_ASSERT_SIZE(struct axvm_irq_line, 16);
+AXVM_ASSERT_SIZE(struct axvm_guest_debug, 64);
 
 #endif /* _UAPI_LINUX_AXVM_H */

@@ -31,7 +31,8 @@
 	X(AXVM_EXIT_SYSTEM_DOWN, "SYSTEM_DOWN", "SystemDown") \
 	X(AXVM_EXIT_SEND_IPI, "SEND_IPI", "SendIPI") \
 	X(AXVM_EXIT_FAIL_ENTRY, "FAIL_ENTRY", "FailEntry") \
-	X(AXVM_EXIT_INTERNAL_ERROR, "INTERNAL_ERROR", "InternalError")
+	X(AXVM_EXIT_INTERNAL_ERROR, "INTERNAL_ERROR", "InternalError") \
+	X(AXVM_EXIT_DEBUG, "DEBUG", "Debug")
 
 /*
  * X(reason, NAME) for the VMX basic exit reasons (Intel SDM, Vol. 3D,

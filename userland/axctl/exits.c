@@ -27,6 +27,14 @@ static bool wait_for_pic(struct vcpu *c)
 		pc_timer_poll(&v->pc);
 		if (pc_irq_vector(&v->pc) >= 0)
 			break;
+		if (gdb_stop_requested(v)) {
+			/* The debugger stops the VM: wait at the gate, not here. */
+			pthread_mutex_unlock(&v->dev_lock);
+			if (!gdb_vcpu_gate(c))
+				return false;
+			pthread_mutex_lock(&v->dev_lock);
+			continue;
+		}
 		if (!pc_irq_possible(&v->pc)) {
 			pthread_mutex_unlock(&v->dev_lock);
 			vmm_finish(v, AXCTL_OK, "guest halted (interrupts on, but none can come)");
@@ -269,6 +277,8 @@ bool handle_exit(struct vcpu *c, struct axvm_exit *e, uint32_t *resp)
 		return exit_unasked_record(c, e);
 	case AXVM_EXIT_CPU_DOWN:
 		return exit_cpu_down(c);
+	case AXVM_EXIT_DEBUG:
+		return gdb_debug_exit(c, e);
 	default:
 		vmm_finish(c->vmm, AXCTL_EINTERNAL, "vCPU %u: unknown exit kind %u (reason %u)",
 			   c->id, e->kind, e->basic_reason);

@@ -66,7 +66,8 @@ static const struct command commands[] = {
 	{ "start", cmd_start,
 	  "start NAME --kernel IMAGE [--append STR] [--initrd FILE]\n"
 	  "      [--format auto|flat|elf|multiboot|linux] [--module FILE[ ARGS]]...\n"
-	  "      [--disk FILE[,ro]]... [--ring sync|off] [-v|-q]",
+	  "      [--disk FILE[,ro]]... [--ring sync|off]\n"
+	  "      [--gdb tcp:PORT|unix:PATH [--gdb-wait]] [-v|-q]",
 	  "Run a VM created with 'axctl create': attach to it, give it its RAM, load\n"
 	  "IMAGE and run it in the foreground. The guest's COM1 goes to stdout.\n",
 	  "  -k, --kernel IMAGE  Linux bzImage (x86 boot protocol 2.12+, 64-bit entry,\n"
@@ -89,6 +90,10 @@ static const struct command commands[] = {
 	  "                      needs the in-kernel I/O APIC\n"
 	  "  -r, --ring MODE     sync (default): exits through the shared exit ring,\n"
 	  "                      COM1 writes posted; off: one AXVM_RUN per exit\n"
+	  "      --gdb WHERE     a gdb stub on tcp:PORT (127.0.0.1) or unix:PATH:\n"
+	  "                      gdb's 'target remote' debugs the guest (vCPUs are\n"
+	  "                      threads; breakpoints, watchpoints, stepping)\n"
+	  "      --gdb-wait      no guest instruction runs before the debugger attaches\n"
 	  "  -v, --verbose       more detail (register dumps on failures, counts of\n"
 	  "                      unhandled port I/O at exit)\n"
 	  "  -q, --quiet         no messages from axctl, only the guest's output\n",
@@ -100,7 +105,7 @@ static const struct command commands[] = {
 	{ "run", cmd_run,
 	  "run --kernel IMAGE [--initrd FILE] [--append STR] [-m SIZE] [-c N]\n"
 	  "      [--disk FILE[,ro]]... [--name NAME] [--no-reboot] [--format FMT]\n"
-	  "      [--ring sync|off] [-v|-q]",
+	  "      [--ring sync|off] [--gdb tcp:PORT|unix:PATH [--gdb-wait]] [-v|-q]",
 	  "Create a VM, run IMAGE in it as 'start' does, destroy it when axctl ends\n"
 	  "(also on errors and signals). A guest reset restarts the guest from its\n"
 	  "images, as QEMU does.\n",
@@ -115,6 +120,8 @@ static const struct command commands[] = {
 	  "      --no-reboot     a guest reset ends axctl with status 28 (QEMU's name)\n"
 	  "  -f, --format FMT    as for 'start'\n"
 	  "  -r, --ring MODE     as for 'start'\n"
+	  "      --gdb WHERE     as for 'start'\n"
+	  "      --gdb-wait      as for 'start'\n"
 	  "  -v, --verbose       more detail\n"
 	  "  -q, --quiet         only the guest's output\n",
 	  "Exit status: as 'start': 0 the guest powered off or halted, 28 it reset the\n"

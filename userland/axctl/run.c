@@ -141,6 +141,8 @@ int cmd_run(int argc, char **argv)
 		{ "name", required_argument, NULL, 'n' },
 		{ "no-reboot", no_argument, NULL, 'R' },
 		{ "ring", required_argument, NULL, 'r' },
+		{ "gdb", required_argument, NULL, 'G' },
+		{ "gdb-wait", no_argument, NULL, 'W' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -189,6 +191,15 @@ int cmd_run(int argc, char **argv)
 			break;
 		case 'R':
 			no_reboot = true;
+			break;
+		case 'G':
+		case 'W':
+			/* Passed on to start, which checks them. */
+			if (sargc + 2 >= RUN_MAX_ARGS - 2)
+				axctl_usage_error("run", "run: too many options");
+			sargv[sargc++] = c == 'G' ? "--gdb" : "--gdb-wait";
+			if (c == 'G')
+				sargv[sargc++] = optarg;
 			break;
 		case 'v':
 			axctl_verbose = axctl_verbose < 0 ? 1 : axctl_verbose + 1;

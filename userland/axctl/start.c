@@ -34,8 +34,13 @@ struct start_opts {
 	struct mb_module mods[MB_MAX_MODULES];
 	unsigned int nr_mods;
 	bool use_ring;
+	const char *gdb;	/* --gdb tcp:PORT | unix:PATH */
+	bool gdb_wait;
 	struct vmm_disks disks;
 };
+
+/* Long-only options. */
+enum { OPT_GDB = 0x100, OPT_GDB_WAIT };
 
 /* --- options --------------------------------------------------------------- */
 
@@ -51,9 +56,12 @@ static void parse_options(int argc, char **argv, struct start_opts *o)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "ring", required_argument, NULL, 'r' },
+		{ "gdb", required_argument, NULL, OPT_GDB },
+		{ "gdb-wait", no_argument, NULL, OPT_GDB_WAIT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct rsp_listen l;
 	int c;
 
 	optind = 0;
@@ -95,6 +103,15 @@ static void parse_options(int argc, char **argv, struct start_opts *o)
 				axctl_usage_error("start", "start: bad --ring '%s' (sync or off)", optarg);
 			o->use_ring = !strcmp(optarg, "sync");
 			break;
+		case OPT_GDB:
+			if (!rsp_parse_listen(optarg, &l))
+				axctl_usage_error("start", "start: bad --gdb '%s' (tcp:PORT or unix:PATH)",
+						  optarg);
+			o->gdb = optarg;
+			break;
+		case OPT_GDB_WAIT:
+			o->gdb_wait = true;
+			break;
 		case 'h':
 			usage_cmd(stdout, "start");
 			exit(AXCTL_OK);
@@ -116,6 +133,8 @@ static void check_args(int argc, char **argv, struct start_opts *o)
 				  o->name, AXVM_NAME_MAX - 1);
 	if (!o->kernel)
 		axctl_usage_error("start", "start: --kernel IMAGE is required");
+	if (o->gdb_wait && !o->gdb)
+		axctl_usage_error("start", "start: --gdb-wait needs --gdb");
 }
 
 /* --- the image ------------------------------------------------------------- */
@@ -512,6 +531,7 @@ static void run_vm(struct vmm *v)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	disks_start(v->disks);
 	vcpus_start(v);
+	gdb_start(v);
 	r = pc_start(&v->pc);
 	if (r)
 		axctl_die(AXCTL_EFAIL, "cannot start the PIT timer thread: %s", strerror(-r));
@@ -538,6 +558,7 @@ static void teardown(struct vmm *v)
 
 	vcpus_join(v);
 	disks_stop(v->disks);
+	gdb_end(v);
 	console_stop(&v->console);	/* the terminal as it was */
 	pc_stop(&v->pc);
 	print_unhandled(v);
@@ -593,6 +614,8 @@ int cmd_start(int argc, char **argv)
 
 	setup_vcpus(&vmm, &caps, o.use_ring, &bs);
 	setup_devices(&vmm, &caps);
+	if (o.gdb)
+		gdb_setup(&vmm, o.gdb, o.gdb_wait, caps.flags);
 	run_vm(&vmm);
 	teardown(&vmm);
 	return vmm.status;

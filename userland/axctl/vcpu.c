@@ -18,7 +18,7 @@
 
 /* --- kicks and the end of the VM ------------------------------------------- */
 
-static void kick(struct vcpu *c)
+void vcpu_kick(struct vcpu *c)
 {
 	if (c->run)
 		__atomic_store_n(&c->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
@@ -45,7 +45,8 @@ static void finish_locked(struct vmm *v, int status)
 	pthread_cond_broadcast(&v->irq_cond);
 	pthread_mutex_unlock(&v->dev_lock);
 	for (i = 0; i < v->nr_vcpus; i++)
-		kick(&v->vcpus[i]);
+		vcpu_kick(&v->vcpus[i]);
+	gdb_wake(v);
 	pthread_kill(v->main_thread, SIGUSR2);
 }
 
@@ -82,7 +83,7 @@ void vmm_irq_notify(void *arg)
 
 	pthread_cond_broadcast(&v->irq_cond);	/* a halted vCPU 0 */
 	if (!pthread_equal(v->vcpus[0].thread, pthread_self()))
-		kick(&v->vcpus[0]);		/* vCPU 0 checks before its next run */
+		vcpu_kick(&v->vcpus[0]);		/* vCPU 0 checks before its next run */
 }
 
 /* --- the run loop ---------------------------------------------------------- */
@@ -185,6 +186,9 @@ static void run_vcpu(struct vcpu *c)
 		__atomic_store_n(&c->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
 		if (stopping(v))
 			return;
+		/* --gdb: wait here while the debugger has the VM. */
+		if (!gdb_vcpu_gate(c))
+			return;
 		if (c->id == 0 && !inject_irq(c))
 			return;
 		if (ioctl(c->fd, AXVM_RUN, 0) < 0) {
@@ -229,8 +233,11 @@ static void *vcpu_thread(void *arg)
 	pthread_mutex_lock(&v->state_lock);
 	runs = v->states[c->id] == VCPU_RUNNING;
 	pthread_mutex_unlock(&v->state_lock);
-	if (runs)
+	if (runs) {
+		gdb_vcpu_enter(c);
 		run_vcpu(c);
+		gdb_vcpu_leave(c);
+	}
 	/* Idle (no LAPIC), parked or done: wait for the end of the VM. */
 	pthread_mutex_lock(&v->state_lock);
 	while (!atomic_load(&v->done))

@@ -18,6 +18,7 @@
  *             (pc/serial.c); console.c stdin to it; tsc.c CPUID 0x15/0x16
  *   pc/       the PC board (PIC, PIT, CMOS, fw_cfg, reset ports)
  *   image.c, multiboot.c  the loaders; smp.c the vCPU state rules
+ *   gdb.c, gdb_cmd.c  --gdb: the gdb stub (gdb.h; rsp.c, gdb_regs.c, gdb_mem.c)
  *
  * vCPUs (smp.h): when the module has in-kernel local APICs
  * (AXVM_CAP_LAPIC), AXVM_CREATE_LAPIC comes before the first vCPU and
@@ -68,6 +69,7 @@
 #include "console.h"
 #include "devices.h"
 #include "disks.h"
+#include "gdb.h"
 #include "image.h"
 #include "pc/pc.h"
 #include "power.h"
@@ -123,6 +125,7 @@ struct vmm {
 
 	atomic_uint_fast64_t msr_faults, hypercalls;
 	atomic_bool warned_records;
+	struct gdb *gdb;	/* --gdb (gdb.h), or NULL */
 };
 
 /* ram.c */
@@ -139,6 +142,7 @@ void vcpu_set_boot_state(struct vcpu *c, const struct boot_state *bs);
 void vcpus_start(struct vmm *v);
 void vcpus_join(struct vmm *v);
 void vcpu_destroy(struct vcpu *c);	/* unmaps the run page and ring, closes */
+void vcpu_kick(struct vcpu *c);		/* out of AXVM_RUN (immediate_exit, SIGUSR1) */
 void vmm_irq_notify(void *arg);		/* pc's notify, under dev_lock */
 /* End the VM with status; the message (NULL: none) prints unless -q. */
 void vmm_finish(struct vmm *v, int status, const char *fmt, ...)

@@ -30,6 +30,10 @@
  *                       cpuup ipi cpudown   CPU_UP, SEND_IPI, CPU_DOWN records
  *                       shutdown       AXVM_RUN fails with ESHUTDOWN
  *                       block          stay "in the guest" until kicked
+ *                       int3[=ADDR]    a DEBUG record for an INT3 at RIP
+ *                                      (first moved to hex ADDR)
+ *                     with AXVM_GUESTDBG_SINGLESTEP set, AXVM_RUN returns a
+ *                     DEBUG step record (RIP + 1) without playing the script
  *                       sipiN          (LAPIC) start vCPU N; a NOTHING exit
  *                       asleepN        wait until vCPU N sleeps in AXVM_RUN
  *                                      waiting for SIPI; a NOTHING exit
@@ -567,6 +571,7 @@ static struct {
 		int asleep;	/* atomic: has slept waiting for SIPI */
 		bool started;
 		int played;	/* atomic: returned the HALT at its end */
+		uint32_t dbg;	/* AXVM_SET_GUEST_DEBUG control */
 	} c[AXVM_MAX_VCPUS];
 } vm;
 
@@ -760,6 +765,16 @@ static int fake_run_script(unsigned int id)
 	memset(e, 0, sizeof(*e));
 	e->vcpu_id = id;
 	e->guest_rip = vm.regs[id].rip;
+	if (vm.c[id].dbg & AXVM_GUESTDBG_SINGLESTEP) {
+		/* One instruction of one byte: a step record at the next. */
+		e->kind = AXVM_EXIT_DEBUG;
+		e->basic_reason = 37;
+		e->u.debug.exception = 1;
+		e->u.debug.pc = ++vm.regs[id].rip;
+		e->u.debug.dr6 = 0xffff4ff0;
+		logf_("run: vcpu %u stepped to 0x%llx", id, (unsigned long long)vm.regs[id].rip);
+		return 0;
+	}
 	if (!*vm.c[id].next) {
 		e->kind = AXVM_EXIT_HALT;
 		e->basic_reason = 12;
@@ -889,6 +904,14 @@ static int fake_run_script(unsigned int id)
 		return -1;
 	} else if (!strcmp(tok, "block")) {
 		return block_until_kicked(run);
+	} else if (!strncmp(tok, "int3", 4)) {
+		unsigned long long at;
+
+		if (sscanf(tok, "int3=%llx", &at) == 1)
+			vm.regs[id].rip = e->guest_rip = at;
+		e->kind = AXVM_EXIT_DEBUG;
+		e->u.debug.exception = 3;
+		e->u.debug.pc = vm.regs[id].rip;
 	} else {
 		logf_("run: bad script token '%s'", tok);
 		e->kind = 99;
@@ -957,6 +980,7 @@ int ioctl(int fd, unsigned long req, ...)
 			c->flags |= AXVM_CAP_LAPIC;
 		if (env("FAKE_AXVM_IOAPIC"))
 			c->flags |= AXVM_CAP_IOAPIC;
+		c->flags |= AXVM_CAP_GUEST_DEBUG | AXVM_CAP_GUEST_DEBUG_STEP;
 		if (getenv("FAKE_AXVM_MAX_VCPUS"))
 			c->max_vcpus = atoi(getenv("FAKE_AXVM_MAX_VCPUS"));
 		break;
@@ -1047,6 +1071,21 @@ int ioctl(int fd, unsigned long req, ...)
 	case AXVM_SET_SREGS:
 		vm.sregs[fds[fd].vcpu] = *(struct axvm_sregs *)arg;
 		break;
+	case AXVM_SET_GUEST_DEBUG: {
+		const struct axvm_guest_debug *d = (const void *)arg;
+
+		/* The kernel's checks that concern axctl: valid bits, ENABLE. */
+		if ((d->control & ~AXVM_GUESTDBG_VALID) ||
+		    (d->control && !(d->control & AXVM_GUESTDBG_ENABLE))) {
+			errno = EINVAL;
+			r = -1;
+			break;
+		}
+		vm.c[fds[fd].vcpu].dbg = d->control;
+		logf_("guest debug vcpu %u control 0x%x dr0 0x%llx dr7 0x%llx", fds[fd].vcpu,
+		      d->control, (unsigned long long)d->dr[0], (unsigned long long)d->dr7);
+		break;
+	}
 	case AXVM_RUN:
 		pthread_mutex_unlock(&lock);
 		return fake_run(fds[fd].vcpu);

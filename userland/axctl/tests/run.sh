@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # `make -C userland/axctl check`: axctl's host tests, no module needed.
-#   run.sh UNIT_TEST AXCTL [FAKE_AXVM_SO [PC_UNIT_TEST [PTY_RUN [LINUX_UNIT_TEST [VIRTIO_UNIT_TEST]]]]]
+#   run.sh UNIT_TEST AXCTL [FAKE_AXVM_SO [PC_UNIT_TEST [PTY_RUN [LINUX_UNIT_TEST [GDB_UNIT_TEST
+#          [VIRTIO_UNIT_TEST]]]]]]
 # The unit tests (parsers, devices, image loader and boot state), then the
 # command line: help, usage errors and their status, image errors, and
 # "axvm module not loaded" when there is no /dev/axvm. Also the man page
@@ -12,7 +13,8 @@ fake=${3:-}
 pcunit=${4:-}
 ptyrun=${5:-}
 linuxunit=${6:-}
-virtiounit=${7:-}
+gdbunit=${7:-}
+virtiounit=${8:-}
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../../.." && pwd)
 demo=$top/tests/guests/bin/demo
@@ -23,31 +25,30 @@ trap 'rm -rf "$tmp"' EXIT
 
 ok() { pass=$((pass + 1)); echo "ok - $*"; }
 notok() { fail=$((fail + 1)); echo "not ok - $*"; }
-
-# tally NAME FILE WHAT: show a unit-test program's output and add its
-# "NAME: N passed, N failed" to the counts.
+# tally NAME FILE WHAT: add a test program's "NAME: N passed, N failed" line.
 tally() {
-	cat "$2"
-	p=$(sed -n "s/^$1: \\([0-9]*\\) passed, \\([0-9]*\\) failed\$/\\1/p" "$2")
-	f=$(sed -n "s/^$1: \\([0-9]*\\) passed, \\([0-9]*\\) failed\$/\\2/p" "$2")
-	if [ -n "$p" ]; then
-		pass=$((pass + p))
-		fail=$((fail + f))
+	tp=$(sed -n "s/^$1: \([0-9]*\) passed, \([0-9]*\) failed\$/\1/p" "$2")
+	tf=$(sed -n "s/^$1: \([0-9]*\) passed, \([0-9]*\) failed\$/\2/p" "$2")
+	if [ -n "$tp" ]; then
+		pass=$((pass + tp))
+		fail=$((fail + tf))
 	else
-		notok "$3 ran to the end"
+		notok "$3"
 	fi
 }
 
 # --- unit tests ---------------------------------------------------------
 if [ -f "$demo" ]; then "$unit" "$demo"; else "$unit"; fi > "$tmp/unit" 2>&1
-tally unit "$tmp/unit" "unit tests"
+cat "$tmp/unit"
+tally unit "$tmp/unit" "unit tests ran to the end"
 [ -f "$demo" ] || echo "# tests/guests/bin/demo not built: not loaded by the unit tests"
 
 # The PC devices and the Multiboot loader (pc_unit.c), when built.
 if [ -n "$pcunit" ]; then
 	mbguest=$top/tests/guests/bin/mb_hello
 	if [ -f "$mbguest" ]; then "$pcunit" "$mbguest"; else "$pcunit"; fi > "$tmp/pc" 2>&1
-	tally pc "$tmp/pc" "PC unit tests"
+	cat "$tmp/pc"
+	tally pc "$tmp/pc" "PC unit tests ran to the end"
 	[ -f "$mbguest" ] || echo "# tests/guests/bin/mb_hello not built: not loaded by the PC unit tests"
 fi
 
@@ -56,13 +57,22 @@ if [ -n "$linuxunit" ]; then
 	kimg=$(ls -v /boot/vmlinuz-* 2>/dev/null | tail -n 1)
 	if [ -n "$kimg" ] && [ -r "$kimg" ]; then "$linuxunit" "$kimg"; else "$linuxunit"; fi \
 		> "$tmp/linux" 2>&1
-	tally linux "$tmp/linux" "Linux unit tests"
+	cat "$tmp/linux"
+	tally linux "$tmp/linux" "Linux unit tests ran to the end"
+fi
+
+# The gdb stub's packet parser, registers and page walk (gdb_unit.c).
+if [ -n "$gdbunit" ]; then
+	"$gdbunit" > "$tmp/gdb" 2>&1
+	cat "$tmp/gdb"
+	tally gdb "$tmp/gdb" "gdb unit tests ran to the end"
 fi
 
 # virtio: queue checks, MMIO transport, virtio-blk on a temp file (virtio_unit.c).
 if [ -n "$virtiounit" ]; then
 	"$virtiounit" > "$tmp/virtio" 2>&1
-	tally virtio "$tmp/virtio" "virtio unit tests"
+	cat "$tmp/virtio"
+	tally virtio "$tmp/virtio" "virtio unit tests ran to the end"
 fi
 
 # --- the command line ---------------------------------------------------
@@ -130,6 +140,9 @@ expect 2 '^\{"error": "create: memory size 99999T: memory size must be > 0 and <
 expect 2 '^\{"error": "stats: unexpected argument .two.", "status": 2\}$' stats one two -j
 expect 2 'start: --kernel IMAGE is required' start vm0
 expect 2 "bad format 'coff'" start vm0 --kernel /bin/true --format coff
+expect 2 "start: bad --gdb 'udp:1' \\(tcp:PORT or unix:PATH\\)" start vm0 --kernel /bin/true --gdb udp:1
+expect 2 "start: bad --gdb 'tcp:70000'" start vm0 --kernel /bin/true --gdb tcp:70000
+expect 2 'start: --gdb-wait needs --gdb' start vm0 --kernel /bin/true --gdb-wait
 
 # Image errors come before the module is needed.
 printf 'not an image\n' > "$tmp/text"
@@ -530,6 +543,62 @@ if [ -n "$fake" ] && [ -f "$fake" ] && ldd "$axctl" >/dev/null 2>&1; then
 		[ $lapic = 1 ] && in_log '^run: kicked: vcpu 1 waiting for SIPI$' \
 			"SIG$sig: the AP asleep waiting for SIPI was kicked out of AXVM_RUN"
 	done
+
+	# The gdb stub: a scripted RSP client (rsp_client.py) against start
+	# --gdb-wait; the fake's vCPU meets an INT3, a step, a block (^C).
+	if command -v python3 >/dev/null 2>&1; then
+		: > "$tmp/log"
+		env LD_PRELOAD="$fake" FAKE_AXVM_STATE="$tmp/state" FAKE_AXVM_LOG="$tmp/log" \
+			FAKE_AXVM_SCRIPT=int3,block,o00f4=0 \
+			"$axctl" start demo --kernel "$tmp/hlt.bin" --gdb "unix:$tmp/gdb.sock" \
+			--gdb-wait -q > "$tmp/gdbout" 2>&1 &
+		pid=$!
+		python3 "$here/rsp_client.py" "$tmp/gdb.sock" 1000 > "$tmp/rsp" 2>&1
+		cat "$tmp/rsp"
+		pass=$((pass + $(grep -c '^ok - ' "$tmp/rsp")))
+		fail=$((fail + $(grep -c '^not ok - ' "$tmp/rsp")))
+		grep -q '^ok - ' "$tmp/rsp" || notok "gdb stub (fake): the client ran"
+		kill $pid 2>/dev/null
+		wait $pid
+		rc=$?
+		if [ "$rc" = 1 ]; then ok "gdb stub (fake): axctl ends with the guest's status 1"
+		else notok "gdb stub (fake): axctl ends with the guest's status 1 (got $rc)"
+			sed 's/^/#   /' "$tmp/gdbout"; fi
+		in_log '^guest debug vcpu 0 control 0x5 ' "gdb stub (fake): INT3 interception on (ENABLE|USE_SW_BP)"
+		in_log '^guest debug vcpu 0 control 0x3 ' "gdb stub (fake): the step asks for SINGLESTEP"
+		[ -e "$tmp/gdb.sock" ] && notok "gdb stub (fake): the socket is removed at the end" ||
+			ok "gdb stub (fake): the socket is removed at the end"
+	else
+		echo "# python3 not found: the gdb stub's client test skipped"
+	fi
+
+	# The same with Debian's gdb, when installed: it must accept target.xml.
+	if command -v gdb >/dev/null 2>&1; then
+		port=$((20000 + $$ % 20000))
+		env LD_PRELOAD="$fake" FAKE_AXVM_STATE="$tmp/state" FAKE_AXVM_LOG="$tmp/log" \
+			FAKE_AXVM_SCRIPT=int3=1001,o00f4=0 \
+			"$axctl" start demo --kernel "$tmp/hlt.bin" --gdb "tcp:$port" --gdb-wait -q \
+			> "$tmp/gdbout" 2>&1 &
+		pid=$!
+		sleep 1
+		timeout 60 gdb -batch -nx -ex 'set architecture i386:x86-64' \
+			-ex "target remote 127.0.0.1:$port" -ex 'info registers cr0 fs_base' \
+			-ex 'break *0x1001' -ex continue -ex 'info registers rip' -ex stepi \
+			-ex 'info registers rip' -ex continue > "$tmp/gdb.log" 2>&1
+		wait $pid
+		rc=$?
+		if [ "$rc" = 1 ] && grep -q '^cr0 ' "$tmp/gdb.log" &&
+		   grep -q '^Breakpoint 1, 0x0000000000001001' "$tmp/gdb.log" &&
+		   grep -q '^rip  *0x1002 ' "$tmp/gdb.log" &&
+		   grep -q 'exited with code 01' "$tmp/gdb.log"; then
+			ok "gdb (Debian's) against the stub: target.xml, break, stepi, the end"
+		else
+			notok "gdb (Debian's) against the stub (axctl status $rc)"
+			sed 's/^/#   /' "$tmp/gdb.log" "$tmp/gdbout"
+		fi
+	else
+		echo "# gdb not installed: the test with Debian's gdb skipped"
+	fi
 
 	# monitor: five events, then Ctrl-C.
 	env LD_PRELOAD="$fake" FAKE_AXVM_STATE="$tmp/state" FAKE_AXVM_EVENTS=1 \
