@@ -104,7 +104,7 @@ mkdir -p "$root/opt/axvm/linux"
 gk=${guest_kver:-$kver}
 cp "/boot/vmlinuz-$gk" "$root/opt/axvm/linux/vmlinuz" || die "/boot/vmlinuz-$gk missing"
 echo "$gk" > "$root/opt/axvm/linux/version"
-sh "$top/tests/guests/linux/mkinitramfs.sh" "$root/opt/axvm/linux/initramfs.cpio.gz" ||
+sh "$top/tests/guests/linux/mkinitramfs.sh" "$root/opt/axvm/linux/initramfs.cpio.gz" "$gk" ||
 	die "cannot build the Linux guest's initramfs"
 bpftool=$(command -v bpftool || ls /usr/sbin/bpftool 2>/dev/null)
 [ -n "$bpftool" ] && copy_prog "$bpftool" usr/sbin/bpftool

@@ -124,12 +124,101 @@ static const uint8_t dsdt_aml[] = {
 	0x00, 0x00,				/* reserved */
 };
 
-static uint32_t build_dsdt(uint8_t *t)
+/* PkgLength (20.2.4) of a package of body bytes: 1 or 2 bytes, counted in it. */
+static uint32_t pkg_length(uint8_t *p, uint32_t body)
+{
+	if (body + 1 < 64) {
+		p[0] = body + 1;
+		return 1;
+	}
+	body += 2;			/* at most 0xfff: ACPI_VIRTIO_MAX keeps it small */
+	p[0] = 0x40 | (body & 0x0f);
+	p[1] = body >> 4;
+	return 2;
+}
+
+#define VIRTIO_CRS_LEN	23		/* Memory32Fixed 12, Interrupt 9, End Tag 2 */
+
+/* ResourceTemplate of one virtio-mmio device (6.4.3.4, 6.4.3.6, 6.4.2.9). */
+static void virtio_crs(uint8_t *p, const struct acpi_virtio *v)
+{
+	p[0] = 0x86;			/* 32-bit fixed memory range */
+	put16(p + 1, 9);
+	p[3] = 1;			/* read/write */
+	put32(p + 4, v->base);
+	put32(p + 8, v->size);
+	p[12] = 0x89;			/* extended interrupt */
+	put16(p + 13, 6);
+	p[15] = 0x01;			/* consumer, level, active high, exclusive */
+	p[16] = 1;
+	put32(p + 17, v->gsi);
+	p[21] = 0x79;			/* end tag, checksum 0: none */
+	p[22] = 0;
+}
+
+static uint32_t name_seg(uint8_t *p, const char *seg)
+{
+	p[0] = 0x08;			/* NameOp */
+	memcpy(p + 1, seg, 4);
+	return 5;
+}
+
+/* Device (VRnn) { _HID "LNRO0005", _UID nn, _CRS } */
+static uint32_t virtio_device(uint8_t *p, const struct acpi_virtio *v, unsigned int i)
+{
+	/* NameSeg, _HID string, _UID byte, _CRS buffer (length below 64). */
+	const uint32_t body = 4 + (5 + 1 + 9) + (5 + 2) + (5 + 1 + 1 + 2 + VIRTIO_CRS_LEN);
+	uint32_t n = 2;
+
+	p[0] = 0x5b;			/* DeviceOp */
+	p[1] = 0x82;
+	n += pkg_length(p + n, body);
+	p[n++] = 'V';
+	p[n++] = 'R';
+	p[n++] = '0' + i / 10;
+	p[n++] = '0' + i % 10;
+	n += name_seg(p + n, "_HID");
+	p[n++] = 0x0d;			/* StringPrefix */
+	memcpy(p + n, "LNRO0005", 9);
+	n += 9;
+	n += name_seg(p + n, "_UID");
+	p[n++] = 0x0a;			/* BytePrefix */
+	p[n++] = i;
+	n += name_seg(p + n, "_CRS");
+	p[n++] = 0x11;			/* BufferOp */
+	n += pkg_length(p + n, 2 + VIRTIO_CRS_LEN);
+	p[n++] = 0x0a;
+	p[n++] = VIRTIO_CRS_LEN;
+	virtio_crs(p + n, v);
+	return n + VIRTIO_CRS_LEN;
+}
+
+/* Scope (\_SB) { the virtio devices }: its length (0 without devices). */
+static uint32_t virtio_scope(uint8_t *p, const struct acpi_config *cfg)
+{
+	uint8_t dev[64];
+	uint32_t body = 5, n = 1, i;
+
+	if (!cfg->nr_virtio)
+		return 0;
+	body += cfg->nr_virtio * virtio_device(dev, &cfg->virtio[0], 0);
+	p[0] = 0x10;			/* ScopeOp */
+	n += pkg_length(p + n, body);
+	p[n++] = '\\';
+	memcpy(p + n, "_SB_", 4);
+	n += 4;
+	for (i = 0; i < cfg->nr_virtio; i++)
+		n += virtio_device(p + n, &cfg->virtio[i], i);
+	return n;
+}
+
+static uint32_t build_dsdt(uint8_t *t, const struct acpi_config *cfg)
 {
 	uint32_t len = ACPI_HDR_LEN + sizeof(dsdt_aml);
 
-	header(t, "DSDT", len, 2);
 	memcpy(t + ACPI_HDR_LEN, dsdt_aml, sizeof(dsdt_aml));
+	len += virtio_scope(t + len, cfg);
+	header(t, "DSDT", len, 2);
 	finish(t, len);
 	return len;
 }
@@ -234,20 +323,20 @@ uint64_t acpi_build(void *ram, const struct acpi_config *cfg)
 	uint8_t *r = ram;
 	uint64_t rsdp = ACPI_TABLES_GPA, xsdt, fadt, facs, madt, dsdt, end;
 
-	if (!cfg->nr_cpus || cfg->nr_cpus > 254)
+	if (!cfg->nr_cpus || cfg->nr_cpus > 254 || cfg->nr_virtio > ACPI_VIRTIO_MAX)
 		return 0;
 	/* The MADT is the only table that grows: it goes last. */
 	xsdt = rsdp + 64;
 	fadt = xsdt + 64;
 	facs = align(fadt + ACPI_FADT_LEN, 64);
 	dsdt = facs + 64;
-	madt = align(dsdt + ACPI_HDR_LEN + sizeof(dsdt_aml), 16);
+	memset(r + ACPI_TABLES_GPA, 0, ACPI_TABLES_END - ACPI_TABLES_GPA);
+	/* The DSDT is built in place first: its length places the MADT. */
+	madt = align(dsdt + build_dsdt(r + dsdt, cfg), 16);
 	end = madt + ACPI_MADT_ENTRIES + 8 * cfg->nr_cpus + 12 + 2 * 10 + 6;
 	if (end > ACPI_TABLES_END)
 		return 0;
-	memset(r + ACPI_TABLES_GPA, 0, end - ACPI_TABLES_GPA);
 
-	build_dsdt(r + dsdt);
 	build_facs(r + facs);
 	build_fadt(r + fadt, facs, dsdt);
 	build_madt(r + madt, cfg);

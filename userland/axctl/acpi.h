@@ -22,7 +22,11 @@
  *         APIC: it at 0xfec00000 with ID nr_cpus and GSI base 0, interrupt
  *         source overrides IRQ0 -> GSI2 (edge) and IRQ9 -> GSI9 (the SCI,
  *         level, active high); a local APIC NMI on LINT1 for all CPUs
- *   DSDT  AML: Name (\_S5, Package () { 5, 5, 0, 0 })
+ *   DSDT  AML: Name (\_S5, Package () { 5, 5, 0, 0 }); per virtio-mmio
+ *         device (virtio.rst) Device (\_SB.VRnn) with _HID "LNRO0005"
+ *         (the ID Linux's virtio_mmio driver matches through ACPI), _UID
+ *         nn and _CRS: Memory32Fixed (base, size) and one level-triggered,
+ *         active-high, exclusive Interrupt on its GSI (6.4.3.4, 6.4.3.6)
  */
 #ifndef AXCTL_ACPI_H
 #define AXCTL_ACPI_H
@@ -57,14 +61,29 @@
 #define ACPI_FADT_LEN		276
 #define ACPI_MADT_ENTRIES	44
 
+#define ACPI_VIRTIO_MAX		8
+
+/**
+ * struct acpi_virtio - a virtio-mmio device in the DSDT
+ * @base: guest-physical address of its registers (below 4 GiB)
+ * @size: bytes of registers
+ * @gsi: its I/O APIC input
+ */
+struct acpi_virtio {
+	uint32_t base, size, gsi;
+};
+
 /**
  * struct acpi_config - the machine the tables describe
  * @nr_cpus: vCPUs (local APIC IDs 0..nr_cpus-1)
  * @ioapic: an I/O APIC at ACPI_IOAPIC_GPA (the module has one)
+ * @virtio: virtio-mmio devices, @nr_virtio of them (at most ACPI_VIRTIO_MAX)
  */
 struct acpi_config {
 	unsigned int nr_cpus;
 	bool ioapic;
+	const struct acpi_virtio *virtio;
+	unsigned int nr_virtio;
 };
 
 /*

@@ -83,10 +83,9 @@ static void *read_initrd(const char *path, size_t *len)
 }
 
 int linux_vmm_load(const void *img, size_t len, const char *initrd, const char *cmdline,
-		   void *ram, uint64_t low_ram, uint64_t high_ram, unsigned int nr_cpus,
-		   bool ioapic, struct boot_state *bs, char *err, size_t errlen)
+		   void *ram, uint64_t low_ram, uint64_t high_ram, const struct acpi_config *ac,
+		   struct boot_state *bs, char *err, size_t errlen)
 {
-	struct acpi_config ac = { .nr_cpus = nr_cpus, .ioapic = ioapic };
 	struct linux_boot lb = {
 		.cmdline = cmdline, .low_ram = low_ram, .high_ram = high_ram,
 	};
@@ -98,9 +97,9 @@ int linux_vmm_load(const void *img, size_t len, const char *initrd, const char *
 			 (unsigned long long)low_ram);
 		return IMAGE_EFIT;
 	}
-	lb.rsdp = acpi_build(ram, &ac);
+	lb.rsdp = acpi_build(ram, ac);
 	if (!lb.rsdp) {
-		snprintf(err, errlen, "ACPI tables for %u vCPUs do not fit below 1 MiB", nr_cpus);
+		snprintf(err, errlen, "ACPI tables for %u vCPUs do not fit below 1 MiB", ac->nr_cpus);
 		return IMAGE_EFIT;
 	}
 	if (initrd) {

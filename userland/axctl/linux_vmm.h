@@ -16,6 +16,7 @@
 
 #include <linux/axvm.h>
 
+#include "acpi.h"
 #include "image.h"
 #include "devices.h"
 
@@ -27,13 +28,13 @@ bool linux_cmdline_ok(const void *img, size_t len, const char *cmdline, char *er
 		      size_t errlen);
 
 /*
- * ACPI tables for nr_cpus (and an I/O APIC if ioapic), then the kernel,
+ * ACPI tables for the machine ac describes (acpi.h), then the kernel,
  * initrd (path, or NULL) and command line. Dies with AXCTL_EIMAGE when the
  * initrd cannot be read. An image_error with err filled, or IMAGE_OK.
  */
 int linux_vmm_load(const void *img, size_t len, const char *initrd, const char *cmdline,
-		   void *ram, uint64_t low_ram, uint64_t high_ram, unsigned int nr_cpus,
-		   bool ioapic, struct boot_state *bs, char *err, size_t errlen);
+		   void *ram, uint64_t low_ram, uint64_t high_ram, const struct acpi_config *ac,
+		   struct boot_state *bs, char *err, size_t errlen);
 
 /* Just before the vCPUs start: the boot's TSC zero (Linux guests only). */
 void linux_vmm_note_entry(const struct boot_state *bs);

@@ -66,7 +66,8 @@ static const struct command commands[] = {
 	{ "start", cmd_start,
 	  "start NAME --kernel IMAGE [--append STR] [--initrd FILE]\n"
 	  "      [--format auto|flat|elf|multiboot|linux] [--module FILE[ ARGS]]...\n"
-	  "      [--ring sync|off] [--gdb tcp:PORT|unix:PATH [--gdb-wait]] [-v|-q]",
+	  "      [--disk FILE[,ro]]... [--ring sync|off]\n"
+	  "      [--gdb tcp:PORT|unix:PATH [--gdb-wait]] [-v|-q]",
 	  "Run a VM created with 'axctl create': attach to it, give it its RAM, load\n"
 	  "IMAGE and run it in the foreground. The guest's COM1 goes to stdout.\n",
 	  "  -k, --kernel IMAGE  Linux bzImage (x86 boot protocol 2.12+, 64-bit entry,\n"
@@ -84,6 +85,9 @@ static const struct command commands[] = {
 	  "                      or linux\n"
 	  "  -M, --module FILE[ ARGS]  Multiboot module, loaded after the kernel\n"
 	  "                      (repeatable; the kernel sees the whole string)\n"
+	  "  -d, --disk FILE[,ro]  virtio-blk disk on a raw image (repeatable, at most\n"
+	  "                      8; ro: read-only); virtio-mmio in the ACPI DSDT,\n"
+	  "                      needs the in-kernel I/O APIC\n"
 	  "  -r, --ring MODE     sync (default): exits through the shared exit ring,\n"
 	  "                      COM1 writes posted; off: one AXVM_RUN per exit\n"
 	  "      --gdb WHERE     a gdb stub on tcp:PORT (127.0.0.1) or unix:PATH:\n"
@@ -100,14 +104,15 @@ static const struct command commands[] = {
 	  "axctl(8) for all of them.\n" },
 	{ "run", cmd_run,
 	  "run --kernel IMAGE [--initrd FILE] [--append STR] [-m SIZE] [-c N]\n"
-	  "      [--name NAME] [--no-reboot] [--format FMT] [--ring sync|off]\n"
-	  "      [--gdb tcp:PORT|unix:PATH [--gdb-wait]] [-v|-q]",
+	  "      [--disk FILE[,ro]]... [--name NAME] [--no-reboot] [--format FMT]\n"
+	  "      [--ring sync|off] [--gdb tcp:PORT|unix:PATH [--gdb-wait]] [-v|-q]",
 	  "Create a VM, run IMAGE in it as 'start' does, destroy it when axctl ends\n"
 	  "(also on errors and signals). A guest reset restarts the guest from its\n"
 	  "images, as QEMU does.\n",
 	  "  -k, --kernel IMAGE  as for 'start' (a Linux bzImage, Multiboot, ELF64, flat)\n"
 	  "  -i, --initrd FILE   Linux initramfs\n"
 	  "  -a, --append STR    the guest's command line\n"
+	  "  -d, --disk FILE[,ro]  as for 'start' (repeatable)\n"
 	  "  -m, --memory SIZE   guest RAM: a plain number is MiB (QEMU, kvmtool),\n"
 	  "                      or a size with K, M, G; a multiple of 2M (default 256)\n"
 	  "  -c, --vcpus N       vCPUs, 1-64 (default 1)\n"

@@ -26,7 +26,7 @@
 #include "nl.h"
 
 #define RUN_DEFAULT_MEM		"256M"
-#define RUN_MAX_ARGS		24
+#define RUN_MAX_ARGS		48	/* room for 8 --disk */
 
 static char run_name[AXVM_NAME_MAX];
 static bool run_created;
@@ -133,6 +133,7 @@ int cmd_run(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "initrd", required_argument, NULL, 'i' },
+		{ "disk", required_argument, NULL, 'd' },
 		{ "append", required_argument, NULL, 'a' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "memory", required_argument, NULL, 'm' },
@@ -158,13 +159,14 @@ int cmd_run(int argc, char **argv)
 	sargv[sargc++] = "start";
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":k:i:a:f:m:c:n:r:vqh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":k:i:d:a:f:m:c:n:r:vqh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'k': case 'i': case 'a': case 'f': case 'r':
+		case 'k': case 'i': case 'a': case 'f': case 'r': case 'd':
 			if (sargc + 2 >= RUN_MAX_ARGS - 2)
 				axctl_usage_error("run", "run: too many options");
 			sargv[sargc++] = c == 'k' ? "--kernel" : c == 'i' ? "--initrd" :
-					 c == 'a' ? "--append" : c == 'f' ? "--format" : "--ring";
+					 c == 'a' ? "--append" : c == 'f' ? "--format" :
+					 c == 'd' ? "--disk" : "--ring";
 			sargv[sargc++] = optarg;
 			if (c == 'k')
 				kernel = optarg;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "axctl.h"
+#include "disks.h"
 #include "linux_vmm.h"
 #include "multiboot.h"
 #include "nl.h"
@@ -35,6 +36,7 @@ struct start_opts {
 	bool use_ring;
 	const char *gdb;	/* --gdb tcp:PORT | unix:PATH */
 	bool gdb_wait;
+	struct vmm_disks disks;
 };
 
 /* Long-only options. */
@@ -50,6 +52,7 @@ static void parse_options(int argc, char **argv, struct start_opts *o)
 		{ "format", required_argument, NULL, 'f' },
 		{ "module", required_argument, NULL, 'M' },
 		{ "initrd", required_argument, NULL, 'i' },
+		{ "disk", required_argument, NULL, 'd' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "ring", required_argument, NULL, 'r' },
@@ -63,7 +66,7 @@ static void parse_options(int argc, char **argv, struct start_opts *o)
 
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":k:a:f:M:i:vqr:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":k:a:f:M:i:d:vqr:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			o->kernel = optarg;
@@ -77,6 +80,11 @@ static void parse_options(int argc, char **argv, struct start_opts *o)
 			break;
 		case 'i':
 			o->initrd = optarg;
+			break;
+		case 'd':
+			if (!disks_add(&o->disks, optarg))
+				axctl_usage_error("start", "start: too many --disk (at most %d)",
+						  DISK_MAX);
 			break;
 		case 'M':
 			if (o->nr_mods == MB_MAX_MODULES)
@@ -222,13 +230,14 @@ static void *prepare_image(struct start_opts *o, size_t *len)
 static void load_image(struct vmm *v, const struct start_opts *o, void *img, size_t len,
 		       struct boot_state *bs)
 {
+	struct acpi_config ac = { .nr_cpus = v->nr_vcpus, .ioapic = v->has_ioapic };
 	char err[256];
 	int r;
 
+	disks_acpi(v->disks, &ac);
 	if (o->fmt == IMAGE_LINUX)
 		r = linux_vmm_load(img, len, o->initrd, o->cmdline, v->ram, v->ram_low,
-				   v->ram_size - v->ram_low, v->nr_vcpus, v->has_ioapic, bs, err,
-				   sizeof(err));
+				   v->ram_size - v->ram_low, &ac, bs, err, sizeof(err));
 	else if (o->fmt == IMAGE_MULTIBOOT)
 		r = mb_load(img, len, o->kernel, o->cmdline, o->mods, o->nr_mods, v->ram,
 			    v->ram_low, v->ram_size - v->ram_low, bs, err, sizeof(err));
@@ -355,6 +364,22 @@ static void get_vm_shape(struct vmm *v, const struct axvm_caps *caps, enum image
 
 /* --- vCPUs and devices ----------------------------------------------------- */
 
+/*
+ * --disk: the interrupts need the in-kernel I/O APIC, which comes with the
+ * LAPICs (vmm_ioapic_create), and the registers must not be RAM.
+ */
+static void check_disks(const struct vmm *v, const struct axvm_caps *caps,
+			const struct vmm_disks *d)
+{
+	if (!d->nr)
+		return;
+	if (!v->has_ioapic || !(caps->flags & AXVM_CAP_LAPIC))
+		axctl_die(AXCTL_EFAIL, "--disk needs the axvm module's in-kernel I/O APIC (AXVM_CAP_IOAPIC) for its interrupts");
+	if (v->ram_low > DISK_MMIO_BASE)
+		axctl_die(AXCTL_EFAIL, "--disk: guest RAM below 4 GiB (%llu MiB) covers the disks' registers at 0x%llx",
+			  (unsigned long long)v->ram_low >> 20, DISK_MMIO_BASE);
+}
+
 /* SET_POSTED on a COM1 range; errors but ok_err end axctl. */
 static void posted(struct vmm *v, uint16_t len, uint32_t flags, int ok_err)
 {
@@ -440,6 +465,13 @@ static void setup_devices(struct vmm *v, const struct axvm_caps *caps)
 	if (power_init(&v->power, &v->io, pc_monotonic_ns) || linux_vmm_devices(&v->io))
 		axctl_die(AXCTL_EFAIL, "cannot set up the ACPI power ports");
 	vmm_ioapic_create(v, caps);
+	if (v->disks->nr) {
+		struct guest_mem mem = {
+			.ram = v->ram, .low = v->ram_low, .high = v->ram_size - v->ram_low,
+		};
+
+		disks_attach(v->disks, &v->io.mmio, &mem, v->vm_fd);
+	}
 }
 
 /* --- console input ----------------------------------------------------------- */
@@ -497,6 +529,7 @@ static void run_vm(struct vmm *v)
 	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGUSR2);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	disks_start(v->disks);
 	vcpus_start(v);
 	gdb_start(v);
 	r = pc_start(&v->pc);
@@ -524,6 +557,7 @@ static void teardown(struct vmm *v)
 	unsigned int i;
 
 	vcpus_join(v);
+	disks_stop(v->disks);
 	gdb_end(v);
 	console_stop(&v->console);	/* the terminal as it was */
 	pc_stop(&v->pc);
@@ -563,10 +597,13 @@ int cmd_start(int argc, char **argv)
 
 	/* The image first: its errors need no module. */
 	img = prepare_image(&o, &img_len);
+	disks_open(&o.disks);
+	vmm.disks = &o.disks;
 	vmm.dev_fd = open_dev();
 	get_caps(vmm.dev_fd, &caps);
 	vmm.has_ioapic = linux_vmm_ioapic(&caps);
 	get_vm_shape(&vmm, &caps, o.fmt);
+	check_disks(&vmm, &caps, &o.disks);
 
 	vmm.vm_fd = attach(vmm.dev_fd, vmm.name);
 	ram_alloc(&vmm);

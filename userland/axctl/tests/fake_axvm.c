@@ -19,6 +19,13 @@
  *                       iPORT[/W]      IO_READ (the answer goes to the log)
  *                       hlt triple failentry internal npf msr hypercall
  *                       mmior mmiow nothing
+ *                       mwADDR=VAL     MMIO_WRITE of 4 bytes (hex)
+ *                       mrADDR         MMIO_READ of 4 bytes (the answer goes
+ *                                      to the log)
+ *                       pokeGPA=HEX    write bytes into guest RAM; a NOTHING
+ *                       peekGPA/N      log N bytes of guest RAM; a NOTHING
+ *                       sleepMS        wait MS ms (device threads run); a
+ *                                      NOTHING exit
  *                       hltif          HALT with RFLAGS.IF set
  *                       cpuup ipi cpudown   CPU_UP, SEND_IPI, CPU_DOWN records
  *                       shutdown       AXVM_RUN fails with ESHUTDOWN
@@ -42,6 +49,8 @@
  *                           AXVM_RUN until a sipiN, or a kick (EINTR)
  *   FAKE_AXVM_LAPIC_ERR=E   AXVM_CREATE_LAPIC fails with EEXIST, EBUSY or
  *                           EINVAL
+ *   FAKE_AXVM_IOAPIC=1      AXVM_CAP_IOAPIC: AXVM_CREATE_IOAPIC works,
+ *                           AXVM_IRQ_LINE calls go to the log
  *   FAKE_AXVM_MAX_VCPUS=N   AXVM_GET_CAPS reports max_vcpus N
  *   FAKE_AXVM_NO_MODULE=1   no netlink family, no /dev/axvm
  *   FAKE_AXVM_DEV_EACCES=1  open(/dev/axvm) fails with EACCES
@@ -555,6 +564,7 @@ static struct {
 		char *next;
 		uint32_t last_kind;
 		uint16_t last_port;
+		uint64_t last_addr;	/* of an mrADDR */
 		unsigned int last_width;
 		bool if_once;	/* hltif: IF set for that one record */
 		int sipi;	/* atomic: started by a sipiN */
@@ -635,9 +645,49 @@ static void log_answer(unsigned int id, struct axvm_run *run)
 		logf_("answer in port 0x%x width %u: data 0x%llx response %u", vm.c[id].last_port,
 		      vm.c[id].last_width, (unsigned long long)run->exit.u.io_read.data,
 		      run->response);
+	else if (vm.c[id].last_kind == AXVM_EXIT_MMIO_READ && vm.c[id].last_addr)
+		logf_("answer mmio 0x%llx: data 0x%llx", (unsigned long long)vm.c[id].last_addr,
+		      (unsigned long long)run->exit.u.mmio_read.data);
 	else if (vm.c[id].last_kind)
 		logf_("answer %u: response %u", vm.c[id].last_kind, run->response);
 	vm.c[id].last_kind = 0;
+	vm.c[id].last_addr = 0;
+}
+
+/* Guest RAM at gpa for len bytes (the last region), or NULL. */
+static uint8_t *guest_ram(uint64_t gpa, size_t len)
+{
+	if (!vm.hva || gpa > vm.size || len > vm.size - gpa)
+		return NULL;
+	return (uint8_t *)vm.hva + gpa;
+}
+
+/* pokeGPA=HEX, peekGPA/N: false when tok is neither. */
+static bool poke_peek(unsigned int id, const char *tok, struct axvm_exit *e)
+{
+	unsigned long long gpa;
+	unsigned int n = 0, i, b;
+	char line[160];
+	uint8_t *p;
+
+	if (sscanf(tok, "poke%llx=%n", &gpa, &n) == 1 && n) {
+		const char *hex = tok + n;
+
+		p = guest_ram(gpa, strlen(hex) / 2);
+		for (i = 0; p && hex[2 * i] && sscanf(hex + 2 * i, "%2x", &b) == 1; i++)
+			p[i] = b;
+		logf_("run: vcpu %u poke 0x%llx: %u bytes%s", id, gpa, i, p ? "" : " (outside RAM)");
+	} else if (sscanf(tok, "peek%llx/%u", &gpa, &n) == 2 && n <= 64) {
+		p = guest_ram(gpa, n);
+		line[0] = 0;
+		for (i = 0; p && i < n; i++)
+			snprintf(line + 2 * i, sizeof(line) - 2 * i, "%02x", p[i]);
+		logf_("peek 0x%llx: %s", gpa, p ? line : "outside RAM");
+	} else {
+		return false;
+	}
+	e->kind = AXVM_EXIT_NOTHING;
+	return true;
 }
 
 /*
@@ -675,7 +725,7 @@ static int fake_run_script(unsigned int id)
 {
 	struct axvm_run *run = vm.run[id];
 	struct axvm_exit *e = &run->exit;
-	char tok[64], what[48];
+	char tok[128], what[48];
 	unsigned int n;
 	size_t len;
 
@@ -815,6 +865,29 @@ static int fake_run_script(unsigned int id)
 		e->basic_reason = 18;
 		e->u.hypercall.nr = 77;
 		vm.c[id].last_kind = e->kind;
+	} else if (tok[0] == 'm' && (tok[1] == 'w' || tok[1] == 'r') &&
+		   isxdigit((unsigned char)tok[2])) {
+		unsigned long long addr = 0, val = 0;
+
+		sscanf(tok + 2, tok[1] == 'w' ? "%llx=%llx" : "%llx", &addr, &val);
+		e->kind = tok[1] == 'w' ? AXVM_EXIT_MMIO_WRITE : AXVM_EXIT_MMIO_READ;
+		if (tok[1] == 'w') {
+			e->u.mmio_write.addr = addr;
+			e->u.mmio_write.width = 4;
+			e->u.mmio_write.data = val;
+		} else {
+			e->u.mmio_read.addr = addr;
+			e->u.mmio_read.width = 4;
+			vm.c[id].last_kind = e->kind;
+			vm.c[id].last_addr = addr;
+		}
+	} else if (poke_peek(id, tok, e)) {
+		/* done */
+	} else if (sscanf(tok, "sleep%u", &n) == 1) {
+		struct timespec ts = { n / 1000, (n % 1000) * 1000000L };
+
+		nanosleep(&ts, NULL);
+		e->kind = AXVM_EXIT_NOTHING;
 	} else if (!strcmp(tok, "mmior")) {
 		e->kind = AXVM_EXIT_MMIO_READ;
 		e->u.mmio_read.addr = 0xfed00000;
@@ -905,6 +978,8 @@ int ioctl(int fd, unsigned long req, ...)
 		c->max_mem_bytes = 4ULL << 30;
 		if (env("FAKE_AXVM_LAPIC"))
 			c->flags |= AXVM_CAP_LAPIC;
+		if (env("FAKE_AXVM_IOAPIC"))
+			c->flags |= AXVM_CAP_IOAPIC;
 		c->flags |= AXVM_CAP_GUEST_DEBUG | AXVM_CAP_GUEST_DEBUG_STEP;
 		if (getenv("FAKE_AXVM_MAX_VCPUS"))
 			c->max_vcpus = atoi(getenv("FAKE_AXVM_MAX_VCPUS"));
@@ -930,6 +1005,20 @@ int ioctl(int fd, unsigned long req, ...)
 			vm.lapic = true;
 		}
 		logf_("create lapic flags %u: %s", lc->flags, r ? strerror(errno) : "ok");
+		break;
+	}
+	case AXVM_CREATE_IOAPIC:
+		if (!env("FAKE_AXVM_IOAPIC")) {
+			errno = ENOTTY;
+			r = -1;
+		}
+		logf_("create ioapic: %s", r ? strerror(errno) : "ok");
+		break;
+	case AXVM_IRQ_LINE: {
+		const struct axvm_irq_line *l = (const void *)arg;
+
+		logf_("irq line gsi %u level %u flags %u source %u", l->gsi, l->level, l->flags,
+		      l->source);
 		break;
 	}
 	case AXVM_ATTACH_VM: {

@@ -311,6 +311,67 @@ static void test_acpi_one(unsigned int cpus, bool ioapic)
 	free(ram);
 }
 
+/* PkgLength at p (20.2.4): its value; *n its bytes. */
+static uint32_t pkglen(const unsigned char *p, unsigned int *n)
+{
+	*n = 1 + (p[0] >> 6);
+	if (*n == 1)
+		return p[0] & 0x3f;
+	return (p[0] & 0x0f) | p[1] << 4 | (*n > 2 ? p[2] << 12 : 0);
+}
+
+/* Virtio-mmio devices in the DSDT: \_SB.VRnn, LNRO0005, Memory32Fixed, Interrupt. */
+static void test_acpi_virtio(unsigned int nr)
+{
+	unsigned char *ram = calloc(1, ACPI_TABLES_END), *d, *p, *end;
+	struct acpi_virtio v[ACPI_VIRTIO_MAX];
+	struct acpi_config cfg = { .nr_cpus = 2, .ioapic = true, .virtio = v, .nr_virtio = nr };
+	uint64_t rsdp, xsdt, dsdt, madt;
+	unsigned int i, n, found = 0;
+	uint32_t len, l;
+
+	for (i = 0; i < nr; i++)
+		v[i] = (struct acpi_virtio){ 0xd0000000U + 0x1000 * i, 0x200, 16 + i };
+	rsdp = acpi_build(ram, &cfg);
+	xsdt = g64(ram, rsdp + ACPI_RSDP_XSDT);
+	dsdt = g64(ram, g64(ram, xsdt + ACPI_HDR_LEN) + ACPI_FADT_X_DSDT);
+	madt = g64(ram, xsdt + ACPI_HDR_LEN + 8);
+	d = ram + dsdt;
+	len = g32(d, 4);
+	check(!acpi_sum(d, len) && madt >= dsdt + len && !acpi_sum(ram + madt, g32(ram, madt + 4)),
+	      "%u virtio devices: DSDT checksum, the MADT after it and valid", nr);
+	p = memmem(d, len, "\x10", 1);
+	p = d + ACPI_HDR_LEN + 14;		/* after Name (_S5_, ...) */
+	l = pkglen(p + 1, &n);
+	check(p[0] == 0x10 && 1 + l == len - (ACPI_HDR_LEN + 14) && !memcmp(p + 1 + n, "\\_SB_", 5),
+	      "%u virtio devices: Scope (\\_SB) spans the rest of the DSDT (PkgLength %u)", nr, l);
+	end = p + 1 + l;
+	for (p += 1 + n + 5; p < end; p += 2 + l) {
+		char name[5];
+		unsigned char *crs;
+
+		l = pkglen(p + 2, &n);
+		if (p[0] != 0x5b || p[1] != 0x82)
+			break;
+		snprintf(name, sizeof(name), "VR%02u", found);
+		crs = memmem(p, 2 + l, "_CRS\x11", 5);
+		if (memcmp(p + 2 + n, name, 4) || !memmem(p, 2 + l, "_HID\x0dLNRO0005", 14) || !crs)
+			break;
+		crs += 5 + 1 + 2;		/* BufferOp, PkgLength, BytePrefix size */
+		if (crs[0] != 0x86 || g32(crs, 4) != v[found].base || g32(crs, 8) != 0x200 ||
+		    crs[12] != 0x89 || crs[15] != 0x01 || g32(crs, 17) != v[found].gsi ||
+		    crs[21] != 0x79)
+			break;
+		found++;
+	}
+	check(found == nr && p == end,
+	      "%u virtio devices: each Device (VRnn) with _HID LNRO0005, its MMIO range and level GSI",
+	      nr);
+	cfg.nr_virtio = ACPI_VIRTIO_MAX + 1;
+	check(acpi_build(ram, &cfg) == 0, "more than %d virtio devices: no tables", ACPI_VIRTIO_MAX);
+	free(ram);
+}
+
 static void test_acpi(void)
 {
 	unsigned char *ram = calloc(1, ACPI_TABLES_END);
@@ -320,6 +381,8 @@ static void test_acpi(void)
 	test_acpi_one(2, true);
 	test_acpi_one(64, true);
 	test_acpi_one(3, false);
+	test_acpi_virtio(1);
+	test_acpi_virtio(ACPI_VIRTIO_MAX);
 	check(acpi_build(ram, &cfg) == 0, "no CPUs: no tables");
 	free(ram);
 }

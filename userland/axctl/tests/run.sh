@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # `make -C userland/axctl check`: axctl's host tests, no module needed.
-#   run.sh UNIT_TEST AXCTL [FAKE_AXVM_SO [PC_UNIT_TEST [PTY_RUN [LINUX_UNIT_TEST [GDB_UNIT_TEST]]]]]
+#   run.sh UNIT_TEST AXCTL [FAKE_AXVM_SO [PC_UNIT_TEST [PTY_RUN [LINUX_UNIT_TEST [GDB_UNIT_TEST
+#          [VIRTIO_UNIT_TEST]]]]]]
 # The unit tests (parsers, devices, image loader and boot state), then the
 # command line: help, usage errors and their status, image errors, and
 # "axvm module not loaded" when there is no /dev/axvm. Also the man page
@@ -13,6 +14,7 @@ pcunit=${4:-}
 ptyrun=${5:-}
 linuxunit=${6:-}
 gdbunit=${7:-}
+virtiounit=${8:-}
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../../.." && pwd)
 demo=$top/tests/guests/bin/demo
@@ -64,6 +66,13 @@ if [ -n "$gdbunit" ]; then
 	"$gdbunit" > "$tmp/gdb" 2>&1
 	cat "$tmp/gdb"
 	tally gdb "$tmp/gdb" "gdb unit tests ran to the end"
+fi
+
+# virtio: queue checks, MMIO transport, virtio-blk on a temp file (virtio_unit.c).
+if [ -n "$virtiounit" ]; then
+	"$virtiounit" > "$tmp/virtio" 2>&1
+	cat "$tmp/virtio"
+	tally virtio "$tmp/virtio" "virtio unit tests ran to the end"
 fi
 
 # --- the command line ---------------------------------------------------
@@ -152,6 +161,15 @@ long=$(head -c 1024 /dev/zero | tr '\0' x)
 expect 2 'command line too long \(at most 1023 bytes for a flat image\)' \
 	start vm0 --kernel "$tmp/hlt.bin" --append "$long"
 expect 2 '--initrd needs a Linux bzImage' start vm0 --kernel "$tmp/hlt.bin" --initrd "$tmp/hlt.bin"
+# --disk: the image's errors come before the module is needed.
+expect 12 'disk /nonexistent/disk.img: No such file' start vm0 --kernel "$tmp/hlt.bin" \
+	--disk /nonexistent/disk.img
+expect 12 "disk $tmp/hlt.bin: unknown option \\(FILE or FILE,ro\\)" start vm0 --kernel "$tmp/hlt.bin" \
+	--disk "$tmp/hlt.bin,rw"
+expect 12 "disk $tmp: not a regular file or block device" start vm0 --kernel "$tmp/hlt.bin" \
+	--disk "$tmp,ro"
+expect 2 'start: too many --disk \(at most 8\)' start vm0 --kernel "$tmp/hlt.bin" \
+	$(for i in 1 2 3 4 5 6 7 8 9; do printf -- '--disk %s ' "$tmp/hlt.bin"; done)
 
 # axctl run: its usage and image errors come before any VM is made.
 expect 2 'run: --kernel IMAGE is required' run
@@ -434,6 +452,39 @@ if [ -n "$fake" ] && [ -f "$fake" ] && ldd "$axctl" >/dev/null 2>&1; then
 	FAKE_AXVM_LAPIC=1 FAKE_AXVM_SCRIPT="sipi1,block" FAKE_AXVM_SCRIPT1="triple" \
 		fx 16 '^axctl: guest triple fault \(vCPU 1\)$' start smp --kernel "$tmp/hlt.bin"
 	in_log '^run: kicked$' "AP triple fault: vCPU 0 kicked out of the guest"
+	# --disk end to end: a "driver" in the script brings disk 0 (MMIO
+	# 0xd0000000, GSI 16) up, reads sector 0 through a 3-descriptor chain
+	# at 0x200000, and sees the data, the status, the used index and the
+	# level interrupt; then a looping chain: DEVICE_NEEDS_RESET.
+	printf 'axvm-disk-marker' > "$tmp/disk.img"
+	dd if=/dev/zero bs=512 count=7 >> "$tmp/disk.img" 2>/dev/null
+	d=mwd0000
+	up="${d}070=0,${d}070=3,${d}024=1,${d}020=1,${d}024=0,${d}020=0,${d}070=b"
+	up="$up,${d}030=0,${d}038=8,${d}080=200000,${d}090=201000,${d}0a0=202000,${d}044=1"
+	up="$up,${d}070=f,mrd0000070"
+	req="poke200000=00302000000000001000000001000100"
+	req="$req,poke200010=00402000000000000002000003000200"
+	req="$req,poke200020=00502000000000000100000002000000,poke205000=ff"
+	req="$req,poke201002=0100,${d}050=0,sleep1000,mrd0000060"
+	req="$req,peek204000/16,peek205000/1,peek202002/2,${d}064=1"
+	: > "$tmp/log"
+	FAKE_AXVM_LAPIC=1 FAKE_AXVM_IOAPIC=1 FAKE_AXVM_SCRIPT="$up,$req,of4=0" \
+		fx 1 'disk .*disk.img: 1 requests \(0 not OK\)' -v start demo --kernel "$tmp/hlt.bin" \
+		--disk "$tmp/disk.img"
+	in_log '^answer mmio 0xd0000070: data 0xf$' "virtio-mmio: status handshake to DRIVER_OK"
+	in_log '^irq line gsi 16 level 1 flags 0 source 0$' "virtio-blk: interrupt on GSI 16, level"
+	in_log '^answer mmio 0xd0000060: data 0x1$' "virtio-blk: InterruptStatus: used buffer"
+	in_log '^peek 0x204000: 6178766d2d6469736b2d6d61726b6572$' "virtio-blk: sector 0 read into guest RAM"
+	in_log '^peek 0x205000: 00$' "virtio-blk: status VIRTIO_BLK_S_OK"
+	in_log '^peek 0x202002: 0100$' "virtio-blk: used index 1"
+	in_log '^irq line gsi 16 level 0 flags 0 source 0$' "virtio-blk: InterruptACK drops the line"
+	: > "$tmp/log"
+	FAKE_AXVM_LAPIC=1 FAKE_AXVM_IOAPIC=1 FAKE_AXVM_SCRIPT="$up,poke200000=00302000000000001000000001000000,poke201002=0100,${d}050=0,sleep1000,mrd0000070,mrd0000060,of4=0" \
+		fx 1 '' start demo --kernel "$tmp/hlt.bin" --disk "$tmp/disk.img"
+	in_log '^answer mmio 0xd0000070: data 0x4f$' "virtio-blk: a looping chain sets DEVICE_NEEDS_RESET"
+	in_log '^answer mmio 0xd0000060: data 0x2$' "virtio-blk: ... with a configuration interrupt"
+	FAKE_AXVM_LAPIC=1 fx 26 'needs the axvm module.s in-kernel I/O APIC' start demo \
+		--kernel "$tmp/hlt.bin" --disk "$tmp/disk.img"
 	# Records only asked for with flags axctl does not set: one note each run.
 	FAKE_AXVM_LAPIC=1 FAKE_AXVM_SCRIPT="cpuup,ipi,cpuup,of4=0" \
 		fx 1 '^axctl: vCPU 0: unexpected CPU_UP record \(axctl does not ask for them\): ignored$' \
