@@ -88,7 +88,13 @@ else
 	ok 1 "rmmod axvm again for the netlink autoload check"
 fi
 # Whatever happened above, the rest of the suite needs the module.
-[ -d /sys/module/axvm ] || insmod "$KO"
+# Leave the machine as found: axvm loaded by insmod, /dev/axvm the node
+# devtmpfs made for it. A node made by mknod is not devtmpfs's own and
+# outlives rmmod (devtmpfs removes only the nodes it created), which
+# unload_test would report as a module that did not go away.
+rmmod axvm 2>/dev/null
+rm -f /dev/axvm
+insmod "$KO"
 [ -c /dev/axvm ] || mknod /dev/axvm c 10 240
 restore_node
 [ "$failed" -eq 0 ]
