@@ -22,7 +22,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 kver=${AXVM_KVER:-}
 cpus=1
-megs=512
+megs=768
 tmo=${AXVM_MACHINE_TIMEOUT:-1500}
 name=""
 job=""
@@ -100,12 +100,25 @@ cp "$top"/tests/selftests/*.sh "$root/opt/axvm/tests/" 2>/dev/null
 # compressed, ~8 MB), or another installed Debian kernel with
 # --guest-kernel KVER, and a ~1 MB busybox initramfs (tests/guests/linux/).
 # linux/version says which, for the test's `uname -r` check.
+# Also that kernel decompressed (vmlinux: the guest skips its own
+# decompressor, most of a boot's instructions; virtio_test boots it) and
+# a second initramfs with the kernel's virtio and ext4 modules and
+# Debian's mke2fs, for virtio_test.
 mkdir -p "$root/opt/axvm/linux"
 gk=${guest_kver:-$kver}
 cp "/boot/vmlinuz-$gk" "$root/opt/axvm/linux/vmlinuz" || die "/boot/vmlinuz-$gk missing"
+python3 "$top/scripts/extract-vmlinux.py" "/boot/vmlinuz-$gk" "$root/opt/axvm/linux/vmlinux" ||
+	die "cannot extract vmlinux from /boot/vmlinuz-$gk"
 echo "$gk" > "$root/opt/axvm/linux/version"
-sh "$top/tests/guests/linux/mkinitramfs.sh" "$root/opt/axvm/linux/initramfs.cpio.gz" "$gk" ||
+sh "$top/tests/guests/linux/mkinitramfs.sh" "$root/opt/axvm/linux/initramfs.cpio.gz" ||
 	die "cannot build the Linux guest's initramfs"
+sh "$top/tests/guests/linux/mkinitramfs.sh" "$root/opt/axvm/linux/initramfs-virtio.cpio.gz" "$gk" ||
+	die "cannot build the Linux guest's virtio initramfs"
+# e2fsprogs for virtio_test's checks of the guest's ext4 image.
+for p in e2fsck debugfs; do
+	src=$(command -v $p || ls /sbin/$p /usr/sbin/$p 2>/dev/null | head -n 1)
+	[ -n "$src" ] && copy_prog "$src" "usr/sbin/$p"
+done
 bpftool=$(command -v bpftool || ls /usr/sbin/bpftool 2>/dev/null)
 [ -n "$bpftool" ] && copy_prog "$bpftool" usr/sbin/bpftool
 # iproute2's genl, for genl_test (`genl ctrl get name axvm`).

@@ -59,7 +59,7 @@ const char *image_format_name(enum image_format fmt)
 	case IMAGE_MULTIBOOT:
 		return "Multiboot";
 	case IMAGE_LINUX:
-		return "Linux bzImage";
+		return "Linux";
 	default:
 		return "auto";
 	}
@@ -147,6 +147,14 @@ static int elf_check_segments(const unsigned char *img, size_t len,
 	return IMAGE_OK;
 }
 
+int image_elf_check(const void *img, size_t len, const Elf64_Ehdr **ehp,
+		    const Elf64_Phdr **php, char *err, size_t errlen)
+{
+	int r = elf_check(img, len, ehp, php, err, errlen);
+
+	return r ? r : elf_check_segments(img, len, *ehp, *php, err, errlen);
+}
+
 int image_probe(const void *img, size_t len, enum image_format fmt,
 		char *err, size_t errlen)
 {
@@ -162,7 +170,7 @@ int image_probe(const void *img, size_t len, enum image_format fmt,
 		/* Multiboot first: such an image is often ELF32 too. */
 		if (mb_find_header(img, len, &h))
 			fmt = IMAGE_MULTIBOOT;
-		else if (linux_is_bzimage(img, len))
+		else if (linux_is_bzimage(img, len) || linux_is_vmlinux(img, len))
 			fmt = IMAGE_LINUX;
 		else
 			fmt = has_elf_magic(img, len) ? IMAGE_ELF : IMAGE_FLAT;
@@ -182,10 +190,10 @@ int image_probe(const void *img, size_t len, enum image_format fmt,
 			    "this is a Linux bzImage, not a flat binary: drop --format flat (or use --format linux)");
 	if (fmt == IMAGE_FLAT)
 		return IMAGE_FLAT;
-	r = elf_check(img, len, &eh, &ph, err, errlen);
-	if (r)
-		return r;
-	r = elf_check_segments(img, len, eh, ph, err, errlen);
+	if (linux_is_vmlinux(img, len))
+		return fail(IMAGE_EFORMAT, err, errlen,
+			    "this is a Linux vmlinux, which needs the Linux boot protocol: drop --format elf (or use --format linux)");
+	r = image_elf_check(img, len, &eh, &ph, err, errlen);
 	return r ? r : IMAGE_ELF;
 }
 

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <elf.h>
 #include <linux/axvm.h>
 
 enum image_format {
@@ -27,7 +28,7 @@ enum image_format {
 	IMAGE_FLAT,
 	IMAGE_ELF,
 	IMAGE_MULTIBOOT,	/* multiboot.h: 32-bit protected mode */
-	IMAGE_LINUX,		/* linux.h: bzImage, 64-bit boot protocol */
+	IMAGE_LINUX,		/* linux.h: bzImage or vmlinux, 64-bit boot protocol */
 };
 
 #define FLAT_LOAD_GPA		0x1000ULL
@@ -65,6 +66,14 @@ struct boot_state {
 	struct axvm_regs regs;
 	struct axvm_sregs sregs;
 };
+
+/*
+ * An ELF64 x86-64 executable's headers and PT_LOAD segments checked
+ * against the file (not against guest RAM): IMAGE_OK with *ehp and *php
+ * set, or an image_error with err filled.
+ */
+int image_elf_check(const void *img, size_t len, const Elf64_Ehdr **ehp,
+		    const Elf64_Phdr **php, char *err, size_t errlen);
 
 /* "auto", "flat", "elf", "multiboot", "linux": false if none of these. */
 bool image_format_parse(const char *s, enum image_format *fmt);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * axctl: load a Linux bzImage by the x86 boot protocol and build the
- * long-mode state of its 64-bit entry. See linux.h for the layout.
+ * axctl: load a Linux bzImage or vmlinux by the x86 boot protocol and
+ * build the long-mode state of its 64-bit entry. See linux.h for the
+ * layout.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -76,6 +77,107 @@ bool linux_is_bzimage(const void *img, size_t len)
 	       !memcmp(p + HDR_HEADER, "HdrS", 4);
 }
 
+/* The PT_LOAD segment startup_64 is in, or NULL: see linux_is_vmlinux(). */
+static const Elf64_Phdr *vmlinux_text(const Elf64_Ehdr *eh, const Elf64_Phdr *ph)
+{
+	unsigned int i;
+
+	for (i = 0; i < eh->e_phnum; i++)
+		if (ph[i].p_type == PT_LOAD && ph[i].p_paddr == eh->e_entry &&
+		    ph[i].p_vaddr == LINUX_KERNEL_MAP + eh->e_entry)
+			return &ph[i];
+	return NULL;
+}
+
+bool linux_is_vmlinux(const void *img, size_t len)
+{
+	const Elf64_Ehdr *eh;
+	const Elf64_Phdr *ph;
+
+	return !image_elf_check(img, len, &eh, &ph, NULL, 0) && vmlinux_text(eh, ph);
+}
+
+/* The header a bzImage of this kernel would carry, for boot_params. */
+static void vmlinux_header(struct linux_image *li)
+{
+	unsigned char *h = li->hdr;
+
+	put16(h, HDR_BOOT_FLAG, 0xaa55);
+	h[HDR_JUMP] = 0xeb;				/* jmp over the header */
+	h[HDR_JUMP + 1] = LINUX_HDR_END - (HDR_JUMP + 2);
+	memcpy(h + HDR_HEADER, "HdrS", 4);
+	put16(h, HDR_VERSION, li->version);
+	h[HDR_LOADFLAGS] = LINUX_LOADED_HIGH;
+	put32(h, HDR_INITRD_ADDR_MAX, li->initrd_addr_max);
+	put32(h, HDR_KERNEL_ALIGNMENT, li->alignment);
+	put16(h, HDR_XLOADFLAGS, LINUX_XLF_KERNEL_64);
+	put32(h, HDR_CMDLINE_SIZE, li->cmdline_max);
+	put64(h, HDR_PREF_ADDRESS, li->pref_address);
+	put32(h, HDR_INIT_SIZE, li->init_size);
+}
+
+/*
+ * A vmlinux goes where it was linked (its segments' physical addresses,
+ * one contiguous range from startup_64 on): no decompressor relocates it,
+ * and startup_64 needs no relocation when it runs where it was linked.
+ */
+static int vmlinux_probe(const void *img, size_t len, struct linux_image *li,
+			 char *err, size_t errlen)
+{
+	const Elf64_Ehdr *eh;
+	const Elf64_Phdr *ph;
+	uint64_t lo = ~0ULL, hi = 0, file_hi = 0;
+	unsigned int i;
+	int r;
+
+	r = image_elf_check(img, len, &eh, &ph, err, errlen);
+	if (r)
+		return r;
+	if (!vmlinux_text(eh, ph))
+		return fail(IMAGE_EFORMAT, err, errlen,
+			    "not a Linux kernel (neither a bzImage nor an x86-64 vmlinux)");
+	for (i = 0; i < eh->e_phnum; i++) {
+		if (ph[i].p_type != PT_LOAD)
+			continue;
+		if (ph[i].p_paddr < lo)
+			lo = ph[i].p_paddr;
+		if (ph[i].p_paddr + ph[i].p_memsz > hi)
+			hi = ph[i].p_paddr + ph[i].p_memsz;
+		if (ph[i].p_paddr + ph[i].p_filesz > file_hi)
+			file_hi = ph[i].p_paddr + ph[i].p_filesz;
+	}
+	if (lo != eh->e_entry || lo < SZ_1M || hi > SZ_4G)
+		return fail(IMAGE_EFORMAT, err, errlen,
+			    "Linux vmlinux with segments at 0x%llx-0x%llx: axctl needs them from its entry point 0x%llx, above 1 MiB and below 4 GiB",
+			    (unsigned long long)lo, (unsigned long long)hi,
+			    (unsigned long long)eh->e_entry);
+	li->vmlinux = true;
+	li->version = VMLINUX_PROTOCOL;
+	li->pref_address = lo;
+	li->kernel_size = file_hi - lo;
+	li->init_size = hi - lo;
+	li->alignment = SZ_2M;
+	li->initrd_addr_max = 0x7fffffff;
+	li->cmdline_max = VMLINUX_CMDLINE_MAX;
+	vmlinux_header(li);
+	return IMAGE_OK;
+}
+
+/* Copy the segments, zero what they have beyond the file (bss, brk). */
+static void vmlinux_copy(const unsigned char *img, unsigned char *ram)
+{
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)img;
+	const Elf64_Phdr *ph = (const Elf64_Phdr *)(img + eh->e_phoff);
+	unsigned int i;
+
+	for (i = 0; i < eh->e_phnum; i++) {
+		if (ph[i].p_type != PT_LOAD)
+			continue;
+		memcpy(ram + ph[i].p_paddr, img + ph[i].p_offset, ph[i].p_filesz);
+		memset(ram + ph[i].p_paddr + ph[i].p_filesz, 0, ph[i].p_memsz - ph[i].p_filesz);
+	}
+}
+
 int linux_probe(const void *img, size_t len, struct linux_image *li, char *err,
 		size_t errlen)
 {
@@ -84,6 +186,8 @@ int linux_probe(const void *img, size_t len, struct linux_image *li, char *err,
 	uint64_t pm_size;
 
 	memset(li, 0, sizeof(*li));
+	if (linux_is_vmlinux(img, len))
+		return vmlinux_probe(img, len, li, err, errlen);
 	if (!linux_is_bzimage(img, len))
 		return fail(IMAGE_EFORMAT, err, errlen,
 			    "not a Linux bzImage (no \"HdrS\" setup header at 0x202)");
@@ -123,6 +227,8 @@ int linux_probe(const void *img, size_t len, struct linux_image *li, char *err,
 	li->cmdline_max = get32(p, HDR_CMDLINE_SIZE);
 	if (li->cmdline_max > LINUX_CMDLINE_MAX)
 		li->cmdline_max = LINUX_CMDLINE_MAX;
+	li->entry_offset = 0x200;			/* startup_64 */
+	memcpy(li->hdr, p, LINUX_HDR_END);
 	return IMAGE_OK;
 }
 
@@ -171,10 +277,11 @@ static void e820_add(unsigned char *bp, uint64_t addr, uint64_t size, uint32_t t
 
 /* --- boot_params ---------------------------------------------------------- */
 
-static void write_boot_params(const unsigned char *img, unsigned char *bp,
+static void write_boot_params(const struct linux_image *li, unsigned char *bp,
 			      const struct linux_boot *lb, uint64_t kernel,
 			      uint64_t initrd)
 {
+	const unsigned char *img = li->hdr;
 	size_t hdr_end = HDR_JUMP + 2 + img[HDR_JUMP + 1];
 
 	/* boot.rst: copy the header up to its end (0x202 + the jump's byte). */
@@ -226,7 +333,7 @@ static void write_gdt(unsigned char *ram, struct axvm_sregs *sr)
 	sr->gdt.limit = sizeof(desc) - 1;
 }
 
-static void entry_state(unsigned char *ram, uint64_t kernel, struct boot_state *bs)
+static void entry_state(unsigned char *ram, uint64_t entry, struct boot_state *bs)
 {
 	struct axvm_sregs *sr = &bs->sregs;
 
@@ -235,7 +342,7 @@ static void entry_state(unsigned char *ram, uint64_t kernel, struct boot_state *
 	x86_identity_map(ram + LINUX_PT_GPA, LINUX_PT_GPA, PT_GIB * SZ_1G);
 	x86_sregs_long(sr, LINUX_PT_GPA);
 	sr->cr0 |= X86_CR0_MP | X86_CR0_WP;
-	bs->regs.rip = kernel + 0x200;		/* startup_64 */
+	bs->regs.rip = entry;			/* startup_64 */
 	bs->regs.rsi = LINUX_ZERO_PAGE_GPA;
 	bs->regs.rsp = LINUX_ZERO_PAGE_GPA;	/* startup_64 sets its own */
 	bs->regs.rflags = X86_RFLAGS_FIXED;		/* IF = 0 */
@@ -283,17 +390,20 @@ int linux_load(const void *img, size_t len, void *ram, const struct linux_boot *
 			    lb->initrd ? "size" : "",
 			    (unsigned long long)lb->low_ram >> 20);
 
-	memcpy(r + kernel, p + li.setup_size, li.kernel_size);
+	if (li.vmlinux)
+		vmlinux_copy(p, r);
+	else
+		memcpy(r + kernel, p + li.setup_size, li.kernel_size);
 	if (initrd)
 		memcpy(r + initrd, lb->initrd, lb->initrd_len);
 	memset(r + LINUX_CMDLINE_GPA, 0, cmdlen + 1);
 	if (cmdlen)
 		memcpy(r + LINUX_CMDLINE_GPA, lb->cmdline, cmdlen);
-	write_boot_params(p, r + LINUX_ZERO_PAGE_GPA, lb, kernel, initrd);
-	entry_state(r, kernel, bs);
+	write_boot_params(&li, r + LINUX_ZERO_PAGE_GPA, lb, kernel, initrd);
+	entry_state(r, kernel + li.entry_offset, bs);
 
 	bs->format = IMAGE_LINUX;
-	bs->entry = kernel + 0x200;
+	bs->entry = kernel + li.entry_offset;
 	bs->load_lo = kernel;
 	bs->load_hi = kernel + li.kernel_size;
 	bs->boot_area = LINUX_GDT_GPA;

@@ -87,8 +87,20 @@
 #define E820_RAM		1
 #define E820_RESERVED		2
 
-/* What the setup header says, checked against the file. */
+#define LINUX_KERNEL_MAP	0xffffffff80000000ULL	/* __START_KERNEL_map */
+#define VMLINUX_CMDLINE_MAX	2047		/* x86 COMMAND_LINE_SIZE - 1 */
+#define VMLINUX_PROTOCOL	0x020f		/* the header axctl writes for it */
+
+/*
+ * What the setup header says, checked against the file. A vmlinux has no
+ * setup header: axctl writes one for boot_params as bzImage loaders
+ * would have found it (Firecracker and cloud-hypervisor boot vmlinux the
+ * same way, through the 64-bit entry with a boot_params they fill).
+ */
 struct linux_image {
+	bool vmlinux;			/* an ELF vmlinux, not a bzImage */
+	uint64_t entry_offset;		/* entry point - load address */
+	unsigned char hdr[LINUX_HDR_END];	/* setup header, at its file offsets */
 	uint16_t version;
 	uint32_t setup_size;		/* bytes before the protected-mode kernel */
 	uint32_t kernel_size;		/* protected-mode kernel bytes in the file */
@@ -104,8 +116,17 @@ struct linux_image {
 bool linux_is_bzimage(const void *img, size_t len);
 
 /*
- * Check a bzImage: protocol version, 64-bit entry, truncation. IMAGE_OK
- * and li filled, or an image_error with err filled.
+ * The file is an uncompressed x86-64 Linux kernel (vmlinux, or the
+ * payload of a bzImage decompressed): an ELF64 executable whose entry
+ * point is the physical start of a PT_LOAD segment mapped at
+ * LINUX_KERNEL_MAP + that address (startup_64 in the kernel's text).
+ */
+bool linux_is_vmlinux(const void *img, size_t len);
+
+/*
+ * Check a bzImage (protocol version, 64-bit entry, truncation) or a
+ * vmlinux (ELF headers, segments contiguous below 4 GiB). IMAGE_OK and li
+ * filled, or an image_error with err filled.
  */
 int linux_probe(const void *img, size_t len, struct linux_image *li, char *err,
 		size_t errlen);

@@ -71,7 +71,8 @@ static const struct command commands[] = {
 	  "Run a VM created with 'axctl create': attach to it, give it its RAM, load\n"
 	  "IMAGE and run it in the foreground. The guest's COM1 goes to stdout.\n",
 	  "  -k, --kernel IMAGE  Linux bzImage (x86 boot protocol 2.12+, 64-bit entry,\n"
-	  "                      ACPI tables), Multiboot kernel (entered in 32-bit protected mode,\n"
+	  "                      ACPI tables) or uncompressed vmlinux (the same, no\n"
+	  "                      decompressor: faster), Multiboot kernel (entered in 32-bit protected mode,\n"
 	  "                      EBX = Multiboot info), ELF64 x86-64 executable\n"
 	  "                      (entered in long mode at its entry point) or flat\n"
 	  "                      binary (loaded at 0x1000, real mode at 0000:1000)\n"
@@ -109,7 +110,7 @@ static const struct command commands[] = {
 	  "Create a VM, run IMAGE in it as 'start' does, destroy it when axctl ends\n"
 	  "(also on errors and signals). A guest reset restarts the guest from its\n"
 	  "images, as QEMU does.\n",
-	  "  -k, --kernel IMAGE  as for 'start' (a Linux bzImage, Multiboot, ELF64, flat)\n"
+	  "  -k, --kernel IMAGE  as for 'start' (Linux bzImage or vmlinux, Multiboot, ELF64, flat)\n"
 	  "  -i, --initrd FILE   Linux initramfs\n"
 	  "  -a, --append STR    the guest's command line\n"
 	  "  -d, --disk FILE[,ro]  as for 'start' (repeatable)\n"

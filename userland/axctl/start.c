@@ -207,7 +207,7 @@ static void *prepare_image(struct start_opts *o, size_t *len)
 		axctl_usage_error("start", "start: --module needs a Multiboot image (%s is %s)",
 				  o->kernel, image_format_name(o->fmt));
 	if (o->initrd && o->fmt != IMAGE_LINUX)
-		axctl_usage_error("start", "start: --initrd needs a Linux bzImage (%s is %s)",
+		axctl_usage_error("start", "start: --initrd needs a Linux kernel, bzImage or vmlinux (%s is %s)",
 				  o->kernel, image_format_name(o->fmt));
 	if (o->fmt == IMAGE_LINUX) {
 		if (!linux_cmdline_ok(img, *len, o->cmdline, err, sizeof(err)))

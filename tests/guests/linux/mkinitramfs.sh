@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 # mkinitramfs.sh OUT [KVER]: the Linux guest's initramfs, a gzip'd newc
 # cpio with busybox-static, /init, /dialogue.sh and /virtio.sh (about 1 MB).
-# With KVER, also the virtio-mmio and virtio-blk modules of that kernel
-# (/lib/modules/KVER, uncompressed) in /lib/virtio/ for axvm.virtio (see
-# init). Used by tests/machine/machine.sh for
-# /opt/axvm/linux/initramfs.cpio.gz.
+# With KVER, also what virtio.sh needs (axvm.virtio, see init): that
+# kernel's virtio-mmio, virtio device and ext4 modules (from
+# /lib/modules/KVER, uncompressed) in /lib/virtio/, and Debian's mke2fs
+# with its libraries (busybox's makes no ext4). Used by
+# tests/machine/machine.sh for /opt/axvm/linux/initramfs{,-virtio}.cpio.gz.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 out=$1
@@ -20,16 +21,47 @@ cp "$bb" "$tmp/bin/busybox"
 install -m 755 "$here/init" "$tmp/init"
 install -m 644 "$here/dialogue.sh" "$tmp/dialogue.sh"
 install -m 644 "$here/virtio.sh" "$tmp/virtio.sh"
-mods=/lib/modules/$kver/kernel
-if [ -n "$kver" ] && [ -d "$mods" ]; then
+# The guest's drivers for axctl's virtio devices and ext4, with what they
+# depend on (modules.dep), deps first: /lib/virtio/order lists them in
+# the order the guest's scripts insmod them (no modprobe, no depmod in
+# the guest). crc32c is ext4's and jbd2's checksum (a softdep, not in
+# modules.dep).
+want="virtio_mmio virtio_blk virtio_net virtio-rng virtio_console crc32c_generic ext4"
+moddir=/lib/modules/$kver
+# deps_of NAME: the module's path and its dependencies' paths, deps first.
+deps_of() {
+	local line path d
+	line=$(grep -E "(^|/)$1\.ko(\.xz|\.zst)?:" "$moddir/modules.dep" | head -n 1)
+	[ -n "$line" ] || { echo "mkinitramfs: no module $1 for $kver" >&2; return 1; }
+	path=${line%%:*}
+	for d in ${line#*:}; do
+		deps_of "$(basename "${d%%.ko*}")"
+	done
+	echo "$path"
+}
+if [ -n "$kver" ] && [ -f "$moddir/modules.dep" ]; then
 	mkdir -p "$tmp/lib/virtio"
-	for m in drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_mmio \
-		 drivers/block/virtio_blk; do
-		b=$(basename "$m")
-		if [ -f "$mods/$m.ko" ]; then cp "$mods/$m.ko" "$tmp/lib/virtio/$b.ko"
-		elif [ -f "$mods/$m.ko.xz" ]; then xz -dc "$mods/$m.ko.xz" > "$tmp/lib/virtio/$b.ko"
-		elif [ -f "$mods/$m.ko.zst" ]; then zstd -qdc "$mods/$m.ko.zst" > "$tmp/lib/virtio/$b.ko"
-		fi
+	for w in $want; do
+		deps_of "$w"
+	done | awk '!seen[$0]++' > "$tmp/paths"
+	while read -r m; do
+		b=$(basename "${m%%.ko*}")
+		case "$m" in
+		*.ko.xz) xz -dc "$moddir/$m" > "$tmp/lib/virtio/$b.ko" ;;
+		*.ko.zst) zstd -qdc "$moddir/$m" > "$tmp/lib/virtio/$b.ko" ;;
+		*) cp "$moddir/$m" "$tmp/lib/virtio/$b.ko" ;;
+		esac
+		echo "$b" >> "$tmp/lib/virtio/order"
+	done < "$tmp/paths"
+	rm -f "$tmp/paths"
+	# mke2fs (mkfs.ext4) and the shared libraries it loads.
+	mke2fs=$(command -v mke2fs || echo /sbin/mke2fs)
+	# (not /sbin: busybox --install would find its own applet's name taken)
+	mkdir -p "$tmp/usr/local/sbin"
+	cp "$mke2fs" "$tmp/usr/local/sbin/mke2fs"
+	for lib in $(ldd "$mke2fs" | grep -o '/[^ ]*'); do
+		mkdir -p "$tmp$(dirname "$lib")"
+		cp -L "$lib" "$tmp$lib"
 	done
 fi
 (cd "$tmp" && find . | cpio -o -H newc --quiet) | gzip -9 > "$out"

@@ -1,33 +1,60 @@
 # SPDX-License-Identifier: GPL-2.0
-# The Linux guest's virtio disk check (axvm.virtio on the kernel command
-# line; tests/machine/virtio-smoke.sh runs it): load virtio-mmio and
-# virtio-blk, which find axctl's disks in the ACPI DSDT, then report, one
-# "virtio:" line each: the disks' size, read-only flag and serial (GET_ID),
-# the marker the host wrote at the start of vda, a write to vda's sector 8
-# with fsync (the host reads it back from the image), a write to the
-# read-only vdb (must be refused).
-for m in virtio_ring virtio virtio_mmio virtio_blk; do
-	insmod /lib/virtio/$m.ko || echo "virtio: insmod $m failed"
+# The Linux guest's virtio check (axvm.virtio=PHASE on the kernel command
+# line; tests/selftests/virtio_test.sh runs it): load the modules listed
+# in /lib/virtio/order (virtio-mmio finds axctl's devices in the ACPI
+# DSDT), then report, one "virtio:" line each, through the kernel log at
+# level 2 (printed even with `quiet`):
+#  - every disk's size, read-only flag and serial (GET_ID);
+#  - phase 1: the marker the host wrote at the start of the read-only
+#    vdb, a write to vdb (must be refused), an ext4 file system made on
+#    vda, two files of random bytes written to it with their SHA-256,
+#    unmounted; then init powers off;
+#  - phase 2 (the same image, a new boot): the two files' SHA-256 read
+#    back, a third file written, `sync`, "synced", and then nothing: the
+#    host kills axctl with SIGKILL and checks the third file is in the
+#    image.
+say() { echo "<2>virtio: $*" > /dev/kmsg; }
+for m in $(cat /lib/virtio/order); do
+	insmod /lib/virtio/$m.ko || say "insmod $m failed"
 done
 i=0
 while [ ! -b /dev/vda ] && [ $i -lt 30 ]; do
 	sleep 1
 	i=$((i + 1))
 done
-for d in vda vdb; do
-	echo "virtio: $d size $(cat /sys/block/$d/size 2>/dev/null) ro $(cat /sys/block/$d/ro 2>/dev/null) serial $(cat /sys/block/$d/serial 2>/dev/null)"
+for d in /sys/block/vd*; do
+	d=${d##*/}
+	say "$d size $(cat /sys/block/$d/size) ro $(cat /sys/block/$d/ro) serial $(cat /sys/block/$d/serial 2>/dev/null)"
 done
-echo "virtio: marker $(dd if=/dev/vda bs=512 count=1 2>/dev/null | head -c 16)"
-if printf 'axvm-virtio-written' | dd of=/dev/vda bs=512 seek=8 conv=fsync 2>/dev/null; then
-	echo "virtio: write done"
-else
-	echo "virtio: write failed"
-fi
-sync
-if printf 'x' | dd of=/dev/vdb bs=512 seek=1 conv=fsync 2>/dev/null; then
-	echo "virtio: ro write succeeded"
-else
-	echo "virtio: ro write refused"
-fi
-grep -i virtio /proc/interrupts | sed 's/^/virtio: irq /'
-echo "virtio: done"
+sums() {	# sums FILE...: one "sum NAME HASH" line each
+	for f in "$@"; do
+		say "sum ${f##*/} $(sha256sum "$f" | cut -d' ' -f1)"
+	done
+}
+mkdir -p /mnt
+case $(sed -n 's/.*axvm\.virtio=\([0-9]\).*/\1/p' /proc/cmdline) in
+1)
+	say "marker $(dd if=/dev/vdb bs=512 count=1 2>/dev/null | head -c 16)"
+	if printf 'x' | dd of=/dev/vdb bs=512 seek=1 conv=fsync 2>/dev/null; then
+		say "ro write succeeded"
+	else
+		say "ro write refused"
+	fi
+	/usr/local/sbin/mke2fs -q -F -t ext4 -L axvm /dev/vda && say "mkfs done"
+	mount -t ext4 /dev/vda /mnt && say "mounted"
+	dd if=/dev/urandom of=/mnt/f1 bs=64k count=16 2>/dev/null
+	dd if=/dev/urandom of=/mnt/f2 bs=64k count=48 2>/dev/null
+	sums /mnt/f1 /mnt/f2
+	umount /mnt && say "unmounted"
+	;;
+2)
+	mount -t ext4 /dev/vda /mnt && say "mounted"
+	sums /mnt/f1 /mnt/f2
+	dd if=/dev/urandom of=/mnt/f3 bs=64k count=32 2>/dev/null
+	sums /mnt/f3
+	sync && say "synced"
+	sleep 3600
+	;;
+esac
+grep -i virtio /proc/interrupts | while read -r l; do say "irq $l"; done
+say "done"

@@ -218,6 +218,110 @@ static void test_probe(void)
 	free(img);
 }
 
+/*
+ * A vmlinux as the kernel's vmlinux.lds.S lays it out: the entry point is
+ * startup_64's physical address, the first PT_LOAD maps it at
+ * __START_KERNEL_map + that; a second segment has bss beyond its file
+ * bytes. Text 0x1000 bytes at 16 MiB, data 0x800 file bytes + 0x1800 bss
+ * at 16 MiB + 8 KiB.
+ */
+static unsigned char *make_vmlinux(size_t *len)
+{
+	size_t total = 0x4000;
+	unsigned char *img = calloc(1, total);
+	Elf64_Ehdr *eh = (Elf64_Ehdr *)img;
+	Elf64_Phdr *ph = (Elf64_Phdr *)(img + sizeof(*eh));
+	size_t i;
+
+	memcpy(eh->e_ident, ELFMAG, SELFMAG);
+	eh->e_ident[EI_CLASS] = ELFCLASS64;
+	eh->e_ident[EI_DATA] = ELFDATA2LSB;
+	eh->e_ident[EI_VERSION] = EV_CURRENT;
+	eh->e_type = ET_EXEC;
+	eh->e_machine = EM_X86_64;
+	eh->e_version = EV_CURRENT;
+	eh->e_entry = 16 * MiB;
+	eh->e_phoff = sizeof(*eh);
+	eh->e_ehsize = sizeof(*eh);
+	eh->e_phentsize = sizeof(*ph);
+	eh->e_phnum = 2;
+	ph[0] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_offset = 0x1000,
+			      .p_vaddr = LINUX_KERNEL_MAP + 16 * MiB, .p_paddr = 16 * MiB,
+			      .p_filesz = 0x1000, .p_memsz = 0x1000 };
+	ph[1] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_offset = 0x2000,
+			      .p_vaddr = LINUX_KERNEL_MAP + 16 * MiB + 0x2000,
+			      .p_paddr = 16 * MiB + 0x2000, .p_filesz = 0x800, .p_memsz = 0x2000 };
+	for (i = 0x1000; i < 0x2800; i++)
+		img[i] = i * 5 + 1;
+	*len = total;
+	return img;
+}
+
+static void test_vmlinux(void)
+{
+	uint64_t low = 128 * MiB;
+	unsigned char *ram = malloc(low), *bp = ram + LINUX_ZERO_PAGE_GPA;
+	size_t len, rdlen = 4096;
+	unsigned char *img = make_vmlinux(&len);
+	Elf64_Phdr *ph = (Elf64_Phdr *)(img + sizeof(Elf64_Ehdr));
+	char rd[4096], err[256];
+	struct linux_image li;
+	struct boot_state bs;
+	int r;
+
+	memset(rd, 0x33, rdlen);
+	check(image_probe(img, len, IMAGE_AUTO, err, sizeof(err)) == IMAGE_LINUX,
+	      "auto format: a vmlinux means linux, not a plain ELF");
+	r = image_probe(img, len, IMAGE_ELF, err, sizeof(err));
+	check(r == IMAGE_EFORMAT && strstr(err, "vmlinux"), "vmlinux as --format elf refused: %s", err);
+	r = linux_probe(img, len, &li, err, sizeof(err));
+	check(r == IMAGE_OK && li.vmlinux && li.init_size == 0x4000 && li.kernel_size == 0x2800,
+	      "vmlinux probed: init_size 0x%x, kernel_size 0x%x", li.init_size, li.kernel_size);
+	memset(ram, 0xcc, low);
+	{
+		struct linux_boot lb = { .initrd = rd, .initrd_len = rdlen, .cmdline = "quiet",
+					 .low_ram = low, .rsdp = ACPI_TABLES_GPA };
+
+		r = linux_load(img, len, ram, &lb, &bs, err, sizeof(err));
+	}
+	check(r == IMAGE_OK, "vmlinux loads (%s)", r ? err : "ok");
+	check(!memcmp(ram + 16 * MiB, img + 0x1000, 0x1000) &&
+	      !memcmp(ram + 16 * MiB + 0x2000, img + 0x2000, 0x800),
+	      "segments at their physical addresses");
+	check(ram[16 * MiB + 0x2800] == 0 && ram[16 * MiB + 0x3fff] == 0,
+	      "bss beyond the file bytes zeroed");
+	check(bs.regs.rip == 16 * MiB && bs.regs.rsi == LINUX_ZERO_PAGE_GPA &&
+	      bs.sregs.cs.l && bs.sregs.cs.selector == LINUX_BOOT_CS,
+	      "entered at e_entry (startup_64) in long mode, RSI = boot_params");
+	check(g16(bp, HDR_BOOT_FLAG) == 0xaa55 && !memcmp(bp + HDR_HEADER, "HdrS", 4) &&
+	      g16(bp, HDR_VERSION) == VMLINUX_PROTOCOL && bp[HDR_TYPE_OF_LOADER] == 0xff &&
+	      (bp[HDR_LOADFLAGS] & LINUX_LOADED_HIGH),
+	      "boot_params has a setup header: 0xAA55, HdrS, 2.15, loader 0xff, LOADED_HIGH");
+	check(g32(bp, HDR_CMD_LINE_PTR) == LINUX_CMDLINE_GPA &&
+	      !strcmp((char *)ram + LINUX_CMDLINE_GPA, "quiet") &&
+	      g32(bp, HDR_RAMDISK_SIZE) == rdlen &&
+	      !memcmp(ram + g32(bp, HDR_RAMDISK_IMAGE), rd, rdlen) &&
+	      g64(bp, BP_ACPI_RSDP) == ACPI_TABLES_GPA && bp[BP_E820_ENTRIES] == 4,
+	      "command line, initrd, acpi_rsdp_addr and e820 as for a bzImage");
+	/* Too little RAM: a vmlinux is not relocated. */
+	r = load(img, len, ram, 16 * MiB + 0x2000, NULL, 0, NULL, &bs, err);
+	check(r == IMAGE_EFIT && strstr(err, "too little RAM"), "vmlinux beyond RAM: %s", err);
+	/* A segment below the entry point: not the layout axctl loads. */
+	ph[1].p_paddr = 8 * MiB;
+	r = linux_probe(img, len, &li, err, sizeof(err));
+	check(r == IMAGE_EFORMAT && strstr(err, "from its entry point"),
+	      "segment below startup_64 refused: %s", err);
+	/* Entry point not in a kernel-mapped segment: just an ELF. */
+	ph[1].p_paddr = 16 * MiB + 0x2000;
+	ph[0].p_vaddr = 16 * MiB;
+	check(image_probe(img, len, IMAGE_AUTO, err, sizeof(err)) == IMAGE_ELF,
+	      "an ELF whose entry is not mapped at __START_KERNEL_map is a plain ELF");
+	r = image_probe(img, len, IMAGE_LINUX, err, sizeof(err));
+	check(r == IMAGE_EFORMAT && strstr(err, "not a Linux"), "--format linux on it: %s", err);
+	free(img);
+	free(ram);
+}
+
 /* A real kernel (/boot/vmlinuz-*): probe and load it as axctl would. */
 static void test_real(const char *path)
 {
@@ -236,7 +340,16 @@ static void test_real(const char *path)
 	if (!img)
 		return;
 	r = linux_probe(img, len, &li, err, sizeof(err));
-	check(r == IMAGE_OK, "%s: a bzImage, protocol %x (%s)", path, li.version, r ? err : "ok");
+	check(r == IMAGE_OK, "%s: a %s, protocol %x (%s)", path, li.vmlinux ? "vmlinux" : "bzImage",
+	      li.version, r ? err : "ok");
+	if (li.vmlinux) {
+		const Elf64_Ehdr *eh = (const Elf64_Ehdr *)img;
+		const Elf64_Phdr *ph = (const Elf64_Phdr *)(img + eh->e_phoff);
+
+		while (ph->p_paddr != eh->e_entry)	/* probed: it is there */
+			ph++;
+		li.setup_size = ph->p_offset;	/* where startup_64's bytes are */
+	}
 	ram = malloc(256 * MiB);
 	r = load(img, len, ram, 256 * MiB, NULL, 0, "console=ttyS0", &bs, err);
 	check(r == IMAGE_OK && !memcmp(ram + bs.load_lo, img + li.setup_size, 4096),
@@ -448,6 +561,7 @@ int main(int argc, char **argv)
 {
 	test_probe();
 	test_load();
+	test_vmlinux();
 	test_acpi();
 	test_power();
 	test_msr();

@@ -160,7 +160,7 @@ expect 2 '--module needs a Multiboot image' start vm0 --kernel "$tmp/hlt.bin" --
 long=$(head -c 1024 /dev/zero | tr '\0' x)
 expect 2 'command line too long \(at most 1023 bytes for a flat image\)' \
 	start vm0 --kernel "$tmp/hlt.bin" --append "$long"
-expect 2 '--initrd needs a Linux bzImage' start vm0 --kernel "$tmp/hlt.bin" --initrd "$tmp/hlt.bin"
+expect 2 '--initrd needs a Linux kernel, bzImage or vmlinux' start vm0 --kernel "$tmp/hlt.bin" --initrd "$tmp/hlt.bin"
 # --disk: the image's errors come before the module is needed.
 expect 12 'disk /nonexistent/disk.img: No such file' start vm0 --kernel "$tmp/hlt.bin" \
 	--disk /nonexistent/disk.img
