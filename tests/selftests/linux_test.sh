@@ -25,27 +25,10 @@ L=${AXVM_LINUX:-/opt/axvm/linux}
 VM=linux_test
 tmo=${AXVM_LINUX_TIMEOUT:-900}
 tmp=${TMPDIR:-/tmp}/linux_test.$$
-n=0
-failed=0
+. "${0%/*}/tap.sh"
 
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-notok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
-check() {	# check DESCRIPTION CMD...
-	d=$1
-	shift
-	if "$@"; then ok "$d"; else notok "$d"; fi
-}
-
-for f in "$AXCTL" "$L/vmlinuz" "$L/initramfs.cpio.gz"; do
-	if [ ! -e "$f" ]; then
-		echo "1..0 # SKIP $f missing"
-		exit 4
-	fi
-done
-if [ ! -c /dev/axvm ]; then
-	echo "1..0 # SKIP no /dev/axvm (insmod axvm.ko first)"
-	exit 4
-fi
+need "$AXCTL" "$L/vmlinuz" "$L/initramfs.cpio.gz"
+need_axvm
 cpus=${AXVM_LINUX_VCPUS:-$(grep -c ^processor /proc/cpuinfo)}
 [ "$cpus" -gt 2 ] && cpus=2
 mkdir -p "$tmp"

@@ -31,28 +31,11 @@ G=${AXVM_GUESTS:-/opt/axvm/guests}
 VM=pc_test
 SMP_VM=pc_test_smp
 tmp=${TMPDIR:-/tmp}/pc_test.$$
-n=0
-failed=0
+. "${0%/*}/tap.sh"
 
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-notok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
-check() {	# check DESCRIPTION CMD...
-	d=$1
-	shift
-	if "$@"; then ok "$d"; else notok "$d"; fi
-}
-
-for f in "$AXCTL" "$G/mb_hello" "$G/mb_fwcfg" "$G/mb_pit" "$G/mb_serial" "$G/mb_smp" "$G/mb_ipi" \
-	"$G/mb_apic_timer"; do
-	if [ ! -e "$f" ]; then
-		echo "1..0 # SKIP $f missing (make userland)"
-		exit 4
-	fi
-done
-if [ ! -c /dev/axvm ]; then
-	echo "1..0 # SKIP no /dev/axvm (insmod axvm.ko first)"
-	exit 4
-fi
+need -h "make userland" "$AXCTL" "$G/mb_hello" "$G/mb_fwcfg" "$G/mb_pit" "$G/mb_serial" \
+	"$G/mb_smp" "$G/mb_ipi" "$G/mb_apic_timer"
+need_axvm
 
 mkdir -p "$tmp"
 cleanup() {

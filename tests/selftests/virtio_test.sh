@@ -26,33 +26,16 @@ VM=virtio_test
 tmo=${AXVM_VIRTIO_TIMEOUT:-900}
 tmp=${TMPDIR:-/tmp}/virtio_test.$$
 PATH=$PATH:/usr/sbin:/sbin
-n=0
-failed=0
+. "${0%/*}/tap.sh"
 
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-notok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
-check() {	# check DESCRIPTION CMD...
-	d=$1
-	shift
-	if "$@"; then ok "$d"; else notok "$d"; fi
-}
-
-for f in "$AXCTL" "$L/vmlinux" "$L/initramfs-virtio.cpio.gz"; do
-	if [ ! -e "$f" ]; then
-		echo "1..0 # SKIP $f missing"
-		exit 4
-	fi
-done
+need "$AXCTL" "$L/vmlinux" "$L/initramfs-virtio.cpio.gz"
 for p in e2fsck debugfs; do
 	if ! command -v $p >/dev/null 2>&1; then
 		echo "1..0 # SKIP no $p (e2fsprogs) to check the guest's file system"
 		exit 4
 	fi
 done
-if [ ! -c /dev/axvm ]; then
-	echo "1..0 # SKIP no /dev/axvm (insmod axvm.ko first)"
-	exit 4
-fi
+need_axvm
 mkdir -p "$tmp"
 pid=
 cleanup() {

@@ -1,0 +1,35 @@
+# SPDX-License-Identifier: GPL-2.0
+# The shell selftests' TAP helpers, sourced (". ${0%/*}/tap.sh": next to
+# the test in bin/ and in the test machine's /opt/axvm/tests/). Counts in
+# n and failed; the test prints the plan "1..$n" at its end.
+n=0
+failed=0
+
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+notok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
+check() {	# check DESCRIPTION CMD...: ok when CMD succeeds
+	d=$1
+	shift
+	if "$@"; then ok "$d"; else notok "$d"; fi
+}
+# need [-h HINT] FILE...: skip the whole test (exit 4) if one is missing.
+need() {
+	hint=
+	if [ "$1" = -h ]; then
+		hint=" ($2)"
+		shift 2
+	fi
+	for f in "$@"; do
+		if [ ! -e "$f" ]; then
+			echo "1..0 # SKIP $f missing$hint"
+			exit 4
+		fi
+	done
+}
+# need_axvm: skip the whole test without /dev/axvm.
+need_axvm() {
+	if [ ! -c /dev/axvm ]; then
+		echo "1..0 # SKIP no /dev/axvm (insmod axvm.ko first)"
+		exit 4
+	fi
+}
