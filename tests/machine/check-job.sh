@@ -24,7 +24,7 @@ dmesg | grep 'axvm:' | sed 's/^/# /'
 # migration, IPIs, guests with several vCPUs), the 1-CPU stage everything
 # else and, where one CPU proves something of its own, those suites too.
 # Every suite runs in at least one stage.
-smp_only="fuzz_test hotplug_test mmio_test preempt_test ring_test trace_test"
+smp_only="fuzz_test hotplug_test mmio_test preempt_test ring_test"
 both="kvm_turns_test lapic_test lifetime_test runpage_test"
 cpus=$(grep -c '^processor' /proc/cpuinfo)
 # The randomised suites start from a seed that changes every day (printed,

@@ -53,6 +53,7 @@ printf 'axvm-marker-0001' | dd of="$vdb" conv=notrunc 2>/dev/null
 
 # boot PHASE OUT: start the guest in the background ($pid).
 boot() {
+	: > "$2"
 	"$AXCTL" -v run --name "$VM" --no-reboot -m 256 --kernel "$L/vmlinux" \
 		--initrd "$L/initramfs-virtio.cpio.gz" \
 		--append "console=ttyS0 quiet panic=-1 mitigations=off axvm.virtio=$1" \
