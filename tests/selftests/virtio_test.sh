@@ -23,7 +23,7 @@
 AXCTL=${AXCTL:-/opt/axvm/axctl}
 L=${AXVM_LINUX:-/opt/axvm/linux}
 VM=virtio_test
-tmo=${AXVM_VIRTIO_TIMEOUT:-900}
+tmo=${AXVM_VIRTIO_TIMEOUT:-600}
 tmp=${TMPDIR:-/tmp}/virtio_test.$$
 PATH=$PATH:/usr/sbin:/sbin
 . "${0%/*}/tap.sh"

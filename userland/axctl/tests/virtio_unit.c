@@ -314,6 +314,18 @@ static void h_ind_big(void)
 	offer(0);
 }
 
+/* QueueNum entries, the largest table a driver may fill (2.7.5.3.1). */
+static void h_ind_full(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < NUM; i++)
+		set_ind(i, DATA_GPA + i, 1, (i ? VIRTQ_DESC_F_WRITE : 0) |
+			(i < NUM - 1 ? VIRTQ_DESC_F_NEXT : 0), i + 1);
+	set_desc(0, IND_GPA, 16 * NUM, VIRTQ_DESC_F_INDIRECT, 0);
+	offer(0);
+}
+
 static void h_ind_outside(void)
 {
 	set_desc(0, RAM_SIZE - 16, 32, VIRTQ_DESC_F_INDIRECT, 0);
@@ -354,6 +366,7 @@ static void test_hostile(void)
 	for (i = 0; i < ARRAY_SIZE(t); i++)
 		check(pop_hostile(t[i].ind, t[i].fn) == -EINVAL, "vq_pop refuses %s", t[i].what);
 	check(pop_hostile(true, h_ind_ok) == 1, "a valid indirect table is taken");
+	check(pop_hostile(true, h_ind_full) == 1, "an indirect table of QueueNum entries is taken");
 }
 
 /* xorshift64: the random queues below are the same on every run. */

@@ -2,8 +2,10 @@
 /*
  * axctl: the virtio-mmio transport (see mmio.h; VIRTIO 1.2 section 4.2).
  */
+#include <stdio.h>
 #include <string.h>
 
+#include "axctl.h"
 #include "virtio/mmio.h"
 
 #define FEAT(bit)	(1ULL << (bit))
@@ -64,6 +66,9 @@ void virtio_mmio_fail(struct virtio_mmio *vm)
 
 	if (vm->status & VIRTIO_STATUS_NEEDS_RESET)
 		return;
+	/* Once per failure: a guest whose I/O stops says why here. */
+	fprintf(stderr, "%s: %s at 0x%llx: malformed request from the guest, device needs reset\n",
+		axctl_prog, vm->ops->name, (unsigned long long)vm->base);
 	/* Stop using the queues: the guest may have pointed them anywhere. */
 	for (i = 0; i < VIRTIO_MMIO_MAX_QUEUES; i++)
 		vm->vq[i].ready = false;

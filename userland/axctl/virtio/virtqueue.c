@@ -183,6 +183,13 @@ static int walk_chain(struct virtq *q, const struct guest_mem *m, struct vq_chai
 		if (d.flags & VIRTQ_DESC_F_INDIRECT) {
 			if (!q->indirect)
 				return -EINVAL;
+			/*
+			 * The table's entries count, not the descriptor that
+			 * points to it: Linux's virtio_blk fills a table of
+			 * seg_max + 2 = QueueNum entries for its largest
+			 * requests (refusing those hung mke2fs).
+			 */
+			budget++;
 			return walk_indirect(c, m, &d, &budget);
 		}
 		r = chain_add(c, m, &d);
