@@ -605,8 +605,8 @@ if [ -n "$fake" ] && [ -f "$fake" ] && ldd "$axctl" >/dev/null 2>&1; then
 		"$axctl" monitor > "$tmp/mon" 2>&1 &
 	pid=$!
 	n=0
-	# Up to 30 s: a loaded CI host (two Bochs beside this) is slow to start it.
-	while [ $n -lt 300 ] && [ "$(grep -c ' vm demo' "$tmp/mon")" -lt 5 ]; do sleep 0.1; n=$((n + 1)); done
+	# Up to 60 s: a loaded CI host (two Bochs and builds beside this) is slow to start it.
+	while [ $n -lt 600 ] && [ "$(grep -c ' vm demo' "$tmp/mon")" -lt 5 ]; do sleep 0.1; n=$((n + 1)); done
 	kill -INT $pid
 	wait $pid
 	rc=$?
