@@ -14,7 +14,9 @@
 # AXVM_LINUX_AUTO=1: the guest runs the dialogue's commands itself
 # (axvm.auto, tests/guests/linux/dialogue.sh) with stdin from /dev/null,
 # for consoles without input. AXVM_LINUX_TIMEOUT: seconds for the boot to
-# reach the shell (default 900) and for the rest.
+# reach the shell (default 900) and for the rest. AXVM_LINUX_KERNEL=vmlinux
+# boots the same kernel uncompressed (/opt/axvm/linux/vmlinux, axctl's
+# vmlinux loading) instead of the bzImage.
 #
 # Prints the boot's figures as TAP comments: TSC ticks from entry to the
 # shell (the guest's /init writes axctl's milestone port 0x60c just before it), and
@@ -27,7 +29,8 @@ tmo=${AXVM_LINUX_TIMEOUT:-900}
 tmp=${TMPDIR:-/tmp}/linux_test.$$
 . "${0%/*}/tap.sh"
 
-need "$AXCTL" "$L/vmlinuz" "$L/initramfs.cpio.gz"
+kernel=$L/${AXVM_LINUX_KERNEL:-vmlinuz}
+need "$AXCTL" "$L/vmlinuz" "$kernel" "$L/initramfs.cpio.gz"
 need_axvm
 cpus=${AXVM_LINUX_VCPUS:-$(grep -c ^processor /proc/cpuinfo)}
 [ "$cpus" -gt 2 ] && cpus=2
@@ -107,7 +110,7 @@ append="console=ttyS0 earlyprintk=serial,ttyS0,115200 panic=-1 mitigations=off"
 mkfifo "$tmp/in"
 t0=$(date +%s)
 "$AXCTL" -v run --no-reboot --name "$VM" -m "${AXVM_LINUX_MEM:-192}" -c "$cpus" \
-	--kernel "$L/vmlinuz" --initrd "$L/initramfs.cpio.gz" --append "$append" \
+	--kernel "$kernel" --initrd "$L/initramfs.cpio.gz" --append "$append" \
 	< "$tmp/in" > "$out" 2> "$tmp/err" &
 pid=$!
 exec 3> "$tmp/in"
@@ -134,10 +137,10 @@ wait_for() {
 say() { printf '%s\n' "$1" >&3; }
 
 if wait_for '^axvm-guest: userland up' "$tmo"; then
-	ok "Linux boots to userland with $cpus vCPU(s) in $(( $(date +%s) - t0 ))s (machine clock)"
+	ok "Linux (${kernel##*/}) boots to userland with $cpus vCPU(s) in $(( $(date +%s) - t0 ))s (machine clock)"
 	"$AXCTL" stats "$VM" > "$tmp/stats.boot" 2>&1
 else
-	notok "Linux boots to userland with $cpus vCPU(s) (last output: $(tail -c 600 "$out"))"
+	notok "Linux (${kernel##*/}) boots to userland with $cpus vCPU(s) (last output: $(tail -c 600 "$out"))"
 fi
 if [ "${AXVM_LINUX_AUTO:-0}" != 1 ] && wait_for 'guest# ' 60; then
 	say 'echo "@@uname $(uname -r)"'
