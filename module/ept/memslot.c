@@ -11,8 +11,13 @@
  * does to its mapping (munmap, mremap, MADV_DONTNEED, fork) can leave the
  * guest with a freed page; it only makes the guest's view and the
  * process's view of that memory diverge.
+ *
+ * Shared writable mappings of files whose pages need dirty tracking (ext4,
+ * xfs and other file systems with writeback) are refused for writable
+ * slots: see memslot_vma_needs_dirty_tracking().
  */
 #include <linux/align.h>
+#include <linux/backing-dev.h>
 #include <linux/errno.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
@@ -25,13 +30,14 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <linux/version.h>
 #include "ept/ept.h"
 #include "ept/memslot.h"
 
 static_assert(AXVM_MEMSLOT_MAX_GPA == AXVM_EPT_MAX_GPA);
 
 #define MEMSLOT_VALID_FLAGS	(AXVM_MEM_READONLY | AXVM_MEM_POPULATE)
-/* Pages per pin_user_pages_fast() call; between calls we check signals. */
+/* Pages per pin_user_pages() call; between calls we check signals. */
 #define MEMSLOT_PIN_CHUNK	(SZ_64M >> PAGE_SHIFT)
 #define PAGES_PER_2M		(SZ_2M >> PAGE_SHIFT)
 
@@ -104,6 +110,88 @@ int axvm_memslot_check(const struct axvm_memslots *s,
 	return 0;
 }
 
+/*
+ * Would a writable long-term pin of @vma's pages bypass the dirty tracking
+ * of the file system behind it? The file system learns of writes only
+ * through write faults (->page_mkwrite allocates blocks, starts journal
+ * handles, waits for stable pages) and write-protects a page again when
+ * writeback cleans it. A guest writes through the EPT to the pinned page
+ * without faulting, so the page changes while the file system believes it
+ * clean (and, over a hole, without blocks); setting it dirty when the slot
+ * is released can hit a page whose buffers are gone, which ext4 WARNs or
+ * BUGs on. Upstream GUP refuses such pins from 6.5 on with -EFAULT
+ * ("mm/gup: disallow FOLL_LONGTERM GUP-nonfast writing to file-backed
+ * mappings"); 6.1 does not. This is 6.5's vma_needs_dirty_tracking()
+ * (mm/mmap.c, not exported), checked before GUP on every kernel so the
+ * errno is axvm's own everywhere.
+ * Anonymous memory, shmem/memfd/tmpfs and hugetlbfs (no ->page_mkwrite, no
+ * writeback) and private mappings (written pages become anonymous) pass.
+ */
+static bool memslot_vma_needs_dirty_tracking(struct vm_area_struct *vma)
+{
+	const struct vm_operations_struct *ops = vma->vm_ops;
+	struct file *file = vma->vm_file;
+
+	if ((vma->vm_flags & (VM_WRITE | VM_SHARED)) != (VM_WRITE | VM_SHARED))
+		return false;
+	if (ops && (ops->page_mkwrite || ops->pfn_mkwrite))
+		return true;
+	if (vma->vm_flags & VM_PFNMAP)
+		return false;
+	return file && file->f_mapping && mapping_can_writeback(file->f_mapping);
+}
+
+/*
+ * Does a VMA in [@start, @end) need dirty tracking? Holes are left to GUP,
+ * which fails them with -EFAULT. Context: mmap lock held.
+ */
+static bool memslot_range_needs_dirty_tracking(struct mm_struct *mm,
+					       unsigned long start,
+					       unsigned long end)
+{
+	struct vm_area_struct *vma;
+
+	mmap_assert_locked(mm);
+	for (vma = find_vma(mm, start); vma && vma->vm_start < end;
+	     vma = find_vma(mm, vma->vm_end))
+		if (memslot_vma_needs_dirty_tracking(vma))
+			return true;
+	return false;
+}
+
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+#define memslot_pin_locked(start, n, gup, pages) \
+	pin_user_pages(start, n, gup, pages)
+#else
+/* Until 6.5's "mm/gup: remove vmas parameter from pin_user_pages()". */
+#define memslot_pin_locked(start, n, gup, pages) \
+	pin_user_pages(start, n, gup, pages, NULL)
+#endif
+
+/*
+ * Pin up to @n pages at @start, after checking the VMAs they lie in (for
+ * FOLL_WRITE). Check and pin are under one mmap_read_lock, which
+ * pin_user_pages() never drops, so the pinned pages come from the VMAs that
+ * were checked: nothing can mmap a file over the range in between.
+ * Return: pages pinned (> 0, maybe fewer than @n), or a negative errno.
+ */
+static long memslot_pin_chunk(struct mm_struct *mm, unsigned long start,
+			      unsigned long n, unsigned int gup,
+			      struct page **pages)
+{
+	long ret;
+
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	if ((gup & FOLL_WRITE) &&
+	    memslot_range_needs_dirty_tracking(mm, start, start + n * PAGE_SIZE))
+		ret = -EOPNOTSUPP;
+	else
+		ret = memslot_pin_locked(start, n, gup, pages);
+	mmap_read_unlock(mm);
+	return ret ?: -EFAULT;
+}
+
 /* Pin and charge the pages of @r into @m (not yet visible to anyone). */
 static int memslot_pin(struct axvm_memslot *m,
 		       const struct axvm_memory_region *r)
@@ -112,7 +200,7 @@ static int memslot_pin(struct axvm_memslot *m,
 	unsigned int gup = FOLL_LONGTERM;
 	struct mm_struct *mm = current->mm;
 	struct page **pages;
-	int ret;
+	long ret;
 
 	if (!mm)
 		return -EFAULT;
@@ -131,14 +219,12 @@ static int memslot_pin(struct axvm_memslot *m,
 		goto free;
 
 	while (done < npages) {
-		int n = min_t(unsigned long, npages - done, MEMSLOT_PIN_CHUNK);
-
-		ret = pin_user_pages_fast(r->hva + done * PAGE_SIZE, n, gup,
-					  pages + done);
-		if (ret <= 0) {
-			ret = ret ? ret : -EFAULT;
+		ret = memslot_pin_chunk(mm, r->hva + done * PAGE_SIZE,
+					min_t(unsigned long, npages - done,
+					      MEMSLOT_PIN_CHUNK),
+					gup, pages + done);
+		if (ret < 0)
 			goto unpin;
-		}
 		done += ret;
 		if (done < npages && fatal_signal_pending(current)) {
 			ret = -EINTR;
@@ -175,8 +261,12 @@ free:
  *	the slot was free. Never NULL.
  *
  * For a non-zero size, pins the @r->size bytes at @r->hva of the calling
- * process (pin_user_pages_fast(), FOLL_LONGTERM, and FOLL_WRITE unless
+ * process (pin_user_pages(), FOLL_LONGTERM, and FOLL_WRITE unless
  * AXVM_MEM_READONLY), charges them to its locked_vm and fills the slot.
+ * A writable region may not lie in a shared writable mapping of a file
+ * whose pages need dirty tracking (a file on ext4, xfs, ...): such memory
+ * cannot be written behind the file system's back. Read-only regions,
+ * private file mappings, anonymous, shmem/memfd and hugetlbfs memory can.
  * If the slot was used, the old region is moved to @old whole: its pages
  * stay pinned, because the EPT may still map them.
  *
@@ -192,9 +282,10 @@ free:
  * Context: process context of the task whose memory is registered, may
  * sleep; the caller holds the lock protecting @s exclusively.
  * Return: 0; an axvm_memslot_check() error; -EFAULT if the range is not
- * valid user memory (or no mm); -ENOMEM if out of memory or over
+ * valid user memory (or no mm); -EOPNOTSUPP if a writable region lies in
+ * such a shared file mapping; -ENOMEM if out of memory or over
  * RLIMIT_MEMLOCK; -EINTR if a fatal signal arrived while pinning; or an
- * error of pin_user_pages_fast(). On error @s is unchanged.
+ * error of pin_user_pages(). On error @s is unchanged.
  */
 int axvm_memslot_set(struct axvm_memslots *s,
 		     const struct axvm_memory_region *r, u64 max_total_bytes,

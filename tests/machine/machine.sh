@@ -60,6 +60,7 @@ die() { echo "machine: $*" >&2; exit 1; }
 cp /bin/busybox "$root/bin/busybox" || die "busybox-static missing (run scripts/setup.sh)"
 install -m 755 "$here/init.sh" "$root/init"
 install -m 755 "$here/load-kvm.sh" "$root/opt/axvm/load-kvm"
+install -m 755 "$here/load-fs.sh" "$root/opt/axvm/load-fs"
 
 ko="$top/build/kmod/$kver/axvm-btf.ko"
 [ -f "$ko" ] || die "$ko missing: run 'make module KVER=$kver'"
@@ -79,6 +80,12 @@ if /sbin/modinfo -p "$root/opt/axvm/kvm/kvm.ko" | grep -q '^enable_virt_at_load:
 else
 	: > "$root/opt/axvm/kvm/kvm.params"
 fi
+
+# loop and ext4 (with crc32c, a softdep) for memory_test's file on a file
+# system with writeback (/opt/axvm/load-fs loads them; without them that
+# test skips).
+sh "$here/copy-kmods.sh" "$kver" "$root/opt/axvm/fs" loop crc32c_generic ext4 ||
+	echo "machine: no loop/ext4 modules for $kver: memory_test will skip file_backed_memory" >&2
 
 # Userland programs and the shared libraries they need.
 copy_prog() {

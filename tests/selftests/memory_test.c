@@ -10,13 +10,27 @@
  *  - a store to a GPA with no memory slot ends in an exit naming that GPA;
  *  - a read-only slot can be read but not written;
  *  - a deleted slot is gone for the guest at once, and new memory put in
- *    its place is what the guest sees next.
+ *    its place is what the guest sees next;
+ *  - a writable slot in a shared mapping of a file on ext2 (loop device)
+ *    is refused, with nothing left pinned; other file, memfd and anonymous
+ *    memory is accepted.
  * The guests run in 32-bit protected mode without paging (guests/guest32.S),
  * so GPA = linear address and only axvm's EPT translates.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "axvm_test.h"
 
@@ -325,6 +339,257 @@ TEST(slot_delete_and_replace)
 	ASSERT_RUN_DONE(vcpu);
 	ASSERT_RUN_HALT(vcpu);
 	axvm_vm_free(vm);
+}
+
+/*
+ * Issue 14, item 8: a writable slot in a MAP_SHARED writable mapping of a
+ * file on a file system with writeback (ext4, xfs, ...) is refused with
+ * EOPNOTSUPP: the guest would write the pinned page behind the file
+ * system's back. The test machine's root is a tmpfs, so the test makes an
+ * ext2 image (busybox mke2fs), attaches it to a loop device and mounts it
+ * with the ext4 driver (which tracks dirty pages through ->page_mkwrite).
+ * Refusals must leave nothing pinned or charged; read-only slots of the
+ * same mapping, private mappings of the file, memfd and anonymous memory
+ * keep working.
+ */
+#define WBFS_IMG	"/tmp/axvm-wbfs.img"
+#define WBFS_DIR	"/tmp/axvm-wbfs"
+#define WBFS_FILE	WBFS_DIR "/ram"
+#define WBFS_VALUE	0xf11eda7aU
+#define SLOT2		2
+#define SLOT2_GPA	0x4000000ULL	/* 64 MiB */
+#define SZ_64M		0x4000000ULL
+
+struct wbfs {
+	char loopdev[64];
+	bool attached, mounted;
+};
+
+static int run_cmd(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int run_cmd(const char *fmt, ...)
+{
+	char cmd[256];
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	st = system(cmd);
+	return st == -1 || !WIFEXITED(st) ? -1 : WEXITSTATUS(st);
+}
+
+static void wbfs_umount(struct wbfs *fs)
+{
+	if (fs->mounted)
+		run_cmd("umount %s", WBFS_DIR);
+	if (fs->attached)
+		run_cmd("losetup -d %s", fs->loopdev);
+	rmdir(WBFS_DIR);
+	unlink(WBFS_IMG);
+	memset(fs, 0, sizeof(*fs));
+}
+
+/* Mount a fresh 16 MiB ext2 at WBFS_DIR: NULL, or why not (a SKIP). */
+static const char *wbfs_mount(struct wbfs *fs)
+{
+	struct statfs sfs;
+	FILE *p;
+	int fd;
+
+	memset(fs, 0, sizeof(*fs));
+	if (access("/opt/axvm/load-fs", X_OK) == 0 &&
+	    run_cmd("/opt/axvm/load-fs") != 0)
+		return "cannot load the loop and ext4 modules (/opt/axvm/load-fs)";
+	if (run_cmd("grep -qw ext4 /proc/filesystems") != 0)
+		return "no ext4 driver";
+	fd = open(WBFS_IMG, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || ftruncate(fd, 16 << 20) || close(fd))
+		return "cannot create the image in /tmp";
+	p = popen("losetup -f 2>/dev/null", "r");
+	if (!p || !fgets(fs->loopdev, sizeof(fs->loopdev), p)) {
+		if (p)
+			pclose(p);
+		wbfs_umount(fs);
+		return "no free loop device (losetup -f)";
+	}
+	pclose(p);
+	fs->loopdev[strcspn(fs->loopdev, "\n")] = 0;
+	if (run_cmd("losetup %s %s", fs->loopdev, WBFS_IMG) != 0) {
+		wbfs_umount(fs);
+		return "losetup failed";
+	}
+	fs->attached = true;
+	if (run_cmd("mke2fs %s >/dev/null 2>&1", fs->loopdev) != 0 ||
+	    (mkdir(WBFS_DIR, 0700) && errno != EEXIST) ||
+	    run_cmd("mount -t ext4 %s %s", fs->loopdev, WBFS_DIR) != 0) {
+		wbfs_umount(fs);
+		return "mke2fs or mount -t ext4 failed";
+	}
+	fs->mounted = true;
+	if (statfs(WBFS_DIR, &sfs) || sfs.f_type != 0xef53) {
+		wbfs_umount(fs);
+		return "the mount is not ext2/ext4";
+	}
+	return NULL;
+}
+
+/* A "Name:  value kB" line of /proc/self/status, or a field of /proc/vmstat. */
+static long long proc_value(const char *file, const char *name)
+{
+	size_t len = strlen(name);
+	long long v = -1;
+	char line[256];
+	FILE *f = fopen(file, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, name, len) && (line[len] == ':' || line[len] == ' ')) {
+			v = strtoll(line + len + 1, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+/*
+ * Pages pinned system-wide (FOLL_PIN) and this process's VmLck (kB); false
+ * if unknown. The vmstat counters are folded from per-CPU deltas lazily,
+ * so they drift by a few pages unless stat_refresh folds them first.
+ */
+static bool pin_counts(long long *pinned, long long *vmlck)
+{
+	int fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
+	long long acq, rel;
+
+	if (fd < 0 || write(fd, "1", 1) != 1) {
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	close(fd);
+	acq = proc_value("/proc/vmstat", "nr_foll_pin_acquired");
+	rel = proc_value("/proc/vmstat", "nr_foll_pin_released");
+	*pinned = acq - rel;
+	*vmlck = proc_value("/proc/self/status", "VmLck");
+	return acq >= 0 && rel >= 0 && *vmlck >= 0;
+}
+
+/* The guest reads the dword at gpa (readback): it must be value. */
+static void guest_reads(struct __test_metadata *_metadata, struct axvm_vcpu *vcpu,
+			uint64_t gpa, uint32_t value)
+{
+	set_inputs(vcpu, G32_READBACK, gpa, gpa, 1, 0, 0);
+	ASSERT_RUN_REPORT(vcpu, value);
+	ASSERT_RUN_REPORT(vcpu, value);
+	ASSERT_RUN_REPORT(vcpu, value);
+	ASSERT_RUN_DONE(vcpu);
+	ASSERT_RUN_HALT(vcpu);
+}
+
+/* Register a region: the errno, or 0 if accepted (then deleted again). */
+static int refused_errno(struct axvm_vm *vm, uint32_t slot, uint64_t gpa,
+			 uint64_t size, const void *hva)
+{
+	if (__axvm_set_region(vm->fd, slot, 0, gpa, size, hva) == 0) {
+		__axvm_set_region(vm->fd, slot, 0, gpa, 0, hva);
+		return 0;
+	}
+	return errno;
+}
+
+static double elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1e3 + (t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+TEST(file_backed_memory)
+{
+	const uint64_t off = 0x100;	/* of the value in the file */
+	long long pinned0, vmlck0, pinned, vmlck;
+	char *shared, *priv, *mfd, *anon, *big;
+	struct axvm_vcpu *vcpu;
+	struct timespec t0;
+	struct axvm_vm *vm;
+	uint32_t value = WBFS_VALUE;
+	const char *why;
+	struct wbfs fs;
+	int fd, memfd;
+
+	AXVM_REQUIRE_CAP(AXVM_CAP_UNRESTRICTED_GUEST | AXVM_CAP_READONLY_MEM);
+	why = wbfs_mount(&fs);
+	if (why)
+		SKIP(return, "%s", why);
+	/* A file with its value written back: clean pages of an ext2 file. */
+	fd = open(WBFS_FILE, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ftruncate(fd, SLOT1_SIZE));
+	ASSERT_EQ(4, pwrite(fd, &value, 4, off));
+	ASSERT_EQ(0, fsync(fd));
+	shared = mmap(NULL, SLOT1_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, shared);
+	vcpu = pm32_vm(G32_READBACK, &vm);
+	ASSERT_TRUE(pin_counts(&pinned0, &vmlck0));
+
+	/* Writable slot over the shared file mapping: refused. */
+	EXPECT_EQ(EOPNOTSUPP, refused_errno(vm, SLOT1, SLOT1_GPA, SLOT1_SIZE, shared));
+	/*
+	 * 64 MiB of anonymous memory with 2 MiB of the file after it: the
+	 * first 64 MiB chunk is pinned before the file's is refused, and
+	 * must be unpinned and uncharged again.
+	 */
+	big = axvm_alloc_mem(SZ_64M + SLOT1_SIZE);
+	ASSERT_EQ(big + SZ_64M, mmap(big + SZ_64M, SLOT1_SIZE, PROT_READ | PROT_WRITE,
+				     MAP_SHARED | MAP_FIXED, fd, 0));
+	EXPECT_EQ(EOPNOTSUPP, refused_errno(vm, SLOT2, SLOT2_GPA, SZ_64M + SLOT1_SIZE, big));
+	axvm_free_mem(big, SZ_64M + SLOT1_SIZE);
+	ASSERT_TRUE(pin_counts(&pinned, &vmlck));
+	EXPECT_EQ(pinned0, pinned) TH_LOG("pages left pinned");
+	EXPECT_EQ(vmlck0, vmlck) TH_LOG("VmLck left charged (kB)");
+
+	/* The VM is still usable: anonymous memory (64 MiB, timed). */
+	anon = axvm_alloc_mem(SZ_64M);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ASSERT_EQ(0, __axvm_set_region(vm->fd, SLOT2, 0, SLOT2_GPA, SZ_64M, anon));
+	TH_LOG("64 MiB anonymous, not yet populated: registered in %.1f ms", elapsed_ms(&t0));
+	ASSERT_EQ(0, __axvm_set_region(vm->fd, SLOT2, 0, SLOT2_GPA, 0, anon));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	axvm_vm_add_region_mem(vm, SLOT2, 0, SLOT2_GPA, SZ_64M, anon);
+	TH_LOG("64 MiB anonymous, populated: registered in %.1f ms", elapsed_ms(&t0));
+	guest_pattern(_metadata, vm, vcpu, SLOT2_GPA + 0x3ff8, 0x2000, 0x600dda7a);
+	axvm_vm_delete_region(vm, SLOT2);
+
+	/* Read-only slot of the same shared mapping: the guest reads the file. */
+	axvm_vm_add_region_mem(vm, SLOT1, AXVM_MEM_READONLY, SLOT1_GPA, SLOT1_SIZE, shared);
+	guest_reads(_metadata, vcpu, SLOT1_GPA + off, WBFS_VALUE);
+	axvm_vm_delete_region(vm, SLOT1);	/* and munmaps shared */
+
+	/* A private writable mapping of the file: copy-on-write, accepted. */
+	priv = mmap(NULL, SLOT1_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	ASSERT_NE(MAP_FAILED, priv);
+	axvm_vm_add_region_mem(vm, SLOT1, 0, SLOT1_GPA, SLOT1_SIZE, priv);
+	guest_reads(_metadata, vcpu, SLOT1_GPA + off, WBFS_VALUE);
+	guest_pattern(_metadata, vm, vcpu, SLOT1_GPA + 0x1000, 0x100, 0x5ca1ab1e);
+	axvm_vm_delete_region(vm, SLOT1);
+
+	/* memfd (shmem) MAP_SHARED: accepted. */
+	memfd = memfd_create("axvm-ram", 0);
+	ASSERT_LE(0, memfd);
+	ASSERT_EQ(0, ftruncate(memfd, SLOT1_SIZE));
+	mfd = mmap(NULL, SLOT1_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+	ASSERT_NE(MAP_FAILED, mfd);
+	axvm_vm_add_region_mem(vm, SLOT1, 0, SLOT1_GPA, SLOT1_SIZE, mfd);
+	guest_pattern(_metadata, vm, vcpu, SLOT1_GPA + 0x1000, 0x100, 0x3e3f0d);
+	axvm_vm_delete_region(vm, SLOT1);
+	close(memfd);
+
+	axvm_vm_free(vm);
+	close(fd);
+	wbfs_umount(&fs);
 }
 
 /*

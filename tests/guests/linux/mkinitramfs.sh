@@ -28,32 +28,8 @@ install -m 644 "$here/virtio.sh" "$tmp/virtio.sh"
 # modules.dep).
 want="virtio_mmio virtio_blk virtio_net virtio-rng virtio_console crc32c_generic ext4"
 moddir=/lib/modules/$kver
-# deps_of NAME: the module's path and its dependencies' paths, deps first.
-deps_of() {
-	local line path d
-	line=$(grep -E "(^|/)$1\.ko(\.xz|\.zst)?:" "$moddir/modules.dep" | head -n 1)
-	[ -n "$line" ] || { echo "mkinitramfs: no module $1 for $kver" >&2; return 1; }
-	path=${line%%:*}
-	for d in ${line#*:}; do
-		deps_of "$(basename "${d%%.ko*}")"
-	done
-	echo "$path"
-}
 if [ -n "$kver" ] && [ -f "$moddir/modules.dep" ]; then
-	mkdir -p "$tmp/lib/virtio"
-	for w in $want; do
-		deps_of "$w"
-	done | awk '!seen[$0]++' > "$tmp/paths"
-	while read -r m; do
-		b=$(basename "${m%%.ko*}")
-		case "$m" in
-		*.ko.xz) xz -dc "$moddir/$m" > "$tmp/lib/virtio/$b.ko" ;;
-		*.ko.zst) zstd -qdc "$moddir/$m" > "$tmp/lib/virtio/$b.ko" ;;
-		*) cp "$moddir/$m" "$tmp/lib/virtio/$b.ko" ;;
-		esac
-		echo "$b" >> "$tmp/lib/virtio/order"
-	done < "$tmp/paths"
-	rm -f "$tmp/paths"
+	sh "$here/../../machine/copy-kmods.sh" "$kver" "$tmp/lib/virtio" $want
 	# mke2fs (mkfs.ext4) and the shared libraries it loads.
 	mke2fs=$(command -v mke2fs || echo /sbin/mke2fs)
 	# (not /sbin: busybox --install would find its own applet's name taken)
