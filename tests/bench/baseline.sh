@@ -5,7 +5,7 @@
 # Documentation/bench.rst "The regression gate") from one boot of the test
 # machine as `make check` boots it (1 CPU, Debian 6.1, mitigations=off):
 #
-#   tests/bench/baseline.sh [--kver V] 'why the figures changed'
+#   tests/bench/baseline.sh [--kver V] [--name N] 'why the figures changed'
 #
 # Runs bench_test --write-baseline (the in-kernel axvm cases, measured as
 # the gate measures them), writes the file with the reason in "why", and
@@ -16,7 +16,14 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 kver=""
-if [ "${1:-}" = --kver ]; then kver=$2; shift 2; fi
+name=bench-baseline
+while [ $# -gt 1 ]; do
+	case "$1" in
+	--kver) kver=$2; shift 2 ;;
+	--name) name=$2; shift 2 ;;
+	*) break ;;
+	esac
+done
 why=${1:-}
 [ -n "$why" ] || { echo "baseline: say why the baseline changes (WHY='...')" >&2; exit 2; }
 [ -n "$kver" ] || kver=$("$top/scripts/kver.sh" "${AXVM_KSERIES:-6.1}") || exit 1
@@ -34,9 +41,9 @@ cat /tmp/baseline.json
 echo "AXVM-BASELINE-END"
 exit $rc
 JOB
-"$top/tests/machine/machine.sh" --kver "$kver" --cpus 1 --name bench-baseline --quiet \
+"$top/tests/machine/machine.sh" --kver "$kver" --cpus 1 --name "$name" --quiet \
 	--job "$job" || { echo "baseline: the machine run failed" >&2; exit 1; }
-serial="$top/build/machine/bench-baseline/serial.log"
+serial="$top/build/machine/$name/serial.log"
 new="$out/baseline.json"
 tr -d '\r' < "$serial" | sed -n '/^AXVM-BASELINE-BEGIN$/,/^AXVM-BASELINE-END$/p' |
 	sed '1d;$d' > "$new"
