@@ -43,7 +43,7 @@ UAPI_H := axvm.h axvm_genl.h axvm_names.h
 
 .PHONY: all help setup module machine-module userland axctl selftests guests install \
 	uninstall install-module \
-	demo check check-all kunit machine-check host-check bench clean
+	demo check check-all kunit machine-check host-check bench bench-baseline clean
 
 all: module userland
 
@@ -57,6 +57,7 @@ help:
 	@echo "make kunit          KUnit suites through kunit.py (UML)"
 	@echo "make machine CMD='…' run a shell command in the test machine (CPUS=2 for two CPUs)"
 	@echo "make bench          exit-cost benchmark against kvm_intel"
+	@echo "make bench-baseline WHY='…' regenerate bench_test's regression baseline"
 	@echo "make install        axvm.ko, udev rule (group kvm), axctl, man page, completion, uapi"
 	@echo "                    headers (DESTDIR, PREFIX=$(PREFIX), KVER=staged build; see README)"
 	@echo "make uninstall      removes what make install installed (same variables)"
@@ -134,6 +135,12 @@ kunit: setup
 bench: setup
 	@$(MAKE) --no-print-directory machine-module userland
 	tests/bench/run.sh --kver $(KVER)
+
+# bench_test's regression gate: tests/bench/baseline.json from one boot of
+# the 1-CPU test machine (Documentation/bench.rst, "The regression gate").
+bench-baseline: setup
+	@$(MAKE) --no-print-directory machine-module userland
+	tests/bench/baseline.sh --kver $(KVER) "$(WHY)"
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null

@@ -62,6 +62,7 @@ struct bench_opts {
 	uint32_t iters;		/* measured iterations (guest loops, host loops) */
 	uint32_t warm;		/* warm-up iterations */
 	uint32_t host_iters;	/* host-timed cases: VM/vCPU creations */
+	uint32_t reps;		/* guest cases: repetitions of empty + measured loop */
 	bool verbose;
 };
 
@@ -69,7 +70,8 @@ struct bench_opts {
 struct bench_result {
 	bool skipped;
 	char why[200];		/* skipped: the reason; else a note (may be empty) */
-	double ticks;		/* per iteration, empty loop subtracted */
+	double ticks;		/* per iteration, empty loop subtracted (min over reps) */
+	double ticks_max;	/* the largest of the repetitions */
 	double empty;		/* empty-loop ticks per iteration */
 	double ns;		/* host-timed cases: nanoseconds per iteration */
 	uint64_t user_exits;	/* returns of KVM_RUN / AXVM_RUN */
@@ -117,6 +119,41 @@ const char *bench_kvm_unavailable(void);
 void bench_kvm_done(void);
 int bench_kvm_run(const struct bench_case *c, const struct bench_opts *o,
 		  struct bench_result *r);
+
+/*
+ * baseline.c: the short mode's regression gate. A case fails when it
+ * grew by more than BENCH_GATE_PCT over the committed baseline (the
+ * threshold comes from the measured noise: Documentation/bench.rst).
+ */
+#define BENCH_GATE_PCT		5
+#define BENCH_GATE_VMS		5	/* gated cases run in this many VMs */
+
+/* The machine a baseline belongs to. */
+struct bench_config {
+	char kernel[65];	/* uname -r */
+	long cpus;		/* online CPUs */
+	char mitigations[64];	/* mitigations= of /proc/cmdline, or "default" */
+	char cpu_model[128];	/* /proc/cpuinfo "model name" */
+	uint32_t iters, warm, reps;
+};
+
+struct bench_gate {
+	bool active;		/* the baseline applies: compare */
+	char skip[1024];		/* !active and no error: why not */
+	char error[1024];	/* the baseline could not be used: every check fails */
+	char path[4096];
+	char *text;
+	struct bench_config here, base;
+};
+
+void bench_config_here(struct bench_config *c, const struct bench_opts *o);
+void bench_gate_init(struct bench_gate *g, const struct bench_opts *o);
+void bench_gate_free(struct bench_gate *g);
+/* 0: within the limit, 1: failed, -1: skipped; msg says which and why. */
+int bench_gate_check(const struct bench_gate *g, const char *id, double ticks,
+		     char *msg, size_t len);
+int bench_baseline_write(const char *path, const struct bench_config *c,
+			 const char *const *ids, const double *ticks, size_t n);
 
 void bench_set_why(struct bench_result *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

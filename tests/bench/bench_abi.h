@@ -6,9 +6,10 @@
  * The guest runs in 32-bit protected mode, flat segments, no paging,
  * loaded at BENCH_LOAD_GPA and entered there with interrupts off. The host
  * writes the parameter block at BENCH_RES_GPA before the run; the guest
- * runs one case (a warm-up loop, an empty loop, the measured loop, each
- * timed with LFENCE; RDTSC; LFENCE), stores the four time stamps next to
- * the parameters, writes BENCH_DONE_MAGIC and does OUT to BENCH_DONE_PORT.
+ * runs one case (a warm-up loop, then RES_REPS times an empty loop and the
+ * measured loop, each timed with LFENCE; RDTSC; LFENCE), stores four time
+ * stamps per repetition next to the parameters, writes BENCH_DONE_MAGIC
+ * and does OUT to BENCH_DONE_PORT.
  */
 #ifndef AXVM_BENCH_ABI_H
 #define AXVM_BENCH_ABI_H
@@ -23,12 +24,23 @@
 #define RES_ITERS		0x08	/* u32, host: measured iterations */
 #define RES_WARM		0x0c	/* u32, host: warm-up iterations */
 #define RES_PARAM_WARM		0x10	/* u32, host: EDI for the warm-up loop */
-#define RES_PARAM		0x14	/* u32, host: EDI for the empty and measured loops */
-#define RES_E0			0x18	/* u64, guest: TSC before the empty loop */
-#define RES_E1			0x20	/* u64, guest: TSC after it */
-#define RES_T0			0x28	/* u64, guest: TSC before the measured loop */
-#define RES_T1			0x30	/* u64, guest: TSC after it */
-#define RES_SIZE		0x38
+#define RES_PARAM		0x14	/* u32, host: EDI for the first empty and measured loops */
+#define RES_REPS		0x18	/* u32, host: repetitions, 1..BENCH_MAX_REPS */
+#define RES_STAMPS		0x20	/* guest: RES_REP_SIZE bytes per repetition */
+#define RES_SIZE		(RES_STAMPS + BENCH_MAX_REPS * RES_REP_SIZE)
+
+/*
+ * One repetition's time stamps (u64, guest TSC), at RES_STAMPS + rep *
+ * RES_REP_SIZE. After each measured loop the guest stores its final EDI
+ * back into RES_PARAM, so the first-touch case gets fresh pages in every
+ * repetition.
+ */
+#define BENCH_MAX_REPS		8
+#define RES_REP_SIZE		0x20
+#define RES_E0			0x00	/* before the empty loop */
+#define RES_E1			0x08	/* after it */
+#define RES_T0			0x10	/* before the measured loop */
+#define RES_T1			0x18	/* after it */
 
 #define BENCH_DONE_PORT		0x11
 #define BENCH_DONE_MAGIC	0x0be4c0de

@@ -2,14 +2,16 @@
 /*
  * Exit-cost benchmark guest: 32-bit protected mode, flat, no paging,
  * linked and loaded at BENCH_LOAD_GPA. Parameters and results live in the
- * block at BENCH_RES_GPA (bench_abi.h). Each case runs three loops with
- * the same shape (counter in EBP, parameter in EDI):
+ * block at BENCH_RES_GPA (bench_abi.h). Each case runs loops with the
+ * same shape (counter in EBP, parameter in EDI):
  *   warm-up:  setup + exiting instruction, RES_WARM times (caches, KVM's
  *             MMIO SPTEs, first-time paths in both hypervisors)
+ * then RES_REPS times (ESI = the repetition's offset in RES_STAMPS):
  *   empty:    setup only, RES_ITERS times, timed
  *   measured: setup + exiting instruction, RES_ITERS times, timed
  * (measured - empty) / RES_ITERS is the cost of one exit round trip as
- * the guest sees it. LFENCE around RDTSC keeps the loops from overlapping
+ * the guest sees it; the host takes the smallest over the repetitions
+ * (a host interrupt landing in a measured loop only ever adds). LFENCE around RDTSC keeps the loops from overlapping
  * the time stamps on real hardware; in Bochs it costs an instruction.
  */
 #include "bench_abi.h"
@@ -25,13 +27,13 @@ _start:
 	jae	done
 	jmp	*bodies(, %eax, 4)
 
-/* Store EDX:EAX (a TSC value) at RES(off). */
+/* Store EDX:EAX (a TSC value) at stamp \off of the repetition at ESI. */
 .macro STAMP off
 	lfence
 	rdtsc
 	lfence
-	movl	%eax, RES(\off)
-	movl	%edx, RES(\off) + 4
+	movl	%eax, RES(RES_STAMPS + \off)(%esi)
+	movl	%edx, RES(RES_STAMPS + \off + 4)(%esi)
 .endm
 
 /* One loop: \count iterations of \setup (and \insn unless empty). */
@@ -50,12 +52,17 @@ _start:
 .macro CASE name, setup, insn
 case_\name:
 	LOOP	RES_WARM, RES_PARAM_WARM, "\setup", "\insn"
-	STAMP	RES_E0
+	xorl	%esi, %esi
+3:	STAMP	RES_E0
 	LOOP	RES_ITERS, RES_PARAM, "\setup", ""
 	STAMP	RES_E1
 	STAMP	RES_T0
 	LOOP	RES_ITERS, RES_PARAM, "\setup", "\insn"
 	STAMP	RES_T1
+	movl	%edi, RES(RES_PARAM)
+	addl	$RES_REP_SIZE, %esi
+	decl	RES(RES_REPS)
+	jnz	3b
 	jmp	done
 .endm
 

@@ -102,6 +102,9 @@ for t in "$top"/tests/selftests/bin/*; do
 	[ -x "$t" ] && copy_prog "$t" "opt/axvm/tests/$(basename "$t")"
 done
 cp "$top"/tests/selftests/*.sh "$root/opt/axvm/tests/" 2>/dev/null
+# bench_test's regression gate reads its baseline next to itself.
+cp "$top/tests/bench/baseline.json" "$root/opt/axvm/tests/bench_baseline.json" ||
+	die "tests/bench/baseline.json missing"
 [ -d "$top/tests/guests/bin" ] && cp -r "$top/tests/guests/bin" "$root/opt/axvm/guests"
 # The Linux guest of linux_test: this machine's own kernel (already
 # compressed, ~8 MB), or another installed Debian kernel with
