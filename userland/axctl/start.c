@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "axctl.h"
-#include "disks.h"
+#include "vdevs.h"
 #include "linux_vmm.h"
 #include "multiboot.h"
 #include "nl.h"
@@ -36,7 +36,7 @@ struct start_opts {
 	bool use_ring;
 	const char *gdb;	/* --gdb tcp:PORT | unix:PATH */
 	bool gdb_wait;
-	struct vmm_disks disks;
+	struct vmm_vdevs vdevs;
 };
 
 /* Long-only options. */
@@ -82,7 +82,7 @@ static void parse_options(int argc, char **argv, struct start_opts *o)
 			o->initrd = optarg;
 			break;
 		case 'd':
-			if (!disks_add(&o->disks, optarg))
+			if (!vdevs_add_disk(&o->vdevs, optarg))
 				axctl_usage_error("start", "start: too many --disk (at most %d)",
 						  DISK_MAX);
 			break;
@@ -234,7 +234,7 @@ static void load_image(struct vmm *v, const struct start_opts *o, void *img, siz
 	char err[256];
 	int r;
 
-	disks_acpi(v->disks, &ac);
+	vdevs_acpi(v->vdevs, &ac);
 	if (o->fmt == IMAGE_LINUX)
 		r = linux_vmm_load(img, len, o->initrd, o->cmdline, v->ram, v->ram_low,
 				   v->ram_size - v->ram_low, &ac, bs, err, sizeof(err));
@@ -365,19 +365,25 @@ static void get_vm_shape(struct vmm *v, const struct axvm_caps *caps, enum image
 /* --- vCPUs and devices ----------------------------------------------------- */
 
 /*
- * --disk: the interrupts need the in-kernel I/O APIC, which comes with the
- * LAPICs (vmm_ioapic_create), and the registers must not be RAM.
+ * Virtio devices: the interrupts need the in-kernel I/O APIC, which comes
+ * with the LAPICs (vmm_ioapic_create), and the registers must not be RAM.
+ * The messages name the option of the first device (--disk first).
  */
-static void check_disks(const struct vmm *v, const struct axvm_caps *caps,
-			const struct vmm_disks *d)
+static void check_vdevs(const struct vmm *v, const struct axvm_caps *caps,
+			const struct vmm_vdevs *d)
 {
+	const char *opt;
+
 	if (!d->nr)
 		return;
+	opt = d->dev[0].ops->option;
 	if (!v->has_ioapic || !(caps->flags & AXVM_CAP_LAPIC))
-		axctl_die(AXCTL_EFAIL, "--disk needs the axvm module's in-kernel I/O APIC (AXVM_CAP_IOAPIC) for its interrupts");
-	if (v->ram_low > DISK_MMIO_BASE)
-		axctl_die(AXCTL_EFAIL, "--disk: guest RAM below 4 GiB (%llu MiB) covers the disks' registers at 0x%llx",
-			  (unsigned long long)v->ram_low >> 20, DISK_MMIO_BASE);
+		axctl_die(AXCTL_EFAIL, "%s needs the axvm module's in-kernel I/O APIC (AXVM_CAP_IOAPIC) for its interrupts",
+			  opt);
+	if (v->ram_low > VDEV_MMIO_BASE)
+		axctl_die(AXCTL_EFAIL, "%s: guest RAM below 4 GiB (%llu MiB) covers the %s registers at 0x%llx",
+			  opt, (unsigned long long)v->ram_low >> 20,
+			  d->nr_disks == d->nr ? "disks'" : "virtio devices'", VDEV_MMIO_BASE);
 }
 
 /* SET_POSTED on a COM1 range; errors but ok_err end axctl. */
@@ -465,12 +471,12 @@ static void setup_devices(struct vmm *v, const struct axvm_caps *caps)
 	if (power_init(&v->power, &v->io, pc_monotonic_ns) || linux_vmm_devices(&v->io))
 		axctl_die(AXCTL_EFAIL, "cannot set up the ACPI power ports");
 	vmm_ioapic_create(v, caps);
-	if (v->disks->nr) {
+	if (v->vdevs->nr) {
 		struct guest_mem mem = {
 			.ram = v->ram, .low = v->ram_low, .high = v->ram_size - v->ram_low,
 		};
 
-		disks_attach(v->disks, &v->io.mmio, &mem, v->vm_fd);
+		vdevs_attach(v->vdevs, &v->io.mmio, &mem, v->vm_fd);
 	}
 }
 
@@ -529,7 +535,7 @@ static void run_vm(struct vmm *v)
 	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGUSR2);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	disks_start(v->disks);
+	vdevs_start(v->vdevs);
 	vcpus_start(v);
 	gdb_start(v);
 	r = pc_start(&v->pc);
@@ -557,7 +563,7 @@ static void teardown(struct vmm *v)
 	unsigned int i;
 
 	vcpus_join(v);
-	disks_stop(v->disks);
+	vdevs_stop(v->vdevs);
 	gdb_end(v);
 	console_stop(&v->console);	/* the terminal as it was */
 	pc_stop(&v->pc);
@@ -597,13 +603,13 @@ int cmd_start(int argc, char **argv)
 
 	/* The image first: its errors need no module. */
 	img = prepare_image(&o, &img_len);
-	disks_open(&o.disks);
-	vmm.disks = &o.disks;
+	vdevs_open(&o.vdevs);
+	vmm.vdevs = &o.vdevs;
 	vmm.dev_fd = open_dev();
 	get_caps(vmm.dev_fd, &caps);
 	vmm.has_ioapic = linux_vmm_ioapic(&caps);
 	get_vm_shape(&vmm, &caps, o.fmt);
-	check_disks(&vmm, &caps, &o.disks);
+	check_vdevs(&vmm, &caps, &o.vdevs);
 
 	vmm.vm_fd = attach(vmm.dev_fd, vmm.name);
 	ram_alloc(&vmm);
