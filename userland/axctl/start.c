@@ -40,7 +40,7 @@ struct start_opts {
 };
 
 /* Long-only options. */
-enum { OPT_GDB = 0x100, OPT_GDB_WAIT };
+enum { OPT_GDB = 0x100, OPT_GDB_WAIT, OPT_RNG, OPT_CONSOLE };
 
 /* --- options --------------------------------------------------------------- */
 
@@ -58,6 +58,8 @@ static void parse_options(int argc, char **argv, struct start_opts *o)
 		{ "ring", required_argument, NULL, 'r' },
 		{ "gdb", required_argument, NULL, OPT_GDB },
 		{ "gdb-wait", no_argument, NULL, OPT_GDB_WAIT },
+		{ "rng", no_argument, NULL, OPT_RNG },
+		{ "console", required_argument, NULL, OPT_CONSOLE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -84,7 +86,7 @@ static void parse_options(int argc, char **argv, struct start_opts *o)
 		case 'd':
 			if (!vdevs_add_disk(&o->vdevs, optarg))
 				axctl_usage_error("start", "start: too many --disk (at most %d)",
-						  DISK_MAX);
+						  DISK_MAX - (vdevs_wanted(&o->vdevs) - o->vdevs.nr_disks));
 			break;
 		case 'M':
 			if (o->nr_mods == MB_MAX_MODULES)
@@ -111,6 +113,19 @@ static void parse_options(int argc, char **argv, struct start_opts *o)
 			break;
 		case OPT_GDB_WAIT:
 			o->gdb_wait = true;
+			break;
+		case OPT_RNG:
+			if (!vdevs_add_rng(&o->vdevs))
+				axctl_usage_error("start", "start: too many virtio devices (at most %d)",
+						  VDEV_MAX);
+			break;
+		case OPT_CONSOLE:
+			if (strcmp(optarg, "serial") && strcmp(optarg, "virtio"))
+				axctl_usage_error("start", "start: bad --console '%s' (serial or virtio)",
+						  optarg);
+			if (!strcmp(optarg, "virtio") && !vdevs_add_console(&o->vdevs, STDOUT_FILENO))
+				axctl_usage_error("start", "start: too many virtio devices (at most %d)",
+						  VDEV_MAX);
 			break;
 		case 'h':
 			usage_cmd(stdout, "start");
@@ -457,6 +472,8 @@ static void setup_vcpus(struct vmm *v, const struct axvm_caps *caps, bool use_ri
 	vcpu_set_boot_state(&v->vcpus[0], bs);
 }
 
+static void console_room_hook(void *arg);
+
 /* The bus with COM1 (to stdout) and the PC board, the locks, the I/O APIC. */
 static void setup_devices(struct vmm *v, const struct axvm_caps *caps)
 {
@@ -477,16 +494,23 @@ static void setup_devices(struct vmm *v, const struct axvm_caps *caps)
 		};
 
 		vdevs_attach(v->vdevs, &v->io.mmio, &mem, v->vm_fd);
+		if (v->vdevs->cons) {
+			/* A no-op until start_console() has started the reader. */
+			v->vdevs->cons->room = console_room_hook;
+			v->vdevs->cons->room_arg = &v->console;
+		}
 	}
 }
 
 /* --- console input ----------------------------------------------------------- */
 
-/* Under dev_lock (console.c): into COM1's receiver. */
+/* Under dev_lock (console.c): into COM1's receiver, or hvc0's (--console virtio). */
 static size_t console_push(void *arg, const uint8_t *buf, size_t len)
 {
 	struct vmm *v = arg;
 
+	if (v->vdevs->cons)
+		return virtio_console_rx_push(v->vdevs->cons, buf, len);
 	return uart_rx_push(&v->io.com1, buf, len);
 }
 
@@ -500,20 +524,23 @@ static void console_room_hook(void *arg)
 	console_room(arg);
 }
 
-/* Standard input to COM1 (console.h), after the threads are up. */
+/* Standard input to COM1 or hvc0 (console.h), after the threads are up. */
 static void start_console(struct vmm *v)
 {
+	const char *to = v->vdevs->cons ? "the virtio console" : "COM1";
 	int r = console_start(&v->console, STDIN_FILENO, &v->dev_lock, console_push,
 			      console_quit, v);
 
 	if (r == -ENOTTY) {
-		vmm_note(v, 1, "standard input is a terminal in the background: no input to COM1");
+		vmm_note(v, 1, "standard input is a terminal in the background: no input to %s", to);
 		return;
 	}
 	if (r) {
-		fprintf(stderr, "%s: no input to COM1: %s\n", axctl_prog, strerror(-r));
+		fprintf(stderr, "%s: no input to %s: %s\n", axctl_prog, to, strerror(-r));
 		return;
 	}
+	if (v->vdevs->cons)
+		return;		/* its receive buffers call console_room() */
 	pthread_mutex_lock(&v->dev_lock);
 	pc_set_input_room(&v->pc, console_room_hook, &v->console);
 	pthread_mutex_unlock(&v->dev_lock);

@@ -13,10 +13,28 @@
 #include "axctl.h"
 #include "vdevs.h"
 #include "virtio/blk.h"
+#include "virtio/rng.h"
 
 unsigned int vdevs_wanted(const struct vmm_vdevs *d)
 {
-	return d->nr_disks;
+	return d->nr_disks + d->rng + d->console;
+}
+
+bool vdevs_add_rng(struct vmm_vdevs *d)
+{
+	if (!d->rng && vdevs_wanted(d) == VDEV_MAX)
+		return false;
+	d->rng = true;
+	return true;
+}
+
+bool vdevs_add_console(struct vmm_vdevs *d, int out_fd)
+{
+	if (!d->console && vdevs_wanted(d) == VDEV_MAX)
+		return false;
+	d->console = true;
+	d->console_fd = out_fd;
+	return true;
 }
 
 bool vdevs_add_disk(struct vmm_vdevs *d, char *spec)
@@ -99,6 +117,79 @@ static void open_disk(struct vmm_vdevs *d, const char *spec_in)
 	vdevs_put(d, &blk_vdev, b, b->path);
 }
 
+/* --- the entropy device (virtio/rng.h) ----------------------------------------- */
+
+static struct virtio_mmio *rng_setup(void *dev, uint64_t base, const struct guest_mem *mem,
+				     void (*set_irq)(void *, bool), void *arg)
+{
+	struct virtio_rng *r = dev;
+
+	virtio_rng_setup(r, base, mem, set_irq, arg);
+	return &r->vm;
+}
+
+static void rng_report(void *dev, const char *label)
+{
+	struct virtio_rng *r = dev;
+
+	fprintf(stderr, "%s: %s: %llu buffers, %llu bytes (%llu getrandom failures), %llu notifies, %llu interrupts\n",
+		axctl_prog, label, (unsigned long long)r->reqs, (unsigned long long)r->bytes,
+		(unsigned long long)r->errors, (unsigned long long)r->vm.notifies,
+		(unsigned long long)r->vm.irqs);
+}
+
+static void rng_close(void *dev)
+{
+	virtio_rng_close(dev);
+	free(dev);
+}
+
+static const struct vdev_ops rng_vdev = {
+	.kind = "rng", .option = "--rng", .setup = rng_setup, .report = rng_report,
+	.close = rng_close,
+};
+
+/* --- the console (virtio/console.h) ------------------------------------------- */
+
+static struct virtio_mmio *cons_setup(void *dev, uint64_t base, const struct guest_mem *mem,
+				      void (*set_irq)(void *, bool), void *arg)
+{
+	struct virtio_console *c = dev;
+
+	virtio_console_setup(c, base, mem, c->out_fd, set_irq, arg);
+	return &c->vm;
+}
+
+static void cons_report(void *dev, const char *label)
+{
+	struct virtio_console *c = dev;
+
+	fprintf(stderr, "%s: %s: %llu bytes out (%llu write failures), %llu bytes in, %llu notifies, %llu interrupts\n",
+		axctl_prog, label, (unsigned long long)c->tx_bytes,
+		(unsigned long long)c->tx_errors, (unsigned long long)c->rx_bytes,
+		(unsigned long long)c->vm.notifies, (unsigned long long)c->vm.irqs);
+}
+
+static void cons_close(void *dev)
+{
+	virtio_console_close(dev);
+	free(dev);
+}
+
+static const struct vdev_ops cons_vdev = {
+	.kind = "console", .option = "--console virtio", .setup = cons_setup,
+	.report = cons_report, .close = cons_close,
+};
+
+static void *zalloc(size_t n)
+{
+	void *p = calloc(1, n);
+
+	if (!p)
+		axctl_die(AXCTL_EFAIL, "out of memory");
+	return p;
+}
+
 /* --- all of them ------------------------------------------------------------ */
 
 void vdevs_open(struct vmm_vdevs *d)
@@ -107,6 +198,13 @@ void vdevs_open(struct vmm_vdevs *d)
 
 	for (i = 0; i < d->nr_disks; i++)
 		open_disk(d, d->disks[i]);
+	if (d->rng)
+		vdevs_put(d, &rng_vdev, zalloc(sizeof(struct virtio_rng)), "virtio-rng");
+	if (d->console) {
+		d->cons = zalloc(sizeof(*d->cons));
+		d->cons->out_fd = d->console_fd;
+		vdevs_put(d, &cons_vdev, d->cons, "virtio-console");
+	}
 }
 
 void vdevs_acpi(struct vmm_vdevs *d, struct acpi_config *ac)
@@ -178,4 +276,5 @@ void vdevs_stop(struct vmm_vdevs *d)
 		free(v->label);
 	}
 	d->nr = 0;
+	d->cons = NULL;
 }

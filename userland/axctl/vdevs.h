@@ -2,7 +2,8 @@
 /*
  * axctl start/run: the VM's virtio devices, of every kind, over
  * virtio-mmio (virtio/, Documentation/virtio.rst): disks (`--disk
- * FILE[,ro]`, virtio/blk.h) and whatever other kinds register here.
+ * FILE[,ro]`, virtio/blk.h), the entropy device (`--rng`, virtio/rng.h),
+ * the console (`--console virtio`, virtio/console.h).
  *
  * The devices share VDEV_MAX slots. Slot n has its registers at
  * VDEV_MMIO_BASE + n * VDEV_MMIO_STRIDE, in the 32-bit hole above the most
@@ -24,6 +25,7 @@
 
 #include "acpi.h"
 #include "bus.h"
+#include "virtio/console.h"
 #include "virtio/mmio.h"
 
 #define VDEV_MAX		ACPI_VIRTIO_MAX
@@ -86,12 +88,18 @@ struct vdev {
 /**
  * struct vmm_vdevs - the options, then the devices
  * @disks: --disk specs, @nr_disks of them
+ * @rng: --rng
+ * @console: --console virtio; @console_fd where its output goes
+ * @cons: the console device once opened (NULL: none)
  * @dev: the devices once opened, @nr of them, slot order
  * @acpi: their DSDT entries
  */
 struct vmm_vdevs {
 	char *disks[VDEV_MAX];
 	unsigned int nr_disks;
+	bool rng, console;
+	int console_fd;
+	struct virtio_console *cons;
 	struct vdev dev[VDEV_MAX];
 	unsigned int nr;
 	struct acpi_virtio acpi[VDEV_MAX];
@@ -101,6 +109,9 @@ struct vmm_vdevs {
 unsigned int vdevs_wanted(const struct vmm_vdevs *d);
 /* --disk: keep spec; false when every slot is taken. */
 bool vdevs_add_disk(struct vmm_vdevs *d, char *spec);
+/* --rng, --console virtio: false when every slot is taken. */
+bool vdevs_add_rng(struct vmm_vdevs *d);
+bool vdevs_add_console(struct vmm_vdevs *d, int out_fd);
 /* Open every device (images, ...); dies with the reason when one fails. */
 void vdevs_open(struct vmm_vdevs *d);
 /* Add an opened device in the next slot (for vdevs_open's helpers). */

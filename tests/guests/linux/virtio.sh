@@ -5,7 +5,11 @@
 # DSDT), then report, one "virtio:" line each, through the kernel log at
 # level 2 (printed even with `quiet`):
 #  - every disk's size, read-only flag and serial (GET_ID);
-#  - phase 1: the marker the host wrote at the start of the read-only
+#  - phase 1: the entropy device: the hwrng core's current source and
+#    that 64 bytes came from /dev/hwrng; the console: a line written to
+#    /dev/hvc0 (the host finds it in axctl's output) and the line the host
+#    sent to axctl's standard input, read from hvc0; then the marker the
+#    host wrote at the start of the read-only
 #    vdb, a write to vdb (must be refused), an ext4 file system made on
 #    vda, two files of random bytes written to it with their SHA-256,
 #    unmounted; then init powers off;
@@ -34,6 +38,24 @@ sums() {	# sums FILE...: one "sum NAME HASH" line each
 mkdir -p /mnt
 case $(sed -n 's/.*axvm\.virtio=\([0-9]\).*/\1/p' /proc/cmdline) in
 1)
+	say "rng current $(cat /sys/class/misc/hw_random/rng_current 2>/dev/null)"
+	say "rng read $(head -c 64 /dev/hwrng 2>/dev/null | wc -c) bytes"
+	i=0
+	while [ ! -c /dev/hvc0 ] && [ $i -lt 10 ]; do
+		sleep 1
+		i=$((i + 1))
+	done
+	# One open for both ways: input that came before is not dropped by a close.
+	if exec 3<>/dev/hvc0; then
+		stty -echo <&3 2>/dev/null
+		echo "axvm-hvc-output" >&3
+		if read -t 60 line <&3; then
+			say "hvc read $line"
+		else
+			say "hvc read nothing"
+		fi
+		exec 3>&-
+	fi
 	say "marker $(dd if=/dev/vdb bs=512 count=1 2>/dev/null | head -c 16)"
 	if printf 'x' | dd of=/dev/vdb bs=512 seek=1 conv=fsync 2>/dev/null; then
 		say "ro write succeeded"

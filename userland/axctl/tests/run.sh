@@ -170,6 +170,12 @@ expect 12 "disk $tmp: not a regular file or block device" start vm0 --kernel "$t
 	--disk "$tmp,ro"
 expect 2 'start: too many --disk \(at most 8\)' start vm0 --kernel "$tmp/hlt.bin" \
 	$(for i in 1 2 3 4 5 6 7 8 9; do printf -- '--disk %s ' "$tmp/hlt.bin"; done)
+expect 2 'start: too many --disk \(at most 6\)' start vm0 --kernel "$tmp/hlt.bin" --rng \
+	--console virtio $(for i in 1 2 3 4 5 6 7; do printf -- '--disk %s ' "$tmp/hlt.bin"; done)
+expect 2 'start: too many virtio devices \(at most 8\)' start vm0 --kernel "$tmp/hlt.bin" \
+	$(for i in 1 2 3 4 5 6 7 8; do printf -- '--disk %s ' "$tmp/hlt.bin"; done) --rng
+expect 2 "start: bad --console 'hvc' \\(serial or virtio\\)" start vm0 --kernel "$tmp/hlt.bin" \
+	--console hvc
 
 # axctl run: its usage and image errors come before any VM is made.
 expect 2 'run: --kernel IMAGE is required' run
@@ -691,6 +697,7 @@ if command -v bash >/dev/null 2>&1; then
 	complete_test "--vcpus" axctl create vm0 --vc
 	complete_test "1 2 4 8" axctl create vm0 --vcpus ""
 	complete_test "auto flat elf multiboot linux" axctl start vm0 --format ""
+	complete_test "serial virtio" axctl run --console ""
 	complete_test "--json" axctl -v list --j
 	complete_test "create" axctl -q cr
 	complete_test "--duration" axctl trace vm0 --dur

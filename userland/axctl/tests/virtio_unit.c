@@ -5,7 +5,10 @@
  * RAM, huge lengths, too many descriptors, bad indirect tables), the
  * virtio-mmio register file and status handshake, and virtio-blk requests
  * against a temporary image (read, write, flush, get-id, read-only
- * refusal, out-of-range and malformed requests). Guest RAM is a buffer
+ * refusal, out-of-range and malformed requests), virtio-rng (buffers
+ * filled, the fill limit, readable buffers refused) and virtio-console
+ * (transmit to a pipe, receive into the driver's buffers, back-pressure,
+ * buffers of the wrong direction refused). Guest RAM is a buffer
  * between two guard areas whose bytes are checked at the end: nothing
  * outside guest RAM may have been written. No module, no threads except
  * where a test starts the I/O thread.
@@ -17,7 +20,9 @@
 #include <unistd.h>
 
 #include "virtio/blk.h"
+#include "virtio/console.h"
 #include "virtio/mmio.h"
+#include "virtio/rng.h"
 #include "virtio/virtqueue.h"
 #include "tests/harness.h"
 
@@ -793,6 +798,192 @@ static void test_blk_thread(void)
 	blk_detach(b);
 }
 
+/* --- a second queue (the console's transmitq) ------------------------------- */
+
+#define Q1_DESC		0x5000
+#define Q1_AVAIL	0x6000
+#define Q1_USED		0x7000
+
+static void setup_queue1(struct virtio_mmio *vm)
+{
+	memset(ram + Q1_DESC, 0, 0x3000);
+	wr(vm, VIRTIO_MMIO_QUEUE_SEL, 1);
+	wr(vm, VIRTIO_MMIO_QUEUE_NUM, NUM);
+	wr(vm, VIRTIO_MMIO_QUEUE_DESC_LOW, Q1_DESC);
+	wr(vm, VIRTIO_MMIO_QUEUE_DESC_HIGH, 0);
+	wr(vm, VIRTIO_MMIO_QUEUE_AVAIL_LOW, Q1_AVAIL);
+	wr(vm, VIRTIO_MMIO_QUEUE_AVAIL_HIGH, 0);
+	wr(vm, VIRTIO_MMIO_QUEUE_USED_LOW, Q1_USED);
+	wr(vm, VIRTIO_MMIO_QUEUE_USED_HIGH, 0);
+	wr(vm, VIRTIO_MMIO_QUEUE_READY, 1);
+}
+
+static void offer1(uint16_t head)
+{
+	uint16_t *a = (uint16_t *)(ram + Q1_AVAIL), idx = a[1];
+
+	a[2 + idx % NUM] = head;
+	a[1] = idx + 1;
+}
+
+static uint16_t used1_idx(void)
+{
+	return *(uint16_t *)(ram + Q1_USED + 2);
+}
+
+/* Both queues of a two-queue device, then DRIVER_OK. */
+static void bring_up2(struct virtio_mmio *vm)
+{
+	queue_clear();
+	handshake(vm, V1);
+	setup_queue(vm, DESC_GPA, NUM);
+	setup_queue1(vm);
+	wr(vm, VIRTIO_MMIO_STATUS, STATUS_LIVE);
+}
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	while (n--)
+		if (*p++)
+			return false;
+	return true;
+}
+
+/* --- virtio-rng ------------------------------------------------------------- */
+
+static void test_rng(void)
+{
+	struct virtio_rng *r = calloc(1, sizeof(*r));
+	struct virtio_mmio *vm = &r->vm;
+
+	virtio_rng_setup(r, BASE, &mem, test_irq, NULL);
+	check(rd(vm, VIRTIO_MMIO_DEVICE_ID) == VIRTIO_ID_ENTROPY, "rng: device id 4 (entropy)");
+	check(rd(vm, VIRTIO_MMIO_DEVICE_FEATURES) == (1U << VIRTIO_RING_F_INDIRECT_DESC |
+						     1U << VIRTIO_RING_F_EVENT_IDX),
+	      "rng: no device feature bits (5.4.3)");
+	bring_up(vm, V1);
+	memset(ram + BUF_GPA, 0, 0x100);
+	set_desc(0, BUF_GPA, 32, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 1);
+	set_desc(1, BUF_GPA + 0x80, 32, VIRTQ_DESC_F_WRITE, 0);
+	offer(0);
+	irq_level = irq_edges = 0;
+	wr(vm, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	check(used_idx() == 1 && used32(8) == 64, "rng: a 2-buffer chain returned with 64 bytes");
+	check(!all_zero(ram + BUF_GPA, 32) && !all_zero(ram + BUF_GPA + 0x80, 32) &&
+	      memcmp(ram + BUF_GPA, ram + BUF_GPA + 0x80, 32) && all_zero(ram + BUF_GPA + 32, 0x60),
+	      "rng: both buffers filled (and differ), nothing between them");
+	check(irq_edges == 1, "rng: a used-buffer interrupt");
+	wr(vm, VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_MMIO_INT_VRING);
+
+	/* A buffer larger than the fill limit: only the limit is written. */
+	memset(ram + 0x20000, 0, 0x80000);
+	set_desc(2, 0x20000, 0x80000, VIRTQ_DESC_F_WRITE, 0);
+	offer(2);
+	wr(vm, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	check(used_idx() == 2 && used32(16) == VIRTIO_RNG_MAX_FILL &&
+	      !all_zero(ram + 0x20000 + VIRTIO_RNG_MAX_FILL - 16, 16) &&
+	      all_zero(ram + 0x20000 + VIRTIO_RNG_MAX_FILL, 0x80000 - VIRTIO_RNG_MAX_FILL),
+	      "rng: a 512 KiB buffer gets %u bytes, the rest untouched", VIRTIO_RNG_MAX_FILL);
+
+	/* 5.4.6.1: no device-readable buffers. */
+	set_desc(3, BUF_GPA, 16, 0, 0);
+	offer(3);
+	wr(vm, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	check((rd(vm, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET) && used_idx() == 2,
+	      "rng: a device-readable buffer: NEEDS_RESET, not returned");
+	bring_up(vm, V1);
+	h_loop();
+	wr(vm, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	check(rd(vm, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET, "rng: a looping chain: NEEDS_RESET");
+	wr(vm, VIRTIO_MMIO_STATUS, 0);
+	virtio_rng_close(r);
+	free(r);
+}
+
+/* --- virtio-console ---------------------------------------------------------- */
+
+static int rooms;
+
+static void test_room(void *arg)
+{
+	(void)arg;
+	rooms++;
+}
+
+static void test_console(void)
+{
+	struct virtio_console *c = calloc(1, sizeof(*c));
+	struct virtio_mmio *vm = &c->vm;
+	char out[64];
+	int p[2];
+	ssize_t n;
+
+	if (pipe(p)) {
+		check(0, "console: a pipe for its output");
+		return;
+	}
+	fcntl(p[0], F_SETFL, O_NONBLOCK);
+	virtio_console_setup(c, BASE, &mem, p[1], test_irq, NULL);
+	c->room = test_room;
+	check(rd(vm, VIRTIO_MMIO_DEVICE_ID) == VIRTIO_ID_CONSOLE, "console: device id 3");
+	wr(vm, VIRTIO_MMIO_QUEUE_SEL, 1);
+	check(rd(vm, VIRTIO_MMIO_QUEUE_NUM_MAX) == VQ_MAX_SIZE, "console: queue 1 (transmitq) exists");
+	wr(vm, VIRTIO_MMIO_QUEUE_SEL, 2);
+	check(rd(vm, VIRTIO_MMIO_QUEUE_NUM_MAX) == 0, "console: no queue 2 (no F_MULTIPORT)");
+	check(virtio_console_rx_push(c, (const uint8_t *)"x", 1) == 0,
+	      "console: input waits while the driver is not there");
+	bring_up2(vm);
+
+	/* Transmit: two readable buffers, in order, to the pipe. */
+	memcpy(ram + BUF_GPA, "hello, ", 7);
+	memcpy(ram + BUF_GPA + 0x100, "hvc0\n", 5);
+	put_desc(Q1_DESC, 0, BUF_GPA, 7, VIRTQ_DESC_F_NEXT, 1);
+	put_desc(Q1_DESC, 1, BUF_GPA + 0x100, 5, 0, 0);
+	offer1(0);
+	irq_level = irq_edges = 0;
+	wr(vm, VIRTIO_MMIO_QUEUE_NOTIFY, 1);
+	n = read(p[0], out, sizeof(out));
+	check(n == 12 && !memcmp(out, "hello, hvc0\n", 12), "console: transmit \"hello, hvc0\" to the output");
+	check(used1_idx() == 1 && c->tx_bytes == 12 && irq_edges == 1,
+	      "console: the transmit chain returned, an interrupt");
+	wr(vm, VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_MMIO_INT_VRING);
+
+	/* Receive: two 4-byte buffers take 8 of 10 bytes; the rest waits. */
+	memset(ram + BUF_GPA + 0x200, 0, 0x20);
+	set_desc(0, BUF_GPA + 0x200, 4, VIRTQ_DESC_F_WRITE, 0);
+	set_desc(1, BUF_GPA + 0x210, 4, VIRTQ_DESC_F_WRITE, 0);
+	offer(0);
+	offer(1);
+	rooms = 0;
+	wr(vm, VIRTIO_MMIO_QUEUE_NOTIFY, 0);
+	check(rooms == 1, "console: new receive buffers call room()");
+	check(virtio_console_rx_push(c, (const uint8_t *)"abcdefghij", 10) == 8,
+	      "console: 8 of 10 input bytes fit the two buffers");
+	check(!memcmp(ram + BUF_GPA + 0x200, "abcd", 4) && !memcmp(ram + BUF_GPA + 0x210, "efgh", 4) &&
+	      used_idx() == 2 && used32(8) == 4 && used32(16) == 4 && irq_level,
+	      "console: the bytes in order, used lengths 4 and 4, an interrupt");
+	check(virtio_console_rx_push(c, (const uint8_t *)"ij", 2) == 0,
+	      "console: no buffer left: nothing taken (the reader waits)");
+
+	/* Buffers of the wrong direction. */
+	put_desc(Q1_DESC, 2, BUF_GPA, 4, VIRTQ_DESC_F_WRITE, 0);
+	offer1(2);
+	wr(vm, VIRTIO_MMIO_QUEUE_NOTIFY, 1);
+	check(rd(vm, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET,
+	      "console: a writable buffer on the transmitq: NEEDS_RESET");
+	bring_up2(vm);
+	set_desc(0, BUF_GPA, 4, 0, 0);
+	offer(0);
+	check(virtio_console_rx_push(c, (const uint8_t *)"z", 1) == 0 &&
+	      (rd(vm, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET),
+	      "console: a readable buffer on the receiveq: NEEDS_RESET, nothing taken");
+	wr(vm, VIRTIO_MMIO_STATUS, 0);
+	virtio_console_close(c);
+	close(p[0]);
+	close(p[1]);
+	free(c);
+}
+
 int main(void)
 {
 	struct virtio_blk *b = calloc(1, sizeof(*b));
@@ -815,6 +1006,8 @@ int main(void)
 	blk_detach(b);
 	test_blk_ro();
 	test_blk_thread();
+	test_rng();
+	test_console();
 	check(guards_intact(), "no byte outside guest RAM was written");
 	unlink(img_path);
 	free(arena);
