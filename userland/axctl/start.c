@@ -40,7 +40,7 @@ struct start_opts {
 };
 
 /* Long-only options. */
-enum { OPT_GDB = 0x100, OPT_GDB_WAIT, OPT_RNG, OPT_CONSOLE };
+enum { OPT_GDB = 0x100, OPT_GDB_WAIT, OPT_RNG, OPT_CONSOLE, OPT_NET };
 
 /* --- options --------------------------------------------------------------- */
 
@@ -60,11 +60,13 @@ static void parse_options(int argc, char **argv, struct start_opts *o)
 		{ "gdb-wait", no_argument, NULL, OPT_GDB_WAIT },
 		{ "rng", no_argument, NULL, OPT_RNG },
 		{ "console", required_argument, NULL, OPT_CONSOLE },
+		{ "net", required_argument, NULL, OPT_NET },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct rsp_listen l;
-	int c;
+	char err[256];
+	int c, r;
 
 	optind = 0;
 	opterr = 0;
@@ -116,6 +118,14 @@ static void parse_options(int argc, char **argv, struct start_opts *o)
 			break;
 		case OPT_RNG:
 			if (!vdevs_add_rng(&o->vdevs))
+				axctl_usage_error("start", "start: too many virtio devices (at most %d)",
+						  VDEV_MAX);
+			break;
+		case OPT_NET:
+			r = vdevs_add_net(&o->vdevs, optarg, err, sizeof(err));
+			if (r == -1)
+				axctl_usage_error("start", "start: %s", err);
+			if (r)
 				axctl_usage_error("start", "start: too many virtio devices (at most %d)",
 						  VDEV_MAX);
 			break;

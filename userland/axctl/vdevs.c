@@ -13,11 +13,24 @@
 #include "axctl.h"
 #include "vdevs.h"
 #include "virtio/blk.h"
+#include "virtio/net.h"
 #include "virtio/rng.h"
 
 unsigned int vdevs_wanted(const struct vmm_vdevs *d)
 {
-	return d->nr_disks + d->rng + d->console;
+	return d->nr_disks + d->nr_nets + d->rng + d->console;
+}
+
+int vdevs_add_net(struct vmm_vdevs *d, char *spec, char *err, size_t errlen)
+{
+	struct virtio_net n;
+
+	if (virtio_net_parse(&n, spec, err, errlen))
+		return -1;
+	if (vdevs_wanted(d) == VDEV_MAX)
+		return -2;
+	d->nets[d->nr_nets++] = spec;
+	return 0;
 }
 
 bool vdevs_add_rng(struct vmm_vdevs *d)
@@ -181,6 +194,69 @@ static const struct vdev_ops cons_vdev = {
 	.report = cons_report, .close = cons_close,
 };
 
+/* --- network devices (virtio/net.h) --------------------------------------------- */
+
+static struct virtio_mmio *net_setup(void *dev, uint64_t base, const struct guest_mem *mem,
+				     void (*set_irq)(void *, bool), void *arg)
+{
+	struct virtio_net *n = dev;
+
+	virtio_net_setup(n, base, mem, set_irq, arg);
+	return &n->vm;
+}
+
+static int net_start(void *dev)
+{
+	return virtio_net_start(dev);
+}
+
+static void net_stop(void *dev)
+{
+	virtio_net_stop(dev);
+}
+
+static void net_report(void *dev, const char *label)
+{
+	struct virtio_net *n = dev;
+
+	fprintf(stderr, "%s: net %s: %llu frames out (%llu bytes, %llu dropped), %llu in (%llu bytes, %llu errors), offload 0x%x, %llu notifies, %llu interrupts\n",
+		axctl_prog, label, (unsigned long long)n->tx_frames,
+		(unsigned long long)n->tx_bytes, (unsigned long long)n->tx_dropped,
+		(unsigned long long)n->rx_frames, (unsigned long long)n->rx_bytes,
+		(unsigned long long)n->rx_errors, n->offload,
+		(unsigned long long)n->vm.notifies, (unsigned long long)n->vm.irqs);
+	if (n->offload_err)
+		fprintf(stderr, "%s: net %s: TUNSETOFFLOAD failed: %s\n", axctl_prog, label,
+			strerror(-n->offload_err));
+}
+
+static void net_close(void *dev)
+{
+	virtio_net_close(dev);
+	free(dev);
+}
+
+static const struct vdev_ops net_vdev = {
+	.kind = "net", .option = "--net", .setup = net_setup, .start = net_start,
+	.stop = net_stop, .report = net_report, .close = net_close,
+};
+
+static void open_net(struct vmm_vdevs *d, const char *spec)
+{
+	struct virtio_net *n = calloc(1, sizeof(*n));
+	char err[512];
+	int r;
+
+	if (!n)
+		axctl_die(AXCTL_EFAIL, "out of memory");
+	if (virtio_net_parse(n, spec, err, sizeof(err)))
+		axctl_die(AXCTL_EUSAGE, "%s", err);	/* checked at the option already */
+	r = virtio_net_open_tap(n, err, sizeof(err));
+	if (r)
+		axctl_die(r == -EPERM ? AXCTL_EPERM : AXCTL_EFAIL, "%s", err);
+	vdevs_put(d, &net_vdev, n, n->ifname);
+}
+
 static void *zalloc(size_t n)
 {
 	void *p = calloc(1, n);
@@ -205,6 +281,8 @@ void vdevs_open(struct vmm_vdevs *d)
 		d->cons->out_fd = d->console_fd;
 		vdevs_put(d, &cons_vdev, d->cons, "virtio-console");
 	}
+	for (i = 0; i < d->nr_nets; i++)
+		open_net(d, d->nets[i]);
 }
 
 void vdevs_acpi(struct vmm_vdevs *d, struct acpi_config *ac)

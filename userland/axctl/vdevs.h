@@ -3,7 +3,8 @@
  * axctl start/run: the VM's virtio devices, of every kind, over
  * virtio-mmio (virtio/, Documentation/virtio.rst): disks (`--disk
  * FILE[,ro]`, virtio/blk.h), the entropy device (`--rng`, virtio/rng.h),
- * the console (`--console virtio`, virtio/console.h).
+ * the console (`--console virtio`, virtio/console.h), network devices on
+ * tap devices (`--net tap=NAME[,mac=MAC]`, virtio/net.h).
  *
  * The devices share VDEV_MAX slots. Slot n has its registers at
  * VDEV_MMIO_BASE + n * VDEV_MMIO_STRIDE, in the 32-bit hole above the most
@@ -21,6 +22,7 @@
 #define AXCTL_VDEVS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "acpi.h"
@@ -88,6 +90,7 @@ struct vdev {
 /**
  * struct vmm_vdevs - the options, then the devices
  * @disks: --disk specs, @nr_disks of them
+ * @nets: --net specs, checked, @nr_nets of them
  * @rng: --rng
  * @console: --console virtio; @console_fd where its output goes
  * @cons: the console device once opened (NULL: none)
@@ -97,6 +100,8 @@ struct vdev {
 struct vmm_vdevs {
 	char *disks[VDEV_MAX];
 	unsigned int nr_disks;
+	char *nets[VDEV_MAX];
+	unsigned int nr_nets;
 	bool rng, console;
 	int console_fd;
 	struct virtio_console *cons;
@@ -109,6 +114,11 @@ struct vmm_vdevs {
 unsigned int vdevs_wanted(const struct vmm_vdevs *d);
 /* --disk: keep spec; false when every slot is taken. */
 bool vdevs_add_disk(struct vmm_vdevs *d, char *spec);
+/*
+ * --net: check spec (0), or -1 with err filled (a usage error), or -2
+ * when every slot is taken.
+ */
+int vdevs_add_net(struct vmm_vdevs *d, char *spec, char *err, size_t errlen);
 /* --rng, --console virtio: false when every slot is taken. */
 bool vdevs_add_rng(struct vmm_vdevs *d);
 bool vdevs_add_console(struct vmm_vdevs *d, int out_fd);

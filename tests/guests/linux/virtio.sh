@@ -13,6 +13,11 @@
 #    vdb, a write to vdb (must be refused), an ext4 file system made on
 #    vda, two files of random bytes written to it with their SHA-256,
 #    unmounted; then init powers off;
+#  - phase 3 (no disk, virtio-net on a tap; tests/selftests/net_test.sh):
+#    the interface's MAC, 10.0.2.15/24 on it, "net listening" once a TCP
+#    listener on port 5001 waits for the host's file (its SHA-256 then),
+#    a ping of the host (10.0.2.2), and a file of random bytes sent to
+#    the host's port 5002 (its SHA-256 first);
 #  - phase 2 (the same image, a new boot): the two files' SHA-256 read
 #    back, a third file written, `sync`, "synced", and then nothing: the
 #    host kills axctl with SIGKILL and checks the third file is in the
@@ -21,8 +26,9 @@ say() { echo "<2>virtio: $*" > /dev/kmsg; }
 for m in $(cat /lib/virtio/order); do
 	insmod /lib/virtio/$m.ko || say "insmod $m failed"
 done
+phase=$(sed -n 's/.*axvm\.virtio=\([0-9]\).*/\1/p' /proc/cmdline)
 i=0
-while [ ! -b /dev/vda ] && [ $i -lt 30 ]; do
+while [ "$phase" != 3 ] && [ ! -b /dev/vda ] && [ $i -lt 30 ]; do
 	sleep 1
 	i=$((i + 1))
 done
@@ -36,7 +42,7 @@ sums() {	# sums FILE...: one "sum NAME HASH" line each
 	done
 }
 mkdir -p /mnt
-case $(sed -n 's/.*axvm\.virtio=\([0-9]\).*/\1/p' /proc/cmdline) in
+case $phase in
 1)
 	say "rng current $(cat /sys/class/misc/hw_random/rng_current 2>/dev/null)"
 	say "rng read $(head -c 64 /dev/hwrng 2>/dev/null | wc -c) bytes"
@@ -76,6 +82,31 @@ case $(sed -n 's/.*axvm\.virtio=\([0-9]\).*/\1/p' /proc/cmdline) in
 	sums /mnt/f3
 	sync && say "synced"
 	sleep 3600
+	;;
+3)
+	dev=
+	for d in /sys/class/net/*; do
+		[ "${d##*/}" = lo ] || { dev=${d##*/}; break; }
+	done
+	say "net dev $dev mac $(cat /sys/class/net/$dev/address 2>/dev/null)"
+	ip link set lo up
+	ip addr add 10.0.2.15/24 dev "$dev" && ip link set "$dev" up && say "net up"
+	dd if=/dev/urandom of=/tmp/tx bs=64k count=48 2>/dev/null
+	say "net sum tx $(sha256sum /tmp/tx | cut -d' ' -f1)"
+	# nc quits when its standard input ends: a FIFO held open never does.
+	mkfifo /tmp/hold
+	exec 4<>/tmp/hold
+	say "net listening"
+	nc -l -p 5001 <&4 > /tmp/rx
+	say "net sum rx $(sha256sum /tmp/rx | cut -d' ' -f1) $(wc -c < /tmp/rx)"
+	if ping -c 3 -W 10 10.0.2.2 > /tmp/ping 2>&1; then
+		say "net ping host ok"
+	else
+		say "net ping host failed: $(tail -n 2 /tmp/ping | tr '\n' ' ')"
+	fi
+	nc -w 30 10.0.2.2 5002 < /tmp/tx && say "net sent"
+	cat /sys/class/net/$dev/statistics/rx_packets /sys/class/net/$dev/statistics/tx_packets |
+		tr '\n' ' ' | while read -r rx tx; do say "net packets rx $rx tx $tx"; done
 	;;
 esac
 grep -i virtio /proc/interrupts | while read -r l; do say "irq $l"; done

@@ -176,6 +176,34 @@ expect 2 'start: too many virtio devices \(at most 8\)' start vm0 --kernel "$tmp
 	$(for i in 1 2 3 4 5 6 7 8; do printf -- '--disk %s ' "$tmp/hlt.bin"; done) --rng
 expect 2 "start: bad --console 'hvc' \\(serial or virtio\\)" start vm0 --kernel "$tmp/hlt.bin" \
 	--console hvc
+# --net: the option's errors, then the tap's (before the module is needed).
+expect 2 "start: --net tap=t0,mac=01:00:00:00:00:01: MAC 01:00:00:00:00:01 is multicast" \
+	start vm0 --kernel "$tmp/hlt.bin" --net tap=t0,mac=01:00:00:00:00:01
+expect 2 "start: --net tap=t0,mac=52:54:00:12:34: bad MAC" start vm0 --kernel "$tmp/hlt.bin" \
+	--net tap=t0,mac=52:54:00:12:34
+expect 2 'start: --net br0: unknown option' start vm0 --kernel "$tmp/hlt.bin" --net br0
+if [ -c /dev/net/tun ]; then
+	expect 26 '--net tap=lo: not a tap device' start vm0 --kernel "$tmp/hlt.bin" --net tap=lo
+	# Without CAP_NET_ADMIN (as nobody): a clear refusal, status 6.
+	if command -v setpriv >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+		hlt=$(mktemp /tmp/axctl-hlt.XXXXXX)
+		cp "$tmp/hlt.bin" "$hlt" && chmod 644 "$hlt"
+		setpriv --reuid 65534 --regid 65534 --clear-groups --inh-caps=-all \
+			"$axctl" start vm0 --kernel "$hlt" --net tap=axvmnp0 > "$tmp/out" 2>&1
+		got=$?
+		if [ "$got" = 6 ] && grep -q 'not allowed to create or attach to the tap (CAP_NET_ADMIN' "$tmp/out"; then
+			ok "axctl start --net as nobody -> 6, not allowed (CAP_NET_ADMIN ...)"
+		else
+			notok "axctl start --net as nobody -> 6, not allowed (got $got)"
+			sed 's/^/#   /' "$tmp/out"
+		fi
+		rm -f "$hlt"
+	else
+		echo "# not root or no setpriv: --net without CAP_NET_ADMIN not checked"
+	fi
+else
+	echo "# no /dev/net/tun: --net's tap errors not checked"
+fi
 
 # axctl run: its usage and image errors come before any VM is made.
 expect 2 'run: --kernel IMAGE is required' run

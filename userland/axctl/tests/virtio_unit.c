@@ -8,12 +8,17 @@
  * refusal, out-of-range and malformed requests), virtio-rng (buffers
  * filled, the fill limit, readable buffers refused) and virtio-console
  * (transmit to a pipe, receive into the driver's buffers, back-pressure,
- * buffers of the wrong direction refused). Guest RAM is a buffer
+ * buffers of the wrong direction refused) and virtio-net (its option
+ * parser; frames to and from a socketpair standing for the tap, the
+ * num_buffers field, buffers of the wrong direction; its thread; a real
+ * tap when the host allows: offloads, a down tap's refusal, "in use").
+ * Guest RAM is a buffer
  * between two guard areas whose bytes are checked at the end: nothing
  * outside guest RAM may have been written. No module, no threads except
  * where a test starts the I/O thread.
  */
 #include <errno.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +27,7 @@
 #include "virtio/blk.h"
 #include "virtio/console.h"
 #include "virtio/mmio.h"
+#include "virtio/net.h"
 #include "virtio/rng.h"
 #include "virtio/virtqueue.h"
 #include "tests/harness.h"
@@ -984,6 +990,205 @@ static void test_console(void)
 	free(c);
 }
 
+/* --- virtio-net ------------------------------------------------------------- */
+
+#define NF(bit)		(1ULL << (bit))
+
+static void test_net_parse(void)
+{
+	static const struct { const char *spec, *err; } bad[] = {
+		{ "mac=02:00:00:00:00:01", "no tap=NAME" },
+		{ "tap=", "bad tap name" },
+		{ "tap=abcdefghijklmnop", "bad tap name" },
+		{ "tap=t0,mac=02:00:00:00:00", "bad MAC" },
+		{ "tap=t0,mac=02:00:00:00:00:0g", "bad MAC" },
+		{ "tap=t0,mac=02:00:00:00:00:01:", "bad MAC" },
+		{ "tap=t0,mac=03:00:00:00:00:01", "multicast" },
+		{ "tap=t0,mac=00:00:00:00:00:00", "all zero" },
+		{ "tap=t0,speed=10", "unknown option" },
+	};
+	struct virtio_net n;
+	char err[256];
+	unsigned int i;
+
+	check(!virtio_net_parse(&n, "tap=t0", err, sizeof(err)) && !strcmp(n.ifname, "t0") &&
+	      !memcmp(n.mac, "\x52\x54\x00\x12\x34\x56", 6), "net: tap=t0, the default MAC");
+	check(!virtio_net_parse(&n, "tap=t1,mac=02:AB:cd:00:00:01", err, sizeof(err)) &&
+	      !memcmp(n.mac, "\x02\xab\xcd\x00\x00\x01", 6), "net: mac=02:AB:cd:00:00:01");
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
+		check(virtio_net_parse(&n, bad[i].spec, err, sizeof(err)) == -1 &&
+		      strstr(err, bad[i].err), "net: '%s' refused: %s", bad[i].spec, err);
+}
+
+/* A frame as the driver sends it: header and payload in two descriptors. */
+static void net_offer_tx(unsigned int first, uint32_t len)
+{
+	unsigned int i;
+
+	memset(ram + HDR_GPA, 0, 12);
+	ram[HDR_GPA] = 1;			/* flags: NEEDS_CSUM, passed through */
+	for (i = 0; i < len; i++)
+		ram[BUF_GPA + i] = i;
+	put_desc(Q1_DESC, first, HDR_GPA, 12, VIRTQ_DESC_F_NEXT, first + 1);
+	put_desc(Q1_DESC, first + 1, BUF_GPA, len, 0, 0);
+	offer1(first);
+}
+
+#define RXB_GPA		(DATA_GPA + 0x8000)
+
+static void test_net_frames(void)
+{
+	struct virtio_net *n = calloc(1, sizeof(*n));
+	struct virtio_mmio *vm = &n->vm;
+	uint8_t pkt[256], got[256];
+	char err[256];
+	bool waiting;
+	int sv[2];
+	ssize_t r;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv)) {
+		check(0, "net: a socketpair for the backend");
+		return;
+	}
+	fcntl(sv[0], F_SETFL, O_NONBLOCK);
+	virtio_net_parse(n, "tap=t0,mac=02:00:00:00:00:07", err, sizeof(err));
+	check(!virtio_net_set_fd(n, sv[0], false), "net: a socketpair stands for the tap");
+	virtio_net_setup(n, BASE, &mem, test_irq, NULL);
+	check(rd(vm, VIRTIO_MMIO_DEVICE_ID) == VIRTIO_ID_NET, "net: device id 1");
+	check((rd(vm, VIRTIO_MMIO_DEVICE_FEATURES) & 0x19a3) == 0x19a3,
+	      "net: CSUM, GUEST_CSUM, MAC, GUEST_TSO4/6, HOST_TSO4/6 offered");
+	check(virtio_mmio_read(vm, BASE + VIRTIO_MMIO_CONFIG + 5, 1) == 7 &&
+	      virtio_mmio_read(vm, BASE + VIRTIO_MMIO_CONFIG, 4) == 2,
+	      "net: the MAC in the configuration space");
+	bring_up2(vm);
+	wr(vm, VIRTIO_MMIO_STATUS, 0);
+	handshake(vm, V1 | NF(VIRTIO_NET_F_CSUM) | NF(VIRTIO_NET_F_MAC));
+	setup_queue(vm, DESC_GPA, NUM);
+	setup_queue1(vm);
+	wr(vm, VIRTIO_MMIO_STATUS, STATUS_LIVE);
+
+	/* Transmit: header + 60 bytes, one frame on the backend. */
+	net_offer_tx(0, 60);
+	irq_level = irq_edges = 0;
+	check(virtio_net_tx(n) == 1, "net: one frame sent");
+	r = recv(sv[1], got, sizeof(got), MSG_DONTWAIT);
+	check(r == 72 && got[0] == 1 && got[12] == 0 && got[71] == 59,
+	      "net: the backend gets header and frame as one packet (%zd bytes)", r);
+	check(used1_idx() == 1 && irq_edges == 1 && n->tx_frames == 1 && n->tx_bytes == 60,
+	      "net: the transmit chain returned, an interrupt, counted");
+	wr(vm, VIRTIO_MMIO_INTERRUPT_ACK, VIRTIO_MMIO_INT_VRING);
+
+	/* Receive: a 12 + 100 byte packet into a 12 + 1514 byte chain. */
+	memset(ram + RXB_GPA, 0xee, 2048);
+	set_desc(0, RXB_GPA, 12, VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE, 1);
+	set_desc(1, RXB_GPA + 12, 1514, VIRTQ_DESC_F_WRITE, 0);
+	offer(0);
+	check(virtio_net_rx(n, &waiting) == 0 && waiting,
+	      "net: nothing from the backend: the buffer is held, poll it");
+	memset(pkt, 0, 12);
+	for (r = 12; r < 112; r++)
+		pkt[r] = r;
+	check(send(sv[1], pkt, 112, 0) == 112, "net: the backend sends a frame");
+	check(virtio_net_rx(n, &waiting) == 1 && used_idx() == 1 && used32(8) == 112,
+	      "net: delivered: used length 112");
+	check(ram[RXB_GPA + 10] == 1 && ram[RXB_GPA + 11] == 0 && ram[RXB_GPA + 12] == 12 &&
+	      ram[RXB_GPA + 111] == 111 && ram[RXB_GPA + 112] == 0xee,
+	      "net: num_buffers 1, the frame, nothing after it");
+	check(irq_level, "net: a receive interrupt");
+
+	/* A receive chain too small for the header: the frame is lost, counted. */
+	set_desc(2, RXB_GPA, 8, VIRTQ_DESC_F_WRITE, 0);
+	offer(2);
+	send(sv[1], pkt, 112, 0);
+	check(virtio_net_rx(n, &waiting) == 1 && used_idx() == 2 && used32(16) == 0 &&
+	      n->rx_errors == 1, "net: an 8-byte receive buffer: used length 0, an error");
+
+	/* Buffers of the wrong direction. */
+	set_desc(3, RXB_GPA, 64, 0, 0);
+	offer(3);
+	check(virtio_net_rx(n, &waiting) == 0 &&
+	      (rd(vm, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET),
+	      "net: a readable receive buffer: NEEDS_RESET");
+	bring_up2(vm);
+	put_desc(Q1_DESC, 0, HDR_GPA, 12, VIRTQ_DESC_F_WRITE, 0);
+	offer1(0);
+	check(virtio_net_tx(n) == 0 && (rd(vm, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET) &&
+	      recv(sv[1], got, sizeof(got), MSG_DONTWAIT) < 0,
+	      "net: a writable transmit buffer: NEEDS_RESET, nothing sent");
+	bring_up2(vm);
+	put_desc(Q1_DESC, 0, HDR_GPA, 12, VIRTQ_DESC_F_NEXT, 0);
+	offer1(0);
+	check(virtio_net_tx(n) == 0 && (rd(vm, VIRTIO_MMIO_STATUS) & VIRTIO_STATUS_NEEDS_RESET),
+	      "net: a looping transmit chain: NEEDS_RESET");
+
+	/* The thread: a notify sends, a frame from the backend is delivered. */
+	bring_up2(vm);
+	check(!virtio_net_start(n), "net: start its thread");
+	net_offer_tx(0, 20);
+	set_desc(0, RXB_GPA, 1600, VIRTQ_DESC_F_WRITE, 0);
+	offer(0);
+	wr(vm, VIRTIO_MMIO_QUEUE_NOTIFY, 1);
+	send(sv[1], pkt, 112, 0);
+	for (r = 0; r < 2000 && (__atomic_load_n((uint16_t *)(ram + USED_GPA + 2), __ATOMIC_ACQUIRE) != 1 ||
+				 __atomic_load_n((uint16_t *)(ram + Q1_USED + 2), __ATOMIC_ACQUIRE) != 1); r++)
+		usleep(1000);
+	virtio_net_stop(n);
+	check(used_idx() == 1 && used1_idx() == 1 && recv(sv[1], got, sizeof(got), MSG_DONTWAIT) == 32,
+	      "net: the thread sent a frame and delivered one");
+	wr(vm, VIRTIO_MMIO_STATUS, 0);
+	close(sv[1]);
+	virtio_net_close(n);
+	free(n);
+}
+
+/* A real tap: only where the host lets this process make one. */
+static void test_net_tap(void)
+{
+	struct virtio_net *n = calloc(1, sizeof(*n)), *n2 = calloc(1, sizeof(*n2));
+	struct virtio_mmio *vm = &n->vm;
+	char spec[32], err[512];
+	int r;
+
+	snprintf(spec, sizeof(spec), "tap=axvmu%d", (int)(getpid() % 100000));
+	virtio_net_parse(n, spec, err, sizeof(err));
+	r = virtio_net_open_tap(n, err, sizeof(err));
+	if (r == -EPERM || r == -ENOENT || r == -ENODEV) {
+		printf("# skip: real tap tests: %s\n", err);
+		free(n);
+		free(n2);
+		return;
+	}
+	check(!r, "net: open a tap %s (%s)", n->ifname, r ? err : "made for the test");
+	if (r) {
+		free(n);
+		free(n2);
+		return;
+	}
+	virtio_net_parse(n2, spec, err, sizeof(err));
+	check(virtio_net_open_tap(n2, err, sizeof(err)) == -EBUSY && strstr(err, "in use"),
+	      "net: the same tap twice: %s", err);
+	virtio_net_parse(n2, "tap=lo", err, sizeof(err));
+	check(virtio_net_open_tap(n2, err, sizeof(err)) == -EINVAL && strstr(err, "not a tap"),
+	      "net: tap=lo: %s", err);
+	virtio_net_setup(n, BASE, &mem, test_irq, NULL);
+	queue_clear();
+	handshake(vm, V1 | NF(VIRTIO_NET_F_CSUM) | NF(VIRTIO_NET_F_GUEST_CSUM) |
+		  NF(VIRTIO_NET_F_GUEST_TSO4) | NF(VIRTIO_NET_F_HOST_TSO4));
+	check(n->offload == 3 && !n->offload_err,
+	      "net: GUEST_CSUM and GUEST_TSO4 accepted: TUNSETOFFLOAD CSUM|TSO4");
+	setup_queue(vm, DESC_GPA, NUM);
+	setup_queue1(vm);
+	wr(vm, VIRTIO_MMIO_STATUS, STATUS_LIVE);
+	net_offer_tx(0, 60);
+	check(virtio_net_tx(n) == 1 && n->tx_dropped == 1 && used1_idx() == 1,
+	      "net: a frame to a tap that is down: dropped, the chain returned");
+	wr(vm, VIRTIO_MMIO_STATUS, 0);
+	check(n->offload == 0, "net: reset: offloads off");
+	virtio_net_close(n);
+	free(n);
+	free(n2);
+}
+
 int main(void)
 {
 	struct virtio_blk *b = calloc(1, sizeof(*b));
@@ -1008,6 +1213,9 @@ int main(void)
 	test_blk_thread();
 	test_rng();
 	test_console();
+	test_net_parse();
+	test_net_frames();
+	test_net_tap();
 	check(guards_intact(), "no byte outside guest RAM was written");
 	unlink(img_path);
 	free(arena);
