@@ -76,6 +76,7 @@ said() { tr -d '\r' < "$out" | sed -n "s/.*virtio: $1 \([0-9a-f]*\).*/\1/p" | ta
 
 dd if=/dev/urandom of="$tmp/h2g" bs=64k count=48 2>/dev/null
 hsum=$(sha256sum "$tmp/h2g" | cut -d' ' -f1)
+: > "$out"
 "$AXCTL" -v run --name "$VM" --no-reboot -m 256 --kernel "$L/vmlinux" \
 	--initrd "$L/initramfs-virtio.cpio.gz" \
 	--append "console=ttyS0 quiet panic=-1 mitigations=off axvm.virtio=3" \
@@ -90,7 +91,7 @@ check "axctl made tap $TAP" ip link show "$TAP"
 ip addr add 10.0.2.2/24 dev "$TAP" 2>/dev/null
 ip link set "$TAP" up
 if wait_for 'virtio: net listening'; then
-	ping -c 3 -W 10 10.0.2.15 > "$tmp/ping" 2>&1
+	ping -c 1 -W 30 10.0.2.15 > "$tmp/ping" 2>&1
 	st=$?
 	check "the host pings the guest (10.0.2.15)" [ "$st" = 0 ]
 	[ "$st" = 0 ] || sed 's/^/# /' "$tmp/ping"

@@ -73,16 +73,16 @@ dd if=/dev/zero of="$vdb" bs=1M count=1 2>/dev/null
 printf 'axvm-marker-0001' | dd of="$vdb" conv=notrunc 2>/dev/null
 
 # boot PHASE OUT [OPTION...]: start the guest in the background ($pid),
-# standard input from $tmp/in.
-: > "$tmp/in"
+# standard input from $IN (default /dev/null).
 boot() {
 	p=$1
 	o=$2
 	shift 2
+	: > "$o"	# before wait_for reads it
 	"$AXCTL" -v run --name "$VM" --no-reboot -m 256 --kernel "$L/vmlinux" \
 		--initrd "$L/initramfs-virtio.cpio.gz" \
 		--append "console=ttyS0 quiet panic=-1 mitigations=off axvm.virtio=$p" \
-		--disk "$vda" --disk "$vdb,ro" "$@" < "$tmp/in" > "$o" 2>&1 &
+		--disk "$vda" --disk "$vdb,ro" "$@" < "${IN:-/dev/null}" > "$o" 2>&1 &
 	pid=$!
 }
 # wait_for PATTERN OUT: until PATTERN is in OUT or axctl has ended.
@@ -104,8 +104,14 @@ same() { [ -n "$1" ] && [ "$1" = "$2" ]; }
 
 # --- boot 1 ------------------------------------------------------------------
 out1=$tmp/boot1
-echo "axvm-hvc-input" > "$tmp/in"
+# axctl's standard input: a FIFO held open here, written once the guest
+# has hvc0 open ("hvc ready").
+mkfifo "$tmp/in"
+exec 5<>"$tmp/in"
+IN=$tmp/in
 boot 1 "$out1" --rng --console virtio
+IN=
+wait_for 'virtio: hvc ready' "$out1" && echo "axvm-hvc-input" >&5
 wait_for 'virtio: done' "$out1"
 i=0
 while kill -0 "$pid" 2>/dev/null && [ "$i" -lt 120 ]; do sleep 1; i=$((i + 1)); done
@@ -114,7 +120,7 @@ wait "$pid"
 st=$?
 pid=
 tr -d '\r' < "$out1" | grep -E 'virtio|vd[ab]|axctl:|hvc' | sed 's/^/# /'
-: > "$tmp/in"
+exec 5>&-
 check "boot 1: axctl exits 0 when the guest powers off (got $st)" [ "$st" = 0 ]
 check "virtio-rng is the guest's current hwrng" has 'rng current virtio_rng' "$out1"
 check "64 bytes read from the guest's /dev/hwrng" has 'rng read 64 bytes' "$out1"

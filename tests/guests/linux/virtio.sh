@@ -7,8 +7,10 @@
 #  - every disk's size, read-only flag and serial (GET_ID);
 #  - phase 1: the entropy device: the hwrng core's current source and
 #    that 64 bytes came from /dev/hwrng; the console: a line written to
-#    /dev/hvc0 (the host finds it in axctl's output) and the line the host
-#    sent to axctl's standard input, read from hvc0; then the marker the
+#    /dev/hvc0 (the host finds it in axctl's output), "hvc ready", and the
+#    line the host then sends to axctl's standard input, read from hvc0
+#    (guest time runs slowly under Bochs: timeouts are short); then the
+#    marker the
 #    host wrote at the start of the read-only
 #    vdb, a write to vdb (must be refused), an ext4 file system made on
 #    vda, two files of random bytes written to it with their SHA-256,
@@ -51,11 +53,13 @@ case $phase in
 		sleep 1
 		i=$((i + 1))
 	done
-	# One open for both ways: input that came before is not dropped by a close.
+	# Open first, then "hvc ready": the host sends its line only then
+	# (Linux drops console input that comes while it still probes the port).
 	if exec 3<>/dev/hvc0; then
 		stty -echo <&3 2>/dev/null
 		echo "axvm-hvc-output" >&3
-		if read -t 60 line <&3; then
+		say "hvc ready"
+		if read -t 20 line <&3; then
 			say "hvc read $line"
 		else
 			say "hvc read nothing"
@@ -99,7 +103,7 @@ case $phase in
 	say "net listening"
 	nc -l -p 5001 <&4 > /tmp/rx
 	say "net sum rx $(sha256sum /tmp/rx | cut -d' ' -f1) $(wc -c < /tmp/rx)"
-	if ping -c 3 -W 10 10.0.2.2 > /tmp/ping 2>&1; then
+	if ping -c 1 -W 20 10.0.2.2 > /tmp/ping 2>&1; then
 		say "net ping host ok"
 	else
 		say "net ping host failed: $(tail -n 2 /tmp/ping | tr '\n' ' ')"
