@@ -519,6 +519,29 @@ if [ -n "$fake" ] && [ -f "$fake" ] && ldd "$axctl" >/dev/null 2>&1; then
 	in_log '^answer mmio 0xd0000060: data 0x2$' "virtio-blk: ... with a configuration interrupt"
 	FAKE_AXVM_LAPIC=1 fx 26 'needs the axvm module.s in-kernel I/O APIC' start demo \
 		--kernel "$tmp/hlt.bin" --disk "$tmp/disk.img"
+	# --rng and --console virtio end to end, in the slots after a disk:
+	# the rng (0xd0001000, GSI 17) fills a 16-byte buffer, the console
+	# (0xd0002000, GSI 18) sends "hvc!" from its transmit queue to stdout.
+	r=mwd0001
+	c=mwd0002
+	rup="${r}070=0,${r}070=3,${r}024=1,${r}020=1,${r}070=b"
+	rup="$rup,${r}030=0,${r}038=8,${r}080=200000,${r}090=201000,${r}0a0=202000,${r}044=1,${r}070=f"
+	rreq="poke200000=00402000000000001000000002000000,poke201002=0100,${r}050=0,sleep500"
+	rreq="$rreq,peek202002/2,peek202008/4,mrd0001060"
+	cup="${c}070=0,${c}070=3,${c}024=1,${c}020=1,${c}070=b"
+	cup="$cup,${c}030=1,${c}038=8,${c}080=210000,${c}090=211000,${c}0a0=212000,${c}044=1,${c}070=f"
+	creq="poke206000=68766321,poke210000=00602000000000000400000000000000,poke211002=0100"
+	creq="$creq,${c}050=1,sleep500,peek212002/2"
+	: > "$tmp/log"
+	FAKE_AXVM_LAPIC=1 FAKE_AXVM_IOAPIC=1 FAKE_AXVM_SCRIPT="$rup,$rreq,$cup,$creq,of4=0" \
+		fx 1 'virtio-rng: 1 buffers, 16 bytes' -v start demo --kernel "$tmp/hlt.bin" \
+		--disk "$tmp/disk.img" --rng --console virtio
+	in_log '^peek 0x202002: 0100$' "virtio-rng: used index 1"
+	in_log '^peek 0x202008: 10000000$' "virtio-rng: used length 16"
+	in_log '^irq line gsi 17 level 1 flags 0 source 0$' "virtio-rng: interrupt on GSI 17"
+	in_log '^peek 0x212002: 0100$' "virtio-console: the transmit chain returned"
+	if grep -q 'hvc!' "$tmp/out"; then ok "virtio-console: the guest's bytes on axctl's stdout"
+	else notok "virtio-console: the guest's bytes on axctl's stdout"; sed 's/^/#   /' "$tmp/out"; fi
 	# Records only asked for with flags axctl does not set: one note each run.
 	FAKE_AXVM_LAPIC=1 FAKE_AXVM_SCRIPT="cpuup,ipi,cpuup,of4=0" \
 		fx 1 '^axctl: vCPU 0: unexpected CPU_UP record \(axctl does not ask for them\): ignored$' \
