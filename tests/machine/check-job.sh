@@ -24,10 +24,9 @@ dmesg | grep 'axvm:' | sed 's/^/# /'
 # migration, IPIs, guests with several vCPUs), the 1-CPU stage everything
 # else and, where one CPU proves something of its own, those suites too.
 # Every suite runs in at least one stage.
-# virtio_test: the disks' I/O threads really beside the vCPU; dbgexc_test:
-# nothing of its own on either, it runs here to balance the two stages
-# (the 1-CPU one is the longer).
-smp_only="fuzz_test hotplug_test mmio_test preempt_test ring_test virtio_test dbgexc_test"
+# virtio_test, net_test: the devices' I/O threads really beside the vCPU
+# (and the 1-CPU stage is the longer one).
+smp_only="fuzz_test hotplug_test mmio_test preempt_test ring_test virtio_test net_test"
 both="kvm_turns_test lapic_test lifetime_test runpage_test"
 cpus=$(grep -c '^processor' /proc/cpuinfo)
 # The randomised suites start from a seed that changes every day (printed,

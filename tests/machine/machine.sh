@@ -75,6 +75,17 @@ for m in virt/lib/irqbypass arch/x86/kvm/kvm arch/x86/kvm/kvm-intel; do
 	else die "no $m.ko for $kver"
 	fi
 done
+# tun, for net_test's tap (insmod'ed by the test: the machine loads nothing itself).
+mkdir -p "$root/opt/axvm/net"
+for ext in "" .xz .zst; do
+	m=$mods/drivers/net/tun.ko$ext
+	[ -f "$m" ] || continue
+	case $ext in
+	.xz) xz -dc "$m" > "$root/opt/axvm/net/tun.ko" ;;
+	.zst) zstd -qdc "$m" > "$root/opt/axvm/net/tun.ko" ;;
+	*) cp "$m" "$root/opt/axvm/net/tun.ko" ;;
+	esac
+done
 if /sbin/modinfo -p "$root/opt/axvm/kvm/kvm.ko" | grep -q '^enable_virt_at_load:'; then
 	echo enable_virt_at_load=0 > "$root/opt/axvm/kvm/kvm.params"
 else

@@ -7,7 +7,11 @@
 # (axctl's vmlinux loading: no in-guest decompressor) with
 # initramfs-virtio.cpio.gz, whose virtio.sh reports through the kernel log
 # (tests/guests/linux/virtio.sh). Two boots on the same image:
-#  1. vda (64 MiB, empty) and vdb (1 MiB, read-only, a marker at sector 0):
+#  1. with --rng and --console virtio: the guest's hwrng is virtio_rng and
+#     gives 64 bytes; a line the guest writes to hvc0 is in axctl's
+#     output, and the line given to axctl's stdin is what the guest reads
+#     from hvc0. Disks:
+#     vda (64 MiB, empty) and vdb (1 MiB, read-only, a marker at sector 0):
 #     the disks' sizes, ro flags and serials are as given; the guest reads
 #     vdb's marker and its write to vdb is refused; it makes ext4 on vda,
 #     writes two files of random bytes, prints their SHA-256, unmounts and
@@ -51,13 +55,17 @@ dd if=/dev/zero of="$vda" bs=1M count=0 seek=64 2>/dev/null
 dd if=/dev/zero of="$vdb" bs=1M count=1 2>/dev/null
 printf 'axvm-marker-0001' | dd of="$vdb" conv=notrunc 2>/dev/null
 
-# boot PHASE OUT: start the guest in the background ($pid).
+# boot PHASE OUT [OPTION...]: start the guest in the background ($pid),
+# standard input from $IN (default /dev/null).
 boot() {
-	: > "$2"
+	p=$1
+	o=$2
+	shift 2
+	: > "$o"	# before wait_for reads it
 	"$AXCTL" -v run --name "$VM" --no-reboot -m 256 --kernel "$L/vmlinux" \
 		--initrd "$L/initramfs-virtio.cpio.gz" \
-		--append "console=ttyS0 quiet panic=-1 mitigations=off axvm.virtio=$1" \
-		--disk "$vda" --disk "$vdb,ro" < /dev/null > "$2" 2>&1 &
+		--append "console=ttyS0 quiet panic=-1 mitigations=off axvm.virtio=$p" \
+		--disk "$vda" --disk "$vdb,ro" "$@" < "${IN:-/dev/null}" > "$o" 2>&1 &
 	pid=$!
 }
 # wait_for PATTERN OUT: until PATTERN is in OUT or axctl has ended.
@@ -79,7 +87,14 @@ same() { [ -n "$1" ] && [ "$1" = "$2" ]; }
 
 # --- boot 1 ------------------------------------------------------------------
 out1=$tmp/boot1
-boot 1 "$out1"
+# axctl's standard input: a FIFO held open here, written once the guest
+# has hvc0 open ("hvc ready").
+mkfifo "$tmp/in"
+exec 5<>"$tmp/in"
+IN=$tmp/in
+boot 1 "$out1" --rng --console virtio
+IN=
+wait_for 'virtio: hvc ready' "$out1" && echo "axvm-hvc-input" >&5
 wait_for 'virtio: done' "$out1"
 i=0
 while kill -0 "$pid" 2>/dev/null && [ "$i" -lt 120 ]; do sleep 1; i=$((i + 1)); done
@@ -87,8 +102,17 @@ kill -9 "$pid" 2>/dev/null
 wait "$pid"
 st=$?
 pid=
-tr -d '\r' < "$out1" | grep -E 'virtio|vd[ab]|axctl:' | sed 's/^/# /'
+tr -d '\r' < "$out1" | grep -E 'virtio|vd[ab]|axctl:|hvc' | sed 's/^/# /'
+exec 5>&-
 check "boot 1: axctl exits 0 when the guest powers off (got $st)" [ "$st" = 0 ]
+check "virtio-rng is the guest's current hwrng" has 'rng current virtio_rng' "$out1"
+check "64 bytes read from the guest's /dev/hwrng" has 'rng read 64 bytes' "$out1"
+check "a line the guest wrote to hvc0 is in axctl's output" \
+	sh -c "tr -d '\r' < '$out1' | grep -qx 'axvm-hvc-output'"
+check "the guest read axctl's standard input from hvc0" has 'hvc read axvm-hvc-input' "$out1"
+check "axctl -v counts the rng's and console's bytes" \
+	sh -c "grep -q 'virtio-rng: [1-9][0-9]* buffers' '$out1' &&
+	       grep -q 'virtio-console: [1-9][0-9]* bytes out' '$out1'"
 check "vda: 131072 sectors, read-write, serial vda.img" has 'vda size 131072 ro 0 serial vda.img' "$out1"
 check "vdb: 2048 sectors, read-only, serial vdb.img" has 'vdb size 2048 ro 1 serial vdb.img' "$out1"
 check "the guest reads the host's marker on vdb" has 'marker axvm-marker-0001' "$out1"

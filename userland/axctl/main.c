@@ -66,7 +66,8 @@ static const struct command commands[] = {
 	{ "start", cmd_start,
 	  "start NAME --kernel IMAGE [--append STR] [--initrd FILE]\n"
 	  "      [--format auto|flat|elf|multiboot|linux] [--module FILE[ ARGS]]...\n"
-	  "      [--disk FILE[,ro]]... [--ring sync|off]\n"
+	  "      [--disk FILE[,ro]]... [--rng] [--console serial|virtio]\n"
+	  "      [--net tap=NAME[,mac=MAC]]... [--ring sync|off]\n"
 	  "      [--gdb tcp:PORT|unix:PATH [--gdb-wait]] [-v|-q]",
 	  "Run a VM created with 'axctl create': attach to it, give it its RAM, load\n"
 	  "IMAGE and run it in the foreground. The guest's COM1 goes to stdout.\n",
@@ -89,6 +90,14 @@ static const struct command commands[] = {
 	  "  -d, --disk FILE[,ro]  virtio-blk disk on a raw image (repeatable, at most\n"
 	  "                      8; ro: read-only); virtio-mmio in the ACPI DSDT,\n"
 	  "                      needs the in-kernel I/O APIC\n"
+	  "      --rng           virtio-rng: guest entropy from the host's getrandom(2)\n"
+	  "      --console MODE  serial (default): stdin to COM1; virtio: a virtio\n"
+	  "                      console (the guest's hvc0) out to stdout, and stdin\n"
+	  "                      to it instead of COM1 (console=hvc0 for the guest)\n"
+	  "      --net tap=NAME[,mac=MAC]  virtio-net on tap device NAME (made if\n"
+	  "                      missing: CAP_NET_ADMIN), MAC default\n"
+	  "                      52:54:00:12:34:56 (repeatable)\n"
+	  "                      Virtio devices: at most 8 in all\n"
 	  "  -r, --ring MODE     sync (default): exits through the shared exit ring,\n"
 	  "                      COM1 writes posted; off: one AXVM_RUN per exit\n"
 	  "      --gdb WHERE     a gdb stub on tcp:PORT (127.0.0.1) or unix:PATH:\n"
@@ -105,7 +114,8 @@ static const struct command commands[] = {
 	  "axctl(8) for all of them.\n" },
 	{ "run", cmd_run,
 	  "run --kernel IMAGE [--initrd FILE] [--append STR] [-m SIZE] [-c N]\n"
-	  "      [--disk FILE[,ro]]... [--name NAME] [--no-reboot] [--format FMT]\n"
+	  "      [--disk FILE[,ro]]... [--rng] [--console serial|virtio]\n"
+	  "      [--net tap=NAME[,mac=MAC]]... [--name NAME] [--no-reboot] [--format FMT]\n"
 	  "      [--ring sync|off] [--gdb tcp:PORT|unix:PATH [--gdb-wait]] [-v|-q]",
 	  "Create a VM, run IMAGE in it as 'start' does, destroy it when axctl ends\n"
 	  "(also on errors and signals). A guest reset restarts the guest from its\n"
@@ -114,6 +124,7 @@ static const struct command commands[] = {
 	  "  -i, --initrd FILE   Linux initramfs\n"
 	  "  -a, --append STR    the guest's command line\n"
 	  "  -d, --disk FILE[,ro]  as for 'start' (repeatable)\n"
+	  "      --rng, --console MODE, --net tap=NAME[,mac=MAC]  as for 'start'\n"
 	  "  -m, --memory SIZE   guest RAM: a plain number is MiB (QEMU, kvmtool),\n"
 	  "                      or a size with K, M, G; a multiple of 2M (default 256)\n"
 	  "  -c, --vcpus N       vCPUs, 1-64 (default 1)\n"

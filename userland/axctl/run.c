@@ -26,7 +26,7 @@
 #include "nl.h"
 
 #define RUN_DEFAULT_MEM		"256M"
-#define RUN_MAX_ARGS		48	/* room for 8 --disk */
+#define RUN_MAX_ARGS		64	/* room for 8 virtio devices and the rest */
 
 static char run_name[AXVM_NAME_MAX];
 static bool run_created;
@@ -143,6 +143,9 @@ int cmd_run(int argc, char **argv)
 		{ "ring", required_argument, NULL, 'r' },
 		{ "gdb", required_argument, NULL, 'G' },
 		{ "gdb-wait", no_argument, NULL, 'W' },
+		{ "rng", no_argument, NULL, 'E' },
+		{ "console", required_argument, NULL, 'C' },
+		{ "net", required_argument, NULL, 'N' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -194,11 +197,15 @@ int cmd_run(int argc, char **argv)
 			break;
 		case 'G':
 		case 'W':
+		case 'E':
+		case 'C':
+		case 'N':
 			/* Passed on to start, which checks them. */
 			if (sargc + 2 >= RUN_MAX_ARGS - 2)
 				axctl_usage_error("run", "run: too many options");
-			sargv[sargc++] = c == 'G' ? "--gdb" : "--gdb-wait";
-			if (c == 'G')
+			sargv[sargc++] = c == 'G' ? "--gdb" : c == 'W' ? "--gdb-wait" :
+					 c == 'E' ? "--rng" : c == 'C' ? "--console" : "--net";
+			if (c != 'W' && c != 'E')
 				sargv[sargc++] = optarg;
 			break;
 		case 'v':

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "axctl.h"
-#include "disks.h"
+#include "vdevs.h"
 #include "linux_vmm.h"
 #include "multiboot.h"
 #include "nl.h"
@@ -36,11 +36,11 @@ struct start_opts {
 	bool use_ring;
 	const char *gdb;	/* --gdb tcp:PORT | unix:PATH */
 	bool gdb_wait;
-	struct vmm_disks disks;
+	struct vmm_vdevs vdevs;
 };
 
 /* Long-only options. */
-enum { OPT_GDB = 0x100, OPT_GDB_WAIT };
+enum { OPT_GDB = 0x100, OPT_GDB_WAIT, OPT_RNG, OPT_CONSOLE, OPT_NET };
 
 /* --- options --------------------------------------------------------------- */
 
@@ -58,11 +58,15 @@ static void parse_options(int argc, char **argv, struct start_opts *o)
 		{ "ring", required_argument, NULL, 'r' },
 		{ "gdb", required_argument, NULL, OPT_GDB },
 		{ "gdb-wait", no_argument, NULL, OPT_GDB_WAIT },
+		{ "rng", no_argument, NULL, OPT_RNG },
+		{ "console", required_argument, NULL, OPT_CONSOLE },
+		{ "net", required_argument, NULL, OPT_NET },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct rsp_listen l;
-	int c;
+	char err[256];
+	int c, r;
 
 	optind = 0;
 	opterr = 0;
@@ -82,9 +86,9 @@ static void parse_options(int argc, char **argv, struct start_opts *o)
 			o->initrd = optarg;
 			break;
 		case 'd':
-			if (!disks_add(&o->disks, optarg))
+			if (!vdevs_add_disk(&o->vdevs, optarg))
 				axctl_usage_error("start", "start: too many --disk (at most %d)",
-						  DISK_MAX);
+						  DISK_MAX - (vdevs_wanted(&o->vdevs) - o->vdevs.nr_disks));
 			break;
 		case 'M':
 			if (o->nr_mods == MB_MAX_MODULES)
@@ -111,6 +115,27 @@ static void parse_options(int argc, char **argv, struct start_opts *o)
 			break;
 		case OPT_GDB_WAIT:
 			o->gdb_wait = true;
+			break;
+		case OPT_RNG:
+			if (!vdevs_add_rng(&o->vdevs))
+				axctl_usage_error("start", "start: too many virtio devices (at most %d)",
+						  VDEV_MAX);
+			break;
+		case OPT_NET:
+			r = vdevs_add_net(&o->vdevs, optarg, err, sizeof(err));
+			if (r == -1)
+				axctl_usage_error("start", "start: %s", err);
+			if (r)
+				axctl_usage_error("start", "start: too many virtio devices (at most %d)",
+						  VDEV_MAX);
+			break;
+		case OPT_CONSOLE:
+			if (strcmp(optarg, "serial") && strcmp(optarg, "virtio"))
+				axctl_usage_error("start", "start: bad --console '%s' (serial or virtio)",
+						  optarg);
+			if (!strcmp(optarg, "virtio") && !vdevs_add_console(&o->vdevs, STDOUT_FILENO))
+				axctl_usage_error("start", "start: too many virtio devices (at most %d)",
+						  VDEV_MAX);
 			break;
 		case 'h':
 			usage_cmd(stdout, "start");
@@ -234,7 +259,7 @@ static void load_image(struct vmm *v, const struct start_opts *o, void *img, siz
 	char err[256];
 	int r;
 
-	disks_acpi(v->disks, &ac);
+	vdevs_acpi(v->vdevs, &ac);
 	if (o->fmt == IMAGE_LINUX)
 		r = linux_vmm_load(img, len, o->initrd, o->cmdline, v->ram, v->ram_low,
 				   v->ram_size - v->ram_low, &ac, bs, err, sizeof(err));
@@ -365,19 +390,25 @@ static void get_vm_shape(struct vmm *v, const struct axvm_caps *caps, enum image
 /* --- vCPUs and devices ----------------------------------------------------- */
 
 /*
- * --disk: the interrupts need the in-kernel I/O APIC, which comes with the
- * LAPICs (vmm_ioapic_create), and the registers must not be RAM.
+ * Virtio devices: the interrupts need the in-kernel I/O APIC, which comes
+ * with the LAPICs (vmm_ioapic_create), and the registers must not be RAM.
+ * The messages name the option of the first device (--disk first).
  */
-static void check_disks(const struct vmm *v, const struct axvm_caps *caps,
-			const struct vmm_disks *d)
+static void check_vdevs(const struct vmm *v, const struct axvm_caps *caps,
+			const struct vmm_vdevs *d)
 {
+	const char *opt;
+
 	if (!d->nr)
 		return;
+	opt = d->dev[0].ops->option;
 	if (!v->has_ioapic || !(caps->flags & AXVM_CAP_LAPIC))
-		axctl_die(AXCTL_EFAIL, "--disk needs the axvm module's in-kernel I/O APIC (AXVM_CAP_IOAPIC) for its interrupts");
-	if (v->ram_low > DISK_MMIO_BASE)
-		axctl_die(AXCTL_EFAIL, "--disk: guest RAM below 4 GiB (%llu MiB) covers the disks' registers at 0x%llx",
-			  (unsigned long long)v->ram_low >> 20, DISK_MMIO_BASE);
+		axctl_die(AXCTL_EFAIL, "%s needs the axvm module's in-kernel I/O APIC (AXVM_CAP_IOAPIC) for its interrupts",
+			  opt);
+	if (v->ram_low > VDEV_MMIO_BASE)
+		axctl_die(AXCTL_EFAIL, "%s: guest RAM below 4 GiB (%llu MiB) covers the %s registers at 0x%llx",
+			  opt, (unsigned long long)v->ram_low >> 20,
+			  d->nr_disks == d->nr ? "disks'" : "virtio devices'", VDEV_MMIO_BASE);
 }
 
 /* SET_POSTED on a COM1 range; errors but ok_err end axctl. */
@@ -451,6 +482,8 @@ static void setup_vcpus(struct vmm *v, const struct axvm_caps *caps, bool use_ri
 	vcpu_set_boot_state(&v->vcpus[0], bs);
 }
 
+static void console_room_hook(void *arg);
+
 /* The bus with COM1 (to stdout) and the PC board, the locks, the I/O APIC. */
 static void setup_devices(struct vmm *v, const struct axvm_caps *caps)
 {
@@ -465,22 +498,29 @@ static void setup_devices(struct vmm *v, const struct axvm_caps *caps)
 	if (power_init(&v->power, &v->io, pc_monotonic_ns) || linux_vmm_devices(&v->io))
 		axctl_die(AXCTL_EFAIL, "cannot set up the ACPI power ports");
 	vmm_ioapic_create(v, caps);
-	if (v->disks->nr) {
+	if (v->vdevs->nr) {
 		struct guest_mem mem = {
 			.ram = v->ram, .low = v->ram_low, .high = v->ram_size - v->ram_low,
 		};
 
-		disks_attach(v->disks, &v->io.mmio, &mem, v->vm_fd);
+		vdevs_attach(v->vdevs, &v->io.mmio, &mem, v->vm_fd);
+		if (v->vdevs->cons) {
+			/* A no-op until start_console() has started the reader. */
+			v->vdevs->cons->room = console_room_hook;
+			v->vdevs->cons->room_arg = &v->console;
+		}
 	}
 }
 
 /* --- console input ----------------------------------------------------------- */
 
-/* Under dev_lock (console.c): into COM1's receiver. */
+/* Under dev_lock (console.c): into COM1's receiver, or hvc0's (--console virtio). */
 static size_t console_push(void *arg, const uint8_t *buf, size_t len)
 {
 	struct vmm *v = arg;
 
+	if (v->vdevs->cons)
+		return virtio_console_rx_push(v->vdevs->cons, buf, len);
 	return uart_rx_push(&v->io.com1, buf, len);
 }
 
@@ -494,20 +534,23 @@ static void console_room_hook(void *arg)
 	console_room(arg);
 }
 
-/* Standard input to COM1 (console.h), after the threads are up. */
+/* Standard input to COM1 or hvc0 (console.h), after the threads are up. */
 static void start_console(struct vmm *v)
 {
+	const char *to = v->vdevs->cons ? "the virtio console" : "COM1";
 	int r = console_start(&v->console, STDIN_FILENO, &v->dev_lock, console_push,
 			      console_quit, v);
 
 	if (r == -ENOTTY) {
-		vmm_note(v, 1, "standard input is a terminal in the background: no input to COM1");
+		vmm_note(v, 1, "standard input is a terminal in the background: no input to %s", to);
 		return;
 	}
 	if (r) {
-		fprintf(stderr, "%s: no input to COM1: %s\n", axctl_prog, strerror(-r));
+		fprintf(stderr, "%s: no input to %s: %s\n", axctl_prog, to, strerror(-r));
 		return;
 	}
+	if (v->vdevs->cons)
+		return;		/* its receive buffers call console_room() */
 	pthread_mutex_lock(&v->dev_lock);
 	pc_set_input_room(&v->pc, console_room_hook, &v->console);
 	pthread_mutex_unlock(&v->dev_lock);
@@ -529,7 +572,7 @@ static void run_vm(struct vmm *v)
 	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGUSR2);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	disks_start(v->disks);
+	vdevs_start(v->vdevs);
 	vcpus_start(v);
 	gdb_start(v);
 	r = pc_start(&v->pc);
@@ -557,7 +600,7 @@ static void teardown(struct vmm *v)
 	unsigned int i;
 
 	vcpus_join(v);
-	disks_stop(v->disks);
+	vdevs_stop(v->vdevs);
 	gdb_end(v);
 	console_stop(&v->console);	/* the terminal as it was */
 	pc_stop(&v->pc);
@@ -597,13 +640,13 @@ int cmd_start(int argc, char **argv)
 
 	/* The image first: its errors need no module. */
 	img = prepare_image(&o, &img_len);
-	disks_open(&o.disks);
-	vmm.disks = &o.disks;
+	vdevs_open(&o.vdevs);
+	vmm.vdevs = &o.vdevs;
 	vmm.dev_fd = open_dev();
 	get_caps(vmm.dev_fd, &caps);
 	vmm.has_ioapic = linux_vmm_ioapic(&caps);
 	get_vm_shape(&vmm, &caps, o.fmt);
-	check_disks(&vmm, &caps, &o.disks);
+	check_vdevs(&vmm, &caps, &o.vdevs);
 
 	vmm.vm_fd = attach(vmm.dev_fd, vmm.name);
 	ram_alloc(&vmm);

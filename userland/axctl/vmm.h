@@ -13,7 +13,8 @@
  *   exits.c   exit dispatch: one handler per exit kind
  *   diag.c    messages, register dumps, internal errors, the -v counts
  *   bus.c     the bus: port and MMIO ranges (bus.h)
- *   disks.c   --disk: virtio-blk over virtio-mmio (virtio/, disks.h)
+ *   vdevs.c   virtio devices over virtio-mmio: slots, DSDT, interrupt lines,
+ *             threads (--disk; virtio/, vdevs.h)
  *   devices.c COM1, debug exit, POST on the bus; uart.c COM1's 16550A
  *             (pc/serial.c); console.c stdin to it; tsc.c CPUID 0x15/0x16
  *   pc/       the PC board (PIC, PIT, CMOS, fw_cfg, reset ports)
@@ -68,7 +69,7 @@
 
 #include "console.h"
 #include "devices.h"
-#include "disks.h"
+#include "vdevs.h"
 #include "gdb.h"
 #include "image.h"
 #include "pc/pc.h"
@@ -114,7 +115,7 @@ struct vmm {
 	struct pc pc;
 	struct console console;		/* stdin to COM1 (dev_lock) */
 	struct power power;	/* ACPI PM ports, 0xcf9 (power.h) */
-	struct vmm_disks *disks;	/* --disk (disks.h) */
+	struct vmm_vdevs *vdevs;	/* virtio devices (vdevs.h) */
 
 	pthread_mutex_t state_lock;	/* status, states; writes of done */
 	pthread_cond_t end_cond;	/* idle and parked vCPUs wait for done */

@@ -170,6 +170,40 @@ expect 12 "disk $tmp: not a regular file or block device" start vm0 --kernel "$t
 	--disk "$tmp,ro"
 expect 2 'start: too many --disk \(at most 8\)' start vm0 --kernel "$tmp/hlt.bin" \
 	$(for i in 1 2 3 4 5 6 7 8 9; do printf -- '--disk %s ' "$tmp/hlt.bin"; done)
+expect 2 'start: too many --disk \(at most 6\)' start vm0 --kernel "$tmp/hlt.bin" --rng \
+	--console virtio $(for i in 1 2 3 4 5 6 7; do printf -- '--disk %s ' "$tmp/hlt.bin"; done)
+expect 2 'start: too many virtio devices \(at most 8\)' start vm0 --kernel "$tmp/hlt.bin" \
+	$(for i in 1 2 3 4 5 6 7 8; do printf -- '--disk %s ' "$tmp/hlt.bin"; done) --rng
+expect 2 "start: bad --console 'hvc' \\(serial or virtio\\)" start vm0 --kernel "$tmp/hlt.bin" \
+	--console hvc
+# --net: the option's errors, then the tap's (before the module is needed).
+expect 2 "start: --net tap=t0,mac=01:00:00:00:00:01: MAC 01:00:00:00:00:01 is multicast" \
+	start vm0 --kernel "$tmp/hlt.bin" --net tap=t0,mac=01:00:00:00:00:01
+expect 2 "start: --net tap=t0,mac=52:54:00:12:34: bad MAC" start vm0 --kernel "$tmp/hlt.bin" \
+	--net tap=t0,mac=52:54:00:12:34
+expect 2 'start: --net br0: unknown option' start vm0 --kernel "$tmp/hlt.bin" --net br0
+if [ -c /dev/net/tun ]; then
+	expect 26 '--net tap=lo: not a tap device' start vm0 --kernel "$tmp/hlt.bin" --net tap=lo
+	# Without CAP_NET_ADMIN (as nobody): a clear refusal, status 6.
+	if command -v setpriv >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+		hlt=$(mktemp /tmp/axctl-hlt.XXXXXX)
+		cp "$tmp/hlt.bin" "$hlt" && chmod 644 "$hlt"
+		setpriv --reuid 65534 --regid 65534 --clear-groups --inh-caps=-all \
+			"$axctl" start vm0 --kernel "$hlt" --net tap=axvmnp0 > "$tmp/out" 2>&1
+		got=$?
+		if [ "$got" = 6 ] && grep -q 'not allowed to create or attach to the tap (CAP_NET_ADMIN' "$tmp/out"; then
+			ok "axctl start --net as nobody -> 6, not allowed (CAP_NET_ADMIN ...)"
+		else
+			notok "axctl start --net as nobody -> 6, not allowed (got $got)"
+			sed 's/^/#   /' "$tmp/out"
+		fi
+		rm -f "$hlt"
+	else
+		echo "# not root or no setpriv: --net without CAP_NET_ADMIN not checked"
+	fi
+else
+	echo "# no /dev/net/tun: --net's tap errors not checked"
+fi
 
 # axctl run: its usage and image errors come before any VM is made.
 expect 2 'run: --kernel IMAGE is required' run
@@ -485,6 +519,29 @@ if [ -n "$fake" ] && [ -f "$fake" ] && ldd "$axctl" >/dev/null 2>&1; then
 	in_log '^answer mmio 0xd0000060: data 0x2$' "virtio-blk: ... with a configuration interrupt"
 	FAKE_AXVM_LAPIC=1 fx 26 'needs the axvm module.s in-kernel I/O APIC' start demo \
 		--kernel "$tmp/hlt.bin" --disk "$tmp/disk.img"
+	# --rng and --console virtio end to end, in the slots after a disk:
+	# the rng (0xd0001000, GSI 17) fills a 16-byte buffer, the console
+	# (0xd0002000, GSI 18) sends "hvc!" from its transmit queue to stdout.
+	r=mwd0001
+	c=mwd0002
+	rup="${r}070=0,${r}070=3,${r}024=1,${r}020=1,${r}070=b"
+	rup="$rup,${r}030=0,${r}038=8,${r}080=200000,${r}090=201000,${r}0a0=202000,${r}044=1,${r}070=f"
+	rreq="poke200000=00402000000000001000000002000000,poke201002=0100,${r}050=0,sleep500"
+	rreq="$rreq,peek202002/2,peek202008/4,mrd0001060"
+	cup="${c}070=0,${c}070=3,${c}024=1,${c}020=1,${c}070=b"
+	cup="$cup,${c}030=1,${c}038=8,${c}080=210000,${c}090=211000,${c}0a0=212000,${c}044=1,${c}070=f"
+	creq="poke206000=68766321,poke210000=00602000000000000400000000000000,poke211002=0100"
+	creq="$creq,${c}050=1,sleep500,peek212002/2"
+	: > "$tmp/log"
+	FAKE_AXVM_LAPIC=1 FAKE_AXVM_IOAPIC=1 FAKE_AXVM_SCRIPT="$rup,$rreq,$cup,$creq,of4=0" \
+		fx 1 'virtio-rng: 1 buffers, 16 bytes' -v start demo --kernel "$tmp/hlt.bin" \
+		--disk "$tmp/disk.img" --rng --console virtio
+	in_log '^peek 0x202002: 0100$' "virtio-rng: used index 1"
+	in_log '^peek 0x202008: 10000000$' "virtio-rng: used length 16"
+	in_log '^irq line gsi 17 level 1 flags 0 source 0$' "virtio-rng: interrupt on GSI 17"
+	in_log '^peek 0x212002: 0100$' "virtio-console: the transmit chain returned"
+	if grep -q 'hvc!' "$tmp/out"; then ok "virtio-console: the guest's bytes on axctl's stdout"
+	else notok "virtio-console: the guest's bytes on axctl's stdout"; sed 's/^/#   /' "$tmp/out"; fi
 	# Records only asked for with flags axctl does not set: one note each run.
 	FAKE_AXVM_LAPIC=1 FAKE_AXVM_SCRIPT="cpuup,ipi,cpuup,of4=0" \
 		fx 1 '^axctl: vCPU 0: unexpected CPU_UP record \(axctl does not ask for them\): ignored$' \
@@ -691,6 +748,7 @@ if command -v bash >/dev/null 2>&1; then
 	complete_test "--vcpus" axctl create vm0 --vc
 	complete_test "1 2 4 8" axctl create vm0 --vcpus ""
 	complete_test "auto flat elf multiboot linux" axctl start vm0 --format ""
+	complete_test "serial virtio" axctl run --console ""
 	complete_test "--json" axctl -v list --j
 	complete_test "create" axctl -q cr
 	complete_test "--duration" axctl trace vm0 --dur

@@ -127,9 +127,12 @@ static void write_status(struct virtio_mmio *vm, uint32_t val)
 	/* The driver only adds bits; NEEDS_RESET is the device's. */
 	val &= 0xff & ~VIRTIO_STATUS_NEEDS_RESET;
 	val |= vm->status;
-	if ((val & VIRTIO_STATUS_FEATURES_OK) && !(vm->status & VIRTIO_STATUS_FEATURES_OK) &&
-	    !features_ok(vm))
-		val &= ~VIRTIO_STATUS_FEATURES_OK;
+	if ((val & VIRTIO_STATUS_FEATURES_OK) && !(vm->status & VIRTIO_STATUS_FEATURES_OK)) {
+		if (!features_ok(vm))
+			val &= ~VIRTIO_STATUS_FEATURES_OK;
+		else if (vm->ops->features_ok)
+			vm->ops->features_ok(vm);
+	}
 	vm->status = val;
 }
 

@@ -86,6 +86,8 @@ struct virtio_mmio;
  * @config: its bytes (read-only to the driver here)
  * @notify: the driver wrote queue @q to QueueNotify (under @lock)
  * @reset: the driver wrote status 0 (under @lock)
+ * @features_ok: the driver's features were accepted (FEATURES_OK, under
+ *               @lock); NULL: nothing to do
  */
 struct virtio_dev_ops {
 	const char *name;
@@ -95,6 +97,7 @@ struct virtio_dev_ops {
 	const void *(*config)(struct virtio_mmio *vm);
 	void (*notify)(struct virtio_mmio *vm, unsigned int q);
 	void (*reset)(struct virtio_mmio *vm);
+	void (*features_ok)(struct virtio_mmio *vm);
 };
 
 /**
