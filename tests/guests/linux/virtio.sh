@@ -72,7 +72,9 @@ case $phase in
 	else
 		say "ro write refused"
 	fi
-	/usr/local/sbin/mke2fs -q -F -t ext4 -L axvm /dev/vda && say "mkfs done"
+	# Inode tables and journal written now: no ext4lazyinit thread
+	# zeroing them in the background of the next boot.
+	/usr/local/sbin/mke2fs -q -F -t ext4 -L axvm -E lazy_itable_init=0,lazy_journal_init=0 /dev/vda && say "mkfs done"
 	mount -t ext4 /dev/vda /mnt && say "mounted"
 	dd if=/dev/urandom of=/mnt/f1 bs=64k count=16 2>/dev/null
 	dd if=/dev/urandom of=/mnt/f2 bs=64k count=48 2>/dev/null
