@@ -3,7 +3,8 @@
 #
 # `make check`: every test stage, summed into one closing line
 # "N passed, N failed, N skipped". Stages: host checks (build with W=1 on
-# every installed Debian kernel series, uapi, style, axctl's host tests),
+# every installed Debian kernel series, uapi, style, axctl's host tests,
+# make install into a DESTDIR, dkms in private trees),
 # KUnit (UML), and the test machine (Bochs: selftests running real guests)
 # with 1 and with 2 emulated CPUs.
 #
@@ -121,6 +122,33 @@ install_destdir() {
 	rm -rf "$d"
 }
 
+# dkms add/build/install/remove from dkms.conf for every installed Debian
+# kernel, in private trees (scripts/dkms-check.sh).
+dkms_check() {
+	local s k kvs="" line p f sk
+	command -v dkms >/dev/null || {
+		skip "dkms builds axvm.ko from dkms.conf: no dkms (make setup installs it, as root)"
+		return
+	}
+	for s in 6.1 6.12; do
+		k=$(scripts/kver.sh "$s" 2>/dev/null) && kvs="$kvs $k" ||
+			skip "dkms build for $s: linux-headers-$s not installed"
+	done
+	[ -n "$kvs" ] || return
+	echo "-- DKMS"
+	scripts/dkms-check.sh "$log" $kvs > "$log/dkms.log" 2>&1
+	line=$(grep -E '^dkms: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped' "$log/dkms.log" | tail -n1)
+	if [ -n "$line" ]; then
+		read -r p f sk < <(echo "$line" | sed -E 's/dkms: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped.*/\1 \2 \3/')
+		add_counts "$p" "$f" "$sk"
+		echo "$line"
+		grep -E '^not ok|# SKIP' "$log/dkms.log"
+		[ "$f" = 0 ] || tail -n 30 "$log/dkms.log"
+	else
+		notok "scripts/dkms-check.sh reported results"; tail -n 30 "$log/dkms.log"
+	fi
+}
+
 host_unit() {	# host_unit DIR: a directory's "make check" report line
 	local t=$1 f line p fl
 	f="$log/$(basename "$t")-check.log"
@@ -157,6 +185,7 @@ stage_host() {	# host checks and KUnit, on the core the machines leave
 	else
 		skip "make install into a DESTDIR: no staged axvm.ko for Debian 6.1"
 	fi
+	dkms_check
 	echo "-- KUnit"
 	tests/kunit/run.sh > "$log/kunit.log" 2>&1
 	line=$(grep -E '^kunit: [0-9]+ passed, [0-9]+ failed' "$log/kunit.log" | tail -n1)

@@ -5,7 +5,7 @@ set -euo pipefail
 PKGS="bochs bochsbios vgabios linux-image-amd64 linux-headers-amd64 busybox-static
 isolinux syslinux-common xorriso cpio dwarves libnl-3-dev libnl-genl-3-dev libbpf-dev
 bpftool clang llvm linux-source-6.1 flex bison libelf-dev libssl-dev ccache bc make gcc
-python3 iproute2 kmod xz-utils zstd linux-perf gnuplot-nox pkg-config g++"
+python3 iproute2 kmod xz-utils zstd linux-perf gnuplot-nox pkg-config g++ dkms"
 # Debian 12 also carries the 6.12 kernel (bookworm-security): the module
 # must build without warnings against it too, and `make check-all` boots it.
 newest_612() {
