@@ -43,17 +43,6 @@ cleanup() {
 trap cleanup EXIT
 
 out=$tmp/boot
-# wait_for PATTERN: until PATTERN is in the output or axctl has ended.
-wait_for() {
-	i=0
-	while ! tr -d '\r' < "$out" | grep -q "$1" && kill -0 "$pid" 2>/dev/null &&
-	      [ "$i" -lt "$tmo" ]; do
-		sleep 1
-		i=$((i + 1))
-	done
-	tr -d '\r' < "$out" | grep -q "$1"
-}
-has() { tr -d '\r' < "$out" | grep -q "virtio: $1"; }
 said() { tr -d '\r' < "$out" | sed -n "s/.*virtio: $1 \([0-9a-f]*\).*/\1/p" | tail -n 1; }
 
 dd if=/dev/urandom of="$tmp/h2g" bs=64k count=48 2>/dev/null
@@ -72,7 +61,7 @@ done
 check "axctl made tap $TAP" ip link show "$TAP"
 ip addr add 10.0.2.2/24 dev "$TAP" 2>/dev/null
 ip link set "$TAP" up
-if wait_for 'virtio: net listening'; then
+if guest_wait 'virtio: net listening' "$out"; then
 	ping -c 1 -W 30 10.0.2.15 > "$tmp/ping" 2>&1
 	st=$?
 	check "the host pings the guest (10.0.2.15)" [ "$st" = 0 ]
@@ -87,7 +76,7 @@ if wait_for 'virtio: net listening'; then
 else
 	notok "the guest did not report \"net listening\""
 fi
-wait_for 'virtio: done'
+guest_wait 'virtio: done' "$out"
 i=0
 while kill -0 "$pid" 2>/dev/null && [ "$i" -lt 120 ]; do sleep 1; i=$((i + 1)); done
 kill -9 "$pid" 2>/dev/null
@@ -96,12 +85,12 @@ st=$?
 pid=
 tr -d '\r' < "$out" | grep -E 'virtio|eth|axctl:' | sed 's/^/# /'
 check "axctl exits 0 when the guest powers off (got $st)" [ "$st" = 0 ]
-check "the guest's interface has MAC $MAC" has "net dev [a-z0-9]* mac $MAC"
-check "the guest's interface is up with 10.0.2.15/24" has 'net up'
+check "the guest's interface has MAC $MAC" guest_said "net dev [a-z0-9]* mac $MAC" "$out"
+check "the guest's interface is up with 10.0.2.15/24" guest_said 'net up' "$out"
 g=$(said 'net sum rx')
 check "the guest received the host's file: SHA-256 ${g:-none}, 3145728 bytes" \
 	sh -c "[ '$g' = '$hsum' ] && tr -d '\r' < '$out' | grep -q 'net sum rx $hsum 3145728'"
-check "the guest pings the host (10.0.2.2)" has 'net ping host ok'
+check "the guest pings the host (10.0.2.2)" guest_said 'net ping host ok' "$out"
 g=$(said 'net sum tx')
 h=$(sha256sum "$tmp/g2h" 2>/dev/null | cut -d' ' -f1)
 check "the host received the guest's file with its SHA-256 (${g:-none}, $(wc -c < "$tmp/g2h" 2>/dev/null) bytes)" \

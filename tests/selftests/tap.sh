@@ -33,3 +33,16 @@ need_axvm() {
 		exit 4
 	fi
 }
+# guest_wait PATTERN FILE: until a line of FILE (a guest's console, CRs
+# dropped) matches PATTERN, or the VMM $pid has ended, or $tmo seconds.
+guest_wait() {
+	i=0
+	while ! tr -d '\r' < "$2" | grep -q "$1" && kill -0 "$pid" 2>/dev/null &&
+	      [ "$i" -lt "$tmo" ]; do
+		sleep 1
+		i=$((i + 1))
+	done
+	tr -d '\r' < "$2" | grep -q "$1"
+}
+# guest_said WHAT FILE: the guest's virtio.sh reported "virtio: WHAT".
+guest_said() { tr -d '\r' < "$2" | grep -q "virtio: $1"; }

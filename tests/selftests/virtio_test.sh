@@ -61,28 +61,17 @@ boot() {
 	p=$1
 	o=$2
 	shift 2
-	: > "$o"	# before wait_for reads it
+	: > "$o"	# before guest_wait reads it
 	"$AXCTL" -v run --name "$VM" --no-reboot -m 256 --kernel "$L/vmlinux" \
 		--initrd "$L/initramfs-virtio.cpio.gz" \
 		--append "console=ttyS0 quiet panic=-1 mitigations=off axvm.virtio=$p" \
 		--disk "$vda" --disk "$vdb,ro" "$@" < "${IN:-/dev/null}" > "$o" 2>&1 &
 	pid=$!
 }
-# wait_for PATTERN OUT: until PATTERN is in OUT or axctl has ended.
-wait_for() {
-	i=0
-	while ! tr -d '\r' < "$2" | grep -q "$1" && kill -0 "$pid" 2>/dev/null &&
-	      [ "$i" -lt "$tmo" ]; do
-		sleep 1
-		i=$((i + 1))
-	done
-	tr -d '\r' < "$2" | grep -q "$1"
-}
 # sum_of NAME OUT: the guest's SHA-256 of NAME in OUT.
 sum_of() { tr -d '\r' < "$2" | sed -n "s/.*virtio: sum $1 \([0-9a-f]*\).*/\1/p" | tail -n 1; }
 # host_sum NAME: SHA-256 of /NAME read out of vda by debugfs.
 host_sum() { debugfs -R "cat /$1" "$vda" 2>/dev/null | sha256sum | cut -d' ' -f1; }
-has() { tr -d '\r' < "$2" | grep -q "virtio: $1"; }
 same() { [ -n "$1" ] && [ "$1" = "$2" ]; }
 
 # --- boot 1 ------------------------------------------------------------------
@@ -94,8 +83,8 @@ exec 5<>"$tmp/in"
 IN=$tmp/in
 boot 1 "$out1" --rng --console virtio
 IN=
-wait_for 'virtio: hvc ready' "$out1" && echo "axvm-hvc-input" >&5
-wait_for 'virtio: done' "$out1"
+guest_wait 'virtio: hvc ready' "$out1" && echo "axvm-hvc-input" >&5
+guest_wait 'virtio: done' "$out1"
 i=0
 while kill -0 "$pid" 2>/dev/null && [ "$i" -lt 120 ]; do sleep 1; i=$((i + 1)); done
 kill -9 "$pid" 2>/dev/null
@@ -105,18 +94,18 @@ pid=
 tr -d '\r' < "$out1" | grep -E 'virtio|vd[ab]|axctl:|hvc' | sed 's/^/# /'
 exec 5>&-
 check "boot 1: axctl exits 0 when the guest powers off (got $st)" [ "$st" = 0 ]
-check "virtio-rng is the guest's current hwrng" has 'rng current virtio_rng' "$out1"
-check "64 bytes read from the guest's /dev/hwrng" has 'rng read 64 bytes' "$out1"
+check "virtio-rng is the guest's current hwrng" guest_said 'rng current virtio_rng' "$out1"
+check "64 bytes read from the guest's /dev/hwrng" guest_said 'rng read 64 bytes' "$out1"
 check "a line the guest wrote to hvc0 is in axctl's output" \
 	sh -c "tr -d '\r' < '$out1' | grep -qx 'axvm-hvc-output'"
-check "the guest read axctl's standard input from hvc0" has 'hvc read axvm-hvc-input' "$out1"
+check "the guest read axctl's standard input from hvc0" guest_said 'hvc read axvm-hvc-input' "$out1"
 check "axctl -v counts the rng's and console's bytes" \
 	sh -c "grep -q 'virtio-rng: [1-9][0-9]* buffers' '$out1' &&
 	       grep -q 'virtio-console: [1-9][0-9]* bytes out' '$out1'"
-check "vda: 131072 sectors, read-write, serial vda.img" has 'vda size 131072 ro 0 serial vda.img' "$out1"
-check "vdb: 2048 sectors, read-only, serial vdb.img" has 'vdb size 2048 ro 1 serial vdb.img' "$out1"
-check "the guest reads the host's marker on vdb" has 'marker axvm-marker-0001' "$out1"
-check "the guest's write to the read-only vdb is refused" has 'ro write refused' "$out1"
+check "vda: 131072 sectors, read-write, serial vda.img" guest_said 'vda size 131072 ro 0 serial vda.img' "$out1"
+check "vdb: 2048 sectors, read-only, serial vdb.img" guest_said 'vdb size 2048 ro 1 serial vdb.img' "$out1"
+check "the guest reads the host's marker on vdb" guest_said 'marker axvm-marker-0001' "$out1"
+check "the guest's write to the read-only vdb is refused" guest_said 'ro write refused' "$out1"
 check "mke2fs -t ext4, mount and umount in the guest" \
 	sh -c "tr -d '\r' < '$out1' | grep -q 'virtio: mkfs done' &&
 	       tr -d '\r' < '$out1' | grep -q 'virtio: unmounted'"
@@ -136,7 +125,7 @@ check "no I/O error, virtio or ext4 error in the guest" \
 # --- boot 2: the same image, then SIGKILL after sync ----------------------------
 out2=$tmp/boot2
 boot 2 "$out2"
-if wait_for 'virtio: synced' "$out2"; then
+if guest_wait 'virtio: synced' "$out2"; then
 	kill -9 "$pid"
 	ok "boot 2: the guest synced its third file; axctl killed with SIGKILL"
 else
