@@ -77,12 +77,7 @@ else
 	notok "the guest did not report \"net listening\""
 fi
 guest_wait 'virtio: done' "$out"
-i=0
-while kill -0 "$pid" 2>/dev/null && [ "$i" -lt 120 ]; do sleep 1; i=$((i + 1)); done
-kill -9 "$pid" 2>/dev/null
-wait "$pid"
-st=$?
-pid=
+guest_end
 tr -d '\r' < "$out" | grep -E 'virtio|eth|axctl:' | sed 's/^/# /'
 check "axctl exits 0 when the guest powers off (got $st)" [ "$st" = 0 ]
 check "the guest's interface has MAC $MAC" guest_said "net dev [a-z0-9]* mac $MAC" "$out"

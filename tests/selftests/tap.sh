@@ -46,3 +46,13 @@ guest_wait() {
 }
 # guest_said WHAT FILE: the guest's virtio.sh reported "virtio: WHAT".
 guest_said() { tr -d '\r' < "$2" | grep -q "virtio: $1"; }
+# guest_end: give the VMM $pid 120 s to end by itself (the guest's power-
+# off), then SIGKILL; its exit status in $st, $pid cleared.
+guest_end() {
+	i=0
+	while kill -0 "$pid" 2>/dev/null && [ "$i" -lt 120 ]; do sleep 1; i=$((i + 1)); done
+	kill -9 "$pid" 2>/dev/null
+	wait "$pid"
+	st=$?
+	pid=
+}

@@ -85,12 +85,7 @@ boot 1 "$out1" --rng --console virtio
 IN=
 guest_wait 'virtio: hvc ready' "$out1" && echo "axvm-hvc-input" >&5
 guest_wait 'virtio: done' "$out1"
-i=0
-while kill -0 "$pid" 2>/dev/null && [ "$i" -lt 120 ]; do sleep 1; i=$((i + 1)); done
-kill -9 "$pid" 2>/dev/null
-wait "$pid"
-st=$?
-pid=
+guest_end
 tr -d '\r' < "$out1" | grep -E 'virtio|vd[ab]|axctl:|hvc' | sed 's/^/# /'
 exec 5>&-
 check "boot 1: axctl exits 0 when the guest powers off (got $st)" [ "$st" = 0 ]
