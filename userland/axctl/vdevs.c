@@ -219,11 +219,11 @@ static void net_report(void *dev, const char *label)
 {
 	struct virtio_net *n = dev;
 
-	fprintf(stderr, "%s: net %s: %llu frames out (%llu bytes, %llu dropped), %llu in (%llu bytes, %llu errors), offload 0x%x, %llu notifies, %llu interrupts\n",
+	fprintf(stderr, "%s: net %s: %llu frames out (%llu bytes, %llu dropped), %llu in (%llu bytes, %llu errors), offloads used 0x%x, %llu notifies, %llu interrupts\n",
 		axctl_prog, label, (unsigned long long)n->tx_frames,
 		(unsigned long long)n->tx_bytes, (unsigned long long)n->tx_dropped,
 		(unsigned long long)n->rx_frames, (unsigned long long)n->rx_bytes,
-		(unsigned long long)n->rx_errors, n->offload,
+		(unsigned long long)n->rx_errors, n->offload_seen,
 		(unsigned long long)n->vm.notifies, (unsigned long long)n->vm.irqs);
 	if (n->offload_err)
 		fprintf(stderr, "%s: net %s: TUNSETOFFLOAD failed: %s\n", axctl_prog, label,

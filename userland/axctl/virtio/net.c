@@ -318,6 +318,7 @@ static void set_offload(struct virtio_net *n, unsigned int flags)
 		return;
 	}
 	n->offload = flags;
+	n->offload_seen |= flags;
 }
 
 static void net_features_ok(struct virtio_mmio *vm)

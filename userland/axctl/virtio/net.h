@@ -65,7 +65,9 @@
  * @rx, @rx_held, @rx_gen: a receive chain taken, waiting for a frame, and
  *                         the transport generation it was taken in
  * @tx: the transmit chain being sent
- * @offload: the TUN_F_* flags last set; @offload_err the first failure
+ * @offload: the TUN_F_* flags last set (0 after the guest's reset at its
+ *            power-off); @offload_seen: every flag set since start;
+ *            @offload_err: the first failure
  * @tx_frames, @rx_frames, @tx_bytes, @rx_bytes, @tx_dropped, @rx_errors
  */
 struct virtio_net {
@@ -78,7 +80,7 @@ struct virtio_net {
 	struct vq_chain rx, tx;
 	bool rx_held;
 	unsigned int rx_gen;
-	unsigned int offload;
+	unsigned int offload, offload_seen;
 	int offload_err;
 	pthread_t thread;
 	bool stop, started;
