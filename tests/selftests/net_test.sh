@@ -54,8 +54,8 @@ hsum=$(sha256sum "$tmp/h2g" | cut -d' ' -f1)
 	--net "tap=$TAP,mac=$MAC" < /dev/null > "$out" 2>&1 &
 pid=$!
 i=0
-while ! ip link show "$TAP" >/dev/null 2>&1 && kill -0 "$pid" 2>/dev/null && [ "$i" -lt 60 ]; do
-	sleep 1
+while ! ip link show "$TAP" >/dev/null 2>&1 && kill -0 "$pid" 2>/dev/null && [ "$i" -lt 300 ]; do
+	sleep 0.2
 	i=$((i + 1))
 done
 check "axctl made tap $TAP" ip link show "$TAP"

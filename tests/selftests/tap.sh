@@ -38,8 +38,8 @@ need_axvm() {
 guest_wait() {
 	i=0
 	while ! tr -d '\r' < "$2" | grep -q "$1" && kill -0 "$pid" 2>/dev/null &&
-	      [ "$i" -lt "$tmo" ]; do
-		sleep 1
+	      [ "$i" -lt $((tmo * 5)) ]; do
+		sleep 0.2	# a machine second is half a minute of wall time
 		i=$((i + 1))
 	done
 	tr -d '\r' < "$2" | grep -q "$1"
@@ -50,7 +50,7 @@ guest_said() { tr -d '\r' < "$2" | grep -q "virtio: $1"; }
 # off), then SIGKILL; its exit status in $st, $pid cleared.
 guest_end() {
 	i=0
-	while kill -0 "$pid" 2>/dev/null && [ "$i" -lt 120 ]; do sleep 1; i=$((i + 1)); done
+	while kill -0 "$pid" 2>/dev/null && [ "$i" -lt 600 ]; do sleep 0.2; i=$((i + 1)); done
 	kill -9 "$pid" 2>/dev/null
 	wait "$pid"
 	st=$?

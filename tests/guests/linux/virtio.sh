@@ -30,8 +30,8 @@ for m in $(cat /lib/virtio/order); do
 done
 phase=$(sed -n 's/.*axvm\.virtio=\([0-9]\).*/\1/p' /proc/cmdline)
 i=0
-while [ "$phase" != 3 ] && [ ! -b /dev/vda ] && [ $i -lt 30 ]; do
-	sleep 1
+while [ "$phase" != 3 ] && [ ! -b /dev/vda ] && [ $i -lt 150 ]; do
+	sleep 0.2	# short: the test machine's seconds are long
 	i=$((i + 1))
 done
 for d in /sys/block/vd*; do
@@ -49,8 +49,8 @@ case $phase in
 	say "rng current $(cat /sys/class/misc/hw_random/rng_current 2>/dev/null)"
 	say "rng read $(head -c 64 /dev/hwrng 2>/dev/null | wc -c) bytes"
 	i=0
-	while [ ! -c /dev/hvc0 ] && [ $i -lt 10 ]; do
-		sleep 1
+	while [ ! -c /dev/hvc0 ] && [ $i -lt 50 ]; do
+		sleep 0.2
 		i=$((i + 1))
 	done
 	# Open first, then "hvc ready": the host sends its line only then
