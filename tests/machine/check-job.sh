@@ -36,8 +36,8 @@ day=$(( $(date +%s) / 86400 ))
 export AXVM_FUZZ_SEED=${AXVM_FUZZ_SEED:-$day}
 export AXVM_HOSTILE_SEED=${AXVM_HOSTILE_SEED:-$(( (day % 1000) * 8 + 1 ))}
 if [ "$cpus" -gt 1 ]; then
-	export AXVM_FUZZ_CALLS=${AXVM_FUZZ_CALLS:-40000}
-	export AXVM_LEAK_CYCLES=${AXVM_LEAK_CYCLES:-300}
+	export AXVM_FUZZ_CALLS=${AXVM_FUZZ_CALLS:-25000}
+	export AXVM_LEAK_CYCLES=${AXVM_LEAK_CYCLES:-200}
 	tests="$smp_only $both"
 else
 	export AXVM_HOSTILE_SEEDS=${AXVM_HOSTILE_SEEDS:-8}
